@@ -1,0 +1,17 @@
+//! Rubric syntax: the pest grammar (`grammar/rubric.pest`) lowered into a typed AST with byte
+//! spans, plus the diagnostic type shared by every phase.
+//!
+//! [`parse`] never fails and never panics: it returns the declarations it could read and every
+//! syntax error it found. It parses one top-level declaration at a time, so a typo in one
+//! declaration does not hide the errors in the others. No other crate sees pest.
+
+pub mod ast;
+pub mod date;
+pub mod diagnostic;
+mod lower;
+pub mod span;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use lower::{is_keyword, parse, Parsed, KEYWORDS};
+pub use rust_decimal::Decimal;
+pub use span::{Span, Spanned};
