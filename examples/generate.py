@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+"""Generate the sample customer data of every example in this folder.
+
+    python3 examples/generate.py
+
+Everything is deterministic: each example draws from its own `random.Random(seed)`, rows are
+written in a fixed order, and the XLSX file is written with fixed timestamps, so running the
+script twice gives byte-identical files. Only the XLSX example needs a third-party package
+(`pip install openpyxl`); the generated files are committed, so CI does not need to run this.
+
+Each dataset starts with hand-placed boundary rows (exact thresholds, dates exactly N months
+before `as_of`, empty optional cells, ties for population functions, keys with leading zeros)
+and is filled up with random but plausible customers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import json
+import random
+import zipfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AS_OF = date(2024, 6, 30)
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def add_months(d: date, n: int) -> date:
+    """Calendar months, clamped to the month end: 2024-03-31 - 1 month = 2024-02-29."""
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def months_ago(n: int, d: date = AS_OF) -> date:
+    return add_months(d, -n)
+
+
+def iso(d: date | None) -> str:
+    return "" if d is None else d.isoformat()
+
+
+def money(cents: int) -> str:
+    """Exact decimal text for an amount in cents: 123456 -> 1234.56, 100 -> 1.00."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def rand_date(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+def fixed_sum(rng: random.Random, n: int, total: int, lo: int, hi: int) -> list[int]:
+    """n distinct integers in [lo, hi] that add up to exactly `total` (no accidental ties)."""
+    for _ in range(10_000):
+        raw = [rng.uniform(lo, hi) for _ in range(n)]
+        s = sum(raw)
+        vals = [int(v * total / s) for v in raw]
+        for i in range(total - sum(vals)):
+            vals[i % n] += 1
+        if sum(vals) == total and all(lo <= v <= hi for v in vals) and len(set(vals)) == n:
+            return vals
+    raise RuntimeError("fixed_sum: no solution")
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国志红梅斌宇浩凯秀兰博文"
+CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安", "天津",
+          "长沙", "郑州", "青岛", "厦门", "宁波", "合肥", "济南", "沈阳", "大连", "昆明", "福州", "无锡"]
+WORDS = ["华信", "远航", "恒泰", "金桥", "瑞丰", "宏达", "新创", "博远", "鼎盛", "汇通", "天成", "永安",
+         "德润", "联合", "中科", "海纳", "星辰", "长城", "东方", "盛世", "嘉禾", "锦程", "立信", "启明"]
+SUFFIXES = ["科技有限公司", "贸易有限公司", "实业有限公司", "集团股份有限公司", "电子有限公司", "物流有限公司",
+            "制造有限公司", "信息技术有限公司", "商贸有限公司", "医药有限公司"]
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def company_name(rng: random.Random) -> str:
+    return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(SUFFIXES)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def write_json(path: Path, header: list[str], rows: list[list]) -> None:
+    objs = [dict(zip(header, r)) for r in rows]
+    path.write_text(json.dumps(objs, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_jsonl(path: Path, header: list[str], rows: list[list]) -> None:
+    lines = [json.dumps(dict(zip(header, r)), ensure_ascii=False) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list]) -> None:
+    """An Excel workbook with real date and number cells, written byte-reproducibly."""
+    from datetime import datetime
+
+    import openpyxl  # generation only: pip install openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    fixed = datetime(2024, 6, 30, 0, 0, 0)
+    wb.properties.creator = "examples/generate.py"
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    raw = io.BytesIO()
+    wb.save(raw)
+    # openpyxl stamps the save time into docProps/core.xml and the zip entries; rewrite both.
+    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n)):
+            data = src.read(name)
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                import re
+
+                text = re.sub(r"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)",
+                              r"\g<1>2024-06-30T00:00:00Z\g<2>", text)
+                text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              r"\g<1>2024-06-30T00:00:00Z\g<2>", text)
+                data = text.encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=(2024, 6, 30, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data)
+    path.write_bytes(out.getvalue())
+
+
+def shuffled(rng: random.Random, rows: list[list]) -> list[list]:
+    rows = list(rows)
+    rng.shuffle(rows)
+    return rows
+
+
+REGIONS = ["华北", "华东", "华南", "华中", "西南", "西北", "东北"]
+
+
+# ------------------------------------------------------------------------------------------------
+# 01 IBM value tiers: cumulative_share(revenue) lands exactly on 50% / 75% / 95%
+
+
+def ex01() -> None:
+    rng = random.Random(101)
+    # revenue per tier in cents; every tier's smallest customer is above the next tier's largest,
+    # so the running share is exactly 50%, 75% and 95% at the last customer of each tier
+    buckets = [
+        (8, 5_000_000_00, 450_000_00, 800_000_00),
+        (22, 2_500_000_00, 80_000_00, 150_000_00),
+        (70, 2_000_000_00, 16_000_00, 40_000_00),
+        (98, 500_000_00 - 2 * 3_456_00, 1_000_00, 9_000_00),
+    ]
+    revenues: list[int] = []
+    for n, total, lo, hi in buckets:
+        revenues += fixed_sum(rng, n, total, lo, hi)
+    revenues += [3_456_00, 3_456_00]  # a tie inside "other"
+    revenues += [0, 0]  # two customers without revenue in the period (margin is missing)
+    rows = []
+    for i, rev in enumerate(revenues):
+        margin_bp = rng.randint(-500, 3000)  # -5% .. 30%
+        profit = rev * margin_bp // 10_000
+        if rev == 0:
+            profit = -rng.randint(100_00, 5_000_00)
+        key = f"{i * 37 % 1000 + 1:05d}"
+        rows.append([key, company_name(rng), rng.choice(REGIONS), money(rev), money(profit)])
+    keys = [r[0] for r in rows]
+    assert len(set(keys)) == len(keys)
+    header = ["客户编号", "客户名称", "区域", "营业额", "利润"]
+    write_csv(HERE / "01-ibm-value-tiers" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+# 02 HP account tiers: rank(revenue) <= 100 worldwide, rank(revenue) within country <= 70
+
+
+def ranks(values: list[int]) -> list[int]:
+    """SQL RANK() over values descending: ties share a rank."""
+    return [1 + sum(1 for w in values if w > v) for v in values]
+
+
+def ex02() -> None:
+    rng = random.Random(202)
+    countries = [("中国", 160), ("美国", 130), ("德国", 110), ("日本", 80)]
+    cust = []  # [country, revenue in units of 0.01 万美元]
+    for country, n in countries:
+        for _ in range(n):
+            cust.append([country, int(rng.lognormvariate(11.0, 1.1))])
+    # make revenues distinct first, then place the ties on purpose
+    seen = set()
+    for c in cust:
+        while c[1] in seen:
+            c[1] += 1
+        seen.add(c[1])
+    order = sorted(range(len(cust)), key=lambda i: -cust[i][1])
+    cust[order[100]][1] = cust[order[99]][1]  # world ranks 100 and 101 tie -> both rank 100
+    china = [i for i in order if cust[i][0] == "中国"]
+    cust[china[70]][1] = cust[china[69]][1]  # China's 70th and 71st tie -> both country rank 70
+    revs = [c[1] for c in cust]
+    world = ranks(revs)
+    assert sorted(world)[99] == 100 and sorted(world)[100] == 100 and sorted(world)[101] == 102
+    cn = [i for i in range(len(cust)) if cust[i][0] == "中国"]
+    cn_rank = ranks([revs[i] for i in cn])
+    assert cn_rank.count(70) == 2 and all(world[cn[j]] > 101 for j in range(len(cn)) if cn_rank[j] >= 70)
+    rows = []
+    for i, (country, rev) in enumerate(cust):
+        named = "是" if rng.random() < 0.18 else "否"
+        key = f"HP{i + 1:04d}" if i % 3 else f"{i + 1:06d}"
+        rows.append([key, company_name(rng), country, money(rev), named])
+    header = ["客户编号", "客户名称", "国家", "年营业额(万美元)", "本地指名"]
+    write_csv(HERE / "02-hp-account-tiers" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+# 03 China Mobile star levels (GB18030 CSV, as exported by Excel on Chinese Windows)
+
+
+def ex03() -> None:
+    rng = random.Random(303)
+    cities = ["广州", "深圳", "佛山", "东莞", "珠海", "汕头", "惠州", "中山", "江门", "湛江"]
+    rows = []
+    # boundary rows: tenure and spend thresholds, exactly-half steady spending, tiny arrears
+    fixed = [
+        (120, 30000, 15000, 0), (119, 29999, 20000, 0), (60, 15000, 7500, 0), (59, 14999, 9000, 0),
+        (36, 8800, 4400, 0), (35, 8799, 5000, 0), (12, 3800, 1900, 0), (11, 3799, 1899, 0),
+        (200, 50000, 40000, 1), (200, 50000, 40000, 12345), (80, 20000, 9999, 0), (80, 20000, 10000, 0),
+        (0, 0, 0, 0), (3, 1800, 0, 0),
+    ]
+    for tenure, avg, mn, arrears in fixed:
+        rows.append([tenure, avg, mn, arrears])
+    while len(rows) < 300:
+        tenure = rng.choice([rng.randint(0, 24), rng.randint(12, 96), rng.randint(60, 240)])
+        avg = int(rng.lognormvariate(4.6, 0.7) * 100)
+        steady = rng.random() < 0.8
+        mn = rng.randint(avg // 2, avg) if steady else rng.randint(0, max(avg // 2 - 1, 0))
+        arrears = 0 if rng.random() < 0.88 else rng.randint(1, 50000)
+        rows.append([tenure, avg, mn, arrears])
+    out = []
+    used = set()
+    for tenure, avg, mn, arrears in rows:
+        while True:
+            phone = rng.choice(["138", "139", "135", "136", "150", "187", "188"]) + f"{rng.randint(0, 99_999_999):08d}"
+            if phone not in used:
+                used.add(phone)
+                break
+        out.append([phone, rng.choice(cities), tenure, money(avg), money(mn), money(arrears)])
+    header = ["手机号码", "地市", "网龄(月)", "近6月月均消费(元)", "近6月最低月消费(元)", "欠费金额(元)"]
+    write_csv(HERE / "03-china-mobile-stars" / "customers.gb18030.csv", header, shuffled(rng, out), encoding="gb18030")
+
+
+# ------------------------------------------------------------------------------------------------
+# 04 Bank of Communications queue classes
+
+
+def ex04() -> None:
+    rng = random.Random(404)
+    levels = ["白金卡"] * 3 + ["金卡"] * 10 + ["银卡"] * 25 + ["普通卡"] * 40 + [None] * 22
+    rows = []
+    ids = rng.sample(range(1, 10_000_000), 120)
+    for i in range(120):
+        level = levels[i] if i < len(levels) else rng.choice(levels)
+        rows.append([f"{ids[i]:07d}", person_name(rng), level])
+    keys = [r[0] for r in rows]
+    assert len(set(keys)) == len(keys)
+    header = ["客户号", "姓名", "卡等级"]
+    write_csv(HERE / "04-bocom-queue-classes" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+# 05 bank five-level risk classes
+
+
+def ex05() -> None:
+    rng = random.Random(505)
+    prefs = ["保本", "稳健收益", "均衡", "增长", "高收益"]
+    rows = []
+    # every questionnaire threshold, the age cap at 69/70, no experience, missing and odd preferences
+    for q in [81, 80, 61, 60, 41, 40, 21, 20, 0, 100]:
+        rows.append([40, q, "高收益", 5])
+    rows += [[70, 90, "高收益", 30], [69, 90, "高收益", 30], [25, 90, "增长", 0], [25, 90, "增长", 1],
+             [35, 70, None, 3], [35, 70, "不知道", 3], [35, 95, "稳健收益", 10], [18, 55, "保本", 0]]
+    while len(rows) < 150:
+        age = rng.randint(18, 85)
+        q = max(0, min(100, int(rng.gauss(55, 20))))
+        pref = rng.choice(prefs + [None])
+        exp = 0 if rng.random() < 0.15 else rng.randint(1, min(40, max(1, age - 18)))
+        rows.append([age, q, pref, exp])
+    out = [[f"6222{i + 1:06d}", *r[:2], r[2], r[3]] for i, r in enumerate(rows)]
+    header = ["客户号", "年龄", "风险测评得分", "投资偏好", "投资经验(年)"]
+    write_csv(HERE / "05-bank-risk-classes" / "clients.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 06 hotel A/B/C
+
+
+def ex06() -> None:
+    rng = random.Random(606)
+    rows = [
+        # nights, room revenue (cents), f&b revenue (cents), average rate (cents)
+        [200, 180_000_00, 20_000_00, 600_00], [199, 180_000_00, 20_000_00, 600_00],
+        [100, 80_000_00, 0, 450_00], [100, 79_999_99, 0, 450_00], [500, 450_000_00, 50_000_00, 800_00],
+        [499, 450_000_00, 49_999_99, 799_99], [30, 15_000_00, 5_000_00, 450_00], [29, 15_000_00, 4_999_99, 449_99],
+        [0, 0, 3_500_00, 0],
+    ]
+    while len(rows) < 160:
+        nights = int(rng.lognormvariate(4.3, 1.0))
+        rate = rng.randint(300_00, 1_100_00)
+        room = nights * rate
+        fb = int(room * rng.uniform(0, 0.35))
+        rows.append([nights, room, fb, rate])
+    out = []
+    for i, (nights, room, fb, rate) in enumerate(rows):
+        out.append([f"XY{2024}{i + 1:04d}", company_name(rng), nights, money(room), money(fb), money(rate)])
+    header = ["协议编号", "协议单位", "年间夜数", "客房收入(元)", "餐饮收入(元)", "平均房价(元)"]
+    write_csv(HERE / "06-hotel-abc" / "accounts.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 07 key / major / ordinary (20/70/10) by top_share(revenue)
+
+
+def ex07() -> None:
+    rng = random.Random(707)
+    revs = sorted({int(rng.paretovariate(1.2) * 50_000_00) for _ in range(400)}, reverse=True)[:200]
+    assert len(revs) == 200
+    # 200 customers: the 40th is exactly the top 20%; the 180th and 181st tie, so both sit at
+    # 181/200 = 90.5% and are ordinary; a tie at 100/101 stays inside "major"
+    revs[180] = revs[179]
+    revs[100] = revs[99]
+    revs[199] = 0
+    rows = [[f"AD{i * 7 % 200 + 1:05d}", company_name(rng), money(r)] for i, r in enumerate(revs)]
+    header = ["客户编号", "客户名称", "年广告投放额(元)"]
+    write_csv(HERE / "07-key-major-ordinary" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+# 08 frequency x amount quadrant
+
+
+def ex08() -> None:
+    rng = random.Random(808)
+    rows = [[6, 100_000_00], [5, 100_000_00], [3, 500_000_00], [3, 499_999_99], [6, 500_000_00],
+            [5, 500_000_00], [6, 499_999_99], [0, 0], [1, 20_000_00], [40, 3_000_000_00]]
+    while len(rows) < 120:
+        orders = rng.choice([rng.randint(1, 5), rng.randint(6, 30)])
+        per_order = int(rng.lognormvariate(11.2, 1.0) * 100)
+        rows.append([orders, orders * per_order])
+    out = [[f"GG{i + 1:04d}", company_name(rng), o, money(a)] for i, (o, a) in enumerate(rows)]
+    header = ["客户编号", "客户名称", "近12月投放次数", "近12月投放金额(元)"]
+    write_csv(HERE / "08-frequency-amount" / "advertisers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 09 consumption level and membership
+
+
+def ex09() -> None:
+    rng = random.Random(909)
+    rows = [[20_000_00, 10, date(2020, 1, 1)], [20_000_00, 9, date(2020, 1, 1)], [19_999_99, 12, None],
+            [5_000_00, 6, None], [5_000_00, 5, date(2022, 3, 15)], [4_999_99, 12, None],
+            [100_00, 1, AS_OF], [30_000_00, 12, None], [0, 0, None]]
+    while len(rows) < 200:
+        months = rng.randint(0, 12)
+        spend = int(rng.lognormvariate(8.3, 1.1) * 100) if months else rng.randint(0, 500_00)
+        joined = rand_date(rng, date(2015, 1, 1), AS_OF) if rng.random() < 0.6 else None
+        rows.append([spend, months, joined])
+    out = [[f"{i * 13 % 1000 + 1:08d}", person_name(rng), money(s), m, iso(j)] for i, (s, m, j) in enumerate(rows)]
+    header = ["会员卡号", "姓名", "累计消费(元)", "近12月有消费的月数", "入会日期"]
+    write_csv(HERE / "09-consumption-level" / "shoppers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 10 pipeline A-E
+
+
+def ex10() -> None:
+    rng = random.Random(1010)
+    after = lambda n: add_months(AS_OF, n)  # noqa: E731
+    rows = [
+        ["明确", after(1)], ["明确", after(1) + timedelta(days=1)], ["明确", after(3)],
+        ["明确", after(3) + timedelta(days=1)], ["明确", after(6)], ["明确", after(6) + timedelta(days=1)],
+        ["明确", AS_OF], ["明确", date(2024, 6, 1)], ["明确", None], ["潜在", after(1)], ["潜在", None],
+        ["无", after(1)], ["无", None],
+    ]
+    while len(rows) < 180:
+        need = rng.choices(["明确", "潜在", "无"], weights=[5, 3, 2])[0]
+        close = None if rng.random() < 0.15 else rand_date(rng, AS_OF - timedelta(days=20), after(12))
+        rows.append([need, close])
+    sales = [person_name(rng) for _ in range(6)]
+    out = [[f"L{i + 1:05d}", company_name(rng), n, iso(d), rng.choice(sales)] for i, (n, d) in enumerate(rows)]
+    header = ["客户编号", "客户名称", "需求", "预计成交日期", "销售"]
+    write_csv(HERE / "10-pipeline-a-to-e" / "leads.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 11 deal stage
+
+
+def ex11() -> None:
+    rng = random.Random(1111)
+    statuses = ["已联系", "需求调研", "谈判中", "已报价", "已签约", "已交付", None]
+    rows = [
+        [date(2024, 4, 1), None, None, None, "谈判中"], [date(2024, 4, 1), None, date(2024, 4, 20), None, "谈判中"],
+        [date(2024, 4, 1), None, None, None, "已联系"], [AS_OF, None, None, None, None],
+        [date(2023, 1, 10), date(2023, 2, 1), date(2023, 3, 1), date(2023, 5, 1), "已交付"],
+    ]
+    while len(rows) < 150:
+        first = rand_date(rng, date(2021, 1, 1), AS_OF)
+        depth = rng.choices([0, 1, 2, 3], weights=[4, 3, 2, 2])[0]
+        quoted = signed = delivered = None
+        if depth >= 1:
+            quoted = min(AS_OF, first + timedelta(days=rng.randint(3, 60)))
+        if depth >= 2:
+            signed = min(AS_OF, quoted + timedelta(days=rng.randint(5, 90)))
+        if depth >= 3:
+            delivered = min(AS_OF, signed + timedelta(days=rng.randint(10, 120)))
+        rows.append([first, quoted, signed, delivered, rng.choice(statuses)])
+    out = [[f"K{i + 1:05d}", company_name(rng), *[iso(d) for d in r[:4]], r[4]] for i, r in enumerate(rows)]
+    header = ["客户编号", "客户名称", "首次接触日期", "报价日期", "签约日期", "交付日期", "CRM状态"]
+    write_csv(HERE / "11-deal-stage" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 12 government accounts per product line (bool cells as 1/0)
+
+
+def ex12() -> None:
+    rng = random.Random(1212)
+    lines = ["彩信", "城管通", "警务通", "数字城市", "智能交通", "应急指挥", "智慧旅游"]
+    agencies = ["公安局", "城管局", "交通运输局", "应急管理局", "文化和旅游局", "大数据局", "住建局", "政务服务中心"]
+    rows = []
+    # hand-placed: the worked example (84 / 81.75), the 30% share boundary, every band boundary,
+    # each missing project element
+    full = [1, 1, 1, 1]
+    fixed = [
+        ("数字城市", full, 1_200_000_00, 2_500_000_00, "0.35"),
+        ("数字城市", full, 1_200_000_00, 2_500_000_00, "0.30"),
+        ("数字城市", full, 1_200_000_00, 2_500_000_00, "0.2999"),
+        ("智能交通", full, 3_000_000_00, 2_000_000_00, "0"),
+        ("智能交通", full, 3_000_000_00, 999_999_00, "0"),
+        ("警务通", full, 100_000_00, 1_000_000_00, "0"),
+        ("警务通", full, 99_999_00, 5_000_000_00, "0.10"),
+        ("彩信", [0, 1, 1, 1], 5_000_000_00, 6_000_000_00, "0.60"),
+        ("彩信", [1, 0, 1, 1], 5_000_000_00, 6_000_000_00, "0.60"),
+        ("彩信", [1, 1, 0, 1], 5_000_000_00, 6_000_000_00, "0.60"),
+        ("彩信", [1, 1, 1, 0], 5_000_000_00, 6_000_000_00, "0.60"),
+    ]
+    n_customer = 0
+    for line, flags, hist, fc, share in fixed:
+        n_customer += 1
+        city = rng.choice(CITIES)
+        rows.append([f"G{n_customer:04d}-{lines.index(line) + 1:02d}", city + "市" + rng.choice(agencies), line,
+                     *flags, money(hist), money(fc), share])
+    while len(rows) < 220:
+        n_customer += 1
+        city = rng.choice(CITIES)
+        name = city + "市" + rng.choice(agencies)
+        for line in rng.sample(lines, rng.randint(1, 4)):
+            flags = [1 if rng.random() < 0.85 else 0 for _ in range(4)]
+            hist = 0 if rng.random() < 0.2 else int(rng.lognormvariate(13.3, 1.3)) * 100
+            fc = int(rng.lognormvariate(14.3, 0.9)) * 100
+            share = f"{rng.randint(0, 80) / 100:.2f}"
+            rows.append([f"G{n_customer:04d}-{lines.index(line) + 1:02d}", name, line, *flags, money(hist), money(fc), share])
+    header = ["客户产品编号", "客户名称", "产品线", "有需求", "今年预算匹配", "今年有时间表", "决策人明确",
+              "近两年历史销售额(元)", "预测销售额(元)", "近两年份额"]
+    write_csv(HERE / "12-government-accounts" / "opportunities.csv", header, shuffled(rng, rows[:220]))
+
+
+# ------------------------------------------------------------------------------------------------
+# 13 shipping attention A/B/C
+
+
+def ex13() -> None:
+    rng = random.Random(1313)
+    regions = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]
+    base = dict(region="西北", first=False, vol=100, qty=10, serious=None, complaint=None, sensitive=False, req=0)
+    fixed = [
+        dict(first=True), dict(qty=30_000, vol=30_000), dict(qty=29_999, vol=29_999), dict(qty=10_000, vol=10_000),
+        dict(qty=9_999, vol=9_999), dict(vol=200_000, qty=500), dict(vol=199_999, qty=500), dict(region="华南"),
+        dict(region="华东"), dict(serious=months_ago(2)), dict(serious=months_ago(2) - timedelta(days=1)),
+        dict(serious=months_ago(6)), dict(serious=months_ago(6) - timedelta(days=1)),
+        dict(complaint=months_ago(2)), dict(complaint=months_ago(2) - timedelta(days=1)),
+        dict(complaint=AS_OF + timedelta(days=1)), dict(sensitive=True), dict(req=3), dict(req=2), dict(),
+    ]
+    rows = [{**base, **f} for f in fixed]
+    while len(rows) < 250:
+        qty = int(rng.lognormvariate(7.5, 1.3))
+        rows.append(dict(
+            region=rng.choice(regions), first=rng.random() < 0.06, vol=qty * rng.randint(1, 30), qty=qty,
+            serious=rand_date(rng, date(2023, 1, 1), AS_OF) if rng.random() < 0.12 else None,
+            complaint=rand_date(rng, date(2023, 6, 1), AS_OF) if rng.random() < 0.25 else None,
+            sensitive=rng.random() < 0.15, req=rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5])))
+    out = []
+    for i, r in enumerate(rows):
+        out.append([f"SH{i + 1:04d}", company_name(rng), r["region"], "true" if r["first"] else "false", r["vol"], r["qty"],
+                    iso(r["serious"]), iso(r["complaint"]), "yes" if r["sensitive"] else "no", r["req"]])
+    header = ["客户编号", "客户名称", "区域", "首次下单", "年发货量(件)", "单笔最大订货量(件)", "最近严重投诉日期",
+              "最近投诉日期", "物流敏感", "物流特殊要求数"]
+    write_csv(HERE / "13-shipping-attention" / "customers.csv", header, shuffled(rng, out))
