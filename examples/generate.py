@@ -524,3 +524,171 @@ def ex13() -> None:
     header = ["客户编号", "客户名称", "区域", "首次下单", "年发货量(件)", "单笔最大订货量(件)", "最近严重投诉日期",
               "最近投诉日期", "物流敏感", "物流特殊要求数"]
     write_csv(HERE / "13-shipping-attention" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 14 time-series classes
+
+
+def ex14() -> None:
+    rng = random.Random(1414)
+    rows = [
+        [None, None], [months_ago(6), date(2024, 6, 1)], [months_ago(6) - timedelta(days=1), date(2024, 6, 1)],
+        [date(2015, 3, 1), months_ago(12)], [date(2015, 3, 1), months_ago(12) - timedelta(days=1)],
+        [date(2019, 1, 1), None], [AS_OF, AS_OF], [date(2021, 6, 30), AS_OF], [date(2021, 7, 1), AS_OF],
+    ]
+    while len(rows) < 200:
+        kind = rng.choices(["potential", "new", "old"], weights=[2, 2, 6])[0]
+        if kind == "potential":
+            rows.append([None, None])
+        elif kind == "new":
+            first = rand_date(rng, months_ago(6), AS_OF)
+            rows.append([first, rand_date(rng, first, AS_OF)])
+        else:
+            first = rand_date(rng, date(2012, 1, 1), months_ago(7))
+            rows.append([first, rand_date(rng, first, AS_OF)])
+    out = [[f"{i * 11 % 1000:06d}", company_name(rng), iso(f), iso(l)] for i, (f, l) in enumerate(rows)]
+    header = ["客户编号", "客户名称", "首次成交日期", "最近成交日期"]
+    write_csv(HERE / "14-time-series" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 15 lifecycle
+
+
+def ex15() -> None:
+    rng = random.Random(1515)
+    rows = [
+        [date(2024, 1, 15), 3, 0, 800_00, 0], [date(2020, 1, 1), 6, 5, 11_000_00, 10_000_00],
+        [date(2020, 1, 1), 6, 5, 10_999_00, 10_000_00], [date(2020, 1, 1), 5, 5, 20_000_00, 10_000_00],
+        [date(2019, 5, 1), 0, 4, 0, 6_000_00], [date(2018, 1, 1), 2, 0, 900_00, 0],
+        [months_ago(6), 1, 0, 100_00, 0], [months_ago(6) - timedelta(days=1), 1, 1, 100_00, 100_00],
+    ]
+    while len(rows) < 220:
+        first = rand_date(rng, date(2016, 1, 1), AS_OF)
+        if first > months_ago(6):
+            cur = rng.randint(1, 6)
+            rows.append([first, cur, 0, cur * rng.randint(100_00, 3_000_00), 0])
+            continue
+        prev = rng.randint(0, 12)
+        trend = rng.choice([-1, 0, 1])
+        cur = max(0, prev + trend * rng.randint(0, 4)) if rng.random() > 0.1 else 0
+        ticket = rng.randint(200_00, 5_000_00)
+        rows.append([first, cur, prev, cur * ticket * rng.randint(90, 120) // 100, prev * ticket])
+    out = [[f"LC{i + 1:04d}", company_name(rng), iso(f), c, p, money(ac), money(ap)] for i, (f, c, p, ac, ap) in enumerate(rows)]
+    header = ["客户编号", "客户名称", "首单日期", "本期订单数", "上期订单数", "本期金额(元)", "上期金额(元)"]
+    write_csv(HERE / "15-lifecycle" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 16 loyalty
+
+
+def ex16() -> None:
+    rng = random.Random(1616)
+    rows = [[20, 12, 2, 1], [20, 11, 2, 1], [20, 12, 1, 1], [20, 12, 2, 2], [10, 1, 0, 0], [10, 2, 0, 0],
+            [10, 5, 0, 3], [10, 5, 0, 2], [0, 0, 0, 0], [1, 1, 1, 0]]
+    while len(rows) < 180:
+        orders = rng.choice([0, rng.randint(1, 8), rng.randint(5, 40)])
+        repeat = rng.randint(0, orders)
+        refs = rng.randint(0, max(0, orders // 4))
+        compl = rng.choice([0, 0, 0, rng.randint(0, max(0, orders // 2))])
+        rows.append([orders, repeat, refs, compl])
+    out = [[f"LY{i + 1:04d}", person_name(rng), *r] for i, r in enumerate(rows)]
+    header = ["客户编号", "客户名称", "近12月订单数", "复购订单数", "推荐新客数", "投诉次数"]
+    write_csv(HERE / "16-loyalty" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 17 RFM (JSON Lines)
+
+
+def ex17() -> None:
+    rng = random.Random(1717)
+    rows = []
+    for i in range(400):
+        last = AS_OF - timedelta(days=int(rng.expovariate(1 / 90)) % 720)
+        purchases = max(1, int(rng.expovariate(1 / 6)))
+        spend = purchases * rng.randint(30_00, 400_00)
+        rows.append([last, purchases, spend])
+    # exact ties on every dimension, and a purchase on as_of itself
+    rows[0] = [AS_OF, 12, 2_400_00]
+    rows[1] = [AS_OF, 12, 2_400_00]
+    rows[2] = [AS_OF - timedelta(days=365), 1, 50_00]
+    out = []
+    for i, (last, purchases, spend) in enumerate(rows):
+        out.append([f"M{i * 3 % 400 + 1:06d}", last.isoformat(), purchases, float(Decimal(money(spend)))])
+    header = ["会员号", "最近购买日期", "近12月购买次数", "近12月消费金额(元)"]
+    write_jsonl(HERE / "17-rfm-activity" / "members.jsonl", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 18 transactional versus relational
+
+
+def ex18() -> None:
+    rng = random.Random(1818)
+    rows = [[False, 2, 10_00, 10_00], [False, 3, 10_00, 10_00], [True, 0, 10_00, 10_00],
+            [True, 4, 11_000_00, 10_000_00], [True, 4, 10_999_00, 10_000_00], [True, 4, 500_00, 0],
+            [True, 4, 300_00, -200_00], [True, 6, -5_000_00, 1_000_00]]
+    while len(rows) < 240:
+        framework = rng.random() < 0.3
+        years = rng.randint(0, 12)
+        prev = int(rng.lognormvariate(11.5, 1.2)) * (1 if rng.random() > 0.05 else -1)
+        cur = int(prev * rng.uniform(0.6, 1.4)) if rng.random() > 0.05 else -rng.randint(0, 5_000_00)
+        rows.append([framework, years, cur, prev])
+    out = [[f"{i + 1:05d}", company_name(rng), "true" if f else "false", y, money(c), money(p)]
+           for i, (f, y, c, p) in enumerate(rows)]
+    header = ["客户编号", "客户名称", "签订框架协议", "合作年限", "近12月利润(元)", "上年同期利润(元)"]
+    write_csv(HERE / "18-transactional-relational" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 19 customer type
+
+
+def ex19() -> None:
+    rng = random.Random(1919)
+    rows = [["内部", "经销商", 40], ["企业", "分销商", 3], ["企业", "代理商", 0], ["个人", "经销商", 1],
+            ["企业", "服务商", 1], ["企业", None, 2], ["个人", None, 2], ["个人", None, 0], ["企业", None, 0]]
+    while len(rows) < 160:
+        party = rng.choices(["个人", "企业", "内部"], weights=[6, 4, 1])[0]
+        role = rng.choice(["分销商", "代理商", "经销商", None]) if party == "企业" and rng.random() < 0.4 else None
+        orders = 0 if rng.random() < 0.3 else rng.randint(1, 60)
+        rows.append([party, role, orders])
+    out = []
+    for i, (party, role, orders) in enumerate(rows):
+        name = person_name(rng) if party == "个人" else company_name(rng)
+        out.append([f"C{i + 1:05d}", name, party, role, orders])
+    header = ["客户编号", "客户名称", "主体类型", "渠道角色", "累计订单数"]
+    write_csv(HERE / "19-customer-type" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 20 Lenovo segmentation tree (JSON array of objects)
+
+
+def ex20() -> None:
+    rng = random.Random(2020)
+    roles = ["分销商", "区域分销商", "代理商", "经销商", "专卖店"]
+    rows = [[r, None, 30, False, False, True] for r in roles]
+    rows += [
+        ["最终用户", "商用", 0, False, False, False], ["最终用户", "消费", 3, False, False, False],
+        ["最终用户", None, 1, False, False, False], ["最终用户", "商用", 2, True, False, False],
+        ["最终用户", "商用", 1, True, False, False], ["最终用户", "商用", 0, True, False, False],
+        ["最终用户", "商用", 0, False, True, True], ["最终用户", "商用", 8, False, True, True],
+        ["最终用户", "商用", 8, False, True, False], ["最终用户", "商用", 8, False, False, True],
+    ]
+    while len(rows) < 150:
+        if rng.random() < 0.25:
+            rows.append([rng.choice(roles), None, rng.randint(5, 200), False, False, True])
+            continue
+        utype = rng.choices(["商用", "消费", None], weights=[6, 3, 1])[0]
+        orders = rng.choice([0, 0, 1, rng.randint(2, 40)])
+        rows.append(["最终用户", utype, orders, rng.random() < 0.3, rng.random() < 0.2, rng.random() < 0.5])
+    out = []
+    for i, (role, utype, orders, opp, named, direct) in enumerate(rows):
+        name = person_name(rng) if utype == "消费" else company_name(rng)
+        out.append([f"LN{i + 1:05d}", name, role, utype, orders, opp, named, direct])
+    header = ["客户编号", "客户名称", "客户角色", "用户类型", "近24月订单数", "有在谈商机", "指名大客户", "直接签约"]
+    write_json(HERE / "20-lenovo-tree" / "customers.json", header, shuffled(rng, out))
