@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Peer benchmark (issue 8): Rubric vs DuckDB vs Polars vs a hand-written Rust baseline on the
+# RFM workload of benches/rfm/rfm.rubric.
+#
+#   benches/compare.sh [--rows 1000000,10000000] [--runs 3] [--smoke] [--as-of 2024-06-30]
+#                      [--no-build] [--require-rubric] [--tools rubric,duckdb,polars,baseline]
+#
+#   --rows LIST       comma-separated row counts (default 1000000)
+#   --runs R          timed runs per tool and row count (default 3); tools alternate per run
+#   --smoke           N=20000, one run; still checks agreement (for CI)
+#   --as-of DATE      evaluation date given to every tool (default 2024-06-30)
+#   --no-build        use the binaries already built
+#   --require-rubric  fail when the rubric binary cannot be built or has no `run`
+#   --tools LIST      which tools to run (default: all four)
+#
+# Data is generated once per row count into benches/data/ (cached). Outputs and logs go to
+# benches/out/N/. Python deps (benches/requirements.txt) are installed into benches/.venv.
+# The rubric binary is target/release/rubric (built with `cargo build --release -p rubric-cli`)
+# unless RUBRIC=/path/to/rubric is set.
+#
+# Correctness: every tool's output must equal the baseline's byte for byte (no normalisation: all
+# tools print decimals normalised, missing as the empty cell, rows in input order). Any
+# difference fails the run. Timing: wall clock of the whole process (interpreter start-up
+# included for the Python peers), warm page cache, median of R runs; peak RSS from
+# `/usr/bin/time -f %M` (Debian package `time`), the largest of the R runs.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+
+ROWS=1000000
+RUNS=3
+AS_OF=2024-06-30
+BUILD=1
+REQUIRE_RUBRIC=0
+TOOLS=rubric,duckdb,polars,baseline
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) ROWS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --smoke) ROWS=20000; RUNS=1; shift ;;
+    --as-of) AS_OF=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --require-rubric) REQUIRE_RUBRIC=1; shift ;;
+    --tools) TOOLS=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare.sh: unknown argument \`$1\`" >&2; exit 2 ;;
+  esac
+done
+case "$RUNS" in ''|*[!0-9]*|0) echo "compare.sh: \`--runs\` needs a positive number" >&2; exit 2 ;; esac
+
+log() { echo "== $*" >&2; }
+
+# --- tools ------------------------------------------------------------------------------------
+
+TIME_BIN=/usr/bin/time
+if [ ! -x "$TIME_BIN" ]; then
+  log "/usr/bin/time not found (apt-get install time): peak RSS will not be measured"
+  TIME_BIN=""
+fi
+
+VENV="$BENCH_DIR/.venv"
+PY="$VENV/bin/python"
+if ! "$PY" -c 'import duckdb, polars' 2>/dev/null; then
+  log "installing Python deps into benches/.venv"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$BENCH_DIR/requirements.txt"
+fi
+
+BASELINE="$BENCH_DIR/baseline/target/release/rfm-baseline"
+if [ "$BUILD" = 1 ]; then
+  log "building the baseline (release)"
+  cargo build --quiet --release --manifest-path "$BENCH_DIR/baseline/Cargo.toml"
+fi
+
+RUBRIC=${RUBRIC:-$ROOT/target/release/rubric}
+RUBRIC_OK=1
+RUBRIC_WHY=""
+if [ "$BUILD" = 1 ] && [ "$RUBRIC" = "$ROOT/target/release/rubric" ]; then
+  log "building rubric (cargo build --release -p rubric-cli)"
+  if ! (cd "$ROOT" && cargo build --quiet --release -p rubric-cli) >"$BENCH_DIR/.rubric-build.log" 2>&1; then
+    RUBRIC_OK=0
+    RUBRIC_WHY="cargo build --release -p rubric-cli failed (see benches/.rubric-build.log)"
+  fi
+fi
+if [ "$RUBRIC_OK" = 1 ] && [ ! -x "$RUBRIC" ]; then
+  RUBRIC_OK=0
+  RUBRIC_WHY="no binary at $RUBRIC"
+fi
+if [ "$RUBRIC_OK" = 1 ]; then
+  run_help=$("$RUBRIC" run --help 2>&1 || true)
+  case "$run_help" in
+    *--data*) ;;
+    *) RUBRIC_OK=0; RUBRIC_WHY="\`rubric run\` does not exist yet (its --help names no \`--data\`)" ;;
+  esac
+fi
+if [ "$RUBRIC_OK" = 0 ]; then
+  if [ "$REQUIRE_RUBRIC" = 1 ]; then
+    echo "compare.sh: rubric unavailable: $RUBRIC_WHY" >&2
+    exit 1
+  fi
+  log "rubric unavailable: $RUBRIC_WHY; comparing the peers with each other"
+fi
+
+SCHEME="$BENCH_DIR/rfm/rfm.rubric"
+
+# Prints the command for TOOL reading $1 and writing $2, one word per line.
+command_for() {
+  local tool=$1 data=$2 out=$3
+  case "$tool" in
+    rubric) printf '%s\n' "$RUBRIC" run "$SCHEME" --data "$data" --out "$out" --as-of "$AS_OF" ;;
+    duckdb) printf '%s\n' "$PY" "$BENCH_DIR/peers/duckdb_rfm.py" --data "$data" --out "$out" --as-of "$AS_OF" ;;
+    polars) printf '%s\n' "$PY" "$BENCH_DIR/peers/polars_rfm.py" --data "$data" --out "$out" --as-of "$AS_OF" ;;
+    baseline) printf '%s\n' "$BASELINE" --data "$data" --out "$out" --as-of "$AS_OF" ;;
+  esac
+}
+
+ACTIVE=()
+IFS=',' read -r -a WANTED <<<"$TOOLS"
+for tool in "${WANTED[@]}"; do
+  case "$tool" in
+    rubric) [ "$RUBRIC_OK" = 1 ] && ACTIVE+=(rubric) ;;
+    duckdb|polars|baseline) ACTIVE+=("$tool") ;;
+    *) echo "compare.sh: unknown tool \`$tool\`" >&2; exit 2 ;;
+  esac
+done
+if [ ${#ACTIVE[@]} -eq 0 ]; then
+  echo "compare.sh: no tool to run" >&2
+  exit 1
+fi
+
+# --- runs -------------------------------------------------------------------------------------
+
+RESULTS="$BENCH_DIR/out/results.tsv"
+mkdir -p "$BENCH_DIR/out" "$BENCH_DIR/data"
+printf 'rows\ttool\trun\tseconds\trss_kb\tstatus\n' >"$RESULTS"
+AGREE="$BENCH_DIR/out/agreement.tsv"
+printf 'rows\ttool\tstatus\n' >"$AGREE"
+
+IFS=',' read -r -a ROW_LIST <<<"$ROWS"
+for n in "${ROW_LIST[@]}"; do
+  case "$n" in ''|*[!0-9]*) echo "compare.sh: bad row count \`$n\`" >&2; exit 2 ;; esac
+  data="$BENCH_DIR/data/customers-$n.csv"
+  if [ ! -s "$data" ]; then
+    log "generating $n rows into benches/data/customers-$n.csv"
+    python3 "$BENCH_DIR/gen_data.py" "$n" --out "$data.tmp"
+    mv "$data.tmp" "$data"
+  fi
+  cat "$data" >/dev/null # warm the page cache for everyone
+  outdir="$BENCH_DIR/out/$n"
+  mkdir -p "$outdir"
+
+  for run in $(seq 1 "$RUNS"); do
+    # Alternate the order between runs so that no tool always goes first.
+    order=("${ACTIVE[@]}")
+    shift_by=$(( (run - 1) % ${#order[@]} ))
+    order=("${order[@]:shift_by}" "${order[@]:0:shift_by}")
+    for tool in "${order[@]}"; do
+      out="$outdir/$tool.csv"
+      rm -f "$out"
+      mapfile -t cmd < <(command_for "$tool" "$data" "$out")
+      start=$(date +%s%N)
+      status=ok
+      if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -f %M -o "$outdir/$tool.rss" "${cmd[@]}" >"$outdir/$tool.log" 2>&1 || status=failed
+        rss=$(tail -n 1 "$outdir/$tool.rss")
+      else
+        "${cmd[@]}" >"$outdir/$tool.log" 2>&1 || status=failed
+        rss=""
+      fi
+      end=$(date +%s%N)
+      secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$run" "$secs" "$rss" "$status" >>"$RESULTS"
+      log "N=$n run $run $tool: ${secs}s $status"
+      if [ "$status" = failed ]; then
+        sed 's/^/   | /' "$outdir/$tool.log" | tail -n 20 >&2
+      fi
+    done
+  done
+
+  # Agreement: everyone against the baseline if it ran, else against the first tool.
+  ref_tool=${ACTIVE[0]}
+  for tool in "${ACTIVE[@]}"; do [ "$tool" = baseline ] && ref_tool=baseline; done
+  ref="$outdir/$ref_tool.csv"
+  for tool in "${ACTIVE[@]}"; do
+    out="$outdir/$tool.csv"
+    if [ ! -f "$out" ] || [ ! -f "$ref" ]; then
+      status="no output"
+    elif cmp -s "$ref" "$out"; then
+      status=agrees
+    else
+      status="differs from $ref_tool"
+      log "N=$n $tool differs from $ref_tool; first differences (< $ref_tool, > $tool):"
+      diff "$ref" "$out" | head -n 10 | sed 's/^/   | /' >&2 || true
+    fi
+    printf '%s\t%s\t%s\n' "$n" "$tool" "$status" >>"$AGREE"
+  done
+done
+
+# --- report -----------------------------------------------------------------------------------
+
+"$PY" - "$RESULTS" "$AGREE" "$RUBRIC_OK" "$RUBRIC_WHY" <<'EOF'
+import csv, statistics, sys
+
+results, agree, rubric_ok, rubric_why = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+runs = {}
+for r in csv.DictReader(open(results), delimiter="\t"):
+    runs.setdefault((int(r["rows"]), r["tool"]), []).append(r)
+status = {(int(r["rows"]), r["tool"]): r["status"] for r in csv.DictReader(open(agree), delimiter="\t")}
+
+def median(key):
+    rs = runs[key]
+    if any(r["status"] != "ok" for r in rs):
+        return None
+    return statistics.median(float(r["seconds"]) for r in rs)
+
+lines = [
+    "| rows | tool | median wall (s) | vs rubric | vs baseline | peak RSS (MB) | output |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
+]
+order = {"rubric": 0, "baseline": 1, "duckdb": 2, "polars": 3}
+for key in sorted(runs, key=lambda k: (k[0], order.get(k[1], 9))):
+    n, tool = key
+    m = median(key)
+    def ratio(other):
+        ref = median((n, other)) if (n, other) in runs else None
+        return f"{m / ref:.2f}x" if m is not None and ref else "–"
+    rss = [int(r["rss_kb"]) for r in runs[key] if r["rss_kb"]]
+    rss_mb = f"{max(rss) / 1024:.0f}" if rss else "–"
+    wall = f"{m:.2f}" if m is not None else "failed"
+    lines.append(
+        f"| {n:,} | {tool} | {wall} | {ratio('rubric')} | {ratio('baseline')} | {rss_mb} "
+        f"| {status.get(key, '–')} |"
+    )
+if not rubric_ok:
+    lines.append(f"| – | rubric | unavailable | – | – | – | {rubric_why} |")
+print("\n".join(lines))
+
+failed = sum(1 for s in status.values() if s != "agrees")
+failed += sum(1 for k in runs if median(k) is None and status.get(k) == "agrees")
+passed = len(status) - failed
+print()
+print(f"agreement: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+EOF
