@@ -91,7 +91,14 @@ def company_name(rng: random.Random) -> str:
     return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(SUFFIXES)
 
 
+def check_keys(path: Path, rows: list[list]) -> None:
+    keys = [r[0] for r in rows]
+    assert len(set(keys)) == len(keys), f"duplicate keys in {path}"
+    assert all(isinstance(k, str) and k for k in keys), f"keys must be non-empty text in {path}"
+
+
 def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> None:
+    check_keys(path, rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -101,11 +108,13 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "
 
 
 def write_json(path: Path, header: list[str], rows: list[list]) -> None:
+    check_keys(path, rows)
     objs = [dict(zip(header, r)) for r in rows]
     path.write_text(json.dumps(objs, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def write_jsonl(path: Path, header: list[str], rows: list[list]) -> None:
+    check_keys(path, rows)
     lines = [json.dumps(dict(zip(header, r)), ensure_ascii=False) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -115,6 +124,8 @@ def write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list]) -> N
     from datetime import datetime
 
     import openpyxl  # generation only: pip install openpyxl
+
+    check_keys(path, rows)
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -692,3 +703,255 @@ def ex20() -> None:
         out.append([f"LN{i + 1:05d}", name, role, utype, orders, opp, named, direct])
     header = ["客户编号", "客户名称", "客户角色", "用户类型", "近24月订单数", "有在谈商机", "指名大客户", "直接签约"]
     write_json(HERE / "20-lenovo-tree" / "customers.json", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 21 enterprise customer grade (XLSX with real date and number cells)
+
+
+def ex21() -> None:
+    rng = random.Random(2121)
+    industries = ["制造业", "零售", "物流", "医药", "能源", "软件", "建筑"]
+    ratings = ["AAA", "AA", "A", "BBB", "BB", "B"]
+    d = date
+    rows = [
+        # employees, revenue (万元, cents), share (basis points), founded, cooperation start, demand, rating, growth (bp)
+        [50, 1_000_00, 1000, d(2010, 1, 1), None, "中端", "A", 500],
+        [1000, 40_000_00, 100, d(2000, 1, 1), months_ago(36), "高端", "AA", 1500],
+        [999, 40_000_00, 999, d(2000, 1, 1), months_ago(36) + timedelta(days=1), "中端", "BBB", 0],
+        [100, 2_000_00, 0, d(2021, 6, 30), months_ago(12), "低端", "BB", 2000],
+        [99, 80_000_00, 0, d(2021, 7, 1), None, "低端", "B", -500],
+        [300, 5_000_00, 1500, d(2014, 6, 30), d(2023, 1, 1), "高端", "AAA", 3000],
+        [300, 5_000_00, 1490, d(2014, 7, 1), d(2023, 1, 1), "中端", "AA", 2500],
+        [20_000, 900_000_00, 2200, d(1995, 3, 1), d(2010, 5, 1), "高端", "AAA", 3000],
+        [20, 300_00, 10, d(2023, 1, 1), None, "低端", "C", -500],
+    ]
+    while len(rows) < 150:
+        emp = int(rng.lognormvariate(5.5, 1.6)) + 3
+        rev = int(emp * rng.uniform(20, 150) * 100)
+        share = min(3000, int(rng.expovariate(1 / 300)))
+        founded = rand_date(rng, d(1985, 1, 1), AS_OF - timedelta(days=30))
+        coop = rand_date(rng, max(founded, d(2008, 1, 1)), AS_OF) if rng.random() < 0.7 else None
+        rows.append([emp, rev, share, founded, coop, rng.choice(["高端", "中端", "低端"]),
+                     rng.choices(ratings, weights=[1, 3, 4, 3, 2, 1])[0], rng.randint(-3000, 6000)])
+    out = []
+    for i, (emp, rev, share, founded, coop, demand, rating, growth) in enumerate(rows):
+        out.append([f"{i * 17 % 1000 + 1:06d}", company_name(rng), rng.choice(industries), emp,
+                    float(Decimal(money(rev))), float(Decimal(share) / 10_000), founded, coop, demand, rating,
+                    float(Decimal(growth) / 10_000)])
+    header = ["企业编号", "企业名称", "行业", "员工人数", "年营业收入(万元)", "市场占有率", "成立日期", "合作开始日期",
+              "需求层次", "信用等级", "营收增长率"]
+    write_xlsx(HERE / "21-enterprise-grade" / "enterprises.xlsx", "企业客户", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 22 influence and behaviour tags (JSON array of objects)
+
+
+def ex22() -> None:
+    rng = random.Random(2222)
+    titles = ["主任医师", "科室主任", "设备科科长", "采购处长", "院长", "教授", "护士长", "信息科主任", "财务处长"]
+    pct = lambda bp: float(Decimal(bp) / 10_000)  # noqa: E731
+    rows = [
+        # expert, veto, days, unplanned, unreasonable, quotes, discount, same brand, premium, emotional
+        [True, True, 10, 0, 0, 3, 0, 0, 0, False],
+        [False, False, 1, 5000, 0, 1, 0, 0, 0, False],
+        [False, False, 3, 4990, 1, 2, 5990, 7990, 4990, False],
+        [False, False, 7, 0, 2, 3, 6000, 8000, 5000, True],
+        [True, False, 2, 0, 0, 0, 0, 0, 0, False],
+        [False, True, 30, 1000, 0, 6, 2000, 3000, 1000, False],
+    ]
+    while len(rows) < 100:
+        rows.append([rng.random() < 0.15, rng.random() < 0.12, rng.choice([0, 1, 2, 3, 5, 7, 10, 14, 30]),
+                     rng.randint(0, 8000), rng.choice([0, 0, 0, 1, 2, 3]), rng.randint(0, 6), rng.randint(0, 9000),
+                     rng.randint(0, 10000), rng.randint(0, 8000), rng.random() < 0.2])
+    out = []
+    for i, (exp, veto, days, unpl, unre, quotes, disc, same, prem, emo) in enumerate(rows):
+        out.append([f"P{i + 1:04d}", person_name(rng), rng.choice(titles), exp, veto, days, pct(unpl), unre, quotes,
+                    pct(disc), pct(same), pct(prem), emo])
+    header = ["联系人编号", "姓名", "职务", "专家或学术权威", "有准入否决权", "平均决策天数", "计划外购买占比", "无理投诉次数",
+              "比价次数", "使用优惠占比", "重复购买同品牌占比", "高端品占比", "销售标注:重感情"]
+    write_json(HERE / "22-influence-tags" / "contacts.json", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 23 ten dimensions of a customer file
+
+
+PROVINCE_CITIES = {
+    "北京": ["北京"], "上海": ["上海"], "天津": ["天津"], "重庆": ["重庆"], "广东": ["广州", "深圳", "东莞", "佛山", "汕头"],
+    "浙江": ["杭州", "宁波", "温州"], "江苏": ["南京", "苏州", "无锡", "徐州"], "四川": ["成都", "绵阳"],
+    "湖北": ["武汉", "宜昌"], "陕西": ["西安", "宝鸡"], "河南": ["郑州", "洛阳"], "山东": ["青岛", "济南", "烟台"],
+    "辽宁": ["沈阳", "大连"], "黑龙江": ["哈尔滨"], "福建": ["厦门", "福州"], "湖南": ["长沙"], "安徽": ["合肥"],
+    "云南": ["昆明"], "广西": ["南宁"], "新疆": ["乌鲁木齐"], "内蒙古": ["呼和浩特"], "河北": ["石家庄"],
+}
+
+
+def ex23() -> None:
+    rng = random.Random(2323)
+    abroad = [("新加坡", "Singapore"), ("美国", "Seattle"), ("德国", "München"), ("日本", "大阪")]
+    channels = ["官网", "天猫", "京东", "小程序", "门店", "经销商", "展会"]
+    rows = []
+    fixed = [
+        dict(country="中国", province="上海", city="上海", orders=12, amount=10_000_00),
+        dict(country="中国", province=None, city="绵阳", orders=12, amount=9_999_99),
+        dict(country="新加坡", province=None, city="Singapore", orders=11, amount=10_000_00),
+        dict(country="中国", province=None, city=None, orders=11, amount=9_999_99),
+        dict(first=None, last=None, orders=0, amount=0),
+        dict(first=months_ago(6), last=months_ago(6)),
+        dict(last=months_ago(6) - timedelta(days=1)), dict(last=months_ago(12)),
+        dict(last=months_ago(12) - timedelta(days=1)),
+        dict(online=5000, pos=2, neg=2, contacts=6, channel="京东", tier="高端", need="技术"),
+        dict(online=4999, pos=0, neg=1, contacts=5, channel="门店", tier="低端", need=None),
+    ]
+    for i in range(230):
+        f = fixed[i] if i < len(fixed) else {}
+        if "country" in f:
+            country, province, city = f["country"], f["province"], f["city"]
+        elif rng.random() < 0.1:
+            country, city = rng.choice(abroad)
+            province = None
+        else:
+            country = "中国"
+            province = rng.choice(sorted(PROVINCE_CITIES))
+            city = rng.choice(PROVINCE_CITIES[province]) if rng.random() > 0.05 else None
+        orders = f.get("orders", rng.choice([rng.randint(0, 11), rng.randint(12, 60)]))
+        amount = f.get("amount", orders * rng.randint(50_00, 2_000_00))
+        if "first" in f or "last" in f:
+            first = f.get("first", date(2020, 1, 1))
+            last = f.get("last")
+        elif orders == 0 and rng.random() < 0.5:
+            first = last = None
+        else:
+            first = rand_date(rng, date(2015, 1, 1), AS_OF)
+            last = rand_date(rng, first, AS_OF)
+        rows.append([
+            f"{i * 7 % 1000 + 1:04d}", company_name(rng) if rng.random() < 0.5 else person_name(rng),
+            rng.choice(["个人", "企业"]), country, province, city, orders, money(amount), iso(first), iso(last),
+            f.get("tier", rng.choice(["高端", "中端", "低端"])), f.get("need", rng.choice(["售前", "售后", "技术", None])),
+            float(Decimal(f.get("online", rng.randint(0, 10000))) / 10_000),
+            f.get("pos", rng.randint(0, 5)), f.get("neg", rng.choice([0, 0, 1, 2])),
+            f.get("channel", rng.choice(channels)), f.get("contacts", rng.randint(0, 12)),
+        ])
+    header = ["客户编号", "客户名称", "客户类型", "国家", "省份", "城市", "近12月订单数", "近12月消费金额(元)", "首单日期",
+              "最近下单日期", "主购产品档次", "主要服务需求", "线上互动占比", "好评数", "差评数", "成交渠道", "近90天互动次数"]
+    write_csv(HERE / "23-ten-dimensions" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+# 24 age bands
+
+
+def ex24() -> None:
+    rng = random.Random(2424)
+    d = date
+    rows = [d(1979, 12, 31), d(1980, 1, 1), d(1989, 12, 31), d(1990, 1, 1), d(1959, 12, 31), d(2010, 1, 1),
+            d(2009, 12, 31), d(1960, 1, 1), d(2006, 6, 30), d(2006, 7, 1), d(2000, 2, 29), None, None,
+            d(1964, 6, 30), d(1964, 7, 1), d(1994, 6, 30), d(1979, 6, 30), d(1979, 7, 1)]
+    while len(rows) < 300:
+        rows.append(None if rng.random() < 0.05 else rand_date(rng, d(1945, 1, 1), d(2014, 12, 31)))
+    out = [[f"{i * 29 % 1000 + 1:08d}", person_name(rng), iso(b)] for i, b in enumerate(rows)]
+    header = ["会员号", "姓名", "出生日期"]
+    # dates written with slashes, as many Chinese spreadsheets export them
+    out = [[k, n, b.replace("-", "/")] for k, n, b in out]
+    write_csv(HERE / "24-age-bands" / "members.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 25 lead qualification from an inquiry
+
+
+def ex25() -> None:
+    rng = random.Random(2525)
+    countries = ["美国", "德国", "英国", "巴西", "印度", "阿联酋", "澳大利亚", "波兰", "墨西哥", "越南"]
+    industries = ["家居零售", "汽配", "服装", "电子", "建材", "五金", "医疗器械", "户外用品"]
+    targets = ["中高端家庭", "修理厂", "连锁超市", "电商卖家", "工程承包商", "医院", "批发商"]
+    details = ["Family-owned chain of 40 home stores", "Importer and wholesaler since 1998", "Online retailer on Amazon and eBay",
+               "贸易公司", "Distributor covering 12 states", "0123456789", "Small shop"]
+    sites = ["www.{}.com", "{}.de", "shop.{}.co.uk", "无", "n/a", "{}-trading.com"]
+    rows = [
+        ["家居零售", 12, "中高端家庭", 25_000_000_00, "Family-owned chain of 40 home stores in Bavaria", "www.example-home.de"],
+        ["汽配", 3, "修理厂", 800_000_00, None, None], ["汽配", 3, "修理厂", None, None, None],
+        ["服装", None, None, None, None, "shop.example.com"], ["服装", None, None, None, None, None],
+        [None, None, None, None, None, None], ["电子", 0, None, None, "贸易公司", "无"],
+        [None, None, None, None, "0123456789", None], [None, None, None, None, "012345678", None],
+    ]
+    while len(rows) < 140:
+        p = rng.uniform(0.2, 0.95)
+        slug = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9)))
+        rows.append([
+            rng.choice(industries) if rng.random() < p else None,
+            rng.randint(0, 40) if rng.random() < p else None,
+            rng.choice(targets) if rng.random() < p else None,
+            rng.randint(50_000, 50_000_000) * 100 if rng.random() < p else None,
+            rng.choice(details) if rng.random() < p else None,
+            rng.choice(sites).format(slug) if rng.random() < p else None,
+        ])
+    out = []
+    for i, (ind, yrs, tgt, sales, det, site) in enumerate(rows):
+        out.append([f"INQ-{2024_0000 + i * 3:08d}", "Buyer " + str(i + 1), rng.choice(countries), ind, yrs, tgt,
+                    None if sales is None else money(sales), det, site])
+    header = ["询盘编号", "买家", "国家", "买家行业", "经营年限", "目标客户", "年销售额(美元)", "公司介绍", "网站"]
+    write_csv(HERE / "25-lead-qualification" / "inquiries.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 26 four-level industry codes
+
+
+def ex26() -> None:
+    rng = random.Random(2626)
+    fixed = ["A012", "B01", "C03", "D02", "E11", "F25", "G01", "H04", "I01", "J02", "K01", "L99", "A011", "A016",
+             "A019", "A021", "A0121", "A010", "a016", "Z01", None, "A02", "A0129", "F10", "A0"]
+    sections = "ABCDEFGHIJKL"
+    codes = list(fixed)
+    while len(codes) < 200:
+        s = rng.choice(sections)
+        if s == "A":
+            code = "A" + rng.choice(["011", "012", "012", "016", "019", "010", "021", "022", "029"])
+            if rng.random() < 0.3:
+                code += str(rng.randint(0, 9))
+        else:
+            code = s + f"{rng.randint(1, 12):02d}" + (str(rng.randint(0, 9)) if rng.random() < 0.4 else "")
+        codes.append(code if rng.random() > 0.04 else None)
+    out = [[f"{i * 9 % 1000 + 1:05d}", company_name(rng), c] for i, c in enumerate(codes)]
+    header = ["客户编号", "客户名称", "行业代码"]
+    write_csv(HERE / "26-industry-codes" / "customers.csv", header, shuffled(rng, out))
+
+
+# ------------------------------------------------------------------------------------------------
+# 27 Pareto: top_share(profit) and cumulative_share(revenue) ABC
+
+
+def ex27() -> None:
+    rng = random.Random(2727)
+    # revenue: A holds exactly 70% of 20,000,000.00, B 20%, C 10%
+    revenue = (fixed_sum(rng, 45, 14_000_000_00, 200_000_00, 450_000_00)
+               + fixed_sum(rng, 75, 4_000_000_00, 40_000_00, 70_000_00)
+               + fixed_sum(rng, 180, 2_000_000_00, 1_000_00, 20_000_00))
+    profit = [r * rng.randint(-800, 4000) // 10_000 for r in revenue]
+    seen: set[int] = set()
+    for i, p in enumerate(profit):
+        while p in seen:
+            p += 1
+        seen.add(p)
+        profit[i] = p
+    order = sorted(range(len(profit)), key=lambda i: -profit[i])
+    profit[order[150]] = profit[order[149]]  # a tie in the middle, away from the 20% line
+    # exactly 60 of 300 customers (20%) are strictly above the 61st, so the 60th sits at exactly 20%
+    assert profit[order[59]] > profit[order[60]]
+    rows = [[f"P{i * 7 % 300 + 1:05d}", company_name(rng), money(r), money(p)] for i, (r, p) in enumerate(zip(revenue, profit))]
+    header = ["客户编号", "客户名称", "销售额(元)", "毛利(元)"]
+    write_csv(HERE / "27-pareto" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    for n in range(1, 28):
+        globals()[f"ex{n:02d}"]()
+
+
+if __name__ == "__main__":
+    main()
