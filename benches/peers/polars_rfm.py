@@ -53,8 +53,8 @@ def build(data: str, as_of: dt.date):
     cents = pl.col("cents")
     ge = pl.col("ge")
     n = pl.len()
-    total = cents.sum()
-    cum = cents.sort(descending=True).cum_sum().gather(ge - 1)
+    total = pl.col("total")
+    cum = pl.col("cum")
 
     def share_le(pct: int):
         return pl.when(total > 0).then(cum * 100 <= total * pct).otherwise(
@@ -115,9 +115,12 @@ def build(data: str, as_of: dt.date):
         .with_columns(
             rank=cents.rank("min", descending=True),
             ge=cents.rank("max", descending=True),
+            total=cents.sum(),
             score_e4=score_e4,
             activity=activity,
         )
+        # computed once, as a column: CSE does not share it between the two share tests
+        .with_columns(cum=cents.sort(descending=True).cum_sum().gather(ge - 1))
         .with_columns(
             abc=pl.when(share_le(80)).then(pl.lit("a"))
             .when(share_le(95)).then(pl.lit("b"))
