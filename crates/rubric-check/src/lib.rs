@@ -1,0 +1,23 @@
+//! The one checker every tool uses: the CLI, the language server, `rubric test` and `rubric sql`
+//! all call [`check_source`] (or [`check`] on an AST they already have).
+//!
+//! It resolves names, checks types, finds cycles, checks keys, attributes and weights, and
+//! returns a typed [`hir::Model`] with every diagnostic collected, never just the first.
+
+mod check;
+pub mod hir;
+pub mod visit;
+
+pub use check::{check, literal_ty, unify, Checked};
+pub use rubric_syntax::{Diagnostic, Severity};
+
+/// Parses and checks a source text. The diagnostics are sorted by position.
+pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
+    let parsed = rubric_syntax::parse(src);
+    let mut checked = check(&parsed.file);
+    let mut diags = parsed.errors;
+    diags.append(&mut checked.diagnostics);
+    rubric_syntax::diagnostic::sort(&mut diags);
+    checked.diagnostics = diags;
+    (parsed.file, checked)
+}

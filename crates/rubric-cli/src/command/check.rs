@@ -1,0 +1,77 @@
+//! `rubric check FILE…`: parse, check and analyse scheme files, reporting every problem.
+
+use crate::render::{self, ErrorFormat};
+use rubric_syntax::Severity;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scheme files (`.rubric`) or directories to search for them
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// `human` for people, `json` for tools: an array of
+    /// {file, severity, code, message, help, line, column, end_line, end_column}
+    #[arg(long, value_enum, default_value = "human")]
+    error_format: ErrorFormat,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let files = match crate::command::collect_schemes(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let color = render::color_stderr();
+    let mut json = Vec::new();
+    let (mut errors, mut warnings, mut io_failed) = (0usize, 0usize, false);
+    for path in &files {
+        let shown = path.display().to_string();
+        let src = match std::fs::read_to_string(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read `{shown}`: {e}");
+                io_failed = true;
+                continue;
+            }
+        };
+        let (_, checked) = rubric_check::check_source(&src);
+        for d in &checked.diagnostics {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Hint => {}
+            }
+            match args.error_format {
+                ErrorFormat::Human => eprint!("{}", render::human(d, &shown, &src, color)),
+                ErrorFormat::Json => json.push(d.to_json(&shown, &src)),
+            }
+        }
+    }
+    match args.error_format {
+        ErrorFormat::Json => match serde_json::to_string_pretty(&json) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        ErrorFormat::Human => {
+            let n = files.len();
+            let checked = if n == 1 { "checked 1 file".to_string() } else { format!("checked {n} files") };
+            eprintln!("{checked}: {}", render::summary(errors, warnings));
+        }
+    }
+    if io_failed {
+        ExitCode::from(2)
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
