@@ -13,6 +13,8 @@
 #   --require-rubric  fail when the rubric binary cannot be built or has no `run`
 #   --tools LIST      which tools to run (default: all four)
 #
+# The table also goes to benches/out/report.md, with the machine and tool versions.
+#
 # Data is generated once per row count into benches/data/ (cached). Outputs and logs go to
 # benches/out/N/. Python deps (benches/requirements.txt) are installed into benches/.venv.
 # The rubric binary is target/release/rubric (built with `cargo build --release -p rubric-cli`)
@@ -24,6 +26,9 @@
 # included for the Python peers), warm page cache, median of R runs; peak RSS from
 # `/usr/bin/time -f %M` (Debian package `time`), the largest of the R runs.
 set -euo pipefail
+
+ARGS="$*"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -200,10 +205,27 @@ done
 
 # --- report -----------------------------------------------------------------------------------
 
-"$PY" - "$RESULTS" "$AGREE" "$RUBRIC_OK" "$RUBRIC_WHY" <<'EOF'
+machine() {
+  echo "- command: \`benches/compare.sh $ARGS\`"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before the runs: $LOAD"
+  echo "- CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores" \
+    "($(lscpu 2>/dev/null | sed -n 's/^Thread(s) per core: *//p') thread(s) per core)"
+  echo "- memory: $(free -g | awk '/^Mem:/ { print $2 }') GiB; kernel $(uname -r)"
+  echo "- rustc: $(rustc --version 2>/dev/null | cut -d' ' -f2);" \
+    "rubric: $([ "$RUBRIC_OK" = 1 ] && "$RUBRIC" --version 2>/dev/null | head -n 1 || echo unavailable);" \
+    "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)');" \
+    "polars $("$PY" -c 'import polars; print(polars.__version__)');" \
+    "Python $("$PY" -c 'import platform; print(platform.python_version())')"
+}
+REPORT="$BENCH_DIR/out/report.md"
+machine >"$REPORT"
+echo >>"$REPORT"
+
+"$PY" - "$RESULTS" "$AGREE" "$RUBRIC_OK" "$RUBRIC_WHY" "$REPORT" <<'EOF'
 import csv, statistics, sys
 
 results, agree, rubric_ok, rubric_why = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+report = sys.argv[5]
 runs = {}
 for r in csv.DictReader(open(results), delimiter="\t"):
     runs.setdefault((int(r["rows"]), r["tool"]), []).append(r)
@@ -236,6 +258,8 @@ for key in sorted(runs, key=lambda k: (k[0], order.get(k[1], 9))):
 if not rubric_ok:
     lines.append(f"| – | rubric | unavailable | – | – | – | {rubric_why} |")
 print("\n".join(lines))
+with open(report, "a", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n")
 
 failed = sum(1 for s in status.values() if s != "agrees")
 failed += sum(1 for k in runs if median(k) is None and status.get(k) == "agrees")
