@@ -39,7 +39,7 @@
 //! and reused.
 
 use std::fs;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use rust_decimal::Decimal;
@@ -89,6 +89,17 @@ fn parse_args() -> Result<Args, String> {
 // (first_order < 2017-01-01), 11 first_order within 90d, 12 orders >= 5.
 // The score depends on bits 0-10 only.
 const SCORE_BITS: u16 = (1 << 11) - 1;
+
+/// 10^0 ..= 10^28, the scales a decimal can have.
+const POW10: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 const ACT_NONE: u8 = 0;
 const ACT_ACTIVE: u8 = 1;
@@ -159,12 +170,8 @@ fn run() -> Result<(), String> {
     let (c_orders, c_units, c_rev) = (col("orders")?, col("units")?, col("revenue")?);
 
     let d2017 = days_from_civil(2017, 1, 1);
-    let m_limits: [Decimal; 4] = [
-        Decimal::new(10_000, 0),
-        Decimal::new(2_000, 0),
-        Decimal::new(500, 0),
-        Decimal::new(100, 0),
-    ];
+    // m_pts thresholds, compared with the decimal's mantissa at its own scale.
+    let m_limits: [i128; 4] = [10_000, 2_000, 500, 100];
 
     let estimate = size / 40;
     let mut ids: Vec<u8> = Vec::with_capacity(size / 4);
@@ -216,7 +223,8 @@ fn run() -> Result<(), String> {
             o if o >= 2 => 2,
             _ => 1,
         };
-        let m_pts: u16 = match m_limits.iter().position(|l| rev >= *l) {
+        let (mantissa, unit) = (rev.mantissa(), POW10[rev.scale() as usize]);
+        let m_pts: u16 = match m_limits.iter().position(|l| mantissa >= l * unit) {
             Some(p) => 5 - p as u16,
             None => 1,
         };
@@ -266,10 +274,11 @@ fn run() -> Result<(), String> {
 
     let file =
         fs::File::create(&args.out).map_err(|e| format!("cannot write `{}`: {e}", args.out))?;
-    let mut wtr = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file));
-    let write_err = |e: csv::Error| format!("cannot write `{}`: {e}", args.out);
-    wtr.write_record(["id", "rfm", "abc", "top", "activity", "segment"])
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let write_err = |e: std::io::Error| format!("cannot write `{}`: {e}", args.out);
+    out.write_all(b"id,rfm,abc,top,activity,segment\n")
         .map_err(write_err)?;
+    let mut line: Vec<u8> = Vec::with_capacity(128);
     let mut start = 0;
     for row in 0..n {
         let s = state[row];
@@ -302,19 +311,23 @@ fn run() -> Result<(), String> {
             b"regular"
         };
         let end = id_ends[row];
-        wtr.write_record([
-            &ids[start..end],
+        line.clear();
+        push_csv_field(&mut line, &ids[start..end]);
+        for field in [
             entry.0.as_bytes(),
             ABC[usize::from(abc[row])],
             TOP[usize::from(top[row])],
             ACTIVITY[usize::from(act)],
             segment,
-        ])
-        .map_err(write_err)?;
+        ] {
+            line.push(b',');
+            line.extend_from_slice(field);
+        }
+        line.push(b'\n');
+        out.write_all(&line).map_err(write_err)?;
         start = end;
     }
-    wtr.flush()
-        .map_err(|e| format!("cannot write `{}`: {e}", args.out))?;
+    out.flush().map_err(write_err)?;
     Ok(())
 }
 
@@ -451,6 +464,26 @@ fn grades_by_key<K: Ord + Copy + Widen>(keys: Vec<K>) -> (Vec<u8>, Vec<u8>) {
     (abc, top)
 }
 
+/// A CSV field quoted only where needed (a comma, quote or line break in it), as the `csv` crate,
+/// DuckDB and Polars do; only the key can need it here.
+fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        line.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field);
+    }
+}
+
 /// `-?digits` into i64.
 fn parse_int(s: &[u8]) -> Option<i64> {
     let (neg, digits) = match s.split_first() {
@@ -565,6 +598,10 @@ mod tests {
         );
         assert_eq!(parse_decimal(b"1."), None);
         assert_eq!(parse_decimal(b".5"), None);
+        let mut line = Vec::new();
+        push_csv_field(&mut line, b"a,\"b\"");
+        push_csv_field(&mut line, b"000123");
+        assert_eq!(line, b"\"a,\"\"b\"\"\"000123".to_vec());
     }
 
     #[test]
