@@ -23,8 +23,8 @@
 # Correctness: every tool's output must equal the baseline's byte for byte (no normalisation: all
 # tools print decimals normalised, missing as the empty cell, rows in input order). Any
 # difference fails the run. Timing: wall clock of the whole process (interpreter start-up
-# included for the Python peers), warm page cache, median of R runs; peak RSS from
-# `/usr/bin/time -f %M` (Debian package `time`), the largest of the R runs.
+# included for the Python peers), warm page cache, median of R runs; CPU time (user + system,
+# all threads) and peak RSS from `/usr/bin/time` (Debian package `time`): median CPU, largest RSS.
 set -euo pipefail
 
 ARGS="$*"
@@ -139,7 +139,7 @@ fi
 
 RESULTS="$BENCH_DIR/out/results.tsv"
 mkdir -p "$BENCH_DIR/out" "$BENCH_DIR/data"
-printf 'rows\ttool\trun\tseconds\trss_kb\tstatus\n' >"$RESULTS"
+printf 'rows\ttool\trun\tseconds\tcpu_seconds\trss_kb\tstatus\n' >"$RESULTS"
 AGREE="$BENCH_DIR/out/agreement.tsv"
 printf 'rows\ttool\tstatus\n' >"$AGREE"
 
@@ -168,15 +168,19 @@ for n in "${ROW_LIST[@]}"; do
       start=$(date +%s%N)
       status=ok
       if [ -n "$TIME_BIN" ]; then
-        "$TIME_BIN" -f %M -o "$outdir/$tool.rss" "${cmd[@]}" >"$outdir/$tool.log" 2>&1 || status=failed
-        rss=$(tail -n 1 "$outdir/$tool.rss")
+        "$TIME_BIN" -f '%M %U %S' -o "$outdir/$tool.rss" "${cmd[@]}" >"$outdir/$tool.log" 2>&1 \
+          || status=failed
+        read -r rss user sys < <(tail -n 1 "$outdir/$tool.rss")
+        cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
       else
         "${cmd[@]}" >"$outdir/$tool.log" 2>&1 || status=failed
         rss=""
+        cpu=""
       fi
       end=$(date +%s%N)
       secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$run" "$secs" "$rss" "$status" >>"$RESULTS"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$run" "$secs" "$cpu" "$rss" "$status" \
+        >>"$RESULTS"
       log "N=$n run $run $tool: ${secs}s $status"
       if [ "$status" = failed ]; then
         sed 's/^/   | /' "$outdir/$tool.log" | tail -n 20 >&2
@@ -238,8 +242,8 @@ def median(key):
     return statistics.median(float(r["seconds"]) for r in rs)
 
 lines = [
-    "| rows | tool | median wall (s) | vs rubric | vs baseline | peak RSS (MB) | output |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    "| rows | tool | median wall (s) | vs rubric | vs baseline | median CPU (s) | peak RSS (MB) | output |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
 ]
 order = {"rubric": 0, "baseline": 1, "duckdb": 2, "polars": 3}
 for key in sorted(runs, key=lambda k: (k[0], order.get(k[1], 9))):
@@ -249,14 +253,16 @@ for key in sorted(runs, key=lambda k: (k[0], order.get(k[1], 9))):
         ref = median((n, other)) if (n, other) in runs else None
         return f"{m / ref:.2f}x" if m is not None and ref else "–"
     rss = [int(r["rss_kb"]) for r in runs[key] if r["rss_kb"]]
+    cpus = [float(r["cpu_seconds"]) for r in runs[key] if r["cpu_seconds"]]
+    cpu = f"{statistics.median(cpus):.2f}" if cpus else "–"
     rss_mb = f"{max(rss) / 1024:.0f}" if rss else "–"
     wall = f"{m:.2f}" if m is not None else "failed"
     lines.append(
-        f"| {n:,} | {tool} | {wall} | {ratio('rubric')} | {ratio('baseline')} | {rss_mb} "
+        f"| {n:,} | {tool} | {wall} | {ratio('rubric')} | {ratio('baseline')} | {cpu} | {rss_mb} "
         f"| {status.get(key, '–')} |"
     )
 if not rubric_ok:
-    lines.append(f"| – | rubric | unavailable | – | – | – | {rubric_why} |")
+    lines.append(f"| – | rubric | unavailable | – | – | – | – | {rubric_why} |")
 print("\n".join(lines))
 with open(report, "a", encoding="utf-8") as f:
     f.write("\n".join(lines) + "\n")
