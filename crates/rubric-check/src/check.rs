@@ -36,6 +36,9 @@ struct Checker<'a> {
     names: HashMap<String, Symbol>,
     /// Dependency frames: items and pops read by what is being checked.
     frames: Vec<(Vec<ItemId>, Vec<PopId>)>,
+    /// Names declared by declarations that did not parse; `None` in the set means the input
+    /// block itself did not parse, so any name may be a field.
+    broken: Vec<Option<String>>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -54,6 +57,15 @@ pub fn check(file: &ast::File) -> Checked {
         item_decl: Vec::new(),
         names: HashMap::new(),
         frames: Vec::new(),
+        broken: file
+            .broken
+            .iter()
+            .filter_map(|b| match b.keyword.as_str() {
+                "input" => Some(None),
+                "let" | "points" | "score" | "grade" | "tags" => b.name.clone().map(Some),
+                _ => None,
+            })
+            .collect(),
     };
     c.collect_header();
     c.collect_items();
@@ -62,7 +74,10 @@ pub fn check(file: &ast::File) -> Checked {
     }
     c.order_items();
     c.check_tests();
-    Checked { model: c.model, diagnostics: c.diags }
+    Checked {
+        model: c.model,
+        diagnostics: c.diags,
+    }
 }
 
 fn describe_types(tys: &[&str]) -> String {
@@ -84,8 +99,12 @@ impl<'a> Checker<'a> {
                 DeclKind::Scheme(name) => {
                     if let Some(first) = scheme_span {
                         self.err(
-                            Diagnostic::error("duplicate-declaration", "a scheme has at most one `scheme` name", d.span())
-                                .with_related(first, "first named here"),
+                            Diagnostic::error(
+                                "duplicate-declaration",
+                                "a scheme has at most one `scheme` name",
+                                d.span(),
+                            )
+                            .with_related(first, "first named here"),
                         );
                     } else {
                         scheme_span = Some(d.span());
@@ -95,8 +114,12 @@ impl<'a> Checker<'a> {
                 DeclKind::AsOf(date) => {
                     if let Some(first) = as_of_span {
                         self.err(
-                            Diagnostic::error("duplicate-declaration", "a scheme has at most one `as_of` date", d.span())
-                                .with_related(first, "first set here"),
+                            Diagnostic::error(
+                                "duplicate-declaration",
+                                "a scheme has at most one `as_of` date",
+                                d.span(),
+                            )
+                            .with_related(first, "first set here"),
                         );
                     } else {
                         as_of_span = Some(d.span());
@@ -106,9 +129,13 @@ impl<'a> Checker<'a> {
                 DeclKind::Input(input) => {
                     if let Some(first) = input_span {
                         self.err(
-                            Diagnostic::error("duplicate-declaration", "a scheme has exactly one `input` block", d.span())
-                                .with_related(first, "first declared here")
-                                .with_help("put every field in one `input { … }` block"),
+                            Diagnostic::error(
+                                "duplicate-declaration",
+                                "a scheme has exactly one `input` block",
+                                d.span(),
+                            )
+                            .with_related(first, "first declared here")
+                            .with_help("put every field in one `input { … }` block"),
                         );
                     } else {
                         input_span = Some(d.span());
@@ -118,11 +145,15 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if input_span.is_none() {
-            let at = self.decls.first().map_or(Span::point(0), |d| Span::new(d.span().start, d.span().start));
+        if input_span.is_none() && !self.broken.contains(&None) {
+            let at = self.decls.first().map_or(Span::point(0), |d| {
+                Span::new(d.span().start, d.span().start)
+            });
             self.err(
                 Diagnostic::error("missing-input", "the scheme has no `input` block", at)
-                    .with_help("declare the customer record: `input { id text key, revenue decimal }`"),
+                    .with_help(
+                        "declare the customer record: `input { id text key, revenue decimal }`",
+                    ),
             );
         }
     }
@@ -137,10 +168,16 @@ impl<'a> Checker<'a> {
                 "bool" => Ty::Bool,
                 "date" => Ty::Date,
                 other => {
-                    let mut d = Diagnostic::error("unknown-type", format!("unknown type `{other}`"), f.ty.span);
+                    let mut d = Diagnostic::error(
+                        "unknown-type",
+                        format!("unknown type `{other}`"),
+                        f.ty.span,
+                    );
                     d = match did_you_mean(other, ["text", "int", "decimal", "bool", "date"]) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help("field types are `text`, `int`, `decimal`, `bool` and `date`"),
+                        None => d.with_help(
+                            "field types are `text`, `int`, `decimal`, `bool` and `date`",
+                        ),
                     };
                     self.err(d);
                     Ty::Error
@@ -149,8 +186,12 @@ impl<'a> Checker<'a> {
             if let Some(prev) = self.model.fields.iter().find(|p| p.name == f.name.node) {
                 let first = prev.span;
                 self.err(
-                    Diagnostic::error("duplicate-name", format!("field `{}` is declared twice", f.name.node), f.name.span)
-                        .with_related(first, "first declared here"),
+                    Diagnostic::error(
+                        "duplicate-name",
+                        format!("field `{}` is declared twice", f.name.node),
+                        f.name.span,
+                    )
+                    .with_related(first, "first declared here"),
                 );
                 continue;
             }
@@ -158,29 +199,50 @@ impl<'a> Checker<'a> {
                 keys.push(k.0);
                 if f.optional {
                     self.err(
-                        Diagnostic::error("optional-key", format!("the key `{}` cannot be optional", f.name.node), f.ty.span)
-                            .with_help("every customer needs a key: remove the `?`"),
+                        Diagnostic::error(
+                            "optional-key",
+                            format!("the key `{}` cannot be optional", f.name.node),
+                            f.ty.span,
+                        )
+                        .with_help("every customer needs a key: remove the `?`"),
                     );
                 }
                 if ty != Ty::Text && ty != Ty::Error {
                     self.err(
-                        Diagnostic::error("key-not-text", format!("the key `{}` must be `text`", f.name.node), f.ty.span)
-                            .with_help("declare the key as `text`, so that `00017` keeps its leading zeros"),
+                        Diagnostic::error(
+                            "key-not-text",
+                            format!("the key `{}` must be `text`", f.name.node),
+                            f.ty.span,
+                        )
+                        .with_help(
+                            "declare the key as `text`, so that `00017` keeps its leading zeros",
+                        ),
                     );
                 }
             }
-            let column = f.header.as_ref().map_or_else(|| f.name.node.clone(), |h| h.node.clone());
+            let column = f
+                .header
+                .as_ref()
+                .map_or_else(|| f.name.node.clone(), |h| h.node.clone());
             if let Some(prev) = self.model.fields.iter().find(|p| p.column == column) {
                 let first = prev.span;
                 let span = f.header.as_ref().map_or(f.name.span, |h| h.span);
                 self.err(
-                    Diagnostic::error("duplicate-column", format!("two fields read the column `{column}`"), span)
-                        .with_related(first, "also read here"),
+                    Diagnostic::error(
+                        "duplicate-column",
+                        format!("two fields read the column `{column}`"),
+                        span,
+                    )
+                    .with_related(first, "also read here"),
                 );
             }
             let id = self.model.fields.len();
             self.names.insert(f.name.node.clone(), Symbol::Field(id));
-            self.model.refs.push(Reference { span: f.name.span, symbol: Symbol::Field(id), is_definition: true });
+            self.model.refs.push(Reference {
+                span: f.name.span,
+                symbol: Symbol::Field(id),
+                is_definition: true,
+            });
             self.model.fields.push(FieldDef {
                 name: f.name.node.clone(),
                 column,
@@ -193,13 +255,23 @@ impl<'a> Checker<'a> {
         }
         match keys.len() {
             0 => self.err(
-                Diagnostic::error("missing-key", "no field is marked `key`", Span::new(input_span.start, input_span.start + 5))
-                    .with_help("mark the field that identifies a customer: `id text key`"),
+                Diagnostic::error(
+                    "missing-key",
+                    "no field is marked `key`",
+                    Span::new(input_span.start, input_span.start + 5),
+                )
+                .with_help("mark the field that identifies a customer: `id text key`"),
             ),
             1 => self.model.key = self.model.fields.iter().position(|f| f.is_key),
             _ => {
-                let mut d = Diagnostic::error("multiple-keys", "exactly one field can be the `key`", keys[1]);
-                d = d.with_related(keys[0], "first key here").with_help("remove `key` from all but one field");
+                let mut d = Diagnostic::error(
+                    "multiple-keys",
+                    "exactly one field can be the `key`",
+                    keys[1],
+                );
+                d = d
+                    .with_related(keys[0], "first key here")
+                    .with_help("remove `key` from all but one field");
                 self.err(d);
                 self.model.key = self.model.fields.iter().position(|f| f.is_key);
             }
@@ -218,7 +290,15 @@ impl<'a> Checker<'a> {
                 DeclKind::Score(s) => (&s.name, s.label.as_ref(), Ty::Decimal),
                 DeclKind::Grade(g) => {
                     let id = self.model.items.len();
-                    (&g.name, g.label.as_ref(), if g.is_tags { Ty::Tags(id) } else { Ty::Grade(id) })
+                    (
+                        &g.name,
+                        g.label.as_ref(),
+                        if g.is_tags {
+                            Ty::Tags(id)
+                        } else {
+                            Ty::Grade(id)
+                        },
+                    )
                 }
                 _ => continue,
             };
@@ -230,18 +310,34 @@ impl<'a> Checker<'a> {
                     _ => name.span,
                 };
                 self.err(
-                    Diagnostic::error("duplicate-name", format!("`{}` is already declared", name.node), name.span)
-                        .with_related(first, "first declared here")
-                        .with_help("give each field, let, points, score, grade and tags its own name"),
+                    Diagnostic::error(
+                        "duplicate-name",
+                        format!("`{}` is already declared", name.node),
+                        name.span,
+                    )
+                    .with_related(first, "first declared here")
+                    .with_help("give each field, let, points, score, grade and tags its own name"),
                 );
             } else {
                 self.names.insert(name.node.clone(), Symbol::Item(id));
             }
-            self.model.refs.push(Reference { span: name.span, symbol: Symbol::Item(id), is_definition: true });
+            self.model.refs.push(Reference {
+                span: name.span,
+                symbol: Symbol::Item(id),
+                is_definition: true,
+            });
             let kind = match &d.kind {
-                DeclKind::Let(_) => ItemKind::Let { value: error_expr(name.span) },
-                DeclKind::Points(_) => ItemKind::Points { by: None, rules: Vec::new() },
-                DeclKind::Score(_) => ItemKind::Score { terms: Vec::new(), bonuses: Vec::new() },
+                DeclKind::Let(_) => ItemKind::Let {
+                    value: error_expr(name.span),
+                },
+                DeclKind::Points(_) => ItemKind::Points {
+                    by: None,
+                    rules: Vec::new(),
+                },
+                DeclKind::Score(_) => ItemKind::Score {
+                    terms: Vec::new(),
+                    bonuses: Vec::new(),
+                },
                 DeclKind::Grade(g) => ItemKind::Grade(GradeDef {
                     is_tags: g.is_tags,
                     by: None,
@@ -276,11 +372,16 @@ impl<'a> Checker<'a> {
                         self.err(
                             Diagnostic::error(
                                 "duplicate-code",
-                                format!("code `{}` appears twice in `{}`", r.code.node, g.name.node),
+                                format!(
+                                    "code `{}` appears twice in `{}`",
+                                    r.code.node, g.name.node
+                                ),
                                 r.code.span,
                             )
                             .with_related(first, "first used here")
-                            .with_help("codes are unique within a grade; merge the conditions with `or`"),
+                            .with_help(
+                                "codes are unique within a grade; merge the conditions with `or`",
+                            ),
                         );
                     }
                     let code = codes.len();
@@ -302,7 +403,11 @@ impl<'a> Checker<'a> {
                 if g.is_tags && codes.len() > 64 {
                     self.err(Diagnostic::error(
                         "too-many-tags",
-                        format!("`{}` has {} tags; at most 64 are supported", g.name.node, codes.len()),
+                        format!(
+                            "`{}` has {} tags; at most 64 are supported",
+                            g.name.node,
+                            codes.len()
+                        ),
                         g.name.span,
                     ));
                 }
@@ -326,8 +431,14 @@ impl<'a> Checker<'a> {
             DeclKind::Let(l) => {
                 let value = self.expr(&l.value, ctx);
                 if matches!(value.ty, Ty::List(_)) {
-                    self.err(Diagnostic::error("type-mismatch", "a `let` cannot hold a list", value.span)
-                        .with_help("use the list directly in `x in [...]`"));
+                    self.err(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            "a `let` cannot hold a list",
+                            value.span,
+                        )
+                        .with_help("use the list directly in `x in [...]`"),
+                    );
                 }
                 let item = &mut self.model.items[id];
                 item.ty = value.ty.clone();
@@ -342,7 +453,11 @@ impl<'a> Checker<'a> {
                 let mut otherwise_seen = false;
                 for r in &p.rules {
                     let cond = self.cond(&r.cond, bctx, &mut otherwise_seen, &p.name.node);
-                    rules.push(PointsRule { value: r.value.node, cond, span: r.loc.0 });
+                    rules.push(PointsRule {
+                        value: r.value.node,
+                        cond,
+                        span: r.loc.0,
+                    });
                 }
                 let nullable = !rules.iter().any(|r| r.cond.is_none());
                 let item = &mut self.model.items[id];
@@ -359,17 +474,29 @@ impl<'a> Checker<'a> {
                     nullable |= expr.nullable;
                     sum += t.weight.node;
                     let bonus = t.bonus.as_ref().map(|b| self.bonus(b, ctx));
-                    terms.push(ScoreTerm { expr, weight: t.weight.node, bonus, span: t.loc.0 });
+                    terms.push(ScoreTerm {
+                        expr,
+                        weight: t.weight.node,
+                        bonus,
+                        span: t.loc.0,
+                    });
                 }
                 let bonuses: Vec<Bonus> = s.bonuses.iter().map(|b| self.bonus(b, ctx)).collect();
                 if !s.terms.is_empty() && sum != Decimal::ONE_HUNDRED / Decimal::ONE_HUNDRED {
                     let shown = (sum * Decimal::ONE_HUNDRED).normalize();
-                    let span = s.terms.first().map(|t| t.weight.span).unwrap_or(s.name.span);
+                    let span = s
+                        .terms
+                        .first()
+                        .map(|t| t.weight.span)
+                        .unwrap_or(s.name.span);
                     let span = s.terms.iter().fold(span, |acc, t| acc.to(t.weight.span));
                     self.err(
                         Diagnostic::error(
                             "weights-not-100",
-                            format!("the weights of `{}` add up to {shown}%, not 100%", s.name.node),
+                            format!(
+                                "the weights of `{}` add up to {shown}%, not 100%",
+                                s.name.node
+                            ),
                             span,
                         )
                         .with_label(format!("these add up to {shown}%"))
@@ -378,8 +505,12 @@ impl<'a> Checker<'a> {
                 }
                 if s.terms.is_empty() {
                     self.err(
-                        Diagnostic::error("empty-score", format!("score `{}` has no terms", s.name.node), s.name.span)
-                            .with_help("add terms: `history_pts weight 50%`"),
+                        Diagnostic::error(
+                            "empty-score",
+                            format!("score `{}` has no terms", s.name.node),
+                            s.name.span,
+                        )
+                        .with_help("add terms: `history_pts weight 50%`"),
                     );
                 }
                 let item = &mut self.model.items[id];
@@ -405,16 +536,30 @@ impl<'a> Checker<'a> {
     fn bonus(&mut self, b: &ast::Bonus, ctx: Ctx) -> Bonus {
         let cond = self.expr(&b.cond, ctx);
         self.expect_bool(&cond, "a bonus condition");
-        Bonus { factor: b.factor.node, cond, span: b.loc.0 }
+        Bonus {
+            factor: b.factor.node,
+            cond,
+            span: b.loc.0,
+        }
     }
 
-    fn cond(&mut self, c: &Cond, ctx: Ctx, otherwise_seen: &mut bool, owner: &str) -> Option<TExpr> {
+    fn cond(
+        &mut self,
+        c: &Cond,
+        ctx: Ctx,
+        otherwise_seen: &mut bool,
+        owner: &str,
+    ) -> Option<TExpr> {
         match c {
             Cond::Otherwise(loc) => {
                 if *otherwise_seen {
                     self.err(
-                        Diagnostic::error("duplicate-otherwise", format!("`{owner}` has more than one `otherwise`"), loc.0)
-                            .with_help("keep one `otherwise`, as the last rule"),
+                        Diagnostic::error(
+                            "duplicate-otherwise",
+                            format!("`{owner}` has more than one `otherwise`"),
+                            loc.0,
+                        )
+                        .with_help("keep one `otherwise`, as the last rule"),
                     );
                 }
                 *otherwise_seen = true;
@@ -465,7 +610,11 @@ impl<'a> Checker<'a> {
                             self.err(
                                 Diagnostic::error(
                                     "attribute-type",
-                                    format!("attribute `{}` is {ek} in the first rule but {} here", a.key.node, describe_lit_ty(&ty)),
+                                    format!(
+                                        "attribute `{}` is {ek} in the first rule but {} here",
+                                        a.key.node,
+                                        describe_lit_ty(&ty)
+                                    ),
                                     a.value.span,
                                 )
                                 .with_related(first_span, "first given here"),
@@ -490,7 +639,10 @@ impl<'a> Checker<'a> {
                         self.err(
                             Diagnostic::error(
                                 "attribute-keys",
-                                format!("attribute `{}` is not on the first rule of `{}`", a.key.node, g.name.node),
+                                format!(
+                                    "attribute `{}` is not on the first rule of `{}`",
+                                    a.key.node, g.name.node
+                                ),
                                 a.key.span,
                             )
                             .with_related(first, "the first rule sets the attribute keys")
@@ -506,17 +658,30 @@ impl<'a> Checker<'a> {
                 .map(|((k, _, _), _)| k.as_str())
                 .collect();
             if !missing.is_empty() {
-                let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+                let list = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.err(
                     Diagnostic::error(
                         "attribute-keys",
-                        format!("rule `{}` lacks the attribute{} {list}", r.code.node, if missing.len() > 1 { "s" } else { "" }),
+                        format!(
+                            "rule `{}` lacks the attribute{} {list}",
+                            r.code.node,
+                            if missing.len() > 1 { "s" } else { "" }
+                        ),
                         r.code.span,
                     )
                     .with_help("every rule of a grade carries the same attribute keys"),
                 );
             }
-            attr_values.push(values.into_iter().map(|v| v.unwrap_or(Literal::Text(String::new()))).collect());
+            attr_values.push(
+                values
+                    .into_iter()
+                    .map(|v| v.unwrap_or(Literal::Text(String::new())))
+                    .collect(),
+            );
         }
         let nullable = !g.is_tags && !otherwise_seen;
         if let ItemKind::Grade(gd) = &mut self.model.items[id].kind {
@@ -533,7 +698,11 @@ impl<'a> Checker<'a> {
     fn expect_bool(&mut self, e: &TExpr, what: &str) {
         if e.ty != Ty::Bool && e.ty != Ty::Error {
             let found = e.ty.describe(&self.model);
-            let mut d = Diagnostic::error("type-mismatch", format!("{what} must be true or false, found {found}"), e.span);
+            let mut d = Diagnostic::error(
+                "type-mismatch",
+                format!("{what} must be true or false, found {found}"),
+                e.span,
+            );
             if e.ty.is_numeric() {
                 d = d.with_help("compare it with a value, e.g. `>= 100`");
             }
@@ -544,13 +713,21 @@ impl<'a> Checker<'a> {
     fn expect_numeric(&mut self, e: &TExpr, what: &str) {
         if !e.ty.is_numeric() {
             let found = e.ty.describe(&self.model);
-            self.err(Diagnostic::error("type-mismatch", format!("{what} must be a number, found {found}"), e.span));
+            self.err(Diagnostic::error(
+                "type-mismatch",
+                format!("{what} must be a number, found {found}"),
+                e.span,
+            ));
         }
     }
 
     fn mismatch(&mut self, span: Span, expected: &str, found: &Ty) {
         let found = found.describe(&self.model);
-        self.err(Diagnostic::error("type-mismatch", format!("expected {expected}, found {found}"), span));
+        self.err(Diagnostic::error(
+            "type-mismatch",
+            format!("expected {expected}, found {found}"),
+            span,
+        ));
     }
 
     fn use_item(&mut self, id: ItemId) {
@@ -562,27 +739,56 @@ impl<'a> Checker<'a> {
     fn resolve_name(&mut self, name: &str, span: Span, ctx: Ctx) -> TExpr {
         match self.names.get(name).copied() {
             Some(Symbol::Field(f)) => {
-                self.model.refs.push(Reference { span, symbol: Symbol::Field(f), is_definition: false });
+                self.model.refs.push(Reference {
+                    span,
+                    symbol: Symbol::Field(f),
+                    is_definition: false,
+                });
                 let fd = &self.model.fields[f];
-                TExpr { kind: TExprKind::Field(f), ty: fd.ty.clone(), nullable: fd.optional, span }
+                TExpr {
+                    kind: TExprKind::Field(f),
+                    ty: fd.ty.clone(),
+                    nullable: fd.optional,
+                    span,
+                }
             }
             Some(Symbol::Item(i)) => {
-                self.model.refs.push(Reference { span, symbol: Symbol::Item(i), is_definition: false });
+                self.model.refs.push(Reference {
+                    span,
+                    symbol: Symbol::Item(i),
+                    is_definition: false,
+                });
                 self.use_item(i);
                 if self.state[i] == State::Unchecked {
                     // Its type may not be known yet: check it first, in its own frame.
                     self.check_item(i);
                 }
                 let item = &self.model.items[i];
-                let ty = if self.state[i] == State::InProgress && matches!(item.kind, ItemKind::Let { .. }) {
+                let ty = if self.state[i] == State::InProgress
+                    && matches!(item.kind, ItemKind::Let { .. })
+                {
                     Ty::Error
                 } else {
                     item.ty.clone()
                 };
-                TExpr { kind: TExprKind::Item(i), ty, nullable: item.nullable, span }
+                TExpr {
+                    kind: TExprKind::Item(i),
+                    ty,
+                    nullable: item.nullable,
+                    span,
+                }
+            }
+            _ if self
+                .broken
+                .iter()
+                .any(|b| b.as_deref().is_none_or(|b| b == name)) =>
+            {
+                // declared by a declaration with a syntax error: that error says it all
+                error_expr(span)
             }
             _ => {
-                let mut d = Diagnostic::error("unknown-name", format!("unknown name `{name}`"), span);
+                let mut d =
+                    Diagnostic::error("unknown-name", format!("unknown name `{name}`"), span);
                 let candidates: Vec<String> = self
                     .model
                     .fields
@@ -598,9 +804,13 @@ impl<'a> Checker<'a> {
                         self.model.items[g].name, self.model.items[g].name
                     ));
                 } else if Builtin::from_name(name).is_some() || PopFunc::from_name(name).is_some() {
-                    d = d.with_help(format!("`{name}` is a function: call it, as in `{name}(…)`"));
+                    d = d.with_help(format!(
+                        "`{name}` is a function: call it, as in `{name}(…)`"
+                    ));
                 } else if ctx.in_test {
-                    d = d.with_help("an expectation can name any field, let, points, score, grade or tags");
+                    d = d.with_help(
+                        "an expectation can name any field, let, points, score, grade or tags",
+                    );
                 }
                 self.err(d);
                 error_expr(span)
@@ -609,31 +819,54 @@ impl<'a> Checker<'a> {
     }
 
     fn find_code(&self, name: &str) -> Option<(ItemId, usize)> {
-        self.model.items.iter().enumerate().find_map(|(i, it)| match &it.kind {
-            ItemKind::Grade(g) => g.code_named(name).map(|c| (i, c)),
-            _ => None,
-        })
+        self.model
+            .items
+            .iter()
+            .enumerate()
+            .find_map(|(i, it)| match &it.kind {
+                ItemKind::Grade(g) => g.code_named(name).map(|c| (i, c)),
+                _ => None,
+            })
     }
 
     /// Resolves `e` as a code of grade `g` (the right side of `tier == gold`).
     fn code_of(&mut self, g: ItemId, e: &Expr) -> Option<TExpr> {
-        let ExprKind::Name(name) = &e.kind else { return None };
+        let ExprKind::Name(name) = &e.kind else {
+            return None;
+        };
         let gd = self.model.grade(g)?;
         let ty = self.model.items[g].ty.clone();
         match gd.code_named(name) {
             Some(code) => {
-                self.model.refs.push(Reference { span: e.span(), symbol: Symbol::Code { grade: g, code }, is_definition: false });
-                Some(TExpr { kind: TExprKind::Code { grade: g, code }, ty, nullable: false, span: e.span() })
+                self.model.refs.push(Reference {
+                    span: e.span(),
+                    symbol: Symbol::Code { grade: g, code },
+                    is_definition: false,
+                });
+                Some(TExpr {
+                    kind: TExprKind::Code { grade: g, code },
+                    ty,
+                    nullable: false,
+                    span: e.span(),
+                })
             }
             None => {
                 let gname = self.model.items[g].name.clone();
-                let mut d = Diagnostic::error("unknown-code", format!("`{gname}` has no code `{name}`"), e.span());
+                let mut d = Diagnostic::error(
+                    "unknown-code",
+                    format!("`{gname}` has no code `{name}`"),
+                    e.span(),
+                );
                 let codes: Vec<String> = gd.codes.iter().map(|c| c.name.clone()).collect();
                 d = match did_you_mean(name, codes.iter().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!(
                         "the codes of `{gname}` are {}",
-                        codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                        codes
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 };
                 self.err(d);
@@ -652,15 +885,36 @@ impl<'a> Checker<'a> {
     fn expr(&mut self, e: &Expr, ctx: Ctx) -> TExpr {
         let span = e.span();
         match &e.kind {
-            ExprKind::Lit(l) => TExpr { kind: TExprKind::Lit(l.clone()), ty: literal_ty(l), nullable: false, span },
+            ExprKind::Lit(l) => TExpr {
+                kind: TExprKind::Lit(l.clone()),
+                ty: literal_ty(l),
+                nullable: false,
+                span,
+            },
             ExprKind::Name(n) => self.resolve_name(n, span, ctx),
-            ExprKind::Today => TExpr { kind: TExprKind::Today, ty: Ty::Date, nullable: false, span },
+            ExprKind::Today => TExpr {
+                kind: TExprKind::Today,
+                ty: Ty::Date,
+                nullable: false,
+                span,
+            },
             ExprKind::Subject => match ctx.subject {
-                Some((ty, nullable)) => TExpr { kind: TExprKind::Subject, ty: ty.clone(), nullable, span },
+                Some((ty, nullable)) => TExpr {
+                    kind: TExprKind::Subject,
+                    ty: ty.clone(),
+                    nullable,
+                    span,
+                },
                 None => {
                     self.err(
-                        Diagnostic::error("missing-subject", "a condition that starts with an operator needs a `by` subject", span)
-                            .with_help("add `by EXPR` to the declaration, or write the full comparison"),
+                        Diagnostic::error(
+                            "missing-subject",
+                            "a condition that starts with an operator needs a `by` subject",
+                            span,
+                        )
+                        .with_help(
+                            "add `by EXPR` to the declaration, or write the full comparison",
+                        ),
                     );
                     error_expr(span)
                 }
@@ -673,7 +927,12 @@ impl<'a> Checker<'a> {
             ExprKind::List(items) => {
                 let items: Vec<TExpr> = items.iter().map(|i| self.expr(i, ctx)).collect();
                 let elem = self.unify_all(&items, "the items of a list");
-                TExpr { kind: TExprKind::List(items), ty: Ty::List(Box::new(elem)), nullable: false, span }
+                TExpr {
+                    kind: TExprKind::List(items),
+                    ty: Ty::List(Box::new(elem)),
+                    nullable: false,
+                    span,
+                }
             }
             ExprKind::Unary(op, inner) => {
                 let t = self.expr(inner, ctx);
@@ -681,8 +940,17 @@ impl<'a> Checker<'a> {
                     UnOp::Neg => self.expect_numeric(&t, "the operand of `-`"),
                     UnOp::Not => self.expect_bool(&t, "the operand of `not`"),
                 }
-                let ty = if *op == UnOp::Not { Ty::Bool } else { t.ty.clone() };
-                TExpr { nullable: t.nullable, kind: TExprKind::Unary(*op, Box::new(t)), ty, span }
+                let ty = if *op == UnOp::Not {
+                    Ty::Bool
+                } else {
+                    t.ty.clone()
+                };
+                TExpr {
+                    nullable: t.nullable,
+                    kind: TExprKind::Unary(*op, Box::new(t)),
+                    ty,
+                    span,
+                }
             }
             ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span, ctx),
             ExprKind::Between(v, lo, hi) => {
@@ -691,7 +959,11 @@ impl<'a> Checker<'a> {
                 let hi = self.expr(hi, ctx);
                 for b in [&lo, &hi] {
                     if !ordered_compatible(&v.ty, &b.ty) {
-                        self.mismatch(b.span, &format!("{} to compare with", v.ty.describe(&self.model)), &b.ty);
+                        self.mismatch(
+                            b.span,
+                            &format!("{} to compare with", v.ty.describe(&self.model)),
+                            &b.ty,
+                        );
                     }
                 }
                 if !matches!(v.ty, Ty::Int | Ty::Decimal | Ty::Date | Ty::Error) {
@@ -699,7 +971,11 @@ impl<'a> Checker<'a> {
                 }
                 let nullable = v.nullable || lo.nullable || hi.nullable;
                 TExpr {
-                    kind: TExprKind::Between { value: Box::new(v), lo: Box::new(lo), hi: Box::new(hi) },
+                    kind: TExprKind::Between {
+                        value: Box::new(v),
+                        lo: Box::new(lo),
+                        hi: Box::new(hi),
+                    },
                     ty: Ty::Bool,
                     nullable,
                     span,
@@ -707,7 +983,15 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Is { expr, present } => {
                 let t = self.expr(expr, ctx);
-                TExpr { kind: TExprKind::IsMissing { expr: Box::new(t), present: *present }, ty: Ty::Bool, nullable: false, span }
+                TExpr {
+                    kind: TExprKind::IsMissing {
+                        expr: Box::new(t),
+                        present: *present,
+                    },
+                    ty: Ty::Bool,
+                    nullable: false,
+                    span,
+                }
             }
             ExprKind::If(c, a, b) => {
                 let c = self.expr(c, ctx);
@@ -719,16 +1003,27 @@ impl<'a> Checker<'a> {
                     None => {
                         let (ad, bd) = (a.ty.describe(&self.model), b.ty.describe(&self.model));
                         self.err(
-                            Diagnostic::error("type-mismatch", format!("the branches of `if` differ: {ad} and {bd}"), b.span)
-                                .with_related(a.span, format!("this is {ad}")),
+                            Diagnostic::error(
+                                "type-mismatch",
+                                format!("the branches of `if` differ: {ad} and {bd}"),
+                                b.span,
+                            )
+                            .with_related(a.span, format!("this is {ad}")),
                         );
                         Ty::Error
                     }
                 };
                 let nullable = a.nullable || b.nullable;
-                TExpr { kind: TExprKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, nullable, span }
+                TExpr {
+                    kind: TExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                    ty,
+                    nullable,
+                    span,
+                }
             }
-            ExprKind::Call { func, args, within } => self.call(func, args, within.as_ref(), span, ctx),
+            ExprKind::Call { func, args, within } => {
+                self.call(func, args, within.as_ref(), span, ctx)
+            }
             ExprKind::Attr(value, key) => {
                 let v = self.expr(value, ctx);
                 let Some(g) = (match v.ty {
@@ -738,8 +1033,12 @@ impl<'a> Checker<'a> {
                     if v.ty != Ty::Error {
                         let found = v.ty.describe(&self.model);
                         self.err(
-                            Diagnostic::error("not-a-grade", format!("only a grade has attributes; this is {found}"), key.span)
-                                .with_help("attributes are read from a grade: `tier.owner`"),
+                            Diagnostic::error(
+                                "not-a-grade",
+                                format!("only a grade has attributes; this is {found}"),
+                                key.span,
+                            )
+                            .with_help("attributes are read from a grade: `tier.owner`"),
                         );
                     }
                     return error_expr(span);
@@ -748,20 +1047,46 @@ impl<'a> Checker<'a> {
                 let found = gd.and_then(|gd| gd.attr_keys.iter().position(|(k, _)| *k == key.node));
                 match found {
                     Some(attr) => {
-                        let ty = gd.map(|gd| gd.attr_keys[attr].1.clone()).unwrap_or(Ty::Error);
-                        self.model.refs.push(Reference { span: key.span, symbol: Symbol::Attr { grade: g, attr }, is_definition: false });
-                        TExpr { nullable: v.nullable, kind: TExprKind::Attr { value: Box::new(v), grade: g, attr }, ty, span }
+                        let ty = gd
+                            .map(|gd| gd.attr_keys[attr].1.clone())
+                            .unwrap_or(Ty::Error);
+                        self.model.refs.push(Reference {
+                            span: key.span,
+                            symbol: Symbol::Attr { grade: g, attr },
+                            is_definition: false,
+                        });
+                        TExpr {
+                            nullable: v.nullable,
+                            kind: TExprKind::Attr {
+                                value: Box::new(v),
+                                grade: g,
+                                attr,
+                            },
+                            ty,
+                            span,
+                        }
                     }
                     None => {
                         let gname = self.model.items[g].name.clone();
-                        let keys: Vec<String> = gd.map(|gd| gd.attr_keys.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-                        let mut d = Diagnostic::error("unknown-attribute", format!("`{gname}` has no attribute `{}`", key.node), key.span);
+                        let keys: Vec<String> = gd
+                            .map(|gd| gd.attr_keys.iter().map(|(k, _)| k.clone()).collect())
+                            .unwrap_or_default();
+                        let mut d = Diagnostic::error(
+                            "unknown-attribute",
+                            format!("`{gname}` has no attribute `{}`", key.node),
+                            key.span,
+                        );
                         d = match did_you_mean(&key.node, keys.iter().map(String::as_str)) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None if keys.is_empty() => d.with_help(format!("the rules of `{gname}` carry no attributes")),
+                            None if keys.is_empty() => {
+                                d.with_help(format!("the rules of `{gname}` carry no attributes"))
+                            }
                             None => d.with_help(format!(
                                 "the attributes of `{gname}` are {}",
-                                keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                                keys.iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )),
                         };
                         self.err(d);
@@ -774,14 +1099,26 @@ impl<'a> Checker<'a> {
                 let k = self.expr(key, ctx);
                 if !ctx.in_test {
                     self.err(
-                        Diagnostic::error("index-outside-test", "`x[\"key\"]` names a customer and only works in a test", span)
-                            .with_help("use it in an `expect` of a test with `given [ … ]`"),
+                        Diagnostic::error(
+                            "index-outside-test",
+                            "`x[\"key\"]` names a customer and only works in a test",
+                            span,
+                        )
+                        .with_help("use it in an `expect` of a test with `given [ … ]`"),
                     );
                 }
                 if k.ty != Ty::Text && k.ty != Ty::Error {
                     self.mismatch(k.span, "a customer key as text", &k.ty);
                 }
-                TExpr { ty: v.ty.clone(), nullable: true, kind: TExprKind::Index { value: Box::new(v), key: Box::new(k) }, span }
+                TExpr {
+                    ty: v.ty.clone(),
+                    nullable: true,
+                    kind: TExprKind::Index {
+                        value: Box::new(v),
+                        key: Box::new(k),
+                    },
+                    span,
+                }
             }
         }
     }
@@ -795,7 +1132,11 @@ impl<'a> Checker<'a> {
                     Some(u) => Some(u),
                     None => {
                         let (a, b) = (t.describe(&self.model), i.ty.describe(&self.model));
-                        self.err(Diagnostic::error("type-mismatch", format!("{what} mix {a} and {b}"), i.span));
+                        self.err(Diagnostic::error(
+                            "type-mismatch",
+                            format!("{what} mix {a} and {b}"),
+                            i.span,
+                        ));
                         Some(Ty::Error)
                     }
                 },
@@ -807,8 +1148,14 @@ impl<'a> Checker<'a> {
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span, ctx: Ctx) -> TExpr {
         let lt = self.expr(l, ctx);
         // `level == B` where `level` is itself unknown: `B` is probably a code; say nothing more.
-        if lt.ty == Ty::Error && matches!(op, BinOp::Eq | BinOp::Ne | BinOp::In | BinOp::NotIn | BinOp::Has) {
-            let unknown = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) if !self.names.contains_key(n));
+        if lt.ty == Ty::Error
+            && matches!(
+                op,
+                BinOp::Eq | BinOp::Ne | BinOp::In | BinOp::NotIn | BinOp::Has
+            )
+        {
+            let unknown =
+                |e: &Expr| matches!(&e.kind, ExprKind::Name(n) if !self.names.contains_key(n));
             let quiet = match &r.kind {
                 ExprKind::List(items) => items.iter().all(unknown),
                 _ => unknown(r),
@@ -828,7 +1175,12 @@ impl<'a> Checker<'a> {
                 } else {
                     TExprKind::And(Box::new(lt), Box::new(rt))
                 };
-                TExpr { kind, ty: Ty::Bool, nullable, span }
+                TExpr {
+                    kind,
+                    ty: Ty::Bool,
+                    nullable,
+                    span,
+                }
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let cmp = match op {
@@ -849,27 +1201,49 @@ impl<'a> Checker<'a> {
                         // `gold == tier`
                         let rt = self.expr(r, ctx);
                         match (&lt.kind, &rt.ty) {
-                            (TExprKind::Item(_) | TExprKind::Field(_), _) | (_, Ty::Error) => (lt, rt),
+                            (TExprKind::Item(_) | TExprKind::Field(_), _) | (_, Ty::Error) => {
+                                (lt, rt)
+                            }
                             _ => (lt, rt),
                         }
                     }
                 };
                 if matches!(lt.ty, Ty::Tags(_)) && equality {
                     self.err(
-                        Diagnostic::error("type-mismatch", "tags hold a set of codes; test one with `has`", span)
-                            .with_help(format!("write `{} has CODE`", self.model.items.get(Self::grade_of(&lt.ty).unwrap_or(0)).map_or("tags", |i| i.name.as_str()))),
+                        Diagnostic::error(
+                            "type-mismatch",
+                            "tags hold a set of codes; test one with `has`",
+                            span,
+                        )
+                        .with_help(format!(
+                            "write `{} has CODE`",
+                            self.model
+                                .items
+                                .get(Self::grade_of(&lt.ty).unwrap_or(0))
+                                .map_or("tags", |i| i.name.as_str())
+                        )),
                     );
                 } else if equality {
                     if unify(&lt.ty, &rt.ty).is_none() || matches!(lt.ty, Ty::List(_)) {
                         let (a, b) = (lt.ty.describe(&self.model), rt.ty.describe(&self.model));
                         self.err(
-                            Diagnostic::error("type-mismatch", format!("cannot compare {a} with {b}"), rt.span)
-                                .with_related(lt.span, format!("this is {a}")),
+                            Diagnostic::error(
+                                "type-mismatch",
+                                format!("cannot compare {a} with {b}"),
+                                rt.span,
+                            )
+                            .with_related(lt.span, format!("this is {a}")),
                         );
                     }
-                } else if !ordered_compatible(&lt.ty, &rt.ty) || !matches!(lt.ty, Ty::Int | Ty::Decimal | Ty::Date | Ty::Error) {
+                } else if !ordered_compatible(&lt.ty, &rt.ty)
+                    || !matches!(lt.ty, Ty::Int | Ty::Decimal | Ty::Date | Ty::Error)
+                {
                     let (a, b) = (lt.ty.describe(&self.model), rt.ty.describe(&self.model));
-                    let mut d = Diagnostic::error("type-mismatch", format!("cannot order {a} and {b} with `{}`", cmp.as_str()), span);
+                    let mut d = Diagnostic::error(
+                        "type-mismatch",
+                        format!("cannot order {a} and {b} with `{}`", cmp.as_str()),
+                        span,
+                    );
                     if matches!(lt.ty, Ty::Text) && matches!(rt.ty, Ty::Text) {
                         d = d.with_help("text is compared with `==`, `in` or `starts_with`");
                     } else if lt.ty == Ty::Date && rt.ty == Ty::Duration {
@@ -878,16 +1252,28 @@ impl<'a> Checker<'a> {
                     self.err(d);
                 }
                 let nullable = lt.nullable || rt.nullable;
-                TExpr { kind: TExprKind::Cmp(cmp, Box::new(lt), Box::new(rt)), ty: Ty::Bool, nullable, span }
+                TExpr {
+                    kind: TExprKind::Cmp(cmp, Box::new(lt), Box::new(rt)),
+                    ty: Ty::Bool,
+                    nullable,
+                    span,
+                }
             }
             BinOp::In | BinOp::NotIn => {
                 let rt = match (&lt.ty, &r.kind) {
                     (Ty::Grade(g), ExprKind::List(items)) => {
                         let g = *g;
-                        let items: Vec<TExpr> =
-                            items.iter().map(|i| self.code_of(g, i).unwrap_or_else(|| self.expr(i, ctx))).collect();
+                        let items: Vec<TExpr> = items
+                            .iter()
+                            .map(|i| self.code_of(g, i).unwrap_or_else(|| self.expr(i, ctx)))
+                            .collect();
                         let ty = Ty::List(Box::new(lt.ty.clone()));
-                        TExpr { kind: TExprKind::List(items), ty, nullable: false, span: r.span() }
+                        TExpr {
+                            kind: TExprKind::List(items),
+                            ty,
+                            nullable: false,
+                            span: r.span(),
+                        }
                     }
                     _ => self.expr(r, ctx),
                 };
@@ -895,21 +1281,33 @@ impl<'a> Checker<'a> {
                     Ty::List(elem) => {
                         if unify(&lt.ty, elem).is_none() {
                             let (a, b) = (lt.ty.describe(&self.model), elem.describe(&self.model));
-                            self.err(Diagnostic::error("type-mismatch", format!("cannot look for {a} in a list of {b}"), rt.span));
+                            self.err(Diagnostic::error(
+                                "type-mismatch",
+                                format!("cannot look for {a} in a list of {b}"),
+                                rt.span,
+                            ));
                         }
                     }
                     Ty::Error => {}
                     other => {
                         let found = other.describe(&self.model);
                         self.err(
-                            Diagnostic::error("type-mismatch", format!("`in` needs a list, found {found}"), rt.span)
-                                .with_help("write the values in brackets: `in [\"a\", \"b\"]`"),
+                            Diagnostic::error(
+                                "type-mismatch",
+                                format!("`in` needs a list, found {found}"),
+                                rt.span,
+                            )
+                            .with_help("write the values in brackets: `in [\"a\", \"b\"]`"),
                         );
                     }
                 }
                 let nullable = lt.nullable || rt.nullable;
                 TExpr {
-                    kind: TExprKind::In { value: Box::new(lt), list: Box::new(rt), negated: op == BinOp::NotIn },
+                    kind: TExprKind::In {
+                        value: Box::new(lt),
+                        list: Box::new(rt),
+                        negated: op == BinOp::NotIn,
+                    },
                     ty: Ty::Bool,
                     nullable,
                     span,
@@ -919,7 +1317,11 @@ impl<'a> Checker<'a> {
                 let Ty::Tags(g) = lt.ty else {
                     if lt.ty != Ty::Error {
                         let found = lt.ty.describe(&self.model);
-                        let mut d = Diagnostic::error("type-mismatch", format!("`has` needs tags on its left, found {found}"), lt.span);
+                        let mut d = Diagnostic::error(
+                            "type-mismatch",
+                            format!("`has` needs tags on its left, found {found}"),
+                            lt.span,
+                        );
                         if matches!(lt.ty, Ty::Grade(_)) {
                             d = d.with_help("a grade holds one code: compare it with `==`");
                         }
@@ -929,15 +1331,30 @@ impl<'a> Checker<'a> {
                     return error_expr(span);
                 };
                 let code = match self.code_of(g, r) {
-                    Some(TExpr { kind: TExprKind::Code { code, .. }, .. }) => code,
+                    Some(TExpr {
+                        kind: TExprKind::Code { code, .. },
+                        ..
+                    }) => code,
                     Some(_) => return error_expr(span),
                     None => {
                         let t = self.expr(r, ctx);
-                        self.err(Diagnostic::error("type-mismatch", "`has` needs a code name on its right", t.span));
+                        self.err(Diagnostic::error(
+                            "type-mismatch",
+                            "`has` needs a code name on its right",
+                            t.span,
+                        ));
                         return error_expr(span);
                     }
                 };
-                TExpr { kind: TExprKind::Has { tags: Box::new(lt), code }, ty: Ty::Bool, nullable: false, span }
+                TExpr {
+                    kind: TExprKind::Has {
+                        tags: Box::new(lt),
+                        code,
+                    },
+                    ty: Ty::Bool,
+                    nullable: false,
+                    span,
+                }
             }
             BinOp::Within => {
                 let rt = self.expr(r, ctx);
@@ -947,12 +1364,24 @@ impl<'a> Checker<'a> {
                 if rt.ty != Ty::Duration && rt.ty != Ty::Error {
                     let found = rt.ty.describe(&self.model);
                     self.err(
-                        Diagnostic::error("type-mismatch", format!("expected a duration after `within`, found {found}"), rt.span)
-                            .with_help("durations are written `30d`, `2w`, `3mo` or `1y`"),
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!("expected a duration after `within`, found {found}"),
+                            rt.span,
+                        )
+                        .with_help("durations are written `30d`, `2w`, `3mo` or `1y`"),
                     );
                 }
                 let nullable = lt.nullable || rt.nullable;
-                TExpr { kind: TExprKind::Within { date: Box::new(lt), duration: Box::new(rt) }, ty: Ty::Bool, nullable, span }
+                TExpr {
+                    kind: TExprKind::Within {
+                        date: Box::new(lt),
+                        duration: Box::new(rt),
+                    },
+                    ty: Ty::Bool,
+                    nullable,
+                    span,
+                }
             }
             BinOp::Coalesce => {
                 let rt = self.expr(r, ctx);
@@ -960,12 +1389,21 @@ impl<'a> Checker<'a> {
                     Some(t) => t,
                     None => {
                         let (a, b) = (lt.ty.describe(&self.model), rt.ty.describe(&self.model));
-                        self.err(Diagnostic::error("type-mismatch", format!("`??` needs a default of {a}, found {b}"), rt.span));
+                        self.err(Diagnostic::error(
+                            "type-mismatch",
+                            format!("`??` needs a default of {a}, found {b}"),
+                            rt.span,
+                        ));
                         Ty::Error
                     }
                 };
                 let nullable = rt.nullable;
-                TExpr { kind: TExprKind::Coalesce(Box::new(lt), Box::new(rt)), ty, nullable, span }
+                TExpr {
+                    kind: TExprKind::Coalesce(Box::new(lt), Box::new(rt)),
+                    ty,
+                    nullable,
+                    span,
+                }
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let rt = self.expr(r, ctx);
@@ -999,14 +1437,30 @@ impl<'a> Checker<'a> {
                     }
                 };
                 let nullable = lt.nullable || rt.nullable || aop == ArithOp::Div;
-                TExpr { kind: TExprKind::Arith(aop, Box::new(lt), Box::new(rt)), ty, nullable, span }
+                TExpr {
+                    kind: TExprKind::Arith(aop, Box::new(lt), Box::new(rt)),
+                    ty,
+                    nullable,
+                    span,
+                }
             }
         }
     }
 
-    fn call(&mut self, func: &ast::Name, args: &[Expr], within: Option<&ast::Name>, span: Span, ctx: Ctx) -> TExpr {
+    fn call(
+        &mut self,
+        func: &ast::Name,
+        args: &[Expr],
+        within: Option<&ast::Name>,
+        span: Span,
+        ctx: Ctx,
+    ) -> TExpr {
         if let Some(pf) = PopFunc::from_name(&func.node) {
-            self.model.refs.push(Reference { span: func.span, symbol: Symbol::Pop(pf), is_definition: false });
+            self.model.refs.push(Reference {
+                span: func.span,
+                symbol: Symbol::Pop(pf),
+                is_definition: false,
+            });
             return self.pop_call(pf, func, args, within, span, ctx);
         }
         let Some(b) = Builtin::from_name(&func.node) else {
@@ -1015,7 +1469,11 @@ impl<'a> Checker<'a> {
                 .map(|b| b.name())
                 .chain(PopFunc::ALL.iter().map(|p| p.name()))
                 .collect();
-            let mut d = Diagnostic::error("unknown-function", format!("unknown function `{}`", func.node), func.span);
+            let mut d = Diagnostic::error(
+                "unknown-function",
+                format!("unknown function `{}`", func.node),
+                func.span,
+            );
             if let Some(s) = did_you_mean(&func.node, all.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
@@ -1025,7 +1483,11 @@ impl<'a> Checker<'a> {
             }
             return error_expr(span);
         };
-        self.model.refs.push(Reference { span: func.span, symbol: Symbol::Builtin(b), is_definition: false });
+        self.model.refs.push(Reference {
+            span: func.span,
+            symbol: Symbol::Builtin(b),
+            is_definition: false,
+        });
         if let Some(w) = within {
             self.err(
                 Diagnostic::error("within-not-population", format!("`within {}` partitions a population function; `{}` is not one", w.node, func.node), w.span)
@@ -1034,24 +1496,46 @@ impl<'a> Checker<'a> {
         }
         let targs: Vec<TExpr> = args.iter().map(|a| self.expr(a, ctx)).collect();
         let (params, ret): (Vec<&[Ty]>, Ty) = match b {
-            Builtin::DaysSince | Builtin::MonthsSince | Builtin::YearsSince => (vec![&[Ty::Date]], Ty::Int),
+            Builtin::DaysSince | Builtin::MonthsSince | Builtin::YearsSince => {
+                (vec![&[Ty::Date]], Ty::Int)
+            }
             Builtin::Year => (vec![&[Ty::Date]], Ty::Int),
-            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => (vec![&[Ty::Text], &[Ty::Text]], Ty::Bool),
+            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => {
+                (vec![&[Ty::Text], &[Ty::Text]], Ty::Bool)
+            }
             Builtin::Lower | Builtin::Upper => (vec![&[Ty::Text]], Ty::Text),
             Builtin::Len => (vec![&[Ty::Text]], Ty::Int),
             Builtin::Min | Builtin::Max => {
                 let ty = targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error);
-                let ty = targs.iter().skip(1).fold(ty, |acc, a| unify(&acc, &a.ty).unwrap_or(Ty::Error));
-                (vec![&[Ty::Int, Ty::Decimal, Ty::Date], &[Ty::Int, Ty::Decimal, Ty::Date]], ty)
+                let ty = targs
+                    .iter()
+                    .skip(1)
+                    .fold(ty, |acc, a| unify(&acc, &a.ty).unwrap_or(Ty::Error));
+                (
+                    vec![
+                        &[Ty::Int, Ty::Decimal, Ty::Date],
+                        &[Ty::Int, Ty::Decimal, Ty::Date],
+                    ],
+                    ty,
+                )
             }
-            Builtin::Abs => (vec![&[Ty::Int, Ty::Decimal]], targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error)),
+            Builtin::Abs => (
+                vec![&[Ty::Int, Ty::Decimal]],
+                targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error),
+            ),
             Builtin::Round => (vec![&[Ty::Int, Ty::Decimal], &[Ty::Int]], Ty::Decimal),
         };
         if targs.len() != params.len() {
             self.err(
                 Diagnostic::error(
                     "wrong-arguments",
-                    format!("`{}` takes {} argument{}, found {}", func.node, params.len(), if params.len() == 1 { "" } else { "s" }, targs.len()),
+                    format!(
+                        "`{}` takes {} argument{}, found {}",
+                        func.node,
+                        params.len(),
+                        if params.len() == 1 { "" } else { "s" },
+                        targs.len()
+                    ),
                     span,
                 )
                 .with_help(format!("call it as `{}`", signature(b))),
@@ -1063,37 +1547,96 @@ impl<'a> Checker<'a> {
                 let names: Vec<String> = allowed.iter().map(|t| t.describe(&self.model)).collect();
                 let found = a.ty.describe(&self.model);
                 self.err(
-                    Diagnostic::error("type-mismatch", format!("`{}` expects {}, found {found}", func.node, describe_types(&names.iter().map(String::as_str).collect::<Vec<_>>())), a.span)
-                        .with_help(format!("call it as `{}`", signature(b))),
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!(
+                            "`{}` expects {}, found {found}",
+                            func.node,
+                            describe_types(&names.iter().map(String::as_str).collect::<Vec<_>>())
+                        ),
+                        a.span,
+                    )
+                    .with_help(format!("call it as `{}`", signature(b))),
                 );
             }
         }
         if b == Builtin::Round {
-            if let Some(TExpr { kind: TExprKind::Lit(Literal::Int(d)), .. }) = targs.get(1) {
+            if let Some(TExpr {
+                kind: TExprKind::Lit(Literal::Int(d)),
+                ..
+            }) = targs.get(1)
+            {
                 if *d < Decimal::ZERO || *d > Decimal::from(28) {
-                    self.err(Diagnostic::error("type-mismatch", "`round` keeps between 0 and 28 digits", targs[1].span));
+                    self.err(Diagnostic::error(
+                        "type-mismatch",
+                        "`round` keeps between 0 and 28 digits",
+                        targs[1].span,
+                    ));
                 }
             } else if let Some(t) = targs.get(1) {
-                self.err(Diagnostic::error("type-mismatch", "the digits of `round` must be a whole number literal", t.span));
+                self.err(Diagnostic::error(
+                    "type-mismatch",
+                    "the digits of `round` must be a whole number literal",
+                    t.span,
+                ));
             }
         }
-        let ret = if matches!(b, Builtin::Min | Builtin::Max) && !matches!(ret, Ty::Int | Ty::Decimal | Ty::Date) { Ty::Error } else { ret };
+        let ret = if matches!(b, Builtin::Min | Builtin::Max)
+            && !matches!(ret, Ty::Int | Ty::Decimal | Ty::Date)
+        {
+            Ty::Error
+        } else {
+            ret
+        };
         let nullable = targs.iter().any(|a| a.nullable);
-        TExpr { kind: TExprKind::Call(b, targs), ty: ret, nullable, span }
+        TExpr {
+            kind: TExprKind::Call(b, targs),
+            ty: ret,
+            nullable,
+            span,
+        }
     }
 
-    fn pop_call(&mut self, pf: PopFunc, func: &ast::Name, args: &[Expr], within: Option<&ast::Name>, span: Span, ctx: Ctx) -> TExpr {
+    fn pop_call(
+        &mut self,
+        pf: PopFunc,
+        func: &ast::Name,
+        args: &[Expr],
+        within: Option<&ast::Name>,
+        span: Span,
+        ctx: Ctx,
+    ) -> TExpr {
         self.frames.push((Vec::new(), Vec::new()));
-        let targs: Vec<TExpr> = args.iter().map(|a| self.expr(a, Ctx { subject: None, ..ctx })).collect();
+        let targs: Vec<TExpr> = args
+            .iter()
+            .map(|a| {
+                self.expr(
+                    a,
+                    Ctx {
+                        subject: None,
+                        ..ctx
+                    },
+                )
+            })
+            .collect();
         let part = within.map(|w| self.resolve_name(&w.node, w.span, ctx));
         let (deps, pops) = self.frames.pop().unwrap_or_default();
         let expected_args = usize::from(pf != PopFunc::Count);
         if targs.len() != expected_args {
-            let sig = if pf == PopFunc::Count { "count()".to_string() } else { format!("{}(x)", pf.name()) };
+            let sig = if pf == PopFunc::Count {
+                "count()".to_string()
+            } else {
+                format!("{}(x)", pf.name())
+            };
             self.err(
                 Diagnostic::error(
                     "wrong-arguments",
-                    format!("`{}` takes {expected_args} argument{}, found {}", func.node, if expected_args == 1 { "" } else { "s" }, targs.len()),
+                    format!(
+                        "`{}` takes {expected_args} argument{}, found {}",
+                        func.node,
+                        if expected_args == 1 { "" } else { "s" },
+                        targs.len()
+                    ),
                     span,
                 )
                 .with_help(format!("call it as `{sig}`")),
@@ -1104,19 +1647,38 @@ impl<'a> Checker<'a> {
         let mut ty = Ty::Decimal;
         if let Some(a) = &arg {
             let ok = match pf {
-                PopFunc::MinOf | PopFunc::MaxOf => matches!(a.ty, Ty::Int | Ty::Decimal | Ty::Date | Ty::Error),
+                PopFunc::MinOf | PopFunc::MaxOf => {
+                    matches!(a.ty, Ty::Int | Ty::Decimal | Ty::Date | Ty::Error)
+                }
                 _ => a.ty.is_numeric(),
             };
             if !ok {
                 let found = a.ty.describe(&self.model);
-                let what = if matches!(pf, PopFunc::MinOf | PopFunc::MaxOf) { "a number or a date" } else { "a number" };
+                let what = if matches!(pf, PopFunc::MinOf | PopFunc::MaxOf) {
+                    "a number or a date"
+                } else {
+                    "a number"
+                };
                 self.err(
-                    Diagnostic::error("type-mismatch", format!("`{}` needs {what}, found {found}", pf.name()), a.span)
-                        .with_help(format!("`{}` ranks or sums a per-customer amount such as revenue", pf.name())),
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!("`{}` needs {what}, found {found}", pf.name()),
+                        a.span,
+                    )
+                    .with_help(format!(
+                        "`{}` ranks or sums a per-customer amount such as revenue",
+                        pf.name()
+                    )),
                 );
             }
             ty = match pf {
-                PopFunc::Total => if a.ty == Ty::Int { Ty::Int } else { Ty::Decimal },
+                PopFunc::Total => {
+                    if a.ty == Ty::Int {
+                        Ty::Int
+                    } else {
+                        Ty::Decimal
+                    }
+                }
                 PopFunc::MinOf | PopFunc::MaxOf => a.ty.clone(),
                 PopFunc::Rank | PopFunc::Count => Ty::Int,
                 _ => Ty::Decimal,
@@ -1127,13 +1689,27 @@ impl<'a> Checker<'a> {
         if let Some(p) = &part {
             if matches!(p.ty, Ty::List(_) | Ty::Tags(_) | Ty::Duration) {
                 let found = p.ty.describe(&self.model);
-                self.err(Diagnostic::error("type-mismatch", format!("cannot partition by {found}"), p.span));
+                self.err(Diagnostic::error(
+                    "type-mismatch",
+                    format!("cannot partition by {found}"),
+                    p.span,
+                ));
             }
         }
         // A missing argument gives a missing result; `count()`, `rank` ... of a present value are present.
         let nullable = match (pf, &arg) {
             (PopFunc::Count, _) => false,
-            (_, Some(a)) => a.nullable || matches!(pf, PopFunc::CumulativeShare | PopFunc::Mean | PopFunc::Total | PopFunc::MinOf | PopFunc::MaxOf),
+            (_, Some(a)) => {
+                a.nullable
+                    || matches!(
+                        pf,
+                        PopFunc::CumulativeShare
+                            | PopFunc::Mean
+                            | PopFunc::Total
+                            | PopFunc::MinOf
+                            | PopFunc::MaxOf
+                    )
+            }
             _ => false,
         };
         let id = self.model.pops.len();
@@ -1149,8 +1725,20 @@ impl<'a> Checker<'a> {
             frame.0.extend(all_deps.iter().copied());
             frame.1.push(id);
         }
-        self.model.pops.push(PopDef { func: pf, arg, within: part, span, deps: all_deps, pops });
-        TExpr { kind: TExprKind::Pop(id), ty, nullable, span }
+        self.model.pops.push(PopDef {
+            func: pf,
+            arg,
+            within: part,
+            span,
+            deps: all_deps,
+            pops,
+        });
+        TExpr {
+            kind: TExprKind::Pop(id),
+            ty,
+            nullable,
+            span,
+        }
     }
 
     /// Topological order of the items, and an error for every cycle.
@@ -1184,8 +1772,15 @@ impl<'a> Checker<'a> {
                                 for i in &cycle {
                                     reported[*i] = true;
                                 }
-                                let names: Vec<String> = cycle.iter().map(|i| format!("`{}`", self.model.items[*i].name)).collect();
-                                let path = format!("{} -> `{}`", names.join(" -> "), self.model.items[dep].name);
+                                let names: Vec<String> = cycle
+                                    .iter()
+                                    .map(|i| format!("`{}`", self.model.items[*i].name))
+                                    .collect();
+                                let path = format!(
+                                    "{} -> `{}`",
+                                    names.join(" -> "),
+                                    self.model.items[dep].name
+                                );
                                 let first = cycle[0];
                                 let mut d = Diagnostic::error(
                                     "cycle",
@@ -1194,7 +1789,13 @@ impl<'a> Checker<'a> {
                                 )
                                 .with_help("break the cycle: one of these must be computed without the others");
                                 for i in &cycle[1..] {
-                                    d = d.with_related(self.model.items[*i].span, format!("`{}` is part of the cycle", self.model.items[*i].name));
+                                    d = d.with_related(
+                                        self.model.items[*i].span,
+                                        format!(
+                                            "`{}` is part of the cycle",
+                                            self.model.items[*i].name
+                                        ),
+                                    );
                                 }
                                 self.diags.push(d);
                             }
@@ -1229,9 +1830,13 @@ impl<'a> Checker<'a> {
                     ast::TestItem::Given { records, many, loc } => {
                         if let Some(first) = given_seen {
                             self.err(
-                                Diagnostic::error("duplicate-given", "a test has one `given`", loc.0)
-                                    .with_related(first, "first given here")
-                                    .with_help("list several customers in one `given [ {…}, {…} ]`"),
+                                Diagnostic::error(
+                                    "duplicate-given",
+                                    "a test has one `given`",
+                                    loc.0,
+                                )
+                                .with_related(first, "first given here")
+                                .with_help("list several customers in one `given [ {…}, {…} ]`"),
                             );
                             continue;
                         }
@@ -1245,7 +1850,10 @@ impl<'a> Checker<'a> {
                     }
                     ast::TestItem::AsOf(date) => case.as_of = Some(date.node),
                     ast::TestItem::Expect(e) => {
-                        let ctx = Ctx { subject: None, in_test: true };
+                        let ctx = Ctx {
+                            subject: None,
+                            in_test: true,
+                        };
                         self.frames.push((Vec::new(), Vec::new()));
                         let t = self.expr(e, ctx);
                         self.frames.pop();
@@ -1256,14 +1864,21 @@ impl<'a> Checker<'a> {
                                     .with_help("with a single `given { … }`, name the value directly: `tier == gold`"),
                             );
                         }
-                        case.expects.push(Expect { expr: t, span: e.span() });
+                        case.expects.push(Expect {
+                            expr: t,
+                            span: e.span(),
+                        });
                     }
                 }
             }
             if given_seen.is_none() {
                 self.err(
-                    Diagnostic::error("missing-given", format!("test \"{}\" has no `given`", t.name.node), t.name.span)
-                        .with_help("describe the customer: `given { id: \"c1\", revenue: 100 }`"),
+                    Diagnostic::error(
+                        "missing-given",
+                        format!("test \"{}\" has no `given`", t.name.node),
+                        t.name.span,
+                    )
+                    .with_help("describe the customer: `given { id: \"c1\", revenue: 100 }`"),
                 );
             }
             self.model.tests.push(case);
@@ -1274,19 +1889,33 @@ impl<'a> Checker<'a> {
         let mut values: Vec<(FieldId, Literal)> = Vec::new();
         for (name, value) in &r.fields {
             let Some(Symbol::Field(f)) = self.names.get(&name.node).copied() else {
-                let mut d = Diagnostic::error("unknown-field", format!("`{}` is not an input field", name.node), name.span);
+                let mut d = Diagnostic::error(
+                    "unknown-field",
+                    format!("`{}` is not an input field", name.node),
+                    name.span,
+                );
                 let cands: Vec<String> = self.model.fields.iter().map(|f| f.name.clone()).collect();
                 if let Some(s) = did_you_mean(&name.node, cands.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 } else if self.model.item_named(&name.node).is_some() {
-                    d = d.with_help("a test gives input fields; derived values are computed from them");
+                    d = d.with_help(
+                        "a test gives input fields; derived values are computed from them",
+                    );
                 }
                 self.err(d);
                 continue;
             };
-            self.model.refs.push(Reference { span: name.span, symbol: Symbol::Field(f), is_definition: false });
+            self.model.refs.push(Reference {
+                span: name.span,
+                symbol: Symbol::Field(f),
+                is_definition: false,
+            });
             if values.iter().any(|(g, _)| *g == f) {
-                self.err(Diagnostic::error("duplicate-field", format!("`{}` is given twice", name.node), name.span));
+                self.err(Diagnostic::error(
+                    "duplicate-field",
+                    format!("`{}` is given twice", name.node),
+                    name.span,
+                ));
                 continue;
             }
             let fd = &self.model.fields[f];
@@ -1300,7 +1929,11 @@ impl<'a> Checker<'a> {
             if !ok {
                 let (fname, fty) = (fd.name.clone(), fd.ty.describe(&self.model));
                 let found = lt.describe(&self.model);
-                let mut d = Diagnostic::error("type-mismatch", format!("`{fname}` is {fty}, but the test gives {found}"), value.span);
+                let mut d = Diagnostic::error(
+                    "type-mismatch",
+                    format!("`{fname}` is {fty}, but the test gives {found}"),
+                    value.span,
+                );
                 if fd.ty == Ty::Text {
                     d = d.with_help("write text in double quotes");
                 }
@@ -1314,8 +1947,12 @@ impl<'a> Checker<'a> {
                     if let Some((_, first)) = keys.iter().find(|(x, _)| x == key) {
                         let first = *first;
                         self.err(
-                            Diagnostic::error("duplicate-key", format!("two customers have the key \"{key}\""), r.loc.0)
-                                .with_related(first, "first here"),
+                            Diagnostic::error(
+                                "duplicate-key",
+                                format!("two customers have the key \"{key}\""),
+                                r.loc.0,
+                            )
+                            .with_related(first, "first here"),
                         );
                     } else {
                         keys.push((key.clone(), r.loc.0));
@@ -1325,13 +1962,20 @@ impl<'a> Checker<'a> {
                 None => {
                     let kname = self.model.fields[k].name.clone();
                     self.err(
-                        Diagnostic::error("missing-key-value", format!("the customer has no `{kname}`"), r.loc.0)
-                            .with_help(format!("give every test customer a key: `{kname}: \"c1\"`")),
+                        Diagnostic::error(
+                            "missing-key-value",
+                            format!("the customer has no `{kname}`"),
+                            r.loc.0,
+                        )
+                        .with_help(format!("give every test customer a key: `{kname}: \"c1\"`")),
                     );
                 }
             }
         }
-        TestRecord { values, span: r.loc.0 }
+        TestRecord {
+            values,
+            span: r.loc.0,
+        }
     }
 }
 
@@ -1365,7 +2009,12 @@ fn signature(b: Builtin) -> &'static str {
 }
 
 pub(crate) fn error_expr(span: Span) -> TExpr {
-    TExpr { kind: TExprKind::Lit(Literal::Bool(false)), ty: Ty::Error, nullable: false, span }
+    TExpr {
+        kind: TExprKind::Lit(Literal::Bool(false)),
+        ty: Ty::Error,
+        nullable: false,
+        span,
+    }
 }
 
 pub fn literal_ty(l: &Literal) -> Ty {
@@ -1408,6 +2057,9 @@ pub fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
 fn ordered_compatible(a: &Ty, b: &Ty) -> bool {
     matches!(
         (a, b),
-        (Ty::Error, _) | (_, Ty::Error) | (Ty::Int | Ty::Decimal, Ty::Int | Ty::Decimal) | (Ty::Date, Ty::Date)
+        (Ty::Error, _)
+            | (_, Ty::Error)
+            | (Ty::Int | Ty::Decimal, Ty::Int | Ty::Decimal)
+            | (Ty::Date, Ty::Date)
     )
 }

@@ -36,7 +36,11 @@ impl Model {
     /// The output columns of `rubric run`, after the key: scores, grades and tags in declaration
     /// order.
     pub fn outputs(&self) -> impl Iterator<Item = ItemId> + '_ {
-        self.items.iter().enumerate().filter(|(_, i)| i.is_output()).map(|(id, _)| id)
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.is_output())
+            .map(|(id, _)| id)
     }
     pub fn item_named(&self, name: &str) -> Option<ItemId> {
         self.items.iter().position(|i| i.name == name)
@@ -100,11 +104,19 @@ impl Item {
 
 #[derive(Clone, Debug)]
 pub enum ItemKind {
-    Let { value: TExpr },
+    Let {
+        value: TExpr,
+    },
     /// First matching rule gives the value; none → missing.
-    Points { by: Option<TExpr>, rules: Vec<PointsRule> },
+    Points {
+        by: Option<TExpr>,
+        rules: Vec<PointsRule>,
+    },
     /// Σ weight × term (× term bonus when its condition holds), × every whole-score bonus that holds.
-    Score { terms: Vec<ScoreTerm>, bonuses: Vec<Bonus> },
+    Score {
+        terms: Vec<ScoreTerm>,
+        bonuses: Vec<Bonus>,
+    },
     Grade(GradeDef),
 }
 
@@ -306,8 +318,14 @@ impl Ty {
             Ty::Bool => "bool".into(),
             Ty::Date => "date".into(),
             Ty::Duration => "duration".into(),
-            Ty::Grade(g) => format!("a code of `{}`", model.items.get(*g).map_or("?", |i| i.name.as_str())),
-            Ty::Tags(g) => format!("the tags `{}`", model.items.get(*g).map_or("?", |i| i.name.as_str())),
+            Ty::Grade(g) => format!(
+                "a code of `{}`",
+                model.items.get(*g).map_or("?", |i| i.name.as_str())
+            ),
+            Ty::Tags(g) => format!(
+                "the tags `{}`",
+                model.items.get(*g).map_or("?", |i| i.name.as_str())
+            ),
             Ty::List(t) => format!("a list of {}", t.describe(model)),
             Ty::Error => "unknown".into(),
         }
@@ -361,7 +379,10 @@ pub enum TExprKind {
     Field(FieldId),
     Item(ItemId),
     /// A code of a grade or tags, as a constant (`gold` in `tier == gold`).
-    Code { grade: ItemId, code: usize },
+    Code {
+        grade: ItemId,
+        code: usize,
+    },
     Today,
     /// The `by` subject of the enclosing points, grade or tags.
     Subject,
@@ -373,21 +394,45 @@ pub enum TExprKind {
     And(Box<TExpr>, Box<TExpr>),
     Or(Box<TExpr>, Box<TExpr>),
     /// `value in [..]` / `not in`; the list is a `List` expression.
-    In { value: Box<TExpr>, list: Box<TExpr>, negated: bool },
+    In {
+        value: Box<TExpr>,
+        list: Box<TExpr>,
+        negated: bool,
+    },
     /// `tags has code`
-    Has { tags: Box<TExpr>, code: usize },
-    Between { value: Box<TExpr>, lo: Box<TExpr>, hi: Box<TExpr> },
+    Has {
+        tags: Box<TExpr>,
+        code: usize,
+    },
+    Between {
+        value: Box<TExpr>,
+        lo: Box<TExpr>,
+        hi: Box<TExpr>,
+    },
     /// `date within duration`: `date >= today - duration and date <= today`.
-    Within { date: Box<TExpr>, duration: Box<TExpr> },
-    IsMissing { expr: Box<TExpr>, present: bool },
+    Within {
+        date: Box<TExpr>,
+        duration: Box<TExpr>,
+    },
+    IsMissing {
+        expr: Box<TExpr>,
+        present: bool,
+    },
     Coalesce(Box<TExpr>, Box<TExpr>),
     If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     Call(Builtin, Vec<TExpr>),
     Pop(PopId),
     /// `tier.owner`: attribute `attr` of the code held by the grade expression.
-    Attr { value: Box<TExpr>, grade: ItemId, attr: usize },
+    Attr {
+        value: Box<TExpr>,
+        grade: ItemId,
+        attr: usize,
+    },
     /// `tier["c2"]` in a test: the expression evaluated for the customer with that key.
-    Index { value: Box<TExpr>, key: Box<TExpr> },
+    Index {
+        value: Box<TExpr>,
+        key: Box<TExpr>,
+    },
 }
 
 /// A `test` block.

@@ -38,7 +38,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // clap: help and version are not errors
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {

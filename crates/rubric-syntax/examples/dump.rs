@@ -7,6 +7,8 @@ fn main() {
             let (l, c) = rubric_syntax::span::line_col(&src, e.span.start);
             println!("  {l}:{c} {} {:?}", e.message, e.help);
         }
-        if std::env::var("AST").is_ok() { println!("{:#?}", p.file); }
+        if std::env::var("AST").is_ok() {
+            println!("{:#?}", p.file);
+        }
     }
 }

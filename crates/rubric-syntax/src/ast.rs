@@ -27,6 +27,15 @@ impl std::fmt::Debug for Loc {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct File {
     pub decls: Vec<Decl>,
+    /// Declarations that did not parse, so the checker can stay quiet about what they declare.
+    pub broken: Vec<BrokenDecl>,
+}
+
+/// A top-level declaration with a syntax error: its keyword, and its name when one could be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenDecl {
+    pub keyword: String,
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,7 +192,11 @@ pub struct Test {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TestItem {
     /// `given {…}` (one record, `many == false`) or `given [{…}, …]`.
-    Given { records: Vec<Record>, many: bool, loc: Loc },
+    Given {
+        records: Vec<Record>,
+        many: bool,
+        loc: Loc,
+    },
     AsOf(Spanned<Date>),
     Expect(Expr),
 }
@@ -217,7 +230,10 @@ impl Expr {
         self.loc.0
     }
     pub fn new(kind: ExprKind, span: Span) -> Expr {
-        Expr { kind, loc: Loc(span) }
+        Expr {
+            kind,
+            loc: Loc(span),
+        }
     }
 }
 
@@ -271,7 +287,10 @@ impl BinOp {
         }
     }
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        matches!(
+            self,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        )
     }
 }
 
@@ -289,10 +308,17 @@ pub enum ExprKind {
     /// `x between lo and hi`, inclusive.
     Between(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `x is missing` (`present == false`) or `x is present`.
-    Is { expr: Box<Expr>, present: bool },
+    Is {
+        expr: Box<Expr>,
+        present: bool,
+    },
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A function call; `within` is the partition of a population function.
-    Call { func: Name, args: Vec<Expr>, within: Option<Name> },
+    Call {
+        func: Name,
+        args: Vec<Expr>,
+        within: Option<Name>,
+    },
     /// `tier.owner`
     Attr(Box<Expr>, Name),
     /// `tier["c2"]` (in tests)

@@ -193,11 +193,17 @@ mod tests {
 
     #[test]
     fn month_arithmetic_clamps_to_month_end() {
-        let one = Duration { count: 1, unit: DurationUnit::Month };
+        let one = Duration {
+            count: 1,
+            unit: DurationUnit::Month,
+        };
         assert_eq!(d("2024-03-31").add(one, -1), Some(d("2024-02-29")));
         assert_eq!(d("2023-03-31").add(one, -1), Some(d("2023-02-28")));
         assert_eq!(d("2024-01-31").add(one, 1), Some(d("2024-02-29")));
-        let year = Duration { count: 1, unit: DurationUnit::Year };
+        let year = Duration {
+            count: 1,
+            unit: DurationUnit::Year,
+        };
         assert_eq!(d("2024-02-29").add(year, 1), Some(d("2025-02-28")));
         assert_eq!(d("2024-12-15").add(one, 1), Some(d("2025-01-15")));
     }

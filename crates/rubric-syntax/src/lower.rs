@@ -5,8 +5,8 @@
 //! still parse, so later phases see every declaration that is well formed.
 
 use crate::ast::{
-    Attr, BinOp, Bonus, Cond, Decl, DeclKind, Expr, ExprKind, Field, File, Grade, Input, Let, Literal,
-    Loc, Name, Points, PointsRule, Record, Score, Term, Test, TestItem, UnOp,
+    Attr, BinOp, Bonus, BrokenDecl, Cond, Decl, DeclKind, Expr, ExprKind, Field, File, Grade,
+    Input, Let, Literal, Loc, Name, Points, PointsRule, Record, Score, Term, Test, TestItem, UnOp,
 };
 use crate::date::{Date, Duration, DurationUnit};
 use crate::diagnostic::Diagnostic;
@@ -21,13 +21,44 @@ struct RubricParser;
 
 /// Every reserved word; none of them can name a field, a declaration or a code.
 pub const KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test", "by", "when",
-    "otherwise", "weight", "bonus", "key", "and", "or", "not", "in", "between", "within", "has", "is",
-    "missing", "present", "if", "then", "else", "true", "false", "today", "given", "expect",
+    "scheme",
+    "as_of",
+    "input",
+    "let",
+    "points",
+    "score",
+    "grade",
+    "tags",
+    "test",
+    "by",
+    "when",
+    "otherwise",
+    "weight",
+    "bonus",
+    "key",
+    "and",
+    "or",
+    "not",
+    "in",
+    "between",
+    "within",
+    "has",
+    "is",
+    "missing",
+    "present",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "today",
+    "given",
+    "expect",
 ];
 
-const DECL_KEYWORDS: &[&str] =
-    &["scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test"];
+const DECL_KEYWORDS: &[&str] = &[
+    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
+];
 
 pub fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
@@ -43,8 +74,12 @@ pub struct Parsed {
 /// Parses a whole `.rubric` source. Never panics, never fails.
 pub fn parse(src: &str) -> Parsed {
     pest::set_error_detail(true);
-    let mut lower = Lower { src, errors: Vec::new() };
+    let mut lower = Lower {
+        src,
+        errors: Vec::new(),
+    };
     let mut decls = Vec::new();
+    let mut broken = Vec::new();
     for range in split_chunks(src) {
         let text = &src[range.clone()];
         match RubricParser::parse(Rule::chunk, text) {
@@ -59,10 +94,31 @@ pub fn parse(src: &str) -> Parsed {
                     }
                 }
             }
-            Err(err) => lower.errors.push(syntax_error(&err, src, range.clone())),
+            Err(err) => {
+                lower.errors.push(syntax_error(&err, src, range.clone()));
+                broken.push(broken_decl(text));
+            }
         }
     }
-    Parsed { file: File { decls }, errors: lower.errors }
+    Parsed {
+        file: File { decls, broken },
+        errors: lower.errors,
+    }
+}
+
+/// The keyword and name of a chunk that failed to parse, read word by word.
+fn broken_decl(text: &str) -> BrokenDecl {
+    let mut words = text
+        .lines()
+        .map(|l| comment_start(l).map_or(l, |c| &l[..c]))
+        .flat_map(|l| l.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty());
+    let keyword = words.next().unwrap_or("").to_string();
+    let name = match keyword.as_str() {
+        "let" | "points" | "score" | "grade" | "tags" => words.next().map(str::to_string),
+        _ => None,
+    };
+    BrokenDecl { keyword, name }
 }
 
 /// Cuts the source into top-level chunks. A chunk starts at a line whose first word is a
@@ -84,7 +140,10 @@ fn split_chunks(src: &str) -> Vec<std::ops::Range<usize>> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
-            if line_start > 0 && DECL_KEYWORDS.contains(&word.as_str()) && (indent == 0 || depth <= 0) {
+            if line_start > 0
+                && DECL_KEYWORDS.contains(&word.as_str())
+                && (indent == 0 || depth <= 0)
+            {
                 starts.push(line_start);
                 depth = 0;
             }
@@ -127,7 +186,11 @@ fn split_chunks(src: &str) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
-fn syntax_error(err: &pest::error::Error<Rule>, src: &str, chunk: std::ops::Range<usize>) -> Diagnostic {
+fn syntax_error(
+    err: &pest::error::Error<Rule>,
+    src: &str,
+    chunk: std::ops::Range<usize>,
+) -> Diagnostic {
     let offset = chunk.start;
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match err.location {
@@ -136,6 +199,24 @@ fn syntax_error(err: &pest::error::Error<Rule>, src: &str, chunk: std::ops::Rang
     } + offset;
     let mut pos = crate::span::clamp_to_char_boundary(src, pos);
     let chunk_end = chunk.end.max(pos);
+    if trim_trivia_end(&src[pos..chunk_end]) == 0 {
+        if let Some(open) = unclosed_bracket(&src[chunk.clone()]) {
+            let at = chunk.start + open;
+            let c = src[at..].chars().next().unwrap_or('{');
+            let close = match c {
+                '(' => ')',
+                '[' => ']',
+                _ => '}',
+            };
+            return Diagnostic::error(
+                "syntax-error",
+                format!("this `{c}` is never closed"),
+                Span::new(at, at + 1),
+            )
+            .with_label("opened here")
+            .with_help(format!("add `{close}` where the block ends"));
+        }
+    }
     let (found, len) = if trim_trivia_end(&src[pos..chunk_end]) == 0 && chunk_end < src.len() {
         // The declaration ended early: point just after its last token, not at the next line.
         pos = chunk.start + trim_trivia_end(&src[chunk.start..pos]);
@@ -169,17 +250,41 @@ fn syntax_error(err: &pest::error::Error<Rule>, src: &str, chunk: std::ops::Rang
     // Say "an operator" once instead of listing every operator symbol, and leave out what
     // "an expression" already covers.
     const OPERATORS: &[&str] = &[
-        "`!=`", "`==`", "`<`", "`<=`", "`>`", "`>=`", "`+`", "`-`", "`*`", "`/`", "`%`", "`??`", "`.`",
-        "`and`", "`or`", "`between`", "`has`", "`in`", "`is`", "`within`", "`not`",
+        "`!=`",
+        "`==`",
+        "`<`",
+        "`<=`",
+        "`>`",
+        "`>=`",
+        "`+`",
+        "`-`",
+        "`*`",
+        "`/`",
+        "`%`",
+        "`??`",
+        "`.`",
+        "`and`",
+        "`or`",
+        "`between`",
+        "`has`",
+        "`in`",
+        "`is`",
+        "`within`",
+        "`not`",
     ];
     let has_expr = expected.iter().any(|e| e == "an expression");
-    let had_op = expected.iter().any(|e| OPERATORS.contains(&e.as_str()) || e == "an operator");
+    let had_op = expected
+        .iter()
+        .any(|e| OPERATORS.contains(&e.as_str()) || e == "an operator");
     expected.retain(|e| {
         !OPERATORS.contains(&e.as_str())
             && e != "an operator"
             && e != "`//`"
             && !(has_expr
-                && ["`(`", "`[`", "`true`", "`false`", "`today`", "`if`", "`not`"].contains(&e.as_str()))
+                && [
+                    "`(`", "`[`", "`true`", "`false`", "`today`", "`if`", "`not`",
+                ]
+                .contains(&e.as_str()))
     });
     if had_op {
         // a call's `(` and an index's `[` are postfix operators too
@@ -237,6 +342,34 @@ fn trim_trivia_end(text: &str) -> usize {
     }
 }
 
+/// The offset of the last bracket that is never closed, outside strings and comments.
+fn unclosed_bracket(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'\n' => in_str = false,
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' | b'[' | b'(' if !in_str => open.push(i),
+            b'}' | b']' | b')' if !in_str => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.last().copied()
+}
+
 /// Where a `//` comment starts on a line, outside strings.
 fn comment_start(line: &str) -> Option<usize> {
     let b = line.as_bytes();
@@ -268,12 +401,17 @@ fn join_or(items: &[String]) -> String {
 }
 
 fn describe_found(rest: &str) -> (String, usize) {
-    let Some(c) = rest.chars().next() else { return ("end of file".to_string(), 0) };
+    let Some(c) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
     if c == '\n' || c == '\r' {
         return ("end of line".to_string(), 0);
     }
     if c.is_alphanumeric() || c == '_' {
-        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         let len = word.len();
         return (format!("`{word}`"), len);
     }
@@ -281,7 +419,7 @@ fn describe_found(rest: &str) -> (String, usize) {
         return ("a string".to_string(), c.len_utf8());
     }
     // two-character operators
-    for op in ["==", "!=", "<=", ">=", "??", "=>"] {
+    for op in ["==", "!=", "<=", ">=", "??", "=>", "&&", "||"] {
         if rest.starts_with(op) {
             return (format!("`{op}`"), 2);
         }
@@ -293,7 +431,10 @@ fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
     if rest.starts_with("=>") {
         return Some("a rule reads `CODE when CONDITION`; there is no `=>`".to_string());
     }
-    if rest.starts_with('=') && !rest.starts_with("==") && expected.iter().any(|e| e == "an operator") {
+    if rest.starts_with('=')
+        && !rest.starts_with("==")
+        && expected.iter().any(|e| e == "an operator")
+    {
         return Some("use `==` to compare".to_string());
     }
     if rest.starts_with("&&") {
@@ -306,12 +447,21 @@ fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
         return Some("text is written in double quotes: \"...\"".to_string());
     }
     let b = rest.as_bytes();
-    if b.len() >= 4 && b[0] == b',' && b[1..4].iter().all(u8::is_ascii_digit) && !b.get(4).is_some_and(u8::is_ascii_digit) {
+    if b.len() >= 4
+        && b[0] == b','
+        && b[1..4].iter().all(u8::is_ascii_digit)
+        && !b.get(4).is_some_and(u8::is_ascii_digit)
+    {
         return Some("write thousands with `_`, not `,`: `1_000_000`".to_string());
     }
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     if is_keyword(&word) && expected.iter().any(|e| e == "a name") {
-        return Some(format!("`{word}` is a reserved word and cannot be used as a name"));
+        return Some(format!(
+            "`{word}` is a reserved word and cannot be used as a name"
+        ));
     }
     None
 }
@@ -343,8 +493,8 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         given => "`given`",
         test_as_of => "`as_of`",
         expect => "`expect`",
-        scheme_decl | as_of_decl | input_decl | let_decl | points_decl | score_decl | grade_decl
-        | tags_decl | test_decl => "a declaration",
+        scheme_decl | as_of_decl | input_decl | let_decl | points_decl | score_decl
+        | grade_decl | tags_decl | test_decl => "a declaration",
         EOI => "end of file",
         when_cond => "`when`",
         otherwise => "`otherwise`",
@@ -401,10 +551,36 @@ fn is_kw_rule(r: Rule) -> bool {
     use Rule::*;
     matches!(
         r,
-        kw_scheme | kw_as_of | kw_input | kw_let | kw_points | kw_score | kw_grade | kw_tags
-            | kw_test | kw_by | kw_when | kw_otherwise | kw_weight | kw_bonus | kw_and | kw_or
-            | kw_not | kw_in | kw_between | kw_within | kw_has | kw_is | kw_missing | kw_present
-            | kw_if | kw_then | kw_else | kw_given | kw_expect | kw_today
+        kw_scheme
+            | kw_as_of
+            | kw_input
+            | kw_let
+            | kw_points
+            | kw_score
+            | kw_grade
+            | kw_tags
+            | kw_test
+            | kw_by
+            | kw_when
+            | kw_otherwise
+            | kw_weight
+            | kw_bonus
+            | kw_and
+            | kw_or
+            | kw_not
+            | kw_in
+            | kw_between
+            | kw_within
+            | kw_has
+            | kw_is
+            | kw_missing
+            | kw_present
+            | kw_if
+            | kw_then
+            | kw_else
+            | kw_given
+            | kw_expect
+            | kw_today
     )
 }
 
@@ -507,13 +683,23 @@ impl<'s> Lower<'s> {
                                 Some(b) => Some(self.bonus(b, off)?),
                                 None => None,
                             };
-                            terms.push(Term { expr, weight, bonus, loc });
+                            terms.push(Term {
+                                expr,
+                                weight,
+                                bonus,
+                                loc,
+                            });
                         }
                         Rule::bonus => bonuses.push(self.bonus(p, off)?),
                         _ => {}
                     }
                 }
-                DeclKind::Score(Score { name, label, terms, bonuses })
+                DeclKind::Score(Score {
+                    name,
+                    label,
+                    terms,
+                    bonuses,
+                })
             }
             Rule::grade_decl | Rule::tags_decl => {
                 let name = self.name(&it.next()?, off);
@@ -528,7 +714,13 @@ impl<'s> Lower<'s> {
                         _ => {}
                     }
                 }
-                DeclKind::Grade(Grade { is_tags: rule == Rule::tags_decl, name, label, by, rules })
+                DeclKind::Grade(Grade {
+                    is_tags: rule == Rule::tags_decl,
+                    name,
+                    label,
+                    by,
+                    rules,
+                })
             }
             Rule::test_decl => {
                 let name = self.string(it.next()?, off);
@@ -540,14 +732,24 @@ impl<'s> Lower<'s> {
                             let inner = children(p).next()?;
                             let many = inner.as_rule() == Rule::record_list;
                             let records = if many {
-                                children(inner).map(|r| self.record(r, off)).collect::<Option<Vec<_>>>()?
+                                children(inner)
+                                    .map(|r| self.record(r, off))
+                                    .collect::<Option<Vec<_>>>()?
                             } else {
                                 vec![self.record(inner, off)?]
                             };
-                            items.push(TestItem::Given { records, many, loc: Loc(sp) });
+                            items.push(TestItem::Given {
+                                records,
+                                many,
+                                loc: Loc(sp),
+                            });
                         }
-                        Rule::test_as_of => items.push(TestItem::AsOf(self.date(children(p).next()?, off))),
-                        Rule::expect => items.push(TestItem::Expect(self.expr(children(p).next()?, off)?)),
+                        Rule::test_as_of => {
+                            items.push(TestItem::AsOf(self.date(children(p).next()?, off)))
+                        }
+                        Rule::expect => {
+                            items.push(TestItem::Expect(self.expr(children(p).next()?, off)?))
+                        }
                         _ => {}
                     }
                 }
@@ -555,7 +757,11 @@ impl<'s> Lower<'s> {
             }
             _ => return None,
         };
-        Some(Decl { kind, doc, loc: Loc(span) })
+        Some(Decl {
+            kind,
+            doc,
+            loc: Loc(span),
+        })
     }
 
     fn field(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Field> {
@@ -564,7 +770,15 @@ impl<'s> Lower<'s> {
         let mut it = children(pair);
         let name = self.name(&it.next()?, off);
         let ty = self.name(&it.next()?, off);
-        let mut field = Field { name, ty, optional: false, key: None, header: None, doc, loc: Loc(span) };
+        let mut field = Field {
+            name,
+            ty,
+            optional: false,
+            key: None,
+            header: None,
+            doc,
+            loc: Loc(span),
+        };
         for p in it {
             let sp = self.span(&p, off);
             match p.as_rule() {
@@ -614,7 +828,14 @@ impl<'s> Lower<'s> {
                 _ => {}
             }
         }
-        Some(Rule_ { code, label, cond: cond?, attrs, doc, loc: Loc(span) })
+        Some(Rule_ {
+            code,
+            label,
+            cond: cond?,
+            attrs,
+            doc,
+            loc: Loc(span),
+        })
     }
 
     fn cond(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Cond> {
@@ -730,8 +951,14 @@ impl<'s> Lower<'s> {
             Some(d) => Spanned::new(d, span),
             None => {
                 self.errors.push(
-                    Diagnostic::error("bad-date", format!("`{}` is not a calendar date", pair.as_str()), span)
-                        .with_help("dates are `YYYY-MM-DD` with a real month and day, e.g. `2024-02-29`"),
+                    Diagnostic::error(
+                        "bad-date",
+                        format!("`{}` is not a calendar date", pair.as_str()),
+                        span,
+                    )
+                    .with_help(
+                        "dates are `YYYY-MM-DD` with a real month and day, e.g. `2024-02-29`",
+                    ),
                 );
                 Spanned::new(Date(0), span)
             }
@@ -744,8 +971,12 @@ impl<'s> Lower<'s> {
             Ok(d) => d,
             Err(_) => {
                 self.errors.push(
-                    Diagnostic::error("number-out-of-range", format!("the number `{text}` is too large"), span)
-                        .with_help("numbers have at most 28 significant digits"),
+                    Diagnostic::error(
+                        "number-out-of-range",
+                        format!("the number `{text}` is too large"),
+                        span,
+                    )
+                    .with_help("numbers have at most 28 significant digits"),
                 );
                 Decimal::ZERO
             }
@@ -758,7 +989,9 @@ impl<'s> Lower<'s> {
             Rule::date => Literal::Date(self.date(pair, off).node),
             Rule::duration => {
                 let text = pair.as_str();
-                let digits_end = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+                let digits_end = text
+                    .find(|c: char| c.is_ascii_alphabetic())
+                    .unwrap_or(text.len());
                 let unit = match &text[digits_end..] {
                     "d" => DurationUnit::Day,
                     "w" => DurationUnit::Week,
@@ -769,7 +1002,11 @@ impl<'s> Lower<'s> {
                 let count = match n.parse::<i64>() {
                     Ok(c) if c <= 1_000_000 => c,
                     _ => {
-                        self.error("number-out-of-range", format!("the duration `{text}` is too long"), span);
+                        self.error(
+                            "number-out-of-range",
+                            format!("the duration `{text}` is too long"),
+                            span,
+                        );
                         0
                     }
                 };
@@ -800,7 +1037,11 @@ impl<'s> Lower<'s> {
         match pair.as_rule() {
             Rule::expr => self.expr(pair.into_inner().next()?, off),
             Rule::or_expr | Rule::and_expr => {
-                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
+                let op = if pair.as_rule() == Rule::or_expr {
+                    BinOp::Or
+                } else {
+                    BinOp::And
+                };
                 let mut it = children(pair);
                 let mut acc = self.expr(it.next()?, off)?;
                 for rhs in it {
@@ -877,14 +1118,20 @@ impl<'s> Lower<'s> {
                 let c = self.expr(it.next()?, off)?;
                 let a = self.expr(it.next()?, off)?;
                 let b = self.expr(it.next()?, off)?;
-                Some(Expr::new(ExprKind::If(Box::new(c), Box::new(a), Box::new(b)), span))
+                Some(Expr::new(
+                    ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                    span,
+                ))
             }
             Rule::paren => {
                 let inner = self.expr(pair.into_inner().next()?, off)?;
                 Some(Expr::new(ExprKind::Paren(Box::new(inner)), span))
             }
             Rule::list => {
-                let items = pair.into_inner().map(|p| self.expr(p, off)).collect::<Option<Vec<_>>>()?;
+                let items = pair
+                    .into_inner()
+                    .map(|p| self.expr(p, off))
+                    .collect::<Option<Vec<_>>>()?;
                 Some(Expr::new(ExprKind::List(items), span))
             }
             Rule::call => {
@@ -944,8 +1191,14 @@ impl<'s> Lower<'s> {
                 let hi = self.expr(it.next()?, off)?;
                 ExprKind::Between(Box::new(lhs), Box::new(lo), Box::new(hi))
             }
-            Rule::is_missing => ExprKind::Is { expr: Box::new(lhs), present: false },
-            Rule::is_present => ExprKind::Is { expr: Box::new(lhs), present: true },
+            Rule::is_missing => ExprKind::Is {
+                expr: Box::new(lhs),
+                present: false,
+            },
+            Rule::is_present => ExprKind::Is {
+                expr: Box::new(lhs),
+                present: true,
+            },
             _ => return None,
         };
         Some(Expr::new(kind, span))

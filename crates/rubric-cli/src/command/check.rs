@@ -63,7 +63,11 @@ pub fn main(args: Args) -> ExitCode {
         },
         ErrorFormat::Human => {
             let n = files.len();
-            let checked = if n == 1 { "checked 1 file".to_string() } else { format!("checked {n} files") };
+            let checked = if n == 1 {
+                "checked 1 file".to_string()
+            } else {
+                format!("checked {n} files")
+            };
             eprintln!("{checked}: {}", render::summary(errors, warnings));
         }
     }
