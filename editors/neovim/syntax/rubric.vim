@@ -1,0 +1,55 @@
+" Vim syntax file for Rubric schemes (*.rubric). Same categories as the VS Code grammar.
+if exists('b:current_syntax')
+  finish
+endif
+
+syn iskeyword @,48-57,_,192-255
+
+syn keyword rubricDeclaration scheme as_of input let points score grade tags test
+syn keyword rubricControl     when otherwise if then else by
+syn keyword rubricKeyword     weight bonus key given expect
+syn keyword rubricOperatorWord and or not in between within has is missing present
+syn keyword rubricBoolean     true false
+syn keyword rubricToday       today
+syn keyword rubricType        text int decimal bool date contained
+
+syn match rubricFunction '\<\(total\|mean\|min_of\|max_of\|count\|rank\|top_share\|cumulative_share\)\ze\s*('
+syn match rubricBuiltin  '\<\(days_since\|months_since\|years_since\|year\|starts_with\|ends_with\|contains\|lower\|upper\|len\|min\|max\|abs\|round\)\ze\s*('
+
+syn match rubricNumber   '\<\d[0-9_]*\(\.\d[0-9_]*\)\=\>'
+syn match rubricPercent  '\<\d[0-9_]*\(\.\d[0-9_]*\)\=%'
+syn match rubricDuration '\<\d[0-9_]*\(d\|w\|mo\|y\)\>'
+syn match rubricDate     '\<\d\{4}-\d\{2}-\d\{2}\>'
+
+syn match rubricEscape contained '\\["\\nt]'
+syn region rubricString start='"' skip='\\.' end='"' end='$' contains=rubricEscape oneline
+
+" the type of an input field: `name TYPE?`
+syn match rubricFieldType '\(^\|[{,]\)\s*\k\+\s\+\zs\(text\|int\|decimal\|bool\|date\)\>?\=' contains=rubricType
+" a grade or tags code: the identifier before an optional label and `when`/`otherwise`
+syn match rubricCode '\<\k\+\ze\s*\("\([^"\\]\|\\.\)*"\s*\)\=\<\(when\|otherwise\)\>'
+
+syn match rubricComment    '//.*$' contains=@Spell
+syn match rubricDocComment '///\(/\)\@!.*$' contains=@Spell
+
+hi def link rubricDeclaration Keyword
+hi def link rubricControl     Conditional
+hi def link rubricKeyword     Keyword
+hi def link rubricOperatorWord Operator
+hi def link rubricBoolean     Boolean
+hi def link rubricToday       Constant
+hi def link rubricType        Type
+hi def link rubricFieldType   Type
+hi def link rubricFunction    Function
+hi def link rubricBuiltin     Function
+hi def link rubricNumber      Number
+hi def link rubricPercent     Number
+hi def link rubricDuration    Number
+hi def link rubricDate        Constant
+hi def link rubricString      String
+hi def link rubricEscape      SpecialChar
+hi def link rubricCode        Identifier
+hi def link rubricComment     Comment
+hi def link rubricDocComment  SpecialComment
+
+let b:current_syntax = 'rubric'

@@ -1,0 +1,383 @@
+-- End-to-end test of `rubric lsp` through Neovim's built-in LSP client. Run by ../e2e.sh, which
+-- loads ../init.lua, copies fixtures/tiers.rubric with one field misspelt (`revnue`) to
+-- $RUBRIC_E2E_FILE and exits with this script's status.
+--
+-- Each check prints `PASS name` or `FAIL name: why`; the script exits 1 if any check failed.
+
+local file = assert(vim.env.RUBRIC_E2E_FILE, 'RUBRIC_E2E_FILE is not set')
+local TIMEOUT = tonumber(vim.env.RUBRIC_E2E_TIMEOUT_MS or '20000')
+
+local failures = 0
+local passes = 0
+local function out(s)
+  io.stdout:write(s .. '\n')
+  io.stdout:flush()
+end
+local function pass(name, detail)
+  passes = passes + 1
+  out('PASS ' .. name .. (detail and (': ' .. detail) or ''))
+end
+local function fail(name, why)
+  failures = failures + 1
+  out('FAIL ' .. name .. ': ' .. why)
+end
+local function info(s)
+  out('     ' .. s)
+end
+local function finish()
+  for _, c in pairs(vim.lsp.get_active_clients()) do
+    c.stop()
+  end
+  out(string.format('e2e: %d passed, %d failed', passes, failures))
+  if failures == 0 then
+    vim.cmd('qall!')
+  else
+    vim.cmd('cquit 1')
+  end
+end
+
+-- Raw publishDiagnostics notifications, to check the protocol positions before Neovim converts them.
+local raw_diagnostics = {}
+local publish = vim.lsp.handlers['textDocument/publishDiagnostics']
+vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+  if result then
+    raw_diagnostics[result.uri] = result.diagnostics
+  end
+  return publish(err, result, ctx, config)
+end
+
+local function buf_clients(buf)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = buf })
+  end
+  return vim.lsp.buf_get_clients(buf)
+end
+
+-- notice a server that dies instead of waiting for the timeout
+local server_exit
+require('rubric').config.on_exit = function(code, signal)
+  server_exit = string.format('exit code %s, signal %s', tostring(code), tostring(signal))
+end
+
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+local uri = vim.uri_from_bufnr(buf)
+
+if vim.bo[buf].filetype == 'rubric' then
+  pass('filetype', '`.rubric` opens as filetype rubric')
+else
+  fail('filetype', string.format('expected `rubric`, got `%s`', vim.bo[buf].filetype))
+end
+
+local client
+vim.wait(TIMEOUT, function()
+  if server_exit then
+    return true
+  end
+  local list = buf_clients(buf)
+  for _, c in pairs(list) do
+    if c.name == 'rubric' and c.initialized ~= false and c.server_capabilities then
+      client = c
+      return true
+    end
+  end
+  return false
+end, 50)
+if not client then
+  if server_exit then
+    fail('server starts', '`rubric lsp` exited at once (' .. server_exit .. '); its stderr is in the LSP log below')
+  else
+    fail('server starts', 'no `rubric` client attached within ' .. TIMEOUT .. ' ms (see the LSP log below)')
+  end
+  return finish()
+end
+local caps = client.server_capabilities or {}
+pass('server starts', string.format('offset encoding %s', client.offset_encoding))
+
+local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+
+--- The 0-based line and byte column of the `nth` occurrence of `needle` as a whole word.
+local function find(needle, nth, from_line)
+  nth = nth or 1
+  local seen = 0
+  for i = (from_line or 1), #lines do
+    -- code only: skip comment lines and everything after a trailing `//`
+    local code = lines[i]:match('^%s*//') and '' or (lines[i]:match('^(.-)%s//') or lines[i])
+    local start = 1
+    while true do
+      local s, e = code:find(needle, start, true)
+      if not s then
+        break
+      end
+      local before = s > 1 and code:sub(s - 1, s - 1) or ''
+      local after = code:sub(e + 1, e + 1)
+      if not before:match('[%w_]') and not after:match('[%w_]') then
+        seen = seen + 1
+        if seen == nth then
+          return i - 1, s - 1
+        end
+      end
+      start = e + 1
+    end
+  end
+  return nil
+end
+
+--- A byte column on a line, in the client's offset encoding (UTF-16 unless the server chose otherwise).
+local function encode_col(line, byte_col)
+  if client.offset_encoding == 'utf-8' then
+    return byte_col
+  end
+  local utf32, utf16 = vim.str_utfindex(lines[line + 1], byte_col)
+  return client.offset_encoding == 'utf-32' and utf32 or utf16
+end
+
+local function position(line, byte_col)
+  return { line = line, character = encode_col(line, byte_col) }
+end
+
+local function request(method, params)
+  local responses, err = vim.lsp.buf_request_sync(buf, method, params, TIMEOUT)
+  if not responses then
+    return nil, 'no answer: ' .. tostring(err)
+  end
+  for _, r in pairs(responses) do
+    if r.err then
+      return nil, 'error: ' .. vim.inspect(r.err)
+    end
+    return r.result
+  end
+  return nil, 'no answer'
+end
+
+-- 1. diagnostics: the misspelt field is reported where it is, on a line with Chinese text before it
+local typo_line, typo_col = find('revnue')
+assert(typo_line, 'the fixture copy has no `revnue`')
+local want_char = encode_col(typo_line, typo_col)
+
+local got = vim.wait(TIMEOUT, function()
+  return raw_diagnostics[uri] ~= nil and #raw_diagnostics[uri] > 0
+end, 50)
+if not got then
+  fail('diagnostics', 'no diagnostics published for the misspelt field within ' .. TIMEOUT .. ' ms')
+else
+  local d
+  for _, x in ipairs(raw_diagnostics[uri]) do
+    if tostring(x.message):find('revnue', 1, true) then
+      d = x
+    end
+  end
+  if not d then
+    fail('diagnostics', 'no diagnostic mentions `revnue`: ' .. vim.inspect(raw_diagnostics[uri]))
+  else
+    info('message: ' .. d.message:gsub('\n', ' | '))
+    local r = d.range
+    local problems = {}
+    if #raw_diagnostics[uri] ~= 1 then
+      table.insert(problems, string.format('expected exactly 1 diagnostic, got %d', #raw_diagnostics[uri]))
+    end
+    if d.code ~= 'unknown-name' then
+      table.insert(problems, string.format('code is %s, expected `unknown-name`', vim.inspect(d.code)))
+    end
+    if d.severity ~= 1 then
+      table.insert(problems, string.format('severity is %s, expected 1 (error)', vim.inspect(d.severity)))
+    end
+    if r.start.line ~= typo_line or r.start.character ~= want_char then
+      table.insert(
+        problems,
+        string.format('starts at %d:%d, expected %d:%d', r.start.line, r.start.character, typo_line, want_char)
+      )
+    end
+    if r['end'].line ~= typo_line or r['end'].character ~= want_char + 6 then
+      table.insert(
+        problems,
+        string.format('ends at %d:%d, expected %d:%d', r['end'].line, r['end'].character, typo_line, want_char + 6)
+      )
+    end
+    if #problems == 0 then
+      pass(
+        'diagnostics',
+        string.format('`unknown-name` error at %d:%d-%d (byte column %d)', typo_line, want_char, want_char + 6, typo_col)
+      )
+    else
+      fail('diagnostics', table.concat(problems, '; '))
+    end
+  end
+  -- the same diagnostic as Neovim shows it, in byte columns
+  local shown = vim.diagnostic.get(buf)
+  local ok = #shown >= 1 and shown[1].lnum == typo_line and shown[1].col == typo_col and shown[1].end_col == typo_col + 6
+  if ok then
+    pass('diagnostics in the buffer', string.format('squiggle under `revnue` at byte column %d', typo_col))
+  else
+    fail('diagnostics in the buffer', 'vim.diagnostic.get gave ' .. vim.inspect(shown))
+  end
+end
+
+-- 2. completion: field names are offered inside an expression
+if not caps.completionProvider then
+  fail('completion', 'the server does not advertise completion')
+else
+  local result, err = request('textDocument/completion', {
+    textDocument = { uri = uri },
+    position = position(typo_line, typo_col + 3), -- after `rev` in `revnue`
+    context = { triggerKind = 1 },
+  })
+  local items = result and (result.items or result) or {}
+  local labels = {}
+  local revenue_item
+  for _, it in ipairs(items) do
+    table.insert(labels, it.label)
+    if it.label == 'revenue' then
+      revenue_item = it
+    end
+  end
+  if revenue_item then
+    pass(
+      'completion',
+      string.format('%d items, `revenue` among them (kind %s)', #items, tostring(revenue_item.kind))
+    )
+  else
+    fail('completion', (err or 'no `revenue` item') .. '; labels: ' .. table.concat(labels, ', '))
+  end
+end
+
+-- 3. hover: a field use shows the field's type
+local use_line, use_col = find('revenue', 1, (find('let')) + 1) -- `let margin = profit / revenue`
+if not caps.hoverProvider then
+  fail('hover', 'the server does not advertise hover')
+elseif not use_line then
+  fail('hover', 'fixture has no `revenue` after the first `let`')
+else
+  local result, err = request('textDocument/hover', {
+    textDocument = { uri = uri },
+    position = position(use_line, use_col + 2),
+  })
+  local text = ''
+  if result and result.contents then
+    local c = result.contents
+    if type(c) == 'string' then
+      text = c
+    elseif c.value then
+      text = c.value
+    else
+      for _, part in ipairs(c) do
+        text = text .. '\n' .. (type(part) == 'string' and part or part.value or '')
+      end
+    end
+  end
+  if text:find('decimal', 1, true) and text:find('revenue', 1, true) then
+    pass('hover', 'mentions `revenue` and its type `decimal`')
+    info('hover: ' .. text:gsub('\n', ' | '))
+  else
+    fail('hover', (err or 'hover text lacks `revenue` or `decimal`') .. ': ' .. vim.inspect(result))
+  end
+end
+
+-- 4. fixing the typo clears the diagnostic
+vim.api.nvim_buf_set_text(buf, typo_line, typo_col, typo_line, typo_col + 6, { 'revenue' })
+lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+local cleared = vim.wait(TIMEOUT, function()
+  return raw_diagnostics[uri] ~= nil and #raw_diagnostics[uri] == 0
+end, 50)
+if cleared then
+  pass('diagnostics clear after the fix', 'no diagnostics once `revnue` is corrected')
+else
+  fail('diagnostics clear after the fix', 'still: ' .. vim.inspect(raw_diagnostics[uri]))
+end
+
+-- 5. rename: the field, from its declaration, everywhere it is used
+local decl_line, decl_col = find('revenue') -- `revenue     decimal   "营业额"` in input
+local uses = {}
+for n = 1, 100 do
+  local l, c = find('revenue', n)
+  if not l then
+    break
+  end
+  table.insert(uses, { l, c })
+end
+if not caps.renameProvider then
+  fail('rename', 'the server does not advertise rename')
+else
+  local edit, err = request('textDocument/rename', {
+    textDocument = { uri = uri },
+    position = position(decl_line, decl_col + 1),
+    newName = 'turnover',
+  })
+  if not edit then
+    fail('rename', err or 'no workspace edit')
+  else
+    local edits = {}
+    if edit.changes then
+      edits = edit.changes[uri] or {}
+    elseif edit.documentChanges then
+      for _, dc in ipairs(edit.documentChanges) do
+        if dc.textDocument and dc.textDocument.uri == uri then
+          vim.list_extend(edits, dc.edits)
+        end
+      end
+    end
+    -- every edit replaces exactly one whole-word `revenue` with `turnover`
+    local problems = {}
+    local edited = {}
+    for _, e in ipairs(edits) do
+      local l = e.range.start.line
+      local text = lines[l + 1] or ''
+      local byte_start = vim.str_byteindex(text, e.range.start.character, client.offset_encoding ~= 'utf-8')
+      local byte_end = vim.str_byteindex(text, e.range['end'].character, client.offset_encoding ~= 'utf-8')
+      if client.offset_encoding == 'utf-8' then
+        byte_start, byte_end = e.range.start.character, e.range['end'].character
+      end
+      local old = text:sub(byte_start + 1, byte_end)
+      if old ~= 'revenue' or e.newText ~= 'turnover' then
+        table.insert(problems, string.format('line %d: replaces `%s` with `%s`', l, old, e.newText))
+      end
+      edited[l .. ':' .. byte_start] = true
+    end
+    -- the declaration, `let margin`, the three grade rules; test records may or may not be renamed
+    local must = { { decl_line, decl_col }, { use_line, use_col } }
+    for _, u in ipairs(uses) do
+      if lines[u[1] + 1]:find('cumulative_share', 1, true) then
+        table.insert(must, u)
+      end
+    end
+    for _, m in ipairs(must) do
+      if not edited[m[1] .. ':' .. m[2]] then
+        table.insert(problems, string.format('`revenue` at %d:%d is not renamed: %s', m[1], m[2], vim.trim(lines[m[1] + 1])))
+      end
+    end
+    if #must < 5 then
+      table.insert(problems, 'fixture changed: expected 3 grade rules using `revenue`')
+    end
+    if #problems == 0 then
+      pass('rename', string.format('%d edits, all `revenue` -> `turnover`, covering the declaration and every use', #edits))
+      info(string.format('%d of the %d occurrences in code renamed', #edits, #uses))
+      -- apply it and check the scheme still checks clean
+      vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding)
+      local applied = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+      local clean = vim.wait(TIMEOUT, function()
+        return raw_diagnostics[uri] ~= nil and #raw_diagnostics[uri] == 0 and applied:find('turnover', 1, true) ~= nil
+      end, 50)
+      vim.wait(500) -- let a late diagnostic for the renamed text arrive
+      if clean and #raw_diagnostics[uri] == 0 then
+        pass('rename keeps the scheme valid', 'no diagnostics after applying the rename')
+      else
+        fail('rename keeps the scheme valid', 'diagnostics after the rename: ' .. vim.inspect(raw_diagnostics[uri]))
+      end
+    else
+      fail('rename', table.concat(problems, '; '))
+    end
+  end
+end
+
+-- 6. the server shuts down when asked
+client.stop()
+local stopped = vim.wait(TIMEOUT, function()
+  return client.is_stopped()
+end, 50)
+if stopped then
+  pass('shutdown', 'the server exits on shutdown/exit')
+else
+  fail('shutdown', 'the server is still running')
+end
+
+finish()
