@@ -1,7 +1,29 @@
-//! Rubric evaluation: a checked [`rubric_check::hir::Model`] is compiled into a compact plan and
-//! evaluated over customer rows; the `io` module reads and writes the data files.
+//! Rubric evaluation: a checked [`rubric_check::hir::Model`] is compiled into a compact
+//! [`Plan`] and evaluated over customer rows; the `io` module reads and writes the data files.
+//!
+//! - [`Plan::compile`]: fields become column indices, items slots, constants are folded.
+//! - [`Plan::evaluate`]: a population held in memory (tests, explain) → an [`Evaluation`] with
+//!   every value, [`Evaluation::eval_expr`] for test expectations and [`Evaluation::trace`].
+//! - [`run`]: `rubric run`'s streaming, parallel evaluation of a data file.
+//!
+//! Semantics: exact decimals (division by zero is missing, overflow rejects the row), calendar
+//! dates, SQL three-valued logic, population functions as SQL window functions (see `pop`).
 
+mod eval;
 pub mod io;
+mod plan;
+mod pop;
+mod population;
+pub mod run;
+#[cfg(test)]
+mod tests;
+mod trace;
 pub mod value;
 
-pub use value::{InputRow, Reject, Value};
+pub use eval::Overflow;
+pub use plan::{literal_value, Plan};
+pub use population::{overflow_reason, Evaluation};
+pub use trace::{
+    expr_text, show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,
+};
+pub use value::{format_decimal, format_value, InputRow, Reject, Value, ValueFormat};

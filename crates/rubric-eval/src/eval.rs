@@ -1,0 +1,482 @@
+//! Evaluating compiled nodes for one customer: exact decimals, calendar dates and SQL
+//! three-valued logic (a comparison with a missing value is missing, `and`/`or` are Kleene's, a
+//! missing condition does not fire).
+
+use crate::plan::{Node, PItem, Plan};
+use crate::value::Value;
+use rubric_check::hir::{ArithOp, Builtin, CmpOp};
+use rubric_syntax::date::{Date, Duration};
+use rubric_syntax::Decimal;
+use rust_decimal::RoundingStrategy;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// An arithmetic result outside the exact decimal range (or a date outside years 1–9999): the
+/// row is rejected, never silently wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overflow;
+
+type R = Result<Value, Overflow>;
+
+/// Looks a customer up by key (for `x["key"]` in tests).
+pub(crate) trait Lookup {
+    fn eval_at(&self, key: &str, node: &Node) -> R;
+}
+
+/// What a node reads: the customer's fields, the items computed so far, its population values.
+pub(crate) struct Env<'a> {
+    pub fields: &'a [Value],
+    pub items: &'a [Value],
+    pub pops: &'a [Value],
+    pub subject: Option<&'a Value>,
+    pub as_of: Date,
+    pub lookup: Option<&'a dyn Lookup>,
+}
+
+impl Env<'_> {
+    /// An environment with nothing in it, for folding constants.
+    pub fn constant(as_of: Date) -> Env<'static> {
+        Env {
+            fields: &[],
+            items: &[],
+            pops: &[],
+            subject: None,
+            as_of,
+            lookup: None,
+        }
+    }
+}
+
+const MISSING: Value = Value::Missing;
+
+#[inline]
+fn get(slice: &[Value], i: usize) -> Value {
+    slice.get(i).cloned().unwrap_or(MISSING)
+}
+
+/// The truth of a condition: `None` when missing (or not a bool).
+#[inline]
+pub(crate) fn truth(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+#[inline]
+fn tri(b: Option<bool>) -> Value {
+    match b {
+        Some(b) => Value::Bool(b),
+        None => Value::Missing,
+    }
+}
+
+/// Orders two present values of the same kind.
+pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Code(x), Value::Code(y)) => Some(x.cmp(y)),
+        (Value::Tags(x), Value::Tags(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) if x.unit == y.unit => Some(x.count.cmp(&y.count)),
+        _ => None,
+    }
+}
+
+#[inline]
+fn cmp_op(op: CmpOp, a: &Value, b: &Value) -> Value {
+    if a.is_missing() || b.is_missing() {
+        return Value::Missing;
+    }
+    let Some(o) = compare(a, b) else {
+        // different kinds: only equality questions have an answer
+        return match op {
+            CmpOp::Eq => Value::Bool(false),
+            CmpOp::Ne => Value::Bool(true),
+            _ => Value::Missing,
+        };
+    };
+    Value::Bool(match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    })
+}
+
+fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn shift(d: Date, dur: Duration, sign: i64) -> R {
+    d.add(dur, sign).map(Value::Date).ok_or(Overflow)
+}
+
+fn num(d: Option<Decimal>) -> R {
+    d.map(Value::Num).ok_or(Overflow)
+}
+
+/// `x in set`: true when an element equals; else missing when `x` or an element is missing
+/// (SQL `IN`), else false.
+fn in_set<'v>(v: &Value, set: impl Iterator<Item = &'v Value>, negated: bool) -> Value {
+    if v.is_missing() {
+        return Value::Missing;
+    }
+    let mut saw_missing = false;
+    for e in set {
+        if e.is_missing() {
+            saw_missing = true;
+        } else if compare(v, e) == Some(Ordering::Equal) {
+            return Value::Bool(!negated);
+        }
+    }
+    if saw_missing {
+        Value::Missing
+    } else {
+        Value::Bool(negated)
+    }
+}
+
+/// Evaluates one node.
+pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
+    Ok(match node {
+        Node::Const(v) => v.clone(),
+        Node::Field(f) => get(env.fields, *f),
+        Node::Item(i) => get(env.items, *i),
+        Node::Pop(p) => get(env.pops, *p),
+        Node::Subject => env.subject.cloned().unwrap_or(MISSING),
+        Node::Neg(a) => match eval(a, env)? {
+            Value::Num(d) => Value::Num(-d),
+            _ => MISSING,
+        },
+        Node::Not(a) => tri(truth(&eval(a, env)?).map(|b| !b)),
+        Node::Arith(op, a, b) => {
+            let (Value::Num(x), Value::Num(y)) = (eval(a, env)?, eval(b, env)?) else {
+                return Ok(MISSING);
+            };
+            match op {
+                ArithOp::Add => num(x.checked_add(y))?,
+                ArithOp::Sub => num(x.checked_sub(y))?,
+                ArithOp::Mul => num(x.checked_mul(y))?,
+                ArithOp::Div => {
+                    if y.is_zero() {
+                        MISSING
+                    } else {
+                        num(x.checked_div(y))?
+                    }
+                }
+            }
+        }
+        Node::DateShift(a, b, sign) => match (eval(a, env)?, eval(b, env)?) {
+            (Value::Date(d), Value::Duration(dur)) => shift(d, dur, *sign)?,
+            _ => MISSING,
+        },
+        Node::DateDiff(a, b) => match (eval(a, env)?, eval(b, env)?) {
+            (Value::Date(x), Value::Date(y)) => {
+                Value::Num(Decimal::from(i64::from(x.0) - i64::from(y.0)))
+            }
+            _ => MISSING,
+        },
+        Node::Cmp(op, a, b) => {
+            let x = eval(a, env)?;
+            let y = eval(b, env)?;
+            cmp_op(*op, &x, &y)
+        }
+        Node::And(a, b) => {
+            let x = truth(&eval(a, env)?);
+            if x == Some(false) {
+                return Ok(Value::Bool(false));
+            }
+            tri(and(x, truth(&eval(b, env)?)))
+        }
+        Node::Or(a, b) => {
+            let x = truth(&eval(a, env)?);
+            if x == Some(true) {
+                return Ok(Value::Bool(true));
+            }
+            let y = truth(&eval(b, env)?);
+            tri(match (x, y) {
+                (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            })
+        }
+        Node::InSet {
+            value,
+            set,
+            negated,
+        } => in_set(&eval(value, env)?, set.iter(), *negated),
+        Node::InList {
+            value,
+            list,
+            negated,
+        } => {
+            let v = eval(value, env)?;
+            let mut vals = Vec::with_capacity(list.len());
+            for n in list {
+                vals.push(eval(n, env)?);
+            }
+            in_set(&v, vals.iter(), *negated)
+        }
+        Node::Has(t, bit) => match eval(t, env)? {
+            Value::Tags(bits) => Value::Bool(bits & bit != 0),
+            _ => MISSING,
+        },
+        Node::Between(v, lo, hi) => {
+            let v = eval(v, env)?;
+            let lo = eval(lo, env)?;
+            let hi = eval(hi, env)?;
+            tri(and(
+                truth(&cmp_op(CmpOp::Ge, &v, &lo)),
+                truth(&cmp_op(CmpOp::Le, &v, &hi)),
+            ))
+        }
+        Node::WithinRange { date, lo, hi } => match eval(date, env)? {
+            Value::Date(d) => Value::Bool(d >= *lo && d <= *hi),
+            _ => MISSING,
+        },
+        Node::Within { date, duration } => match (eval(date, env)?, eval(duration, env)?) {
+            (Value::Date(d), Value::Duration(dur)) => {
+                let lo = env.as_of.add(dur, -1).ok_or(Overflow)?;
+                Value::Bool(d >= lo && d <= env.as_of)
+            }
+            _ => MISSING,
+        },
+        Node::IsMissing(a, present) => Value::Bool(eval(a, env)?.is_missing() != *present),
+        Node::Coalesce(a, b) => match eval(a, env)? {
+            Value::Missing => eval(b, env)?,
+            v => v,
+        },
+        Node::If(c, a, b) => {
+            if truth(&eval(c, env)?) == Some(true) {
+                eval(a, env)?
+            } else {
+                eval(b, env)?
+            }
+        }
+        Node::Call(f, args) => call(*f, args, env)?,
+        Node::Attr(g, table) => match eval(g, env)? {
+            Value::Code(c) => table.get(usize::from(c)).cloned().unwrap_or(MISSING),
+            _ => MISSING,
+        },
+        Node::Index(value, key) => match (eval(key, env)?, env.lookup) {
+            (Value::Text(k), Some(l)) => l.eval_at(&k, value)?,
+            _ => MISSING,
+        },
+    })
+}
+
+fn call(f: Builtin, args: &[Node], env: &Env<'_>) -> R {
+    let arg = |i: usize| -> R {
+        match args.get(i) {
+            Some(n) => eval(n, env),
+            None => Ok(MISSING),
+        }
+    };
+    let a = arg(0)?;
+    Ok(match f {
+        Builtin::DaysSince => match a {
+            Value::Date(d) => Value::Num(Decimal::from(i64::from(env.as_of.0) - i64::from(d.0))),
+            _ => MISSING,
+        },
+        Builtin::MonthsSince => match a {
+            Value::Date(d) => Value::Num(Decimal::from(d.months_until(env.as_of))),
+            _ => MISSING,
+        },
+        Builtin::YearsSince => match a {
+            Value::Date(d) => Value::Num(Decimal::from(d.months_until(env.as_of) / 12)),
+            _ => MISSING,
+        },
+        Builtin::Year => match a {
+            Value::Date(d) => Value::Num(Decimal::from(d.year())),
+            _ => MISSING,
+        },
+        Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => match (a, arg(1)?) {
+            (Value::Text(s), Value::Text(p)) => Value::Bool(match f {
+                Builtin::StartsWith => s.starts_with(&*p),
+                Builtin::EndsWith => s.ends_with(&*p),
+                _ => s.contains(&*p),
+            }),
+            _ => MISSING,
+        },
+        Builtin::Lower => match a {
+            Value::Text(s) => Value::Text(Arc::from(s.to_lowercase())),
+            _ => MISSING,
+        },
+        Builtin::Upper => match a {
+            Value::Text(s) => Value::Text(Arc::from(s.to_uppercase())),
+            _ => MISSING,
+        },
+        Builtin::Len => match a {
+            Value::Text(s) => Value::Num(Decimal::from(s.chars().count())),
+            _ => MISSING,
+        },
+        Builtin::Min | Builtin::Max => {
+            let b = arg(1)?;
+            match compare(&a, &b) {
+                Some(o) => {
+                    let first = if f == Builtin::Min {
+                        o != Ordering::Greater
+                    } else {
+                        o != Ordering::Less
+                    };
+                    if first {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                None => MISSING,
+            }
+        }
+        Builtin::Abs => match a {
+            Value::Num(d) => Value::Num(d.abs()),
+            _ => MISSING,
+        },
+        Builtin::Round => match (a, arg(1)?) {
+            (Value::Num(d), Value::Num(digits)) => {
+                let dp = u32::try_from(digits.trunc().mantissa())
+                    .unwrap_or(0)
+                    .min(28);
+                Value::Num(d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
+            }
+            _ => MISSING,
+        },
+    })
+}
+
+/// Evaluates one item for one customer, given the items it reads.
+pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
+    let Some(p) = plan.items.get(item) else {
+        return Ok(MISSING);
+    };
+    match p {
+        PItem::Let(n) => eval(n, env),
+        PItem::Points { by, rules } => {
+            let subject = match by {
+                Some(b) => Some(eval(b, env)?),
+                None => None,
+            };
+            let env = Env {
+                subject: subject.as_ref(),
+                ..*env
+            };
+            for (cond, value) in rules {
+                let fires = match cond {
+                    None => true,
+                    Some(c) => truth(&eval(c, &env)?) == Some(true),
+                };
+                if fires {
+                    return Ok(Value::Num(*value));
+                }
+            }
+            Ok(MISSING)
+        }
+        PItem::Score { terms, bonuses } => {
+            let mut sum = Decimal::ZERO;
+            for t in terms {
+                let Value::Num(x) = eval(&t.expr, env)? else {
+                    return Ok(MISSING);
+                };
+                let mut part = x.checked_mul(t.weight).ok_or(Overflow)?;
+                if let Some((factor, cond)) = &t.bonus {
+                    if truth(&eval(cond, env)?) == Some(true) {
+                        part = part.checked_mul(*factor).ok_or(Overflow)?;
+                    }
+                }
+                sum = sum.checked_add(part).ok_or(Overflow)?;
+            }
+            for (factor, cond) in bonuses {
+                if truth(&eval(cond, env)?) == Some(true) {
+                    sum = sum.checked_mul(*factor).ok_or(Overflow)?;
+                }
+            }
+            Ok(Value::Num(sum))
+        }
+        PItem::Grade { by, conds, tags } => {
+            let subject = match by {
+                Some(b) => Some(eval(b, env)?),
+                None => None,
+            };
+            let env = Env {
+                subject: subject.as_ref(),
+                ..*env
+            };
+            if *tags {
+                let mut bits = 0u64;
+                let mut otherwise = 0u64;
+                for (i, cond) in conds.iter().enumerate().take(64) {
+                    match cond {
+                        None => otherwise |= 1 << i,
+                        Some(c) => {
+                            if truth(&eval(c, &env)?) == Some(true) {
+                                bits |= 1 << i;
+                            }
+                        }
+                    }
+                }
+                Ok(Value::Tags(if bits == 0 { otherwise } else { bits }))
+            } else {
+                for (i, cond) in conds.iter().enumerate() {
+                    let fires = match cond {
+                        None => true,
+                        Some(c) => truth(&eval(c, &env)?) == Some(true),
+                    };
+                    if fires {
+                        return Ok(Value::Code(u16::try_from(i).unwrap_or(u16::MAX)));
+                    }
+                }
+                Ok(MISSING)
+            }
+        }
+    }
+}
+
+/// Evaluates the items of one customer in dependency order into `items` (resized to the number
+/// of items); only items whose population stage is below `below_level` when given. On overflow,
+/// returns the item that overflowed.
+pub(crate) fn eval_row(
+    plan: &Plan,
+    fields: &[Value],
+    pops: &[Value],
+    items: &mut Vec<Value>,
+    below_level: Option<u32>,
+) -> Result<(), usize> {
+    items.clear();
+    items.resize(plan.items.len(), MISSING);
+    for &i in &plan.order {
+        if let Some(l) = below_level {
+            if plan.item_level.get(i).is_some_and(|il| *il >= l) {
+                continue;
+            }
+        }
+        let v = {
+            let mut env = Env {
+                fields,
+                items,
+                pops,
+                subject: None,
+                as_of: plan.as_of,
+                lookup: None,
+            };
+            eval_item(plan, i, &mut env)
+        };
+        match v {
+            Ok(v) => {
+                if let Some(slot) = items.get_mut(i) {
+                    *slot = v;
+                }
+            }
+            Err(Overflow) => return Err(i),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Population functions over the accepted rows, exactly as their SQL window equivalents:
+//!
+//! | function | per customer with a present `x` |
+//! | --- | --- |
+//! | `total/mean/min_of/max_of(x)` | `SUM/AVG/MIN/MAX(x) OVER (PARTITION BY p)`, missing values ignored |
+//! | `count()` | `COUNT(*) OVER (PARTITION BY p)`: every customer of the partition |
+//! | `rank(x)` | 1 + the number of customers with a strictly larger `x` (`RANK()` over `x DESC`) |
+//! | `top_share(x)` | customers with `x` ≥ this one's / customers with a present `x` (`CUME_DIST()`) |
+//! | `cumulative_share(x)` | sum of the `x` ≥ this one's / the total; missing when the total is 0 |
+//!
+//! A missing argument gives a missing result. A missing partition value is a partition of its
+//! own, as in SQL `PARTITION BY`.
+
+use crate::eval::compare;
+use crate::value::Value;
+use rubric_check::hir::PopFunc;
+use rubric_syntax::Decimal;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+#[derive(Clone, Default)]
+struct Agg {
+    rows: u64,
+    present: u64,
+    /// `None` after an overflow: the total (and what divides by it) is missing.
+    sum: Option<Decimal>,
+    min: Option<Value>,
+    max: Option<Value>,
+}
+
+/// Computes, for every row, the value of each function in `funcs` over the argument column
+/// `args` (one value per accepted row; ignored by `count()`), partitioned by `parts` when given.
+/// Returns one column per function, in `funcs` order.
+pub(crate) fn compute(
+    funcs: &[PopFunc],
+    args: &[Value],
+    parts: Option<&[Value]>,
+) -> Vec<Vec<Value>> {
+    let n = args.len();
+    // Partition ids.
+    let mut pid: Vec<u32> = vec![0; n];
+    let mut nparts = 1usize;
+    if let Some(parts) = parts {
+        let mut ids: HashMap<&Value, u32> = HashMap::new();
+        for (r, p) in parts.iter().enumerate().take(n) {
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            let id = *ids.entry(p).or_insert(next);
+            if let Some(slot) = pid.get_mut(r) {
+                *slot = id;
+            }
+        }
+        nparts = ids.len().max(1);
+    }
+    let present = |v: &Value| matches!(v, Value::Num(_) | Value::Date(_));
+    // Aggregates per partition.
+    let mut aggs: Vec<Agg> = vec![
+        Agg {
+            sum: Some(Decimal::ZERO),
+            ..Agg::default()
+        };
+        nparts
+    ];
+    for (r, v) in args.iter().enumerate() {
+        let Some(a) = aggs.get_mut(pid[r] as usize) else {
+            continue;
+        };
+        a.rows += 1;
+        if !present(v) {
+            continue;
+        }
+        a.present += 1;
+        if let Value::Num(d) = v {
+            a.sum = a.sum.and_then(|s| s.checked_add(*d));
+        }
+        if a.min
+            .as_ref()
+            .is_none_or(|m| compare(v, m) == Some(Ordering::Less))
+        {
+            a.min = Some(v.clone());
+        }
+        if a.max
+            .as_ref()
+            .is_none_or(|m| compare(v, m) == Some(Ordering::Greater))
+        {
+            a.max = Some(v.clone());
+        }
+    }
+    let needs_order = funcs.iter().any(|f| {
+        matches!(
+            f,
+            PopFunc::Rank | PopFunc::TopShare | PopFunc::CumulativeShare
+        )
+    });
+    // rank, top_share, cumulative_share per row
+    let mut ordered: Vec<(Value, Value, Value)> = Vec::new();
+    if needs_order {
+        ordered = vec![(Value::Missing, Value::Missing, Value::Missing); n];
+        let mut idx: Vec<u32> = (0..n as u32)
+            .filter(|&r| present(&args[r as usize]))
+            .collect();
+        let all_num = idx
+            .iter()
+            .all(|&r| matches!(args[r as usize], Value::Num(_)));
+        if all_num {
+            // Sorting plain keys is much faster than matching on values in the comparator.
+            let mut keyed: Vec<(u32, Decimal, u32)> = idx
+                .iter()
+                .map(|&r| {
+                    (
+                        pid[r as usize],
+                        if let Value::Num(d) = args[r as usize] {
+                            d
+                        } else {
+                            Decimal::ZERO
+                        },
+                        r,
+                    )
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+            idx = keyed.into_iter().map(|k| k.2).collect();
+        } else {
+            idx.sort_unstable_by(|&a, &b| {
+                pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
+                    compare(&args[b as usize], &args[a as usize]).unwrap_or(Ordering::Equal)
+                })
+            });
+        }
+        let mut s = 0usize;
+        while s < idx.len() {
+            let p = pid[idx[s] as usize];
+            let mut e = s;
+            while e < idx.len() && pid[idx[e] as usize] == p {
+                e += 1;
+            }
+            let agg = aggs.get(p as usize).cloned().unwrap_or_default();
+            let npresent = Decimal::from(e - s);
+            let mut cum: Option<Decimal> = Some(Decimal::ZERO);
+            let mut i = s;
+            while i < e {
+                let vi = &args[idx[i] as usize];
+                let mut j = i;
+                while j < e && compare(&args[idx[j] as usize], vi) == Some(Ordering::Equal) {
+                    if let Value::Num(d) = &args[idx[j] as usize] {
+                        cum = cum.and_then(|c| c.checked_add(*d));
+                    }
+                    j += 1;
+                }
+                let rank = Value::Num(Decimal::from(i - s + 1));
+                let top = Decimal::from(j - s)
+                    .checked_div(npresent)
+                    .map_or(Value::Missing, Value::Num);
+                let share = match (cum, agg.sum) {
+                    (Some(c), Some(t)) if !t.is_zero() => {
+                        c.checked_div(t).map_or(Value::Missing, Value::Num)
+                    }
+                    _ => Value::Missing,
+                };
+                for k in i..j {
+                    if let Some(o) = ordered.get_mut(idx[k] as usize) {
+                        *o = (rank.clone(), top.clone(), share.clone());
+                    }
+                }
+                i = j;
+            }
+            s = e;
+        }
+    }
+    funcs
+        .iter()
+        .map(|f| {
+            (0..n)
+                .map(|r| {
+                    let agg = &aggs[pid[r] as usize];
+                    if *f == PopFunc::Count {
+                        return Value::Num(Decimal::from(agg.rows));
+                    }
+                    if !present(&args[r]) {
+                        return Value::Missing;
+                    }
+                    match f {
+                        PopFunc::Total => agg.sum.map_or(Value::Missing, Value::Num),
+                        PopFunc::Mean => agg
+                            .sum
+                            .and_then(|s| s.checked_div(Decimal::from(agg.present)))
+                            .map_or(Value::Missing, Value::Num),
+                        PopFunc::MinOf => agg.min.clone().unwrap_or(Value::Missing),
+                        PopFunc::MaxOf => agg.max.clone().unwrap_or(Value::Missing),
+                        PopFunc::Rank => ordered.get(r).map_or(Value::Missing, |o| o.0.clone()),
+                        PopFunc::TopShare => ordered.get(r).map_or(Value::Missing, |o| o.1.clone()),
+                        PopFunc::CumulativeShare => {
+                            ordered.get(r).map_or(Value::Missing, |o| o.2.clone())
+                        }
+                        PopFunc::Count => Value::Missing,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn nums(xs: &[&str]) -> Vec<Value> {
+        xs.iter()
+            .map(|x| {
+                if x.is_empty() {
+                    Value::Missing
+                } else {
+                    Value::Num(Decimal::from_str(x).unwrap())
+                }
+            })
+            .collect()
+    }
+    fn show(col: &[Value]) -> Vec<String> {
+        col.iter()
+            .map(|v| match v {
+                Value::Num(d) => crate::value::format_decimal(*d),
+                Value::Missing => "-".into(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ties_share_rank_top_share_and_cumulative_share() {
+        let args = nums(&["50", "30", "30", "10", "", "0"]);
+        let out = compute(
+            &[
+                PopFunc::Rank,
+                PopFunc::TopShare,
+                PopFunc::CumulativeShare,
+                PopFunc::Count,
+            ],
+            &args,
+            None,
+        );
+        assert_eq!(show(&out[0]), ["1", "2", "2", "4", "-", "5"]);
+        // 5 customers with a present value
+        assert_eq!(show(&out[1]), ["0.2", "0.6", "0.6", "0.8", "-", "1"]);
+        assert_eq!(
+            show(&out[2]),
+            [
+                "0.4166666666666666666666666667",
+                "0.9166666666666666666666666667",
+                "0.9166666666666666666666666667",
+                "1",
+                "-",
+                "1"
+            ]
+        );
+        assert_eq!(show(&out[3]), ["6", "6", "6", "6", "6", "6"]);
+    }
+
+    #[test]
+    fn aggregates_ignore_missing_and_partition_by_value() {
+        let args = nums(&["10", "20", "", "5", "7"]);
+        let parts = vec![
+            Value::Text("n".into()),
+            Value::Text("n".into()),
+            Value::Text("n".into()),
+            Value::Missing,
+            Value::Text("s".into()),
+        ];
+        let out = compute(
+            &[
+                PopFunc::Total,
+                PopFunc::Mean,
+                PopFunc::MinOf,
+                PopFunc::MaxOf,
+                PopFunc::Count,
+                PopFunc::Rank,
+            ],
+            &args,
+            Some(&parts),
+        );
+        assert_eq!(show(&out[0]), ["30", "30", "-", "5", "7"]);
+        assert_eq!(show(&out[1]), ["15", "15", "-", "5", "7"]);
+        assert_eq!(show(&out[2]), ["10", "10", "-", "5", "7"]);
+        assert_eq!(show(&out[3]), ["20", "20", "-", "5", "7"]);
+        assert_eq!(show(&out[4]), ["3", "3", "3", "1", "1"]);
+        assert_eq!(show(&out[5]), ["2", "1", "-", "1", "1"]);
+    }
+
+    #[test]
+    fn zero_total_gives_missing_share() {
+        let args = nums(&["0", "0"]);
+        let out = compute(&[PopFunc::CumulativeShare, PopFunc::TopShare], &args, None);
+        assert_eq!(show(&out[0]), ["-", "-"]);
+        assert_eq!(show(&out[1]), ["1", "1"]);
+    }
+}

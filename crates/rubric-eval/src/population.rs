@@ -1,0 +1,307 @@
+//! Evaluating a whole population in memory: the rows of a test, of `rubric explain`, or of a
+//! file small enough to hold. (`rubric run` streams instead; see [`crate::run`].)
+
+use crate::eval::{self, Env, Lookup, Overflow};
+use crate::plan::{Node, Plan};
+use crate::pop;
+use crate::value::{InputRow, Reject, Value};
+use rubric_check::hir::{ItemId, Model, TExpr};
+use std::collections::HashMap;
+
+/// Every item of every accepted customer, after the population functions.
+#[derive(Debug)]
+pub struct Evaluation<'p> {
+    pub(crate) plan: &'p Plan,
+    rows: Vec<InputRow>,
+    keys: Vec<String>,
+    by_key: HashMap<String, usize>,
+    /// rows × items, row-major.
+    items: Vec<Value>,
+    /// rows × population slots, row-major.
+    pops: Vec<Value>,
+    rejects: Vec<Reject>,
+}
+
+/// The reason given for a row whose evaluation overflowed in `item`.
+pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
+    let name = plan.item_names.get(item).map_or("?", String::as_str);
+    format!("evaluation overflow in `{name}`")
+}
+
+impl Plan {
+    /// Evaluates a population held in memory. Rows with a duplicate key (after the first) and
+    /// rows whose evaluation overflows are rejected and are not part of the population.
+    pub fn evaluate(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
+        let mut rejects = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut rows: Vec<InputRow> = rows
+            .into_iter()
+            .filter(|r| {
+                let key = self.key_text(&r.values);
+                match seen.get(&key) {
+                    Some(first) => {
+                        rejects.push(Reject {
+                            line: r.line,
+                            column: self.key.and_then(|k| self.field_names.get(k)).cloned(),
+                            reason: format!("duplicate key `{key}` (first on line {first})"),
+                            key: Some(key),
+                        });
+                        false
+                    }
+                    None => {
+                        seen.insert(key, r.line);
+                        true
+                    }
+                }
+            })
+            .collect();
+        loop {
+            match self.try_evaluate(&rows) {
+                Ok((items, pops)) => {
+                    let keys: Vec<String> = rows.iter().map(|r| self.key_text(&r.values)).collect();
+                    let by_key = keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| (k.clone(), i))
+                        .collect();
+                    rejects.sort_by_key(|r| r.line);
+                    return Evaluation {
+                        plan: self,
+                        rows,
+                        keys,
+                        by_key,
+                        items,
+                        pops,
+                        rejects,
+                    };
+                }
+                Err(bad) => {
+                    // Drop the rows that overflowed and evaluate the population again without them.
+                    let mut keep = Vec::with_capacity(rows.len());
+                    let bad: HashMap<usize, ItemId> = bad.into_iter().collect();
+                    for (i, r) in rows.into_iter().enumerate() {
+                        match bad.get(&i) {
+                            Some(item) => rejects.push(Reject {
+                                line: r.line,
+                                column: None,
+                                reason: overflow_reason(self, *item),
+                                key: Some(self.key_text(&r.values)),
+                            }),
+                            None => keep.push(r),
+                        }
+                    }
+                    rows = keep;
+                }
+            }
+        }
+    }
+
+    pub(crate) fn key_text(&self, values: &[Value]) -> String {
+        match self.key.and_then(|k| values.get(k)) {
+            Some(Value::Text(t)) => t.to_string(),
+            Some(Value::Num(d)) => crate::value::format_decimal(*d),
+            _ => String::new(),
+        }
+    }
+
+    /// Items and population values of every row, or the rows that overflowed.
+    #[allow(clippy::type_complexity)]
+    fn try_evaluate(
+        &self,
+        rows: &[InputRow],
+    ) -> Result<(Vec<Value>, Vec<Value>), Vec<(usize, ItemId)>> {
+        let (ni, ns) = (self.items.len(), self.slots.len());
+        let n = rows.len();
+        let mut pops = vec![Value::Missing; n * ns];
+        let mut scratch = Vec::with_capacity(ni);
+        let mut bad = Vec::new();
+        for level in 1..=self.max_level {
+            let groups: Vec<usize> = (0..self.groups.len())
+                .filter(|g| self.groups[*g].level == level)
+                .collect();
+            let mut args: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
+            let mut parts: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
+            for (r, row) in rows.iter().enumerate() {
+                let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
+                if let Err(item) =
+                    eval::eval_row(self, &row.values, prow, &mut scratch, Some(level))
+                {
+                    bad.push((r, item));
+                    continue;
+                }
+                let env = Env {
+                    fields: &row.values,
+                    items: &scratch,
+                    pops: prow,
+                    subject: None,
+                    as_of: self.as_of,
+                    lookup: None,
+                };
+                for (k, &g) in groups.iter().enumerate() {
+                    let group = &self.groups[g];
+                    let a = match &group.arg {
+                        Some(node) => eval::eval(node, &env),
+                        None => Ok(Value::Missing),
+                    };
+                    let p = match &group.within {
+                        Some(node) => eval::eval(node, &env),
+                        None => Ok(Value::Missing),
+                    };
+                    match (a, p) {
+                        (Ok(a), Ok(p)) => {
+                            args[k].push(a);
+                            parts[k].push(p);
+                        }
+                        _ => {
+                            // attribute the overflow to the first item that needs this function
+                            bad.push((r, self.first_user_of(g)));
+                            break;
+                        }
+                    }
+                }
+            }
+            if !bad.is_empty() {
+                bad.dedup_by_key(|b| b.0);
+                return Err(bad);
+            }
+            for (k, &g) in groups.iter().enumerate() {
+                let group = &self.groups[g];
+                let funcs: Vec<_> = group.slots.iter().map(|s| self.slots[*s].func).collect();
+                let within = group.within.as_ref().map(|_| parts[k].as_slice());
+                let cols = pop::compute(&funcs, &args[k], within);
+                for (col, &slot) in cols.into_iter().zip(&group.slots) {
+                    for (r, v) in col.into_iter().enumerate() {
+                        if let Some(cell) = pops.get_mut(r * ns + slot) {
+                            *cell = v;
+                        }
+                    }
+                }
+            }
+        }
+        let mut items = Vec::with_capacity(n * ni);
+        for (r, row) in rows.iter().enumerate() {
+            let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
+            match eval::eval_row(self, &row.values, prow, &mut scratch, None) {
+                Ok(()) => items.extend(scratch.iter().cloned()),
+                Err(item) => {
+                    bad.push((r, item));
+                    items.extend(std::iter::repeat_n(Value::Missing, ni));
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad);
+        }
+        Ok((items, pops))
+    }
+
+    /// An item whose value needs population group `g` (for overflow messages).
+    pub(crate) fn first_user_of(&self, g: usize) -> ItemId {
+        let level = self.groups.get(g).map_or(1, |gr| gr.level);
+        self.order
+            .iter()
+            .copied()
+            .find(|i| self.item_level.get(*i).is_some_and(|l| *l >= level))
+            .unwrap_or(0)
+    }
+}
+
+impl<'p> Evaluation<'p> {
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
+    }
+
+    /// The number of accepted rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The value of `item` for accepted row `row` (missing when out of range).
+    pub fn value(&self, row: usize, item: ItemId) -> &Value {
+        let ni = self.plan.items.len();
+        if item >= ni {
+            return &Value::Missing;
+        }
+        self.items.get(row * ni + item).unwrap_or(&Value::Missing)
+    }
+
+    /// The input values of accepted row `row`.
+    pub fn input(&self, row: usize) -> Option<&InputRow> {
+        self.rows.get(row)
+    }
+
+    /// The key of accepted row `row`.
+    pub fn key(&self, row: usize) -> &str {
+        self.keys.get(row).map_or("", String::as_str)
+    }
+
+    pub fn row_of_key(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    /// Rows that were not evaluated (duplicate keys, overflow), in line order.
+    pub fn rejects(&self) -> &[Reject] {
+        &self.rejects
+    }
+
+    /// The value of population slot for a `PopId` of the model.
+    pub fn pop_value(&self, row: usize, pop: rubric_check::hir::PopId) -> &Value {
+        let ns = self.plan.slots.len();
+        match self.plan.pop_slot.get(pop) {
+            Some(&s) => self.pops.get(row * ns + s).unwrap_or(&Value::Missing),
+            None => &Value::Missing,
+        }
+    }
+
+    pub(crate) fn env(&self, row: usize) -> Env<'_> {
+        let (ni, ns) = (self.plan.items.len(), self.plan.slots.len());
+        Env {
+            fields: self.rows.get(row).map_or(&[][..], |r| r.values.as_slice()),
+            items: self.items.get(row * ni..(row + 1) * ni).unwrap_or(&[]),
+            pops: self.pops.get(row * ns..(row + 1) * ns).unwrap_or(&[]),
+            subject: None,
+            as_of: self.plan.as_of,
+            lookup: Some(self),
+        }
+    }
+
+    /// Evaluates a checked expression of the same model (a test `expect`) in the context of
+    /// accepted row `row`. `x["key"]` reads another customer; population functions read the
+    /// values computed for this population. Overflow gives missing.
+    pub fn eval_expr(&self, model: &Model, expr: &TExpr, row: usize) -> Value {
+        let node = self.plan.compile_expr(model, expr);
+        self.eval_node(&node, row)
+    }
+
+    /// Evaluates an expression that reads no customer (`tier["a"] == gold` in a test with many
+    /// customers); `x["key"]` still works.
+    pub fn eval_global(&self, model: &Model, expr: &TExpr) -> Value {
+        let node = self.plan.compile_expr(model, expr);
+        let env = Env {
+            fields: &[],
+            items: &[],
+            pops: &[],
+            subject: None,
+            as_of: self.plan.as_of,
+            lookup: Some(self),
+        };
+        eval::eval(&node, &env).unwrap_or(Value::Missing)
+    }
+
+    pub(crate) fn eval_node(&self, node: &Node, row: usize) -> Value {
+        eval::eval(node, &self.env(row)).unwrap_or(Value::Missing)
+    }
+}
+
+impl Lookup for Evaluation<'_> {
+    fn eval_at(&self, key: &str, node: &Node) -> Result<Value, Overflow> {
+        match self.row_of_key(key) {
+            Some(r) => eval::eval(node, &self.env(r)),
+            None => Ok(Value::Missing),
+        }
+    }
+}
