@@ -1,1 +1,346 @@
 //! Data readers and writers.
+//!
+//! Reading is split in three steps so that the middle one can run on several threads:
+//!
+//! 1. a [`Reader`] yields [`RawRecord`]s in batches, in file order ([`Reader::next_batch`],
+//!    or [`Reader::fill_batch`] to reuse a batch's buffers);
+//! 2. a [`RowParser`] (`Send + Sync`, built once from the model and the header) turns one raw
+//!    record into an [`InputRow`] or a [`Reject`];
+//! 3. a [`KeyTracker`] rejects duplicate keys; apply it sequentially in input order.
+//!
+//! ```no_run
+//! # use rubric_eval::io::{self, ReadOptions, KeyTracker};
+//! # fn f(model: &rubric_check::hir::Model) -> Result<(), io::DataError> {
+//! let (mut reader, parser) = io::open("customers.csv".as_ref(), &ReadOptions::default(), model)?;
+//! let mut keys = KeyTracker::new(model);
+//! loop {
+//!     let batch = reader.next_batch(65_536)?;
+//!     if batch.is_empty() { break }
+//!     for rec in &batch {  // or in parallel, then in order:
+//!         match parser.parse(rec).and_then(|row| keys.check(&row).map(|()| row)) {
+//!             Ok(row) => { /* accepted */ }
+//!             Err(reject) => { /* to the rejects file */ }
+//!         }
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
+//! and [`RejectWriter`].
+
+mod cell;
+mod csv_reader;
+mod error;
+mod json_reader;
+mod keys;
+mod parser;
+mod record;
+mod write;
+mod xlsx_reader;
+
+pub use error::DataError;
+pub use keys::KeyTracker;
+pub use parser::RowParser;
+pub use record::{RawCell, RawRecord};
+pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
+
+use crate::value::{InputRow, Reject};
+use encoding_rs::Encoding;
+use rubric_check::hir::Model;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
+use std::path::Path;
+use std::str::FromStr;
+
+/// An input format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Csv,
+    Json,
+    Jsonl,
+    Xlsx,
+}
+
+impl Format {
+    /// The format named by the file's extension (case-insensitive): `.csv`, `.json`,
+    /// `.jsonl`/`.ndjson`, `.xlsx`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<Format, DataError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "xlsx" | "excel" => Ok(Format::Xlsx),
+            _ => Err(DataError::UnknownFormatName { name: s.into() }),
+        }
+    }
+}
+
+/// The encoding named by a label: `utf-8`, `gb18030`, `gbk`, … (WHATWG labels,
+/// case-insensitive).
+pub fn encoding_for_label(label: &str) -> Result<&'static Encoding, DataError> {
+    Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| DataError::UnknownEncoding { name: label.into() })
+}
+
+/// How to read an input file.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// `None`: by the file's extension.
+    pub format: Option<Format>,
+    /// CSV only. `None`: UTF-8 (a UTF-8 BOM is skipped; a UTF-16 BOM is honoured).
+    pub encoding: Option<&'static Encoding>,
+    /// XLSX only. `None`: the first sheet.
+    pub sheet: Option<String>,
+}
+
+/// Reads raw records from a CSV, JSON, JSONL or XLSX source.
+pub struct Reader {
+    inner: Inner,
+    path: String,
+    format: Format,
+}
+
+enum Inner {
+    Csv(csv_reader::CsvReader),
+    Json(json_reader::JsonReader),
+    Xlsx(xlsx_reader::XlsxReader),
+}
+
+impl Reader {
+    /// Opens a file and reads its header. The model names the columns a JSON reader extracts.
+    pub fn open(path: &Path, options: &ReadOptions, model: &Model) -> Result<Reader, DataError> {
+        let shown = path.display().to_string();
+        let format = match options.format {
+            Some(f) => f,
+            None => Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
+                path: shown.clone(),
+            })?,
+        };
+        let file = File::open(path).map_err(|source| DataError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        match format {
+            Format::Xlsx => Reader::from_xlsx(BufReader::new(file), &shown, options),
+            _ => Reader::from_read(Box::new(file), &shown, format, options, model),
+        }
+    }
+
+    /// Reads from memory; `name` only names the source in errors.
+    pub fn from_bytes(
+        bytes: Vec<u8>,
+        name: &str,
+        format: Format,
+        options: &ReadOptions,
+        model: &Model,
+    ) -> Result<Reader, DataError> {
+        match format {
+            Format::Xlsx => Reader::from_xlsx(Cursor::new(bytes), name, options),
+            _ => Reader::from_read(Box::new(Cursor::new(bytes)), name, format, options, model),
+        }
+    }
+
+    /// Reads a CSV, JSON or JSONL stream (e.g. stdin); XLSX needs [`Reader::open`] or
+    /// [`Reader::from_bytes`].
+    pub fn from_read(
+        input: Box<dyn Read + Send>,
+        name: &str,
+        format: Format,
+        options: &ReadOptions,
+        model: &Model,
+    ) -> Result<Reader, DataError> {
+        if options.sheet.is_some() && format != Format::Xlsx {
+            return Err(DataError::SheetNotXlsx { path: name.into() });
+        }
+        if options.encoding.is_some_and(|e| e != encoding_rs::UTF_8) && format != Format::Csv {
+            return Err(DataError::EncodingNotCsv { path: name.into() });
+        }
+        let inner = match format {
+            Format::Csv => Inner::Csv(csv_reader::CsvReader::new(input, name, options.encoding)?),
+            Format::Json | Format::Jsonl => {
+                let mut columns: Vec<String> = Vec::new();
+                for f in &model.fields {
+                    if !columns.contains(&f.column) {
+                        columns.push(f.column.clone());
+                    }
+                }
+                let mode = if format == Format::Json {
+                    json_reader::Mode::Array
+                } else {
+                    json_reader::Mode::Lines
+                };
+                Inner::Json(json_reader::JsonReader::new(input, name, mode, columns))
+            }
+            Format::Xlsx => {
+                let mut bytes = Vec::new();
+                let mut input = input;
+                input
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| DataError::Read {
+                        path: name.into(),
+                        source,
+                    })?;
+                return Reader::from_xlsx(Cursor::new(bytes), name, options);
+            }
+        };
+        Ok(Reader {
+            inner,
+            path: name.into(),
+            format,
+        })
+    }
+
+    fn from_xlsx<RS: Read + std::io::Seek>(
+        input: RS,
+        name: &str,
+        options: &ReadOptions,
+    ) -> Result<Reader, DataError> {
+        if options.encoding.is_some_and(|e| e != encoding_rs::UTF_8) {
+            return Err(DataError::EncodingNotCsv { path: name.into() });
+        }
+        let x = xlsx_reader::XlsxReader::new(input, name, options.sheet.as_deref())?;
+        Ok(Reader {
+            inner: Inner::Xlsx(x),
+            path: name.into(),
+            format: Format::Xlsx,
+        })
+    }
+
+    /// The column names, in cell order: the header row (CSV, XLSX), or the model's columns
+    /// (JSON, JSONL: each object's values are extracted in this order).
+    pub fn header(&self) -> &[String] {
+        match &self.inner {
+            Inner::Csv(r) => r.header(),
+            Inner::Json(r) => r.header(),
+            Inner::Xlsx(r) => r.header(),
+        }
+    }
+
+    /// The line of the header row (0 for JSON, which has none).
+    pub fn header_line(&self) -> u64 {
+        match &self.inner {
+            Inner::Csv(r) => r.header_line(),
+            Inner::Json(_) => 0,
+            Inner::Xlsx(r) => r.header_line(),
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The parser for this reader's records.
+    pub fn row_parser(&self, model: &Model) -> Result<RowParser, DataError> {
+        RowParser::new(&self.path, model, self.header())
+    }
+
+    /// Up to `max` records in file order; empty at the end of the input.
+    pub fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, DataError> {
+        let mut out = Vec::new();
+        self.fill_batch(&mut out, max)?;
+        Ok(out)
+    }
+
+    /// Replaces `out` with up to `max` records, reusing its buffers where the format allows;
+    /// returns how many (0 at the end of the input).
+    pub fn fill_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<usize, DataError> {
+        match &mut self.inner {
+            Inner::Csv(r) => r.fill(out, max),
+            Inner::Json(r) => r.fill(out, max),
+            Inner::Xlsx(r) => r.fill(out, max),
+        }
+    }
+}
+
+/// Opens a file and builds its row parser (a missing required column fails here).
+pub fn open(
+    path: &Path,
+    options: &ReadOptions,
+    model: &Model,
+) -> Result<(Reader, RowParser), DataError> {
+    let reader = Reader::open(path, options, model)?;
+    let parser = reader.row_parser(model)?;
+    Ok((reader, parser))
+}
+
+/// Reads a whole file: the accepted rows and the rejects (bad cells and duplicate keys), each
+/// in input order.
+pub fn read_all(
+    path: &Path,
+    options: &ReadOptions,
+    model: &Model,
+) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
+    let (reader, parser) = open(path, options, model)?;
+    drain(reader, &parser, model)
+}
+
+/// [`read_all`] over bytes in memory; `name` only names the source in errors.
+pub fn read_all_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    format: Format,
+    options: &ReadOptions,
+    model: &Model,
+) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
+    let reader = Reader::from_bytes(bytes, name, format, options, model)?;
+    let parser = reader.row_parser(model)?;
+    drain(reader, &parser, model)
+}
+
+fn drain(
+    mut reader: Reader,
+    parser: &RowParser,
+    model: &Model,
+) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
+    let mut keys = KeyTracker::new(model);
+    let mut rows = Vec::new();
+    let mut rejects = Vec::new();
+    let mut batch = Vec::new();
+    while reader.fill_batch(&mut batch, 4096)? > 0 {
+        for rec in &batch {
+            match parser
+                .parse(rec)
+                .and_then(|row| keys.check(&row).map(|()| row))
+            {
+                Ok(row) => rows.push(row),
+                Err(r) => rejects.push(r),
+            }
+        }
+    }
+    Ok((rows, rejects))
+}

@@ -1,0 +1,286 @@
+//! Raw record → input row: column lookup and cell parsing, shareable across threads.
+
+use super::cell::{self, CellError};
+use super::error::{similar_names, DataError};
+use super::record::{Cells, RawCell, RawRecord};
+use crate::value::{InputRow, Reject, Value};
+use rubric_check::hir::{FieldDef, Model, Ty};
+use std::sync::Arc;
+
+/// Turns raw records into input rows. Built once per file from the model's fields and the
+/// file's header; `Send + Sync`, so batches can be parsed on several threads.
+#[derive(Clone, Debug)]
+pub struct RowParser {
+    fields: Vec<FieldSpec>,
+    header_len: usize,
+    /// Index into `fields` of the key field.
+    key: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct FieldSpec {
+    name: String,
+    column: String,
+    kind: Kind,
+    optional: bool,
+    /// The field's position in the header; `None` for an optional field whose column is absent
+    /// (every value is then missing).
+    col: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Decimal,
+    Text,
+    Bool,
+    Date,
+}
+
+/// Where a typed cell came from decides whether an exponent is a number (JSON) or not (text).
+#[derive(Clone, Copy)]
+enum Origin {
+    Text,
+    Number,
+}
+
+impl RowParser {
+    /// Matches every field of `model` to a column of `header` (trimmed; extra columns are
+    /// ignored). A required field without its column is a fatal error naming similar headers;
+    /// an optional one reads as missing. `path` only names the file in errors.
+    pub fn new(path: &str, model: &Model, header: &[String]) -> Result<RowParser, DataError> {
+        RowParser::for_fields(path, &model.fields, header)
+    }
+
+    pub fn for_fields(
+        path: &str,
+        fields: &[FieldDef],
+        header: &[String],
+    ) -> Result<RowParser, DataError> {
+        let trimmed: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        let mut specs = Vec::with_capacity(fields.len());
+        for f in fields {
+            let kind = match f.ty {
+                Ty::Int => Kind::Int,
+                Ty::Decimal => Kind::Decimal,
+                Ty::Text => Kind::Text,
+                Ty::Bool => Kind::Bool,
+                Ty::Date => Kind::Date,
+                _ => {
+                    return Err(DataError::UnsupportedType {
+                        field: f.name.clone(),
+                        ty: ty_name(&f.ty).into(),
+                    });
+                }
+            };
+            let wanted = f.column.trim();
+            let mut hits = trimmed
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.as_str() == wanted)
+                .map(|(i, _)| i);
+            let col = hits.next();
+            if let (Some(first), Some(second)) = (col, hits.next()) {
+                return Err(DataError::DuplicateColumn {
+                    path: path.into(),
+                    column: wanted.into(),
+                    field: f.name.clone(),
+                    first: first + 1,
+                    second: second + 1,
+                });
+            }
+            if col.is_none() && !f.optional {
+                return Err(DataError::MissingColumn {
+                    path: path.into(),
+                    column: f.column.clone(),
+                    field: f.name.clone(),
+                    similar: similar_names(wanted, &trimmed),
+                    available: trimmed.clone(),
+                });
+            }
+            specs.push(FieldSpec {
+                name: f.name.clone(),
+                column: f.column.clone(),
+                kind,
+                optional: f.optional,
+                col,
+            });
+        }
+        let key = fields.iter().position(|f| f.is_key);
+        Ok(RowParser {
+            fields: specs,
+            header_len: header.len(),
+            key,
+        })
+    }
+
+    /// The columns of optional fields that the header lacks (their values are all missing), for
+    /// a warning.
+    pub fn absent_optional_columns(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|f| f.col.is_none())
+            .map(|f| f.column.as_str())
+            .collect()
+    }
+
+    /// Parses one record: a value per field in field order, or the reason it is rejected.
+    pub fn parse(&self, rec: &RawRecord) -> Result<InputRow, Reject> {
+        let mut values = Vec::with_capacity(self.fields.len());
+        match &rec.cells {
+            Cells::Broken(reason) => {
+                return Err(Reject {
+                    line: rec.line,
+                    column: None,
+                    reason: reason.clone(),
+                    key: None,
+                });
+            }
+            Cells::Bytes(r) => {
+                if r.len() != self.header_len && !self.extra_cells_are_empty(r) {
+                    let reason = format!(
+                        "the record has {} {} but the header has {}",
+                        r.len(),
+                        if r.len() == 1 { "cell" } else { "cells" },
+                        self.header_len
+                    );
+                    return Err(self.reject(rec, None, reason));
+                }
+                for f in &self.fields {
+                    let v = match f.col.and_then(|c| r.get(c)) {
+                        None => Ok(Value::Missing),
+                        Some(bytes) => parse_bytes(f, bytes, Origin::Text),
+                    };
+                    match v {
+                        Ok(v) => values.push(v),
+                        Err(reason) => return Err(self.reject(rec, Some(f), reason)),
+                    }
+                }
+            }
+            Cells::Typed(cells) => {
+                for f in &self.fields {
+                    let v = match f.col {
+                        None => Ok(Value::Missing),
+                        Some(c) => parse_typed(f, cells.get(c).unwrap_or(&RawCell::Absent)),
+                    };
+                    match v {
+                        Ok(v) => values.push(v),
+                        Err(reason) => return Err(self.reject(rec, Some(f), reason)),
+                    }
+                }
+            }
+        }
+        Ok(InputRow {
+            line: rec.line,
+            values,
+        })
+    }
+
+    fn extra_cells_are_empty(&self, r: &csv::ByteRecord) -> bool {
+        r.len() > self.header_len
+            && r.iter()
+                .skip(self.header_len)
+                .all(|c| cell::trim(c).is_empty())
+    }
+
+    fn reject(&self, rec: &RawRecord, field: Option<&FieldSpec>, reason: String) -> Reject {
+        let key = self
+            .key
+            .and_then(|k| self.fields[k].col)
+            .and_then(|c| rec.cell_text(c))
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| k.into_owned());
+        Reject {
+            line: rec.line,
+            column: field.map(|f| f.column.clone()),
+            reason,
+            key,
+        }
+    }
+}
+
+fn ty_name(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::Duration => "duration",
+        Ty::Grade(_) => "grade",
+        Ty::Tags(_) => "tags",
+        Ty::List(_) => "list",
+        _ => "unknown",
+    }
+}
+
+fn empty(f: &FieldSpec) -> Result<Value, String> {
+    if f.optional {
+        Ok(Value::Missing)
+    } else {
+        Err(format!("`{}`: empty required cell", f.name))
+    }
+}
+
+/// How a cell is quoted in a reason: at most 40 characters.
+fn shown(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}…", &s[..at]),
+    }
+}
+
+fn bad(f: &FieldSpec, cell: &[u8], e: CellError) -> String {
+    format!(
+        "`{}`: `{}` {}",
+        f.name,
+        shown(&String::from_utf8_lossy(cell)),
+        e.describe()
+    )
+}
+
+fn parse_bytes(f: &FieldSpec, bytes: &[u8], origin: Origin) -> Result<Value, String> {
+    let t = cell::trim(bytes);
+    if t.is_empty() {
+        return empty(f);
+    }
+    let exp = matches!(origin, Origin::Number);
+    let r = match f.kind {
+        Kind::Decimal => cell::parse_decimal(t, exp).map(Value::Num),
+        Kind::Int => cell::parse_int(t, exp).map(Value::Num),
+        Kind::Bool => cell::parse_bool(t).map(Value::Bool),
+        Kind::Date => cell::parse_date(t).map(Value::Date),
+        Kind::Text => {
+            return match std::str::from_utf8(bytes) {
+                Ok(s) => Ok(Value::Text(Arc::from(s))),
+                Err(_) => Err(format!(
+                    "`{}`: the cell is not valid utf-8 (if the file comes from excel on chinese windows, pass --encoding gb18030)",
+                    f.name
+                )),
+            };
+        }
+    };
+    r.map_err(|e| bad(f, t, e))
+}
+
+fn parse_typed(f: &FieldSpec, c: &RawCell) -> Result<Value, String> {
+    match c {
+        RawCell::Absent if f.optional => Ok(Value::Missing),
+        RawCell::Absent => Err(format!("`{}`: the record has no `{}`", f.name, f.column)),
+        RawCell::Empty => empty(f),
+        RawCell::Text(s) => parse_bytes(f, s.as_bytes(), Origin::Text),
+        RawCell::Number(s) => match f.kind {
+            Kind::Date => Err(bad(f, s.as_bytes(), CellError::NotDate)),
+            _ => parse_bytes(f, s.as_bytes(), Origin::Number),
+        },
+        RawCell::Bool(b) => match f.kind {
+            Kind::Bool => Ok(Value::Bool(*b)),
+            Kind::Text => Ok(Value::Text(Arc::from(if *b { "true" } else { "false" }))),
+            Kind::Date => Err(bad(f, c.text().as_bytes(), CellError::NotDate)),
+            Kind::Int | Kind::Decimal => Err(bad(f, c.text().as_bytes(), CellError::NotNumber)),
+        },
+        RawCell::Date(d) => match f.kind {
+            Kind::Date => Ok(Value::Date(*d)),
+            Kind::Text => Ok(Value::Text(Arc::from(d.to_string()))),
+            Kind::Bool => Err(bad(f, c.text().as_bytes(), CellError::NotBool)),
+            Kind::Int | Kind::Decimal => Err(bad(f, c.text().as_bytes(), CellError::NotNumber)),
+        },
+        RawCell::Invalid(what) => Err(format!("`{}`: {} cannot be a cell", f.name, what)),
+    }
+}

@@ -1,0 +1,388 @@
+//! Output writers: records to CSV (RFC 4180 quoting), JSON (an array of objects, one per line)
+//! or JSON Lines; rejects to CSV. Cells arrive already formatted as text, with a type hint per
+//! column so that JSON gets numbers, booleans, lists and nulls. Same input, same bytes.
+
+use super::error::DataError;
+use crate::value::Reject;
+use std::fmt;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    Csv,
+    Json,
+    Jsonl,
+}
+
+impl OutputFormat {
+    /// By the file's extension: `.csv`, `.json`, `.jsonl`/`.ndjson`.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(OutputFormat::Csv),
+            "json" => Some(OutputFormat::Json),
+            "jsonl" | "ndjson" => Some(OutputFormat::Jsonl),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OutputFormat {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<OutputFormat, DataError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(OutputFormat::Csv),
+            "json" => Ok(OutputFormat::Json),
+            "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
+            _ => Err(DataError::UnknownOutputFormatName { name: s.into() }),
+        }
+    }
+}
+
+/// How a column's text is written in JSON. CSV writes every cell as its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColumnKind {
+    /// A JSON string.
+    Text,
+    /// A JSON number, written exactly as given (`81.75`); text that is not a JSON number is
+    /// written as a string.
+    Number,
+    /// `true`/`false`; other text is written as a string.
+    Bool,
+    /// A JSON string (`2024-05-16`).
+    Date,
+    /// A grade code: a JSON string.
+    Code,
+    /// Tag codes joined by `;` (as CSV prints them): a JSON list of strings; `""` is `[]`.
+    Tags,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputColumn {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+impl OutputColumn {
+    pub fn new(name: impl Into<String>, kind: ColumnKind) -> OutputColumn {
+        OutputColumn {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// Writes output records. Give each row's cells in column order, `None` for missing (an empty
+/// CSV cell, JSON `null`), either all at once ([`RecordWriter::write_row`]) or one by one
+/// ([`RecordWriter::cell`] then [`RecordWriter::end_row`]). Call [`RecordWriter::finish`] at
+/// the end (JSON closes its array there).
+pub struct RecordWriter<W: Write> {
+    sink: Sink<W>,
+    columns: Vec<OutputColumn>,
+    name: String,
+    /// Cells written in the current row.
+    in_row: usize,
+    rows: u64,
+}
+
+enum Sink<W: Write> {
+    Csv(csv::Writer<W>),
+    Json { out: BufWriter<W>, lines: bool },
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// Starts the output (CSV writes its header now). `name` names the output in errors.
+    pub fn new(
+        out: W,
+        name: &str,
+        format: OutputFormat,
+        columns: Vec<OutputColumn>,
+    ) -> Result<Self, DataError> {
+        let sink = match format {
+            OutputFormat::Csv => {
+                let mut w = csv_writer(out);
+                w.write_record(columns.iter().map(|c| c.name.as_bytes()))
+                    .map_err(|e| csv_err(name, e))?;
+                Sink::Csv(w)
+            }
+            OutputFormat::Json => Sink::Json {
+                out: BufWriter::with_capacity(1 << 16, out),
+                lines: false,
+            },
+            OutputFormat::Jsonl => Sink::Json {
+                out: BufWriter::with_capacity(1 << 16, out),
+                lines: true,
+            },
+        };
+        Ok(RecordWriter {
+            sink,
+            columns,
+            name: name.into(),
+            in_row: 0,
+            rows: 0,
+        })
+    }
+
+    pub fn columns(&self) -> &[OutputColumn] {
+        &self.columns
+    }
+
+    /// The number of rows written.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes one whole row.
+    pub fn write_row(&mut self, cells: &[Option<&str>]) -> Result<(), DataError> {
+        for c in cells {
+            self.cell(*c)?;
+        }
+        self.end_row()
+    }
+
+    /// Writes the next cell of the current row.
+    pub fn cell(&mut self, value: Option<&str>) -> Result<(), DataError> {
+        let Some(col) = self.columns.get(self.in_row) else {
+            return Err(self.write_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a row has more than {} cells", self.columns.len()),
+            )));
+        };
+        let first_cell = self.in_row == 0;
+        let first_row = self.rows == 0;
+        self.in_row += 1;
+        let r = match &mut self.sink {
+            Sink::Csv(w) => w.write_field(value.unwrap_or("")).map_err(csv_io),
+            Sink::Json { out, lines } => json_cell(out, *lines, first_row, first_cell, col, value),
+        };
+        r.map_err(|e| self.write_err(e))
+    }
+
+    /// Ends the current row.
+    pub fn end_row(&mut self) -> Result<(), DataError> {
+        if self.in_row != self.columns.len() {
+            let e = io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a row has {} cells but there are {} columns",
+                    self.in_row,
+                    self.columns.len()
+                ),
+            );
+            self.in_row = 0;
+            return Err(self.write_err(e));
+        }
+        let first_row = self.rows == 0;
+        let empty_row = self.columns.is_empty();
+        let r = match &mut self.sink {
+            Sink::Csv(w) => w.write_record(None::<&[u8]>).map_err(csv_io),
+            Sink::Json { out, lines } => {
+                let mut r = Ok(());
+                if empty_row {
+                    r = open_row(out, *lines, first_row);
+                }
+                r.and_then(|()| out.write_all(if *lines { b"}\n" } else { b"}" }))
+            }
+        };
+        self.in_row = 0;
+        self.rows += 1;
+        r.map_err(|e| self.write_err(e))
+    }
+
+    /// Finishes the output and returns the underlying writer, flushed.
+    pub fn finish(self) -> Result<W, DataError> {
+        let name = self.name;
+        let err = |source| DataError::Write {
+            path: name.clone(),
+            source,
+        };
+        match self.sink {
+            Sink::Csv(w) => w
+                .into_inner()
+                .map_err(|e| err(io::Error::other(e.error().to_string()))),
+            Sink::Json { mut out, lines } => {
+                if !lines {
+                    out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })
+                        .map_err(err)?;
+                }
+                out.into_inner()
+                    .map_err(|e| err(io::Error::other(e.error().to_string())))
+            }
+        }
+    }
+
+    fn write_err(&self, source: io::Error) -> DataError {
+        DataError::Write {
+            path: self.name.clone(),
+            source,
+        }
+    }
+}
+
+fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .buffer_capacity(1 << 16)
+        .from_writer(out)
+}
+
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn csv_err(name: &str, e: csv::Error) -> DataError {
+    DataError::Write {
+        path: name.into(),
+        source: csv_io(e),
+    }
+}
+
+fn json_cell<W: Write>(
+    out: &mut W,
+    lines: bool,
+    first_row: bool,
+    first_cell: bool,
+    col: &OutputColumn,
+    value: Option<&str>,
+) -> io::Result<()> {
+    if first_cell {
+        open_row(out, lines, first_row)?;
+    } else {
+        out.write_all(b",")?;
+    }
+    json_string(out, &col.name)?;
+    out.write_all(b":")?;
+    let Some(v) = value else {
+        return out.write_all(b"null");
+    };
+    match col.kind {
+        ColumnKind::Number if is_json_number(v) => out.write_all(v.as_bytes()),
+        ColumnKind::Bool if v == "true" || v == "false" => out.write_all(v.as_bytes()),
+        ColumnKind::Tags => {
+            out.write_all(b"[")?;
+            for (i, code) in v.split(';').filter(|c| !c.is_empty()).enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                json_string(out, code)?;
+            }
+            out.write_all(b"]")
+        }
+        _ => json_string(out, v),
+    }
+}
+
+fn open_row<W: Write>(out: &mut W, lines: bool, first_row: bool) -> io::Result<()> {
+    out.write_all(match (lines, first_row) {
+        (true, _) => b"{",
+        (false, true) => b"[\n{",
+        (false, false) => b",\n{",
+    })
+}
+
+fn json_string<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
+}
+
+/// Whether `s` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && b[int_start] == b'0') {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Writes rejects as CSV: `line,column,key,reason`.
+pub struct RejectWriter<W: Write> {
+    w: csv::Writer<W>,
+    name: String,
+    rows: u64,
+}
+
+impl<W: Write> RejectWriter<W> {
+    /// Starts the file with its header. `name` names the output in errors.
+    pub fn new(out: W, name: &str) -> Result<Self, DataError> {
+        let mut w = csv_writer(out);
+        w.write_record(["line", "column", "key", "reason"])
+            .map_err(|e| csv_err(name, e))?;
+        Ok(RejectWriter {
+            w,
+            name: name.into(),
+            rows: 0,
+        })
+    }
+
+    pub fn write(&mut self, r: &Reject) -> Result<(), DataError> {
+        let line = r.line.to_string();
+        let rec = [
+            line.as_str(),
+            r.column.as_deref().unwrap_or(""),
+            r.key.as_deref().unwrap_or(""),
+            &r.reason,
+        ];
+        self.rows += 1;
+        self.w.write_record(rec).map_err(|e| csv_err(&self.name, e))
+    }
+
+    /// The number of rejects written.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn finish(self) -> Result<W, DataError> {
+        let name = self.name;
+        self.w.into_inner().map_err(|e| DataError::Write {
+            path: name,
+            source: io::Error::other(e.error().to_string()),
+        })
+    }
+}
