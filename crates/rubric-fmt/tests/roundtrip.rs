@@ -1,0 +1,99 @@
+//! The formatter's two promises, on every scheme of the repository: it never changes meaning
+//! (`parse(fmt(x)).file == parse(x).file`) and it is idempotent (`fmt(fmt(x)) == fmt(x)`).
+//! A file with syntax errors is refused, never rewritten.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rubric_fmt::{format_source, FmtError};
+use std::path::{Path, PathBuf};
+
+fn schemes_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            schemes_under(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rubric") {
+            out.push(p);
+        }
+    }
+}
+
+fn repo_schemes() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    schemes_under(&root.join("tests/fixtures"), &mut out);
+    schemes_under(&root.join("examples"), &mut out);
+    out
+}
+
+#[test]
+fn formatting_keeps_meaning_and_is_idempotent_on_every_scheme() {
+    let files = repo_schemes();
+    assert!(
+        files.len() > 20,
+        "expected the fixtures and examples, found {} files",
+        files.len()
+    );
+    let mut formatted = 0;
+    for path in &files {
+        let src = std::fs::read_to_string(path).unwrap();
+        let parsed = rubric_syntax::parse(&src);
+        match format_source(&src) {
+            Ok(once) => {
+                assert!(
+                    parsed.errors.is_empty(),
+                    "{}: formatted despite syntax errors",
+                    path.display()
+                );
+                let again = rubric_syntax::parse(&once);
+                assert!(
+                    again.errors.is_empty(),
+                    "{}: formatted text has errors: {:?}\n{once}",
+                    path.display(),
+                    again.errors
+                );
+                assert_eq!(
+                    again.file,
+                    parsed.file,
+                    "{}: formatting changed the meaning\n{once}",
+                    path.display()
+                );
+                let twice = format_source(&once)
+                    .unwrap_or_else(|e| panic!("{}: second pass failed: {e:?}", path.display()));
+                assert_eq!(
+                    twice,
+                    once,
+                    "{}: formatting is not idempotent",
+                    path.display()
+                );
+                let comments = |s: &str| {
+                    s.lines()
+                        .filter_map(|l| l.find("//").map(|i| l[i..].trim_end().to_string()))
+                        .count()
+                };
+                assert_eq!(
+                    comments(&once),
+                    comments(&src),
+                    "{}: a comment was lost\n{once}",
+                    path.display()
+                );
+                formatted += 1;
+            }
+            Err(FmtError::Syntax(errors)) => {
+                assert!(!errors.is_empty());
+                assert!(
+                    !parsed.errors.is_empty(),
+                    "{}: refused without syntax errors",
+                    path.display()
+                );
+            }
+            Err(FmtError::Unstable) => {
+                panic!("{}: the formatter would change the meaning", path.display())
+            }
+        }
+    }
+    assert!(formatted > 20);
+}
