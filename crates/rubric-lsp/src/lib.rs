@@ -1,1 +1,97 @@
-//! placeholder
+//! The Rubric language server: `rubric lsp` serves LSP over stdio.
+//!
+//! This is the only crate that knows LSP types and JSON-RPC. It uses the same checker as the CLI
+//! ([`rubric_check::check_source`]) and re-analyses the whole document on every change.
+//!
+//! # Layout
+//! - [`server`]: the protocol side: the document store, version tracking (a result computed for an
+//!   older version is never published over a newer one), and panic isolation (each handler runs on
+//!   the blocking pool; a panic becomes an LSP internal error for that one request).
+//! - [`analysis`]: one analysed version of a document; handlers are plain functions over it.
+//! - [`position`]: the one place where byte offsets become UTF-16 LSP positions and back.
+//! - one module per feature: [`diagnostics`], [`completion`], [`hover`], [`definition`],
+//!   [`references`], [`rename`], [`symbols`], [`folding`], [`semantic_tokens`], [`code_action`].
+//!
+//! # Tests
+//! `tests/protocol.rs` drives the real server in-process over JSON-RPC (tokio duplex streams) with
+//! the fixtures in `tests/fixtures/lsp/*.toml` at the repository root. A fixture is:
+//!
+//! ```toml
+//! # optional: skip `initialize` to test requests sent before it
+//! initialize = true
+//! # the document, opened as version 1 (its diagnostics are recorded)
+//! document = '''
+//! input { id text key, revenue decimal }
+//! '''
+//! [[step]]
+//! request = "hover"          # hover | completion | definition | references | prepareRename |
+//!                            # rename | documentSymbol | foldingRange | semanticTokens |
+//!                            # codeAction | formatting | raw
+//! at = "rev|enue"            # the cursor: the first occurrence of the text without `|`, at `|`
+//! nth = 1                    # optional: the nth occurrence instead (1-based)
+//! new_name = "营收"           # rename only
+//! until = "enue"             # codeAction only: the end of the range, after the cursor
+//! [[step]]
+//! change = '''…'''           # a full-text didChange (next version); its diagnostics are recorded
+//! [[step]]
+//! request = "raw"            # any method, params as given, sent as-is
+//! method = "textDocument/hover"
+//! params = { … }
+//! ```
+//!
+//! The snapshot lists every response as JSON, and under it every range in it with the text that
+//! range covers in the document, so a reader can check positions (Chinese text included) at a glance.
+
+pub mod analysis;
+pub mod code_action;
+pub mod completion;
+pub mod definition;
+pub mod diagnostics;
+pub mod folding;
+mod functions;
+pub mod hover;
+pub mod position;
+pub mod references;
+pub mod rename;
+pub mod semantic_tokens;
+pub mod server;
+pub mod symbols;
+pub mod transport;
+
+pub use server::Backend;
+use tower_lsp_server::{ClientSocket, LspService, Server};
+
+/// The service, for driving the server in-process (tests, benchmarks).
+pub fn service() -> (LspService<Backend>, ClientSocket) {
+    LspService::new(Backend::new)
+}
+
+/// Serves LSP over a pair of byte streams until the input ends or the client sends `exit`.
+/// Malformed messages are dropped before they reach the protocol layer (see [`transport`]).
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: tokio::io::AsyncRead + Unpin + Send + 'static,
+    O: tokio::io::AsyncWrite + Unpin,
+{
+    let (filtered_in, filter_out) = tokio::io::duplex(1 << 16);
+    let filter = tokio::spawn(transport::filter(input, filter_out));
+    let (service, socket) = service();
+    Server::new(filtered_in, output, socket)
+        .serve(service)
+        .await;
+    filter.abort();
+}
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub fn run_stdio() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // deep but legal expressions recurse in the parser and checker; give them room
+        .thread_stack_size(64 << 20)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        serve(tokio::io::stdin(), tokio::io::stdout()).await;
+    });
+    Ok(())
+}

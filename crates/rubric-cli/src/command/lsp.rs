@@ -1,14 +1,22 @@
-//! `rubric lsp` (being built in this session).
+//! `rubric lsp`: serves the Language Server Protocol on stdin/stdout (the server lives in the
+//! `rubric-lsp` crate).
 
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// Serve over stdin/stdout (the default and only transport; accepted because editors pass it)
+    #[arg(long)]
+    stdio: bool,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("error: `rubric lsp` is not available in this build");
-    ExitCode::from(2)
+pub fn main(args: Args) -> ExitCode {
+    let _ = args.stdio;
+    match rubric_lsp::run_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot start the language server: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

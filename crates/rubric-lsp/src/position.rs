@@ -1,0 +1,177 @@
+//! The one place where byte offsets become LSP positions and back.
+//!
+//! The syntax crate speaks byte offsets into UTF-8 text; LSP speaks lines and columns counted in
+//! UTF-16 code units. `营` is 3 bytes and 1 unit, `𝒳` (outside the Basic Multilingual Plane) is 4
+//! bytes and 2 units. Every conversion in the server goes through [`LineIndex`].
+
+use rubric_syntax::Span;
+use tower_lsp_server::lsp_types::{Position, Range};
+
+/// Line starts of one text, for converting offsets and positions.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset of the start of every line; the first is 0.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// The LSP position of a byte offset. An offset inside a character counts as its start; an
+    /// offset past the end is the end of the text.
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = rubric_syntax::span::clamp_to_char_boundary(text, offset.min(self.len));
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let character: usize = text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        Position {
+            line: to_u32(line),
+            character: to_u32(character),
+        }
+    }
+
+    /// The byte offset of an LSP position. A column past the end of its line is the end of the line
+    /// (before its newline); a line past the end is the end of the text. A column that falls in the
+    /// middle of a surrogate pair counts as the start of that character.
+    pub fn offset(&self, text: &str, pos: Position) -> usize {
+        let Some(&start) = self.starts.get(pos.line as usize) else {
+            return self.len;
+        };
+        let end = self
+            .starts
+            .get(pos.line as usize + 1)
+            .map_or(self.len, |&n| n.saturating_sub(1));
+        let line = text.get(start..end).unwrap_or("");
+        let want = pos.character as usize;
+        let mut units = 0usize;
+        for (i, c) in line.char_indices() {
+            let next = units + c.len_utf16();
+            if next > want {
+                return start + i;
+            }
+            units = next;
+        }
+        end
+    }
+
+    pub fn range(&self, text: &str, span: Span) -> Range {
+        Range {
+            start: self.position(text, span.start),
+            end: self.position(text, span.end),
+        }
+    }
+
+    pub fn span(&self, text: &str, range: Range) -> Span {
+        let a = self.offset(text, range.start);
+        let b = self.offset(text, range.end);
+        Span::new(a.min(b), a.max(b))
+    }
+
+    /// The number of lines (a text ending in a newline has an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The byte offset where `line` starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+}
+
+/// UTF-16 length of a piece of text.
+pub fn utf16_len(s: &str) -> u32 {
+    to_u32(s.chars().map(char::len_utf16).sum())
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u32, character: u32) -> Position {
+        Position { line, character }
+    }
+
+    #[test]
+    fn ascii_round_trip() {
+        let text = "let a = 1\nlet b = 2\n";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.position(text, 0), pos(0, 0));
+        assert_eq!(ix.position(text, 14), pos(1, 4));
+        assert_eq!(ix.offset(text, pos(1, 4)), 14);
+        assert_eq!(ix.position(text, text.len()), pos(2, 0));
+    }
+
+    #[test]
+    fn chinese_counts_one_unit_per_character() {
+        // `营业额` is 9 bytes but 3 UTF-16 units.
+        let text = "let 营业额 = 收入 + 1\n";
+        let ix = LineIndex::new(text);
+        let plus = text.find('+').unwrap_or(0);
+        assert_eq!(plus, 23);
+        assert_eq!(ix.position(text, plus), pos(0, 13));
+        assert_eq!(ix.offset(text, pos(0, 13)), plus);
+        let shou = text.find("收入").unwrap_or(0);
+        assert_eq!(
+            ix.range(text, Span::new(shou, shou + "收入".len())),
+            Range::new(pos(0, 10), pos(0, 12))
+        );
+    }
+
+    #[test]
+    fn astral_plane_counts_two_units() {
+        // `𝒳` is U+1D4B3: 4 bytes in UTF-8, a surrogate pair (2 units) in UTF-16.
+        let text = "// 𝒳𝒳\nlet x = \"😀\" + y";
+        let ix = LineIndex::new(text);
+        let y = text.rfind('y').unwrap_or(0);
+        // `let x = "😀" + y`: l e t _ x _ = _ " 😀(2) " _ + _ y → column 15
+        assert_eq!(ix.position(text, y), pos(1, 15));
+        assert_eq!(ix.offset(text, pos(1, 15)), y);
+        assert_eq!(ix.position(text, 3 + 4), pos(0, 5));
+        // a column inside a surrogate pair lands at the start of the character
+        assert_eq!(ix.offset(text, pos(0, 4)), 3);
+        assert_eq!(ix.offset(text, pos(0, 5)), 7);
+    }
+
+    #[test]
+    fn out_of_range_positions_clamp() {
+        let text = "ab\ncd";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.offset(text, pos(0, 99)), 2);
+        assert_eq!(ix.offset(text, pos(9, 0)), text.len());
+        // an offset inside a multi-byte character counts as its start
+        let text = "营x";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.position(text, 1), pos(0, 0));
+        assert_eq!(ix.position(text, 3), pos(0, 1));
+    }
+
+    #[test]
+    fn crlf_lines() {
+        let text = "a\r\nbc";
+        let ix = LineIndex::new(text);
+        assert_eq!(ix.position(text, 4), pos(1, 1));
+        assert_eq!(ix.offset(text, pos(1, 1)), 4);
+    }
+}

@@ -1,0 +1,15 @@
+//! Find references: every definition and use of the symbol under the cursor.
+
+use crate::analysis::Analysis;
+use rubric_syntax::Span;
+
+pub fn references(a: &Analysis, offset: usize, include_declaration: bool) -> Vec<Span> {
+    let Some(r) = a.reference_at(offset) else {
+        return Vec::new();
+    };
+    a.occurrences(r.symbol)
+        .into_iter()
+        .filter(|o| include_declaration || !o.is_definition)
+        .map(|o| o.span)
+        .collect()
+}

@@ -1,0 +1,386 @@
+//! The protocol side: document store, version tracking, panic isolation, and the dispatch from LSP
+//! requests to the handler modules.
+
+use crate::analysis::{Analysis, Shared};
+use crate::{
+    code_action, completion, definition, diagnostics, folding, hover, references, rename,
+    semantic_tokens, symbols,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::lsp_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+/// One open document.
+struct Doc {
+    version: i32,
+    text: Arc<String>,
+    /// The analysis of `version`, once computed.
+    current: Option<(i32, Shared)>,
+    /// The latest analysis whose text parsed without a syntax error, for completion.
+    last_good: Option<Shared>,
+}
+
+pub struct Backend {
+    client: Client,
+    docs: Mutex<HashMap<Uri, Doc>>,
+}
+
+/// Runs a synchronous handler on the blocking pool. A panic inside it becomes an LSP internal
+/// error for this one request; the server keeps running.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error {
+        code: ErrorCode::InternalError,
+        message: if e.is_panic() {
+            "internal error while answering this request".into()
+        } else {
+            "the request was cancelled".into()
+        },
+        data: None,
+    })
+}
+
+fn unknown(uri: &Uri) -> Error {
+    Error::invalid_params(format!("the document `{}` is not open", uri.as_str()))
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            docs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn docs(&self) -> MutexGuard<'_, HashMap<Uri, Doc>> {
+        self.docs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The analysis of the document's current text (computed now if needed), and the last clean one.
+    async fn analysis(&self, uri: &Uri) -> Result<(Shared, Option<Shared>)> {
+        let (version, text) = {
+            let docs = self.docs();
+            let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
+            if let Some((v, a)) = &doc.current {
+                if *v == doc.version {
+                    return Ok((a.clone(), doc.last_good.clone()));
+                }
+            }
+            (doc.version, doc.text.clone())
+        };
+        let a: Shared = Arc::new(blocking(move || Analysis::new(text.as_ref().clone())).await?);
+        let mut docs = self.docs();
+        let doc = docs.get_mut(uri).ok_or_else(|| unknown(uri))?;
+        if doc.version == version {
+            if a.parsed_cleanly {
+                doc.last_good = Some(a.clone());
+            }
+            doc.current = Some((version, a.clone()));
+        }
+        let last_good = doc.last_good.clone();
+        Ok((a, last_good))
+    }
+
+    /// Re-analyses and publishes diagnostics, unless a newer version arrived meanwhile.
+    async fn refresh(&self, uri: Uri) {
+        let Ok((a, _)) = self.analysis(&uri).await else {
+            return;
+        };
+        let current = self.docs().get(&uri).and_then(|d| {
+            d.current
+                .as_ref()
+                .map(|(v, c)| (d.version, *v, Arc::ptr_eq(c, &a)))
+        });
+        let Some((doc_version, version, true)) = current else {
+            return;
+        };
+        if doc_version != version {
+            return;
+        }
+        let uri2 = uri.clone();
+        let Ok(diags) = blocking(move || diagnostics::to_lsp(&a, &uri2)).await else {
+            return;
+        };
+        // a newer edit may have arrived while converting
+        if self.docs().get(&uri).map(|d| d.version) != Some(version) {
+            return;
+        }
+        self.client
+            .publish_diagnostics(uri, diags, Some(version))
+            .await;
+    }
+
+    /// Runs `f` on the current analysis of `uri` with panic isolation.
+    async fn with<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Analysis, Option<&Analysis>) -> T + Send + 'static,
+    ) -> Result<T> {
+        let (a, last_good) = self.analysis(uri).await?;
+        blocking(move || f(&a, last_good.as_deref())).await
+    }
+}
+
+fn location(a: &Analysis, uri: &Uri, span: rubric_syntax::Span) -> Location {
+    Location {
+        uri: uri.clone(),
+        range: a.index.range(&a.text, span),
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::FULL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), "[".into(), " ".into()]),
+                    ..CompletionOptions::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: semantic_tokens::legend(),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: None,
+                            work_done_progress_options: WorkDoneProgressOptions::default(),
+                        },
+                    ),
+                ),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "rubric".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.docs().insert(
+            doc.uri.clone(),
+            Doc {
+                version: doc.version,
+                text: Arc::new(doc.text),
+                current: None,
+                last_good: None,
+            },
+        );
+        self.refresh(doc.uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        {
+            let mut docs = self.docs();
+            let Some(doc) = docs.get_mut(&uri) else {
+                return;
+            };
+            if version <= doc.version {
+                return; // an older edit arriving late
+            }
+            let mut text = doc.text.as_ref().clone();
+            for change in params.content_changes {
+                match change.range {
+                    None => text = change.text,
+                    Some(range) => {
+                        let index = crate::position::LineIndex::new(&text);
+                        let span = index.span(&text, range);
+                        text.replace_range(span.range(), &change.text);
+                    }
+                }
+            }
+            doc.text = Arc::new(text);
+            doc.version = version;
+        }
+        self.refresh(uri).await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.docs().remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        self.with(&p.text_document.uri, move |a, _| {
+            hover::hover(a, a.index.offset(&a.text, p.position))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        self.with(&p.text_document.uri, move |a, last_good| {
+            Some(completion::completion(
+                a,
+                last_good,
+                a.index.offset(&a.text, p.position),
+            ))
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let uri = p.text_document.uri.clone();
+        self.with(&p.text_document.uri, move |a, _| {
+            definition::definition(a, a.index.offset(&a.text, p.position))
+                .map(|s| GotoDefinitionResponse::Scalar(location(a, &uri, s)))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let uri = p.text_document.uri.clone();
+        let include = params.context.include_declaration;
+        self.with(&p.text_document.uri, move |a, _| {
+            let spans = references::references(a, a.index.offset(&a.text, p.position), include);
+            (!spans.is_empty()).then(|| spans.into_iter().map(|s| location(a, &uri, s)).collect())
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let uri = params.text_document.uri.clone();
+        self.with(&uri, move |a, _| {
+            rename::prepare(a, a.index.offset(&a.text, params.position)).map(
+                |(span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+                    range: a.index.range(&a.text, span),
+                    placeholder,
+                },
+            )
+        })
+        .await?
+        .map(Some)
+        .map_err(Error::invalid_params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let uri = p.text_document.uri.clone();
+        let new_name = params.new_name;
+        self.with(&p.text_document.uri, move |a, _| {
+            rename::rename(a, a.index.offset(&a.text, p.position), &new_name).map(|spans| {
+                let edits = spans
+                    .into_iter()
+                    .map(|s| TextEdit {
+                        range: a.index.range(&a.text, s),
+                        new_text: new_name.clone(),
+                    })
+                    .collect();
+                WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri, edits)])),
+                    ..WorkspaceEdit::default()
+                }
+            })
+        })
+        .await?
+        .map(Some)
+        .map_err(Error::invalid_params)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.with(&params.text_document.uri, |a, _| {
+            Some(DocumentSymbolResponse::Nested(symbols::symbols(a)))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.with(&params.text_document.uri, |a, _| Some(folding::folding(a)))
+            .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.with(&params.text_document.uri, |a, _| {
+            let data = semantic_tokens::encode(a, &semantic_tokens::tokens(a));
+            Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data,
+            }))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        self.with(&params.text_document.uri, move |a, _| {
+            let range = a.index.span(&a.text, params.range);
+            let actions: Vec<CodeActionOrCommand> = code_action::actions(a, range)
+                .into_iter()
+                .map(|act| {
+                    let edits = act
+                        .edits
+                        .iter()
+                        .map(|(s, t)| TextEdit {
+                            range: a.index.range(&a.text, *s),
+                            new_text: t.clone(),
+                        })
+                        .collect();
+                    CodeActionOrCommand::CodeAction(CodeAction {
+                        title: act.title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: act.fixes.map(|d| vec![diagnostics::convert(a, &uri, d)]),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(uri.clone(), edits)])),
+                            ..WorkspaceEdit::default()
+                        }),
+                        is_preferred: act.preferred.then_some(true),
+                        ..CodeAction::default()
+                    })
+                })
+                .collect();
+            (!actions.is_empty()).then_some(actions)
+        })
+        .await
+    }
+}

@@ -1,0 +1,516 @@
+//! Protocol-level tests: the real server, driven in-process over JSON-RPC through tokio duplex
+//! streams, with the fixtures in `tests/fixtures/lsp/*.toml` (format: see the crate docs).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rubric_lsp::position::LineIndex;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tower_lsp_server::lsp_types::Position;
+
+const URI: &str = "file:///fixture/scheme.rubric";
+
+#[derive(serde::Deserialize)]
+struct Fixture {
+    #[serde(default = "yes")]
+    initialize: bool,
+    document: Option<String>,
+    #[serde(default)]
+    step: Vec<Step>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(serde::Deserialize)]
+struct Step {
+    request: Option<String>,
+    at: Option<String>,
+    nth: Option<usize>,
+    until: Option<String>,
+    new_name: Option<String>,
+    change: Option<String>,
+    method: Option<String>,
+    params: Option<toml::Value>,
+    /// A document other than the fixture's (for requests about unknown documents).
+    uri: Option<String>,
+}
+
+/// The client end of a JSON-RPC connection to an in-process server.
+pub struct Client {
+    write: tokio::io::WriteHalf<tokio::io::DuplexStream>,
+    rx: mpsc::UnboundedReceiver<Value>,
+    buffered: VecDeque<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    pub fn start() -> Client {
+        let (client, server) = tokio::io::duplex(1 << 16);
+        let (server_read, server_write) = tokio::io::split(server);
+        tokio::spawn(rubric_lsp::serve(server_read, server_write));
+        let (client_read, write) = tokio::io::split(client);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(client_read);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; len.expect("a Content-Length header")];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                let v: Value =
+                    serde_json::from_slice(&body).expect("a JSON message from the server");
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            write,
+            rx,
+            buffered: VecDeque::new(),
+            next_id: 0,
+        }
+    }
+
+    async fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.write.write_all(frame.as_bytes()).await.unwrap();
+        self.write.flush().await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, body: &str) {
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.write.write_all(frame.as_bytes()).await.unwrap();
+    }
+
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// Reads one message, answering any server-to-client request with `null`.
+    async fn recv(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
+                .await
+                .expect("the server answers (no hang)")
+                .expect("the server is still running");
+            if msg.get("method").is_some() && msg.get("id").is_some() {
+                let id = msg["id"].clone();
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
+                    .await;
+                continue;
+            }
+            return msg;
+        }
+    }
+
+    /// Sends a request and waits for its response (the whole response object).
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let msg = self.recv().await;
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.buffered.push_back(msg);
+        }
+    }
+
+    /// Waits for the diagnostics published for `version`.
+    pub async fn diagnostics(&mut self, version: i64) -> Value {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["version"] == json!(version)
+        };
+        if let Some(i) = self.buffered.iter().position(matches) {
+            return self.buffered.remove(i).unwrap()["params"].clone();
+        }
+        loop {
+            let msg = self.recv().await;
+            if matches(&msg) {
+                return msg["params"].clone();
+            }
+            self.buffered.push_back(msg);
+        }
+    }
+
+    pub async fn initialize(&mut self) -> Value {
+        let r = self
+            .request("initialize", json!({"capabilities": {}}))
+            .await;
+        self.notify("initialized", json!({})).await;
+        r
+    }
+
+    pub async fn open(&mut self, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": URI, "languageId": "rubric", "version": 1, "text": text}}),
+        )
+        .await;
+    }
+
+    pub async fn change(&mut self, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"text": text}]}),
+        )
+        .await;
+    }
+}
+
+/// Finds the cursor written as `te|xt` in the document.
+fn cursor(doc: &str, at: &str, nth: usize) -> usize {
+    let bar = at.find('|').unwrap_or(at.len());
+    let needle = at.replacen('|', "", 1);
+    let start = doc
+        .match_indices(&needle)
+        .nth(nth.saturating_sub(1))
+        .unwrap_or_else(|| panic!("`{needle}` occurs in the document"))
+        .0;
+    start + bar
+}
+
+fn pos_json(ix: &LineIndex, doc: &str, offset: usize) -> Value {
+    let p = ix.position(doc, offset);
+    json!({"line": p.line, "character": p.character})
+}
+
+/// Every `{start, end}` range in a response, with the text it covers.
+fn ranges(v: &Value, doc: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let (Some(s), Some(e)) = (map.get("start"), map.get("end")) {
+                if let (Some(sl), Some(sc), Some(el), Some(ec)) = (
+                    s["line"].as_u64(),
+                    s["character"].as_u64(),
+                    e["line"].as_u64(),
+                    e["character"].as_u64(),
+                ) {
+                    let ix = LineIndex::new(doc);
+                    let a = ix.offset(doc, Position::new(sl as u32, sc as u32));
+                    let b = ix.offset(doc, Position::new(el as u32, ec as u32));
+                    let covered = doc.get(a..b).unwrap_or("?");
+                    let covered: String = if covered.chars().count() > 60 {
+                        format!("{}…", covered.chars().take(60).collect::<String>())
+                    } else {
+                        covered.to_string()
+                    };
+                    out.push(format!("{sl}:{sc}-{el}:{ec} {covered:?}"));
+                    return;
+                }
+            }
+            for v in map.values() {
+                ranges(v, doc, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| ranges(v, doc, out)),
+        _ => {}
+    }
+}
+
+fn render(out: &mut String, title: &str, v: &Value, doc: &str) {
+    writeln!(out, "## {title}").unwrap();
+    writeln!(out, "{}", serde_json::to_string_pretty(v).unwrap()).unwrap();
+    let mut rs = Vec::new();
+    ranges(v, doc, &mut rs);
+    for r in rs {
+        writeln!(out, "  @ {r}").unwrap();
+    }
+    out.push('\n');
+}
+
+/// Completion items, one line each: label, kind, detail, inserted text.
+fn render_completion(out: &mut String, title: &str, v: &Value) {
+    writeln!(out, "## {title}").unwrap();
+    let Some(items) = v["result"].as_array() else {
+        writeln!(out, "{}\n", serde_json::to_string_pretty(v).unwrap()).unwrap();
+        return;
+    };
+    let mut items = items.clone();
+    items.sort_by_key(|i| i["sortText"].as_str().unwrap_or("").to_string());
+    for i in items {
+        let mut line = format!("{} ({})", i["label"].as_str().unwrap_or("?"), i["kind"]);
+        if let Some(d) = i["detail"].as_str() {
+            write!(line, " — {d}").unwrap();
+        }
+        if let Some(t) = i["insertText"].as_str() {
+            write!(line, " ⇒ {t:?}").unwrap();
+        }
+        writeln!(out, "{line}").unwrap();
+    }
+    out.push('\n');
+}
+
+/// Semantic tokens decoded back to `line:col len type modifiers "text"`.
+fn render_tokens(out: &mut String, title: &str, v: &Value, doc: &str) {
+    writeln!(out, "## {title}").unwrap();
+    let types = [
+        "keyword",
+        "type",
+        "property",
+        "variable",
+        "enum",
+        "enumMember",
+        "function",
+        "string",
+        "number",
+        "comment",
+    ];
+    let data: Vec<u64> = v["result"]["data"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    let ix = LineIndex::new(doc);
+    let (mut line, mut col) = (0u64, 0u64);
+    for t in data.chunks(5) {
+        let [dl, ds, len, ty, m] = [t[0], t[1], t[2], t[3], t[4]];
+        line += dl;
+        col = if dl == 0 { col + ds } else { ds };
+        let a = ix.offset(doc, Position::new(line as u32, col as u32));
+        let b = ix.offset(doc, Position::new(line as u32, (col + len) as u32));
+        writeln!(
+            out,
+            "{line}:{col} {} m{m} {:?}",
+            types.get(ty as usize).unwrap_or(&"?"),
+            doc.get(a..b).unwrap_or("?")
+        )
+        .unwrap();
+    }
+    out.push('\n');
+}
+
+async fn run(fixture: Fixture) -> String {
+    let mut c = Client::start();
+    let mut out = String::new();
+    let mut doc = fixture.document.clone().unwrap_or_default();
+    let mut version = 1;
+    if fixture.initialize {
+        let r = c.initialize().await;
+        writeln!(
+            out,
+            "## initialize: server {}\n",
+            r["result"]["serverInfo"]["name"]
+        )
+        .unwrap();
+        if let Some(d) = &fixture.document {
+            c.open(d).await;
+            let diags = c.diagnostics(1).await;
+            render(&mut out, "diagnostics (version 1)", &diags, &doc);
+        }
+    }
+    for step in fixture.step {
+        if let Some(text) = step.change {
+            version += 1;
+            c.change(version, &text).await;
+            doc = text;
+            let diags = c.diagnostics(version).await;
+            render(
+                &mut out,
+                &format!("diagnostics (version {version})"),
+                &diags,
+                &doc,
+            );
+            continue;
+        }
+        let kind = step.request.as_deref().unwrap_or("raw");
+        let ix = LineIndex::new(&doc);
+        let uri = step.uri.clone().unwrap_or_else(|| URI.to_string());
+        let at = step
+            .at
+            .as_deref()
+            .map(|at| cursor(&doc, at, step.nth.unwrap_or(1)));
+        let position = at
+            .map(|o| pos_json(&ix, &doc, o))
+            .unwrap_or(json!({"line": 0, "character": 0}));
+        let td = json!({"uri": uri});
+        let where_ = step
+            .at
+            .as_deref()
+            .map(|a| format!(" at {a:?} {}:{}", position["line"], position["character"]))
+            .unwrap_or_default();
+        let title = format!("{kind}{where_}");
+        let (method, params) = match kind {
+            "hover" => (
+                "textDocument/hover",
+                json!({"textDocument": td, "position": position}),
+            ),
+            "completion" => (
+                "textDocument/completion",
+                json!({"textDocument": td, "position": position}),
+            ),
+            "definition" => (
+                "textDocument/definition",
+                json!({"textDocument": td, "position": position}),
+            ),
+            "references" => (
+                "textDocument/references",
+                json!({"textDocument": td, "position": position, "context": {"includeDeclaration": true}}),
+            ),
+            "prepareRename" => (
+                "textDocument/prepareRename",
+                json!({"textDocument": td, "position": position}),
+            ),
+            "rename" => (
+                "textDocument/rename",
+                json!({"textDocument": td, "position": position, "newName": step.new_name.clone().unwrap_or_default()}),
+            ),
+            "documentSymbol" => ("textDocument/documentSymbol", json!({"textDocument": td})),
+            "foldingRange" => ("textDocument/foldingRange", json!({"textDocument": td})),
+            "semanticTokens" => (
+                "textDocument/semanticTokens/full",
+                json!({"textDocument": td}),
+            ),
+            "formatting" => (
+                "textDocument/formatting",
+                json!({"textDocument": td, "options": {"tabSize": 2, "insertSpaces": true}}),
+            ),
+            "codeLens" => ("textDocument/codeLens", json!({"textDocument": td})),
+            "codeAction" => {
+                let end = match (&step.until, at) {
+                    (Some(u), Some(a)) => {
+                        a + doc[a..]
+                            .find(u.as_str())
+                            .expect("`until` occurs after the cursor")
+                            + u.len()
+                    }
+                    _ => at.unwrap_or(0),
+                };
+                let range = json!({"start": position, "end": pos_json(&ix, &doc, end)});
+                (
+                    "textDocument/codeAction",
+                    json!({"textDocument": td, "range": range, "context": {"diagnostics": []}}),
+                )
+            }
+            "raw" => {
+                let params = step
+                    .params
+                    .clone()
+                    .map(|p| serde_json::to_value(p).unwrap())
+                    .unwrap_or(Value::Null);
+                (step.method.as_deref().unwrap_or("?"), params)
+            }
+            other => panic!("unknown request kind `{other}`"),
+        };
+        let title = if kind == "raw" {
+            format!("{title} {method}")
+        } else {
+            title
+        };
+        let mut response = c.request(method, params).await;
+        if let Some(obj) = response.as_object_mut() {
+            obj.remove("jsonrpc");
+            obj.remove("id");
+        }
+        match kind {
+            "completion" => render_completion(&mut out, &title, &response),
+            "semanticTokens" => render_tokens(&mut out, &title, &response, &doc),
+            _ => render(&mut out, &title, &response, &doc),
+        }
+    }
+    // the server is still alive at the end, whatever the fixture did
+    let r = c.request("shutdown", Value::Null).await;
+    writeln!(out, "## shutdown\n{}", r["result"]).unwrap();
+    out
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(64 << 20)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn fixtures() {
+    insta::glob!("../../../tests/fixtures/lsp", "*.toml", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let fixture: Fixture =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let out = runtime().block_on(run(fixture));
+        insta::assert_snapshot!(out);
+    });
+}
+
+/// Edits sent faster than the server analyses them: the last diagnostics published are for the
+/// last version, and no diagnostics for an older version arrive after a newer one's.
+#[test]
+fn stale_diagnostics_are_not_published_over_newer_edits() {
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        c.open("input { id text key }\nlet a = nope1\n").await;
+        for v in 2..=30 {
+            c.change(v, &format!("input {{ id text key }}\nlet a = nope{v}\n"))
+                .await;
+        }
+        let last = c.diagnostics(30).await;
+        assert_eq!(last["diagnostics"][0]["message"], "unknown name `nope30`");
+        // whatever was published before, nothing older may follow version 30
+        let _ = c.request("shutdown", Value::Null).await;
+        let mut seen_last = false;
+        for m in &c.buffered {
+            if m["method"] == "textDocument/publishDiagnostics" {
+                let v = m["params"]["version"].as_i64().unwrap_or(0);
+                assert!(
+                    !seen_last || v >= 30,
+                    "diagnostics for version {v} came after version 30"
+                );
+                seen_last |= v == 30;
+            }
+        }
+    });
+}
+
+/// Garbage bytes on the wire and invalid messages get errors; the server keeps answering.
+#[test]
+fn garbage_messages_do_not_kill_the_server() {
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        c.send_raw("{ this is not json").await;
+        c.send_raw(
+            r#"{"jsonrpc":"2.0","id":99,"method":"textDocument/hover","params":{"nonsense":true}}"#,
+        )
+        .await;
+        let r = c
+            .request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}}),
+            )
+            .await;
+        assert_eq!(
+            r["error"]["message"],
+            format!("the document `{URI}` is not open")
+        );
+        c.open("input { id text key }").await;
+        let d = c.diagnostics(1).await;
+        assert_eq!(d["diagnostics"], json!([]));
+    });
+}
