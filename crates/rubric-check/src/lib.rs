@@ -1,9 +1,11 @@
 //! The one checker every tool uses: the CLI, the language server, `rubric test` and `rubric sql`
 //! all call [`check_source`] (or [`check`] on an AST they already have).
 //!
-//! It resolves names, checks types, finds cycles, checks keys, attributes and weights, and
-//! returns a typed [`hir::Model`] with every diagnostic collected, never just the first.
+//! It resolves names, checks types, finds cycles, checks keys, attributes and weights, runs the
+//! grading analysis ([`analysis`]: unreachable rules, gaps, traps, hygiene) on a model without
+//! errors, and returns a typed [`hir::Model`] with every diagnostic collected, never just the first.
 
+pub mod analysis;
 mod check;
 pub mod hir;
 pub mod visit;
@@ -15,6 +17,11 @@ pub use rubric_syntax::{Diagnostic, Severity};
 pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
     let parsed = rubric_syntax::parse(src);
     let mut checked = check(&parsed.file);
+    if parsed.errors.is_empty() && !checked.has_errors() {
+        checked
+            .diagnostics
+            .extend(analysis::analyze(&checked.model));
+    }
     let mut diags = parsed.errors;
     diags.append(&mut checked.diagnostics);
     rubric_syntax::diagnostic::sort(&mut diags);
