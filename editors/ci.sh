@@ -52,6 +52,10 @@ begin "vscode: grammar tests"
 npm run test:grammar
 ok
 
+begin "vscode: the grammar takes every scheme in examples/ without an invalid token"
+node scripts/check-examples.js "$repo/examples"
+ok
+
 begin "vscode: unit tests (server discovery, test summary)"
 node --test out/test/
 ok
