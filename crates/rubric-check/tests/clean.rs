@@ -61,3 +61,32 @@ fn every_analysis_finding_has_a_code_span_and_help() {
         }
     }
 }
+
+/// Every code the syntax and check crates can report has a section in docs/diagnostics.md.
+#[test]
+fn every_code_is_documented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    for dir in ["crates/rubric-syntax/src", "crates/rubric-check/src", "crates/rubric-check/src/analysis"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            for marker in ["Diagnostic::error(", "Diagnostic::warning(", "Diagnostic::hint(", "self.error("] {
+                for part in src.split(marker).skip(1) {
+                    let part = part.trim_start();
+                    if let Some(rest) = part.strip_prefix('"') {
+                        let code: String = rest.chars().take_while(|c| *c != '"').collect();
+                        codes.insert(code);
+                    }
+                }
+            }
+        }
+    }
+    assert!(codes.len() > 40, "found the codes: {codes:?}");
+    let missing: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### `{c}`"))).collect();
+    assert!(missing.is_empty(), "undocumented codes: {missing:?}");
+}
