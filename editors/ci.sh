@@ -48,8 +48,9 @@ begin "vscode: compile"
 npm run compile
 ok
 
-begin "vscode: grammar tests"
+begin "vscode: grammar tests, and every grammar scope asserted by one"
 npm run test:grammar
+npm run test:scopes
 ok
 
 begin "vscode: the grammar takes every scheme in examples/ without an invalid token"
