@@ -1,2 +1,788 @@
-//! `rubric run`'s evaluation of a data file: streaming, in parallel batches, output in input
-//! order.
+//! `rubric run`'s evaluation of a data file: batches of records are parsed and evaluated on
+//! every core, and written in input order.
+//!
+//! - A scheme without population functions is one streaming pass in bounded memory.
+//! - With population functions, a first pass parses every record, rejects bad rows and
+//!   duplicate keys, and keeps only the population-function arguments (and partition values) as
+//!   columns; the functions are computed; the file is then read again and every row evaluated.
+//!   Population functions that read other population functions add one pass per level.
+//! - A row whose evaluation overflows is rejected. When that happens only after the population
+//!   functions were computed (in an item that reads them), the row is left out of the output
+//!   but was counted in the population; an overflow while computing a population function's
+//!   argument leaves the row out of the population too.
+
+use crate::eval::{self, Env};
+use crate::io::{
+    ColumnKind, DataError, KeyTracker, OutputColumn, RawRecord, Reader, RecordWriter, RowParser,
+};
+use crate::plan::Plan;
+use crate::pop;
+use crate::population::overflow_reason;
+use crate::trace::{Explainer, RowView};
+use crate::value::{InputRow, Reject, Value, ValueFormat};
+use rubric_check::hir::{ItemId, Model, Ty};
+use rubric_syntax::Decimal;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
+
+/// Records per batch.
+const BATCH: usize = 8192;
+const NONE: u32 = u32::MAX;
+
+/// What to write and how.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Also write every `let` and `points` (`--all`).
+    pub all: bool,
+    /// Add a `<name>_why` column after every grade and tags (`--explain`).
+    pub explain: bool,
+    /// The first bad row fails the run (`--strict`).
+    pub strict: bool,
+    /// Sum this numeric field or item per grade code in the summary (`--measure`).
+    pub measure: Option<Measure>,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+/// A numeric field or item summed per grade code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    Field(usize),
+    Item(ItemId),
+}
+
+impl Measure {
+    /// Finds a numeric field, let, points or score by name.
+    pub fn find(model: &Model, name: &str) -> Result<Measure, String> {
+        if let Some(f) = model.field_named(name) {
+            return if model.fields[f].ty.is_numeric() {
+                Ok(Measure::Field(f))
+            } else {
+                Err(format!("`{name}` is not a number, so it cannot be summed"))
+            };
+        }
+        if let Some(i) = model.item_named(name) {
+            return if model.items[i].ty.is_numeric() {
+                Ok(Measure::Item(i))
+            } else {
+                Err(format!("`{name}` is not a number, so it cannot be summed"))
+            };
+        }
+        Err(format!("the scheme has no field or value named `{name}`"))
+    }
+}
+
+/// The output columns of a run: the key, then the items (with `_why` columns).
+#[derive(Clone, Debug)]
+pub struct Columns {
+    pub columns: Vec<OutputColumn>,
+    items: Vec<(ItemId, ValueFormat, bool)>,
+    key_format: ValueFormat,
+}
+
+impl Columns {
+    pub fn new(model: &Model, all: bool, explain: bool) -> Columns {
+        let mut columns = Vec::new();
+        let key_name = model
+            .key
+            .and_then(|k| model.fields.get(k))
+            .map_or("key".to_string(), |f| f.column.clone());
+        let key_ty = model
+            .key
+            .and_then(|k| model.fields.get(k))
+            .map_or(Ty::Text, |f| f.ty.clone());
+        columns.push(OutputColumn::new(key_name, kind_of(&key_ty)));
+        let mut items = Vec::new();
+        for (id, item) in model.items.iter().enumerate() {
+            if !(all || item.is_output()) {
+                continue;
+            }
+            columns.push(OutputColumn::new(item.name.clone(), kind_of(&item.ty)));
+            let why = explain && matches!(item.ty, Ty::Grade(_) | Ty::Tags(_));
+            items.push((id, ValueFormat::new(&item.ty, model), why));
+            if why {
+                columns.push(OutputColumn::new(
+                    format!("{}_why", item.name),
+                    ColumnKind::Text,
+                ));
+            }
+        }
+        Columns {
+            columns,
+            items,
+            key_format: ValueFormat::new(&key_ty, model),
+        }
+    }
+}
+
+fn kind_of(ty: &Ty) -> ColumnKind {
+    match ty {
+        Ty::Int | Ty::Decimal => ColumnKind::Number,
+        Ty::Bool => ColumnKind::Bool,
+        Ty::Date => ColumnKind::Date,
+        Ty::Grade(_) => ColumnKind::Code,
+        Ty::Tags(_) => ColumnKind::Tags,
+        _ => ColumnKind::Text,
+    }
+}
+
+/// Counts per code of one grade or tags.
+#[derive(Clone, Debug)]
+pub struct GradeSummary {
+    pub item: ItemId,
+    pub name: String,
+    pub is_tags: bool,
+    /// Per code, in declaration order: (code name, customers, measure sum).
+    pub codes: Vec<(String, u64, Decimal)>,
+    /// Customers without a code (a grade with no rule matched, tags with no tag).
+    pub missing: (u64, Decimal),
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default)]
+pub struct RunSummary {
+    /// Data records read (the header excluded).
+    pub read: u64,
+    pub written: u64,
+    pub rejected: u64,
+    pub grades: Vec<GradeSummary>,
+    /// The measure's name, when one was summed.
+    pub measure: Option<String>,
+    /// Sum of the measure over all written rows.
+    pub measure_total: Decimal,
+    /// Measure sums that overflowed (then the sums are not exact).
+    pub measure_overflow: bool,
+}
+
+/// Why a run stopped.
+#[derive(Debug)]
+pub enum RunError {
+    Data(DataError),
+    /// `--strict`: the first bad row.
+    Strict(Reject),
+}
+
+impl From<DataError> for RunError {
+    fn from(e: DataError) -> RunError {
+        RunError::Data(e)
+    }
+}
+
+/// Everything a worker needs, shared by reference.
+struct Ctx<'a> {
+    plan: &'a Plan,
+    model: &'a Model,
+    src: &'a str,
+    parser: &'a RowParser,
+    columns: &'a Columns,
+    explainer: Option<Explainer>,
+    measure: Option<Measure>,
+    summary_items: Vec<ItemId>,
+}
+
+/// One record after a worker is done with it.
+enum Done {
+    /// Accepted by the parser: the row (for the duplicate-key check), then pass-specific data.
+    Row(InputRow),
+    Rejected(Reject),
+    /// Rejected in an earlier pass.
+    Skipped,
+}
+
+/// A worker's output for one batch.
+#[derive(Default)]
+struct BatchOut {
+    rows: Vec<Done>,
+    /// Final pass: every cell of every row, concatenated; `cells` holds (start, end) per cell,
+    /// `start == u32::MAX` for missing.
+    text: String,
+    cells: Vec<(u32, u32)>,
+    /// Final pass: per row, per summary grade: the code (grade) or bits (tags), `u64::MAX` missing.
+    codes: Vec<u64>,
+    /// Final pass: per row, the measure.
+    measures: Vec<Option<Decimal>>,
+    /// Population passes: per row, per group of the level: argument and partition.
+    args: Vec<Value>,
+}
+
+/// Runs a scheme over a data file. `open` opens the file (again, for the second pass of a scheme
+/// with population functions). Rejects are returned in line order; `progress` is called with the
+/// number of records processed so far.
+#[allow(clippy::too_many_arguments)]
+pub fn run<W: Write>(
+    plan: &Plan,
+    model: &Model,
+    src: &str,
+    open: &dyn Fn() -> Result<Reader, DataError>,
+    writer: &mut RecordWriter<W>,
+    columns: &Columns,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(RunSummary, Vec<Reject>), RunError> {
+    let reader = open()?;
+    let parser = reader.row_parser(model)?;
+    let summary_items: Vec<ItemId> = model
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.ty, Ty::Grade(_) | Ty::Tags(_)))
+        .map(|(id, _)| id)
+        .collect();
+    let ctx = Ctx {
+        plan,
+        model,
+        src,
+        parser: &parser,
+        columns,
+        explainer: options.explain.then(|| Explainer::new(plan, model)),
+        measure: options.measure,
+        summary_items,
+    };
+    let threads = if options.threads > 0 {
+        options.threads
+    } else {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 16)
+    };
+    let mut summary = RunSummary {
+        grades: ctx
+            .summary_items
+            .iter()
+            .map(|&id| {
+                let item = &model.items[id];
+                let gd = model.grade(id);
+                GradeSummary {
+                    item: id,
+                    name: item.name.clone(),
+                    is_tags: gd.is_some_and(|g| g.is_tags),
+                    codes: gd
+                        .map(|g| {
+                            g.codes
+                                .iter()
+                                .map(|c| (c.name.clone(), 0, Decimal::ZERO))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    missing: (0, Decimal::ZERO),
+                }
+            })
+            .collect(),
+        measure: options.measure.map(|m| match m {
+            Measure::Field(f) => model.fields[f].name.clone(),
+            Measure::Item(i) => model.items[i].name.clone(),
+        }),
+        ..RunSummary::default()
+    };
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut keys = KeyTracker::new(model);
+    let strict = options.strict;
+    let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
+        if strict {
+            return Err(RunError::Strict(r));
+        }
+        rejects.push(r);
+        Ok(())
+    };
+
+    // Population passes: which records are accepted, and the population values per accepted row.
+    let mut accepted: Option<Vec<u32>> = None;
+    let ns = plan.slots.len();
+    let mut pops: Vec<Value> = Vec::new();
+    let mut reader = Some(reader);
+    let mut n_acc_prev = 0usize;
+    for level in 1..=plan.max_level {
+        let groups: Vec<usize> = (0..plan.groups.len())
+            .filter(|g| plan.groups[*g].level == level)
+            .collect();
+        let ng = groups.len();
+        let rdr = match reader.take() {
+            Some(r) => r,
+            None => open()?,
+        };
+        let pops_ref = &pops;
+        let acc_ref = accepted.as_deref();
+        // Level 1 pushes per accepted row in order; later levels write at the row's index.
+        let mut args: Vec<Vec<Value>> = match acc_ref {
+            None => vec![Vec::new(); ng * 2],
+            Some(_) => vec![vec![Value::Missing; n_acc_prev]; ng * 2],
+        };
+        let mut new_acc: Vec<u32> = Vec::new();
+        let mut overflowed: Vec<usize> = Vec::new();
+        let mut n_acc: u32 = 0;
+        let mut read = 0u64;
+        pipeline(
+            rdr,
+            threads,
+            &|first: u64, recs: &[RawRecord]| {
+                let mut out = BatchOut::default();
+                let mut scratch = Vec::with_capacity(plan.items.len());
+                for (j, rec) in recs.iter().enumerate() {
+                    let ord = first as usize + j;
+                    let idx = match acc_ref {
+                        Some(acc) => match acc.get(ord) {
+                            Some(&i) if i != NONE => Some(i as usize),
+                            _ => {
+                                out.rows.push(Done::Skipped);
+                                continue;
+                            }
+                        },
+                        None => None,
+                    };
+                    let row = match parser.parse(rec) {
+                        Ok(row) => row,
+                        Err(r) => {
+                            out.rows.push(Done::Rejected(r));
+                            continue;
+                        }
+                    };
+                    let prow: &[Value] = match idx {
+                        Some(i) => pops_ref.get(i * ns..(i + 1) * ns).unwrap_or(&[]),
+                        None => &[],
+                    };
+                    if let Err(item) =
+                        eval::eval_row(plan, &row.values, prow, &mut scratch, Some(level))
+                    {
+                        out.rows
+                            .push(Done::Rejected(overflow_reject(plan, &row, item)));
+                        continue;
+                    }
+                    let env = Env {
+                        fields: &row.values,
+                        items: &scratch,
+                        pops: prow,
+                        subject: None,
+                        as_of: plan.as_of,
+                        lookup: None,
+                    };
+                    let start = out.args.len();
+                    let mut failed = None;
+                    for &g in &groups {
+                        let group = &plan.groups[g];
+                        let a = group
+                            .arg
+                            .as_ref()
+                            .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
+                        let p = group
+                            .within
+                            .as_ref()
+                            .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
+                        match (a, p) {
+                            (Ok(a), Ok(p)) => {
+                                out.args.push(a);
+                                out.args.push(p);
+                            }
+                            _ => {
+                                failed = Some(plan.first_user_of(g));
+                                break;
+                            }
+                        }
+                    }
+                    if let Some(item) = failed {
+                        out.args.truncate(start);
+                        out.rows
+                            .push(Done::Rejected(overflow_reject(plan, &row, item)));
+                        continue;
+                    }
+                    out.rows.push(Done::Row(row));
+                }
+                out
+            },
+            &mut |first: u64, out: BatchOut| {
+                let mut a = 0;
+                for (j, done) in out.rows.into_iter().enumerate() {
+                    let ord = first as usize + j;
+                    read += 1;
+                    match done {
+                        Done::Skipped => {
+                            if level == 1 {
+                                new_acc.push(NONE);
+                            }
+                        }
+                        Done::Rejected(r) => {
+                            if level == 1 {
+                                new_acc.push(NONE);
+                                reject(&mut rejects, r)?;
+                            } else {
+                                overflowed.push(ord);
+                                reject(&mut rejects, r)?;
+                            }
+                        }
+                        Done::Row(row) => {
+                            if level == 1 {
+                                if let Err(r) = keys.check(&row) {
+                                    new_acc.push(NONE);
+                                    a += 2 * ng;
+                                    reject(&mut rejects, r)?;
+                                    continue;
+                                }
+                                new_acc.push(n_acc);
+                                n_acc += 1;
+                            }
+                            let at = acc_ref.and_then(|acc| acc.get(ord)).map(|&i| i as usize);
+                            for (k, col) in args.iter_mut().enumerate() {
+                                let v = out.args.get(a + k).cloned().unwrap_or(Value::Missing);
+                                match at {
+                                    None => col.push(v),
+                                    Some(i) => {
+                                        if let Some(cell) = col.get_mut(i) {
+                                            *cell = v;
+                                        }
+                                    }
+                                }
+                            }
+                            a += 2 * ng;
+                        }
+                    }
+                }
+                if level == 1 {
+                    progress(read);
+                }
+                Ok(())
+            },
+        )?;
+        if level == 1 {
+            accepted = Some(new_acc);
+            pops = vec![Value::Missing; n_acc as usize * ns];
+            summary.read = read;
+            n_acc_prev = n_acc as usize;
+        } else if let Some(acc) = accepted.as_mut() {
+            // Rows that overflowed now are left out from here on (earlier levels counted them).
+            for &o in &overflowed {
+                if let Some(a) = acc.get_mut(o) {
+                    *a = NONE;
+                }
+            }
+        }
+        // Compute this level's functions over the first pass's accepted rows.
+        let n = n_acc_prev;
+        for (k, &g) in groups.iter().enumerate() {
+            let group = &plan.groups[g];
+            let mut a = std::mem::take(&mut args[2 * k]);
+            let mut p = std::mem::take(&mut args[2 * k + 1]);
+            a.resize(n, Value::Missing);
+            p.resize(n, Value::Missing);
+            let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
+            let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
+            for (col, &slot) in cols.into_iter().zip(&group.slots) {
+                for (r, v) in col.into_iter().enumerate() {
+                    if let Some(cell) = pops.get_mut(r * ns + slot) {
+                        *cell = v;
+                    }
+                }
+            }
+        }
+    }
+
+    // The final pass.
+    let rdr = match reader.take() {
+        Some(r) => r,
+        None => open()?,
+    };
+    let acc_ref = accepted.as_deref();
+    let pops_ref = &pops;
+    let ctx_ref = &ctx;
+    let ngrades = ctx.summary_items.len();
+    let mut read = 0u64;
+    let single_pass = accepted.is_none();
+    let mut measure_total = Decimal::ZERO;
+    let mut measure_overflow = false;
+    pipeline(
+        rdr,
+        threads,
+        &|first: u64, recs: &[RawRecord]| final_batch(ctx_ref, acc_ref, pops_ref, first, recs),
+        &mut |_first: u64, out: BatchOut| {
+            let ncols = columns.columns.len();
+            let mut row_i = 0usize;
+            for done in out.rows {
+                read += 1;
+                match done {
+                    Done::Skipped => {}
+                    Done::Rejected(r) => reject(&mut rejects, r)?,
+                    Done::Row(row) => {
+                        let i = row_i;
+                        row_i += 1;
+                        if single_pass {
+                            if let Err(r) = keys.check(&row) {
+                                reject(&mut rejects, r)?;
+                                continue;
+                            }
+                        }
+                        for c in 0..ncols {
+                            let (s, e) = out
+                                .cells
+                                .get(i * ncols + c)
+                                .copied()
+                                .unwrap_or((u32::MAX, 0));
+                            let cell = if s == u32::MAX {
+                                None
+                            } else {
+                                out.text.get(s as usize..e as usize)
+                            };
+                            writer.cell(cell)?;
+                        }
+                        writer.end_row()?;
+                        summary.written += 1;
+                        let m = out.measures.get(i).copied().flatten();
+                        if let Some(m) = m {
+                            match measure_total.checked_add(m) {
+                                Some(t) => measure_total = t,
+                                None => measure_overflow = true,
+                            }
+                        }
+                        for (g, gs) in summary.grades.iter_mut().enumerate() {
+                            let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
+                            let mut add = |slot: &mut (u64, Decimal)| {
+                                slot.0 += 1;
+                                if let Some(m) = m {
+                                    match slot.1.checked_add(m) {
+                                        Some(t) => slot.1 = t,
+                                        None => measure_overflow = true,
+                                    }
+                                }
+                            };
+                            if gs.is_tags {
+                                if code == 0 || code == u64::MAX {
+                                    add(&mut gs.missing);
+                                }
+                                for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
+                                    if code != u64::MAX && code & (1 << c) != 0 {
+                                        let mut pair = (slot.1, slot.2);
+                                        add(&mut pair);
+                                        slot.1 = pair.0;
+                                        slot.2 = pair.1;
+                                    }
+                                }
+                            } else if let Some(slot) =
+                                usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
+                            {
+                                let mut pair = (slot.1, slot.2);
+                                add(&mut pair);
+                                slot.1 = pair.0;
+                                slot.2 = pair.1;
+                            } else {
+                                add(&mut gs.missing);
+                            }
+                        }
+                    }
+                }
+            }
+            if single_pass {
+                progress(read);
+            }
+            Ok(())
+        },
+    )?;
+    if single_pass {
+        summary.read = read;
+    }
+    summary.measure_total = measure_total;
+    summary.measure_overflow = measure_overflow;
+    rejects.sort_by_key(|r| r.line);
+    summary.rejected = rejects.len() as u64;
+    Ok((summary, rejects))
+}
+
+fn overflow_reject(plan: &Plan, row: &InputRow, item: ItemId) -> Reject {
+    Reject {
+        line: row.line,
+        column: None,
+        reason: overflow_reason(plan, item),
+        key: Some(plan.key_text(&row.values)),
+    }
+}
+
+/// The final pass over one batch: parse, evaluate every item, format the output cells.
+fn final_batch(
+    ctx: &Ctx<'_>,
+    acc: Option<&[u32]>,
+    pops: &[Value],
+    first: u64,
+    recs: &[RawRecord],
+) -> BatchOut {
+    let plan = ctx.plan;
+    let ns = plan.slots.len();
+    let mut out = BatchOut::default();
+    let ncols = ctx.columns.columns.len();
+    out.cells.reserve(recs.len() * ncols);
+    out.text.reserve(recs.len() * ncols * 6);
+    let mut scratch = Vec::with_capacity(plan.items.len());
+    for (j, rec) in recs.iter().enumerate() {
+        let ord = first as usize + j;
+        let prow: &[Value] = match acc {
+            Some(acc) => match acc.get(ord) {
+                Some(&i) if i != NONE => pops
+                    .get(i as usize * ns..(i as usize + 1) * ns)
+                    .unwrap_or(&[]),
+                _ => {
+                    out.rows.push(Done::Skipped);
+                    continue;
+                }
+            },
+            None => &[],
+        };
+        let row = match ctx.parser.parse(rec) {
+            Ok(row) => row,
+            Err(r) => {
+                out.rows.push(Done::Rejected(r));
+                continue;
+            }
+        };
+        if let Err(item) = eval::eval_row(plan, &row.values, prow, &mut scratch, None) {
+            out.rows
+                .push(Done::Rejected(overflow_reject(plan, &row, item)));
+            continue;
+        }
+        // cells
+        let push = |out: &mut BatchOut, f: &dyn Fn(&mut String) -> bool| {
+            let s = out.text.len();
+            if f(&mut out.text) {
+                out.cells.push((s as u32, out.text.len() as u32));
+            } else {
+                out.text.truncate(s);
+                out.cells.push((u32::MAX, 0));
+            }
+        };
+        let key = ctx
+            .plan
+            .key
+            .and_then(|k| row.values.get(k))
+            .unwrap_or(&Value::Missing);
+        push(&mut out, &|t: &mut String| {
+            if key.is_missing() {
+                return false;
+            }
+            ctx.columns.key_format.write(key, t);
+            true
+        });
+        for (id, fmt, why) in &ctx.columns.items {
+            let v = scratch.get(*id).unwrap_or(&Value::Missing);
+            push(&mut out, &|t: &mut String| {
+                if v.is_missing() {
+                    return false;
+                }
+                fmt.write(v, t);
+                true
+            });
+            if *why {
+                let text = match &ctx.explainer {
+                    Some(ex) => {
+                        let view = RowView {
+                            fields: &row.values,
+                            items: &scratch,
+                            pops: prow,
+                        };
+                        ex.trace_view(plan, ctx.model, &view, *id, None)
+                            .why(ctx.src, ctx.model)
+                    }
+                    None => String::new(),
+                };
+                push(&mut out, &|t: &mut String| {
+                    t.push_str(&text);
+                    true
+                });
+            }
+        }
+        for &g in &ctx.summary_items {
+            out.codes.push(match scratch.get(g) {
+                Some(Value::Code(c)) => u64::from(*c),
+                Some(Value::Tags(b)) => *b,
+                _ => u64::MAX,
+            });
+        }
+        out.measures.push(match ctx.measure {
+            Some(Measure::Field(f)) => match row.values.get(f) {
+                Some(Value::Num(d)) => Some(*d),
+                _ => None,
+            },
+            Some(Measure::Item(i)) => match scratch.get(i) {
+                Some(Value::Num(d)) => Some(*d),
+                _ => None,
+            },
+            None => None,
+        });
+        out.rows.push(Done::Row(row));
+    }
+    out
+}
+
+/// Reads batches on one thread, maps them on `threads` workers, and hands the results to
+/// `sink` in input order. Stops at the first error of the reader or the sink.
+fn pipeline(
+    mut reader: Reader,
+    threads: usize,
+    work: &(dyn Fn(u64, &[RawRecord]) -> BatchOut + Sync),
+    sink: &mut dyn FnMut(u64, BatchOut) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let threads = threads.max(1);
+    let buffers = 2 * threads + 2;
+    let (work_tx, work_rx) = sync_channel::<(u64, u64, Vec<RawRecord>)>(buffers);
+    let (done_tx, done_rx) = sync_channel::<(u64, u64, BatchOut, Vec<RawRecord>)>(buffers);
+    let (pool_tx, pool_rx): (SyncSender<Vec<RawRecord>>, Receiver<Vec<RawRecord>>) =
+        sync_channel(buffers);
+    for _ in 0..buffers {
+        let _ = pool_tx.send(Vec::new());
+    }
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|s| {
+        let read = s.spawn(move || -> Result<(), DataError> {
+            let mut seq = 0u64;
+            let mut ord = 0u64;
+            while let Ok(mut buf) = pool_rx.recv() {
+                let n = reader.fill_batch(&mut buf, BATCH)?;
+                if n == 0 {
+                    break;
+                }
+                if work_tx.send((seq, ord, buf)).is_err() {
+                    break;
+                }
+                seq += 1;
+                ord += n as u64;
+            }
+            Ok(())
+        });
+        let work_rx = &work_rx;
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            s.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, first, recs)) = next else { return };
+                let out = work(first, &recs);
+                if done_tx.send((seq, first, out, recs)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending: BTreeMap<u64, (u64, BatchOut)> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut result = Ok(());
+        for (seq, first, out, recs) in done_rx.iter() {
+            let _ = pool_tx.send(recs);
+            pending.insert(seq, (first, out));
+            while let Some((first, out)) = pending.remove(&next) {
+                next += 1;
+                if let Err(e) = sink(first, out) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        drop(pool_tx);
+        drop(done_rx);
+        let read_result = read.join();
+        result?;
+        match read_result {
+            Ok(r) => r.map_err(RunError::Data),
+            Err(_) => Ok(()),
+        }
+    })
+}

@@ -1,14 +1,466 @@
-//! `rubric run` (being built in this session).
+//! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
+use crate::render;
+use rubric_eval::io::{
+    self, DataError, Format, OutputFormat, ReadOptions, Reader, RecordWriter, RejectWriter,
+};
+use rubric_eval::run::{Columns, Measure, RunError, RunOptions, RunSummary};
+use rubric_eval::{format_decimal, Plan, Reject};
+use rubric_syntax::date::Date;
+use rubric_syntax::{Decimal, Severity};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    Human,
+    Json,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("error: `rubric run` is not available in this build");
-    ExitCode::from(2)
+/// Grade every customer of a data file. Rows keep the input order; the output has the key,
+/// then every score, grade and tags in declaration order.
+///
+/// A bad row (an unparsable cell, an empty required cell, a duplicate key, an evaluation
+/// overflow) is never dropped silently: it goes to the rejects file with its line, column and
+/// reason, and the summary shows rows read = written + rejected.
+///
+/// Exit status: 0 when every row was written, 1 when the scheme has errors or some rows were
+/// rejected (the other rows are still written), 2 for usage and i/o errors.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The scheme (`.rubric`)
+    #[arg(value_name = "SCHEME")]
+    scheme: PathBuf,
+    /// The customer data: .csv, .json (an array of objects), .jsonl or .xlsx
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Where to write the graded rows [default: stdout]
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Output format [default: by the --out extension, else csv]
+    #[arg(long, value_name = "csv|json|jsonl")]
+    format: Option<String>,
+    /// Input format [default: by the --data extension]
+    #[arg(long, value_name = "csv|json|jsonl|xlsx")]
+    input_format: Option<String>,
+    /// Encoding of a CSV input: utf-8 (default) or gb18030 (Excel on Chinese Windows)
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
+    /// The sheet of an .xlsx input [default: the first]
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Evaluation date (`today`) [default: the scheme's as_of, else today's date]
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Also write every let and points value
+    #[arg(long)]
+    all: bool,
+    /// Add a `<name>_why` column per grade and tags: the rule that fired and the values that
+    /// decided it
+    #[arg(long)]
+    explain: bool,
+    /// Where to write rejected rows (CSV: line,column,key,reason) [default: `<out>.rejects.csv`
+    /// beside the output, or `rubric.rejects.csv` when writing to stdout]. Written only when
+    /// some row was rejected
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept)
+    #[arg(long)]
+    strict: bool,
+    /// The run summary on stderr: human (default) or json
+    #[arg(long, value_enum, value_name = "human|json", default_value = "human")]
+    summary: SummaryFormat,
+    /// Sum this numeric field or value per grade code in the summary (e.g. revenue)
+    #[arg(long, value_name = "FIELD")]
+    measure: Option<String>,
+    /// Worker threads [default: one per core]
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+}
+
+enum Fail {
+    /// Usage or i/o: exit 2.
+    Usage(String),
+    Data(DataError),
+}
+
+pub fn main(args: Args) -> ExitCode {
+    match run(&args) {
+        Ok(code) => code,
+        Err(Fail::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Fail::Data(e)) => {
+            eprint!("{}", render_data_error(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn render_data_error(e: &DataError) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(if render::color_stderr() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    })
+    .with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, e).is_err() {
+        out = format!("error: {e}\n");
+    }
+    out
+}
+
+fn run(args: &Args) -> Result<ExitCode, Fail> {
+    let shown = args.scheme.display().to_string();
+    let src = std::fs::read_to_string(&args.scheme)
+        .map_err(|e| Fail::Usage(format!("cannot read `{shown}`: {e}")))?;
+    let (_, checked) = rubric_check::check_source(&src);
+    if checked.has_errors() {
+        let color = render::color_stderr();
+        let mut errors = 0;
+        for d in checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
+            errors += 1;
+            eprint!("{}", render::human(d, &shown, &src, color));
+        }
+        eprintln!(
+            "error: `{shown}` has {} and cannot run",
+            if errors == 1 {
+                "1 error".to_string()
+            } else {
+                format!("{errors} errors")
+            }
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let model = checked.model;
+
+    let as_of = match &args.as_of {
+        Some(s) => Date::parse(s.trim())
+            .ok_or_else(|| Fail::Usage(format!("`{s}` is not a date (write 2024-06-30)")))?,
+        None => model.as_of.unwrap_or_else(today),
+    };
+    let measure = match &args.measure {
+        Some(name) => Some(Measure::find(&model, name).map_err(Fail::Usage)?),
+        None => None,
+    };
+    let read_options = ReadOptions {
+        format: match &args.input_format {
+            Some(f) => Some(f.parse::<Format>().map_err(Fail::Data)?),
+            None => None,
+        },
+        encoding: match &args.encoding {
+            Some(e) => Some(io::encoding_for_label(e).map_err(Fail::Data)?),
+            None => None,
+        },
+        sheet: args.sheet.clone(),
+    };
+    let out_format = match (&args.format, &args.out) {
+        (Some(f), _) => f.parse::<OutputFormat>().map_err(Fail::Data)?,
+        (None, Some(p)) => OutputFormat::from_path(p).unwrap_or(OutputFormat::Csv),
+        (None, None) => OutputFormat::Csv,
+    };
+    // Open the input first: a missing file or column fails before any output is created.
+    let data = args.data.clone();
+    let open = |m: &rubric_check::hir::Model| Reader::open(&data, &read_options, m);
+    let first = open(&model).map_err(Fail::Data)?;
+    first.row_parser(&model).map_err(Fail::Data)?;
+    let first = std::cell::RefCell::new(Some(first));
+    let open_again = || -> Result<Reader, DataError> {
+        match first.borrow_mut().take() {
+            Some(r) => Ok(r),
+            None => open(&model),
+        }
+    };
+
+    let plan = Plan::compile(&model, as_of);
+    let columns = Columns::new(&model, args.all, args.explain);
+    let options = RunOptions {
+        all: args.all,
+        explain: args.explain,
+        strict: args.strict,
+        measure,
+        threads: args.threads,
+    };
+
+    let out_name = args
+        .out
+        .as_ref()
+        .map_or("stdout".to_string(), |p| p.display().to_string());
+    let sink: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(
+            File::create(p)
+                .map_err(|e| Fail::Usage(format!("cannot write `{}`: {e}", p.display())))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let sink = BufWriter::with_capacity(1 << 16, sink);
+    let mut writer = RecordWriter::new(sink, &out_name, out_format, columns.columns.clone())
+        .map_err(Fail::Data)?;
+
+    let mut progress = Progress::new();
+    let result = rubric_eval::run::run(
+        &plan,
+        &model,
+        &src,
+        &open_again,
+        &mut writer,
+        &columns,
+        &options,
+        &mut |n| progress.tick(n),
+    );
+    progress.clear();
+    let (summary, rejects) = match result {
+        Ok(r) => r,
+        Err(RunError::Data(e)) => return Err(Fail::Data(e)),
+        Err(RunError::Strict(r)) => {
+            drop(writer);
+            if let Some(p) = &args.out {
+                let _ = std::fs::remove_file(p);
+            }
+            eprintln!("error: {}", describe_reject(&r, &args.data));
+            eprintln!(
+                "  = help: without --strict, bad rows go to the rejects file and the run goes on"
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut out = writer.finish().map_err(Fail::Data)?;
+    out.flush()
+        .map_err(|e| Fail::Usage(format!("cannot write `{out_name}`: {e}")))?;
+    drop(out);
+
+    let rejects_path = if rejects.is_empty() {
+        None
+    } else {
+        let path = rejects_path(args);
+        write_rejects(&path, &rejects).map_err(Fail::Data)?;
+        Some(path)
+    };
+    match args.summary {
+        SummaryFormat::Human => eprint!("{}", human_summary(&summary, rejects_path.as_deref())),
+        SummaryFormat::Json => {
+            eprintln!("{}", json_summary(&summary, rejects_path.as_deref(), as_of))
+        }
+    }
+    Ok(if rejects.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Today's date in UTC: the only place `rubric run` reads the clock.
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date(i32::try_from(secs / 86_400).unwrap_or(0))
+}
+
+fn rejects_path(args: &Args) -> PathBuf {
+    if let Some(p) = &args.rejects {
+        return p.clone();
+    }
+    match &args.out {
+        Some(out) => {
+            let stem = out
+                .file_stem()
+                .map_or("rubric".into(), |s| s.to_string_lossy().to_string());
+            out.with_file_name(format!("{stem}.rejects.csv"))
+        }
+        None => PathBuf::from("rubric.rejects.csv"),
+    }
+}
+
+fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), DataError> {
+    let shown = path.display().to_string();
+    let file = File::create(path).map_err(|source| DataError::Write {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut w = RejectWriter::new(BufWriter::new(file), &shown)?;
+    for r in rejects {
+        w.write(r)?;
+    }
+    let mut inner = w.finish()?;
+    inner.flush().map_err(|source| DataError::Write {
+        path: shown,
+        source,
+    })
+}
+
+fn describe_reject(r: &Reject, data: &Path) -> String {
+    let mut s = format!("`{}` line {}", data.display(), r.line);
+    if let Some(c) = &r.column {
+        s.push_str(&format!(", column `{c}`"));
+    }
+    if let Some(k) = &r.key {
+        if !k.is_empty() {
+            s.push_str(&format!(" (key `{k}`)"));
+        }
+    }
+    format!("{s}: {}", r.reason)
+}
+
+fn share(count: u64, total: u64) -> String {
+    if total == 0 {
+        return "-".into();
+    }
+    let pct = Decimal::from(count) * Decimal::from(100) / Decimal::from(total);
+    format!("{}%", pct.round_dp(1))
+}
+
+fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
+    let mut out = format!(
+        "read {} rows: {} written, {} rejected",
+        s.read, s.written, s.rejected
+    );
+    if let Some(p) = rejects {
+        out.push_str(&format!(" (see `{}`)", p.display()));
+    }
+    out.push('\n');
+    for g in &s.grades {
+        let mut rows: Vec<(String, u64, Decimal)> = g.codes.clone();
+        if g.missing.0 > 0 {
+            rows.push((
+                if g.is_tags {
+                    "(no tag)".into()
+                } else {
+                    "(none)".into()
+                },
+                g.missing.0,
+                g.missing.1,
+            ));
+        }
+        let w = rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(g.name.chars().count());
+        let pad =
+            |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+        out.push_str(&format!(
+            "\n{}  {:>9}  {:>6}",
+            pad(&g.name, w),
+            "customers",
+            "share"
+        ));
+        if let Some(m) = &s.measure {
+            out.push_str(&format!("  {m:>14}  {:>6}", "share"));
+        }
+        out.push('\n');
+        for (code, count, sum) in rows {
+            out.push_str(&format!(
+                "{}  {count:>9}  {:>6}",
+                pad(&code, w),
+                share(count, s.written)
+            ));
+            if s.measure.is_some() {
+                let pct = if s.measure_total.is_zero() {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{}%",
+                        (sum * Decimal::from(100) / s.measure_total).round_dp(1)
+                    )
+                };
+                out.push_str(&format!("  {:>14}  {pct:>6}", format_decimal(sum)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
+    use serde_json::{json, Value as J};
+    let num = |d: Decimal| -> J {
+        serde_json::from_str::<J>(&format_decimal(d)).unwrap_or(J::String(format_decimal(d)))
+    };
+    let ratio = |count: u64, total: u64| -> J {
+        if total == 0 {
+            J::Null
+        } else {
+            num((Decimal::from(count) / Decimal::from(total)).round_dp(6))
+        }
+    };
+    let grades: Vec<J> = s
+        .grades
+        .iter()
+        .map(|g| {
+            let codes: Vec<J> = g
+                .codes
+                .iter()
+                .map(|(code, count, sum)| {
+                    let mut o = json!({ "code": code, "count": count, "share": ratio(*count, s.written) });
+                    if s.measure.is_some() {
+                        o["measure"] = num(*sum);
+                    }
+                    o
+                })
+                .collect();
+            let mut missing = json!({ "count": g.missing.0, "share": ratio(g.missing.0, s.written) });
+            if s.measure.is_some() {
+                missing["measure"] = num(g.missing.1);
+            }
+            json!({ "name": g.name, "kind": if g.is_tags { "tags" } else { "grade" }, "codes": codes, "missing": missing })
+        })
+        .collect();
+    let mut o = json!({
+        "as_of": as_of.to_string(),
+        "rows_read": s.read,
+        "written": s.written,
+        "rejected": s.rejected,
+        "rejects_file": rejects.map(|p| p.display().to_string()),
+        "grades": grades,
+    });
+    if let Some(m) = &s.measure {
+        o["measure"] = json!({ "name": m, "total": num(s.measure_total) });
+    }
+    serde_json::to_string_pretty(&o).unwrap_or_default()
+}
+
+/// Rows per second on stderr, every 250 ms, only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    start: Instant,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let now = Instant::now();
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            start: now,
+            last: now,
+            shown: false,
+        }
+    }
+    fn tick(&mut self, rows: u64) {
+        if !self.on || self.last.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = self.start.elapsed().as_secs_f64().max(1e-9);
+        eprint!("\r{rows} rows, {:.0} rows/s   ", rows as f64 / secs);
+        self.shown = true;
+    }
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
