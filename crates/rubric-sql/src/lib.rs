@@ -1,1 +1,1166 @@
-//! placeholder
+//! Rubric's SQL backend: a checked [`Model`] compiled to one `SELECT` that computes, for every row
+//! of a warehouse table, exactly what `rubric run` computes for a customer: the key, then every
+//! score, grade and tags (with [`Options::all`], every let and points too), in declaration order.
+//!
+//! The query is a chain of common table expressions. The first reads the table and gives every
+//! input field its canonical type; each later one adds the columns whose inputs are ready (lets,
+//! points, scores, grades, tags, and the window functions of the population functions), so a value
+//! is computed once and read by name.
+//!
+//! Numbers follow the evaluator's exact decimals:
+//! - decimal fields are read as `DECIMAL(38, 6)` ([`INPUT_SCALE`]); every number is a `DECIMAL(38, s)`
+//!   whose scale `s` is known statically, so `+ - *` are exact (an overflow is an error, never a
+//!   silent rounding) and no engine falls back to binary floating point;
+//! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places (the
+//!   evaluator keeps up to 28 significant digits; no 38-digit SQL decimal can hold that for
+//!   every magnitude, see `docs/warehouse.md`);
+//! - PostgreSQL uses `NUMERIC` without a precision, so its `+ - *` are exact at any size.
+
+use rubric_check::hir::{
+    ArithOp, Builtin, CmpOp, FieldDef, GradeDef, ItemId, ItemKind, Model, PopFunc, TExpr,
+    TExprKind, Ty,
+};
+use rubric_syntax::ast::{Literal, UnOp};
+use rubric_syntax::date::{Date, Duration, DurationUnit};
+use rubric_syntax::Decimal;
+use std::fmt;
+
+/// The scale decimal input fields are read with.
+pub const INPUT_SCALE: u32 = 6;
+/// The scale of a division result (and of `mean`, `top_share` and `cumulative_share`).
+pub const DIV_SCALE: u32 = 16;
+/// The largest scale a product keeps before its operands are rounded (a product of two division
+/// results would otherwise leave no room for the integer part in 38 digits).
+const MAX_SCALE: u32 = 24;
+
+/// The SQL engine to write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    DuckDb,
+    Postgres,
+    Spark,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 3] = [Dialect::DuckDb, Dialect::Postgres, Dialect::Spark];
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::Postgres => "postgres",
+            Dialect::Spark => "spark",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What to compile.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dialect: Dialect,
+    /// The table to read, as written (`sales.customers` is schema `sales`, table `customers`).
+    pub table: String,
+    /// The evaluation date; `None` takes the scheme's `as_of`, else the engine's `CURRENT_DATE`.
+    pub as_of: Option<Date>,
+    /// Every let and points too, as `rubric run --all`.
+    pub all: bool,
+}
+
+/// A scheme that cannot be compiled; the message is lowercase and names user things in backticks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The SQL type of an input field's column.
+pub fn column_type(field: &FieldDef, dialect: Dialect) -> String {
+    match (&field.ty, dialect) {
+        (Ty::Text, Dialect::DuckDb) => "VARCHAR".into(),
+        (Ty::Text, Dialect::Postgres) => "TEXT".into(),
+        (Ty::Text, Dialect::Spark) => "STRING".into(),
+        (Ty::Int, _) => "BIGINT".into(),
+        (Ty::Decimal, Dialect::Postgres) => "NUMERIC".into(),
+        (Ty::Decimal, _) => format!("DECIMAL(38,{INPUT_SCALE})"),
+        (Ty::Bool, _) => "BOOLEAN".into(),
+        (Ty::Date, _) => "DATE".into(),
+        _ => "TEXT".into(),
+    }
+}
+
+/// `CREATE TABLE` for a table the scheme can read: one column per input field, named by its
+/// column header, in declaration order.
+pub fn create_table(model: &Model, table: &str, dialect: Dialect) -> String {
+    let cols: Vec<String> = model
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "  {} {}",
+                ident(&f.column, dialect),
+                column_type(f, dialect)
+            )
+        })
+        .collect();
+    format!(
+        "CREATE TABLE {} (\n{}\n)",
+        table_name(table, dialect),
+        cols.join(",\n")
+    )
+}
+
+/// The output column names of the query, in order: the key's column header, then the items.
+pub fn output_columns(model: &Model, all: bool) -> Vec<String> {
+    let mut cols = Vec::new();
+    if let Some(k) = model.key.and_then(|k| model.fields.get(k)) {
+        cols.push(k.column.clone());
+    }
+    for it in &model.items {
+        if all || it.is_output() {
+            cols.push(it.name.clone());
+        }
+    }
+    cols
+}
+
+/// Compiles a checked scheme (one without errors) into one `SELECT`.
+pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
+    let d = opts.dialect;
+    let key = model
+        .key
+        .and_then(|k| model.fields.get(k))
+        .ok_or_else(|| Error("the scheme has no `key` field".into()))?;
+    let as_of = opts.as_of.or(model.as_of);
+    let today = match as_of {
+        Some(date) => format!("DATE '{date}'"),
+        None => "CURRENT_DATE".into(),
+    };
+    let mut g = Gen {
+        m: model,
+        d,
+        today,
+        stages: vec![Vec::new()],
+        items: vec![None; model.items.len()],
+        pops: vec![None; model.pops.len()],
+        aux: 0,
+    };
+    for f in &model.fields {
+        let src = ident(&f.column, d);
+        let sql = match f.ty {
+            Ty::Int => format!("CAST({src} AS {})", g.dec(0)),
+            Ty::Decimal => format!("CAST({src} AS {})", g.dec(INPUT_SCALE)),
+            _ => src,
+        };
+        g.stages[0].push((f.name.clone(), sql));
+    }
+    for &id in &model.order {
+        g.item(id)?;
+    }
+    let mut sql = String::new();
+    let last = g.stages.len() - 1;
+    sql.push_str("WITH\n");
+    for (i, stage) in g.stages.iter().enumerate() {
+        let cols: Vec<String> = stage
+            .iter()
+            .map(|(name, e)| format!("    {e} AS {}", ident(name, d)))
+            .collect();
+        if i == 0 {
+            sql.push_str(&format!(
+                "  {} AS (\n  SELECT\n{}\n  FROM {}\n  )",
+                stage_name(0, d),
+                cols.join(",\n"),
+                table_name(&opts.table, d)
+            ));
+        } else {
+            sql.push_str(&format!(
+                "  {} AS (\n  SELECT\n    *,\n{}\n  FROM {}\n  )",
+                stage_name(i, d),
+                cols.join(",\n"),
+                stage_name(i - 1, d)
+            ));
+        }
+        sql.push_str(if i == last { "\n" } else { ",\n" });
+    }
+    let mut outs = vec![format!(
+        "  {} AS {}",
+        ident(&key.name, d),
+        ident(&key.column, d)
+    )];
+    for it in &model.items {
+        if opts.all || it.is_output() {
+            outs.push(format!("  {}", ident(&it.name, d)));
+        }
+    }
+    sql.push_str(&format!(
+        "SELECT\n{}\nFROM {}\n",
+        outs.join(",\n"),
+        stage_name(last, d)
+    ));
+    Ok(sql)
+}
+
+fn stage_name(i: usize, d: Dialect) -> String {
+    ident(&format!("rubric_{i}"), d)
+}
+
+/// A quoted identifier.
+pub fn ident(name: &str, d: Dialect) -> String {
+    match d {
+        Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// A table name, each dot-separated part quoted.
+pub fn table_name(table: &str, d: Dialect) -> String {
+    table
+        .split('.')
+        .map(|p| ident(p, d))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A string literal.
+pub fn text_literal(s: &str, d: Dialect) -> String {
+    match d {
+        Dialect::Spark => {
+            let mut out = String::from("'");
+            for c in s.chars() {
+                match c {
+                    '\'' => out.push_str("\\'"),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
+        _ => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// A compiled expression: its SQL, the scale of a number, and the first stage that can compute
+/// it (every column it reads is made in an earlier stage).
+#[derive(Clone, Debug)]
+struct E {
+    sql: String,
+    scale: u32,
+    ready: usize,
+}
+
+impl E {
+    fn new(sql: String, scale: u32, ready: usize) -> E {
+        E { sql, scale, ready }
+    }
+}
+
+struct Gen<'m> {
+    m: &'m Model,
+    d: Dialect,
+    today: String,
+    /// Stage 0 reads the table; stage i > 0 adds its columns to stage i - 1.
+    stages: Vec<Vec<(String, String)>>,
+    /// The stage after which each item is readable, and its numeric scale.
+    items: Vec<Option<(usize, u32)>>,
+    pops: Vec<Option<E>>,
+    aux: usize,
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
+    Err(Error(msg.into()))
+}
+
+impl Gen<'_> {
+    /// The numeric type of scale `s`.
+    fn dec(&self, s: u32) -> String {
+        match self.d {
+            Dialect::Postgres => "NUMERIC".into(),
+            _ => format!("DECIMAL(38,{s})"),
+        }
+    }
+
+    /// Adds a column to stage `stage` and returns a reference to it.
+    fn place(&mut self, stage: usize, name: String, sql: String, scale: u32) -> E {
+        let stage = stage.max(1);
+        while self.stages.len() <= stage {
+            self.stages.push(Vec::new());
+        }
+        self.stages[stage].push((name.clone(), sql));
+        E::new(ident(&name, self.d), scale, stage + 1)
+    }
+
+    fn fresh(&mut self, what: &str) -> String {
+        self.aux += 1;
+        format!("__{what}{}", self.aux)
+    }
+
+    /// `e` as its own column, unless it already is one or a literal.
+    fn hoist(&mut self, e: E, what: &str) -> E {
+        let simple = e.sql.starts_with(['"', '`']) && !e.sql.contains(' ');
+        if simple {
+            return e;
+        }
+        let name = self.fresh(what);
+        let (ready, scale) = (e.ready, e.scale);
+        self.place(ready, name, e.sql, scale)
+    }
+
+    /// Rescales a number to `s` (only ever upwards, which is exact).
+    fn rescale(&self, e: &E, s: u32) -> String {
+        if e.scale == s || self.d == Dialect::Postgres {
+            e.sql.clone()
+        } else {
+            format!("CAST({} AS {})", e.sql, self.dec(s))
+        }
+    }
+
+    fn num_lit(&self, v: Decimal) -> E {
+        let s = v.scale();
+        E::new(format!("CAST({} AS {})", v, self.dec(s)), s, 1)
+    }
+
+    fn item(&mut self, id: ItemId) -> Result<(), Error> {
+        let m = self.m;
+        let Some(it) = m.items.get(id) else {
+            return Ok(());
+        };
+        let name = it.name.clone();
+        let (ready, scale) = match &it.kind {
+            ItemKind::Let { value } => {
+                let e = self.expr(value, None)?;
+                let r = self.place(e.ready, name, e.sql, e.scale);
+                (r.ready, r.scale)
+            }
+            ItemKind::Points { by, rules } => {
+                let subject = match by {
+                    Some(b) => {
+                        let e = self.expr(b, None)?;
+                        Some(self.hoist(e, "by"))
+                    }
+                    None => None,
+                };
+                let scale = rules.iter().map(|r| r.value.scale()).max().unwrap_or(0);
+                let mut ready = subject.as_ref().map_or(1, |s| s.ready);
+                let mut sql = String::from("CASE");
+                for r in rules {
+                    let v = self.num_lit(r.value);
+                    let v = self.rescale(&v, scale);
+                    match &r.cond {
+                        Some(c) => {
+                            let c = self.expr(c, subject.as_ref())?;
+                            ready = ready.max(c.ready);
+                            sql.push_str(&format!(" WHEN {} THEN {v}", c.sql));
+                        }
+                        None => sql.push_str(&format!(" WHEN TRUE THEN {v}")),
+                    }
+                }
+                sql.push_str(" END");
+                let r = self.place(ready, name, sql, scale);
+                (r.ready, scale)
+            }
+            ItemKind::Score { terms, bonuses } => {
+                let mut total: Option<E> = None;
+                for t in terms {
+                    let e = self.expr(&t.expr, None)?;
+                    let w = self.num_lit(t.weight);
+                    let mut p = self.mul(e, w);
+                    if let Some(b) = &t.bonus {
+                        let f = self.bonus(b.factor, &b.cond)?;
+                        p = self.mul(p, f);
+                    }
+                    total = Some(match total {
+                        None => p,
+                        Some(acc) => self.add_sub(acc, p, "+"),
+                    });
+                }
+                let mut total = match total {
+                    Some(t) => t,
+                    None => self.num_lit(Decimal::ZERO),
+                };
+                for b in bonuses {
+                    let f = self.bonus(b.factor, &b.cond)?;
+                    total = self.mul(total, f);
+                }
+                let r = self.place(total.ready, name, total.sql, total.scale);
+                (r.ready, r.scale)
+            }
+            ItemKind::Grade(gd) if gd.is_tags => self.tags(id, gd)?,
+            ItemKind::Grade(gd) => {
+                let subject = match &gd.by {
+                    Some(b) => {
+                        let e = self.expr(b, None)?;
+                        Some(self.hoist(e, "by"))
+                    }
+                    None => None,
+                };
+                let mut ready = subject.as_ref().map_or(1, |s| s.ready);
+                let mut sql = String::from("CASE");
+                for c in &gd.codes {
+                    let code = text_literal(&c.name, self.d);
+                    match &c.cond {
+                        Some(cond) => {
+                            let e = self.expr(cond, subject.as_ref())?;
+                            ready = ready.max(e.ready);
+                            sql.push_str(&format!(" WHEN {} THEN {code}", e.sql));
+                        }
+                        None => sql.push_str(&format!(" WHEN TRUE THEN {code}")),
+                    }
+                }
+                sql.push_str(" END");
+                let r = self.place(ready, name, sql, 0);
+                (r.ready, 0)
+            }
+        };
+        if let Some(slot) = self.items.get_mut(id) {
+            *slot = Some((ready, scale));
+        }
+        Ok(())
+    }
+
+    /// The column holding whether tag `code` of `tags` is set.
+    fn tag_column(&self, tags: ItemId, code: usize) -> String {
+        let it = &self.m.items[tags];
+        let cname = self
+            .m
+            .grade(tags)
+            .and_then(|g| g.codes.get(code))
+            .map_or("?", |c| c.name.as_str());
+        format!("__{}__{}", it.name, cname)
+    }
+
+    fn tags(&mut self, id: ItemId, gd: &GradeDef) -> Result<(usize, u32), Error> {
+        let subject = match &gd.by {
+            Some(b) => {
+                let e = self.expr(b, None)?;
+                Some(self.hoist(e, "by"))
+            }
+            None => None,
+        };
+        let mut flags = Vec::new();
+        let mut others = Vec::new();
+        let mut otherwise = Vec::new();
+        for (i, c) in gd.codes.iter().enumerate() {
+            let col = self.tag_column(id, i);
+            match &c.cond {
+                Some(cond) => {
+                    let e = self.expr(cond, subject.as_ref())?;
+                    let r = self.place(e.ready, col, format!("COALESCE({}, FALSE)", e.sql), 0);
+                    others.push(r.clone());
+                    flags.push((i, r));
+                }
+                None => otherwise.push((i, col)),
+            }
+        }
+        for (i, col) in otherwise {
+            let ready = others.iter().map(|o| o.ready).max().unwrap_or(1);
+            let sql = if others.is_empty() {
+                "TRUE".to_string()
+            } else {
+                format!(
+                    "NOT ({})",
+                    others
+                        .iter()
+                        .map(|o| o.sql.clone())
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )
+            };
+            let r = self.place(ready, col, sql, 0);
+            flags.push((i, r));
+        }
+        flags.sort_by_key(|(i, _)| *i);
+        let ready = flags.iter().map(|(_, f)| f.ready).max().unwrap_or(1);
+        let parts: Vec<String> = flags
+            .iter()
+            .map(|(i, f)| {
+                format!(
+                    "CASE WHEN {} THEN {} END",
+                    f.sql,
+                    text_literal(&gd.codes[*i].name, self.d)
+                )
+            })
+            .collect();
+        let sql = if parts.is_empty() {
+            "''".to_string()
+        } else {
+            format!("concat_ws(';', {})", parts.join(", "))
+        };
+        let name = self.m.items[id].name.clone();
+        let r = self.place(ready, name, sql, 0);
+        Ok((r.ready, 0))
+    }
+
+    /// `CASE WHEN cond THEN factor ELSE 1 END`.
+    fn bonus(&mut self, factor: Decimal, cond: &TExpr) -> Result<E, Error> {
+        let c = self.expr(cond, None)?;
+        let f = self.num_lit(factor);
+        let s = f.scale;
+        let one = self.rescale(&self.num_lit(Decimal::ONE), s);
+        Ok(E::new(
+            format!("CASE WHEN {} THEN {} ELSE {one} END", c.sql, f.sql),
+            s,
+            c.ready,
+        ))
+    }
+
+    fn add_sub(&mut self, a: E, b: E, op: &str) -> E {
+        let s = a.scale.max(b.scale);
+        let ready = a.ready.max(b.ready);
+        E::new(format!("({} {op} {})", a.sql, b.sql), s, ready)
+    }
+
+    fn mul(&mut self, a: E, b: E) -> E {
+        let ready = a.ready.max(b.ready);
+        let (mut a, mut b) = (a, b);
+        // Keep the product's scale within MAX_SCALE: round the finer operand(s) first.
+        if a.scale + b.scale > MAX_SCALE {
+            let half = MAX_SCALE / 2;
+            let (ta, tb) = if a.scale <= half {
+                (a.scale, MAX_SCALE - a.scale)
+            } else if b.scale <= half {
+                (MAX_SCALE - b.scale, b.scale)
+            } else {
+                (half, half)
+            };
+            a = self.round_to(a, ta);
+            b = self.round_to(b, tb);
+        }
+        E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready)
+    }
+
+    /// `e` rounded half away from zero to `t` places (when it has more).
+    fn round_to(&self, e: E, t: u32) -> E {
+        if e.scale <= t {
+            return e;
+        }
+        let sql = match self.d {
+            Dialect::Postgres => format!("ROUND({}, {t})", e.sql),
+            _ => format!("CAST({} AS {})", e.sql, self.dec(t)),
+        };
+        E::new(sql, t, e.ready)
+    }
+
+    /// `a / b`: missing when `b` is zero, else the quotient rounded half away from zero to
+    /// DIV_SCALE places.
+    fn div(&mut self, a: E, b: E) -> E {
+        let p = DIV_SCALE;
+        match self.d {
+            Dialect::Postgres => {
+                let pad = format!("0.{}", "0".repeat(p as usize + 4));
+                E::new(
+                    format!("ROUND(({} + {pad}) / NULLIF({}, 0), {p})", a.sql, b.sql),
+                    p,
+                    a.ready.max(b.ready),
+                )
+            }
+            Dialect::Spark => E::new(
+                format!("CAST({} / NULLIF({}, 0) AS {})", a.sql, b.sql, self.dec(p)),
+                p,
+                a.ready.max(b.ready),
+            ),
+            Dialect::DuckDb => {
+                // DuckDB divides decimals in DOUBLE, so divide the unscaled integers (HUGEINT,
+                // truncating) and round with the remainder.
+                let (sa, sb) = (a.scale as i64, b.scale as i64);
+                let k = sb + p as i64 - sa;
+                let unscaled = |e: &E, s: i64| {
+                    if s == 0 {
+                        format!("CAST({} AS HUGEINT)", e.sql)
+                    } else {
+                        format!("CAST({} * {} AS HUGEINT)", e.sql, pow10_hugeint(s))
+                    }
+                };
+                let mut n = unscaled(&a, sa);
+                let mut dd = unscaled(&b, sb);
+                if k > 0 {
+                    n = format!("({n} * {})", pow10_hugeint(k));
+                } else if k < 0 {
+                    dd = format!("({dd} * {})", pow10_hugeint(-k));
+                }
+                let ready = a.ready.max(b.ready);
+                let nn = self.fresh("num");
+                let dn = self.fresh("den");
+                let n = self.place(ready, nn, n, 0);
+                let dd = self.place(ready, dn, format!("NULLIF({dd}, 0)"), 0);
+                let (n, dd) = (n.sql, dd.sql);
+                let q = format!(
+                    "({n} // {dd} + CASE WHEN 2 * abs({n} % {dd}) >= abs({dd}) THEN CASE WHEN ({n} < 0) = ({dd} < 0) THEN 1 ELSE -1 END ELSE 0 END)"
+                );
+                let unit = format!("0.{}1", "0".repeat(p as usize - 1));
+                E::new(
+                    format!("(CAST({q} AS DECIMAL(38,0)) * CAST({unit} AS DECIMAL(38,{p})))"),
+                    p,
+                    ready + 1,
+                )
+            }
+        }
+    }
+
+    fn date_add(&self, date: &E, dur: Duration, sign: i64) -> Result<E, Error> {
+        let (n, months) = match dur.unit {
+            DurationUnit::Day => (dur.count, false),
+            DurationUnit::Week => (dur.count * 7, false),
+            DurationUnit::Month => (dur.count, true),
+            DurationUnit::Year => (dur.count * 12, true),
+        };
+        let n = n * sign;
+        let op = if n < 0 { "-" } else { "+" };
+        let a = n.abs();
+        let d = &date.sql;
+        let sql = match (self.d, months) {
+            (Dialect::DuckDb, false) => format!("CAST({d} {op} INTERVAL {a} DAY AS DATE)"),
+            (Dialect::DuckDb, true) => format!("CAST({d} {op} INTERVAL {a} MONTH AS DATE)"),
+            (Dialect::Postgres, false) => format!("({d} {op} {a})"),
+            (Dialect::Postgres, true) => format!("CAST({d} {op} INTERVAL '{a} months' AS DATE)"),
+            (Dialect::Spark, false) => format!("date_add({d}, {n})"),
+            (Dialect::Spark, true) => format!("add_months({d}, {n})"),
+        };
+        Ok(E::new(sql, 0, date.ready))
+    }
+
+    fn duration_of(e: &TExpr) -> Result<Duration, Error> {
+        match &e.kind {
+            TExprKind::Lit(Literal::Duration(d)) => Ok(*d),
+            _ => err("`rubric sql` needs a duration written as a literal, such as `30d`"),
+        }
+    }
+
+    /// Whole days from `b` to `a`, as a number.
+    fn days_between(&self, a: &str, b: &str) -> String {
+        let inner = match self.d {
+            Dialect::DuckDb => format!("date_diff('day', {b}, {a})"),
+            Dialect::Postgres => format!("({a} - {b})"),
+            Dialect::Spark => format!("datediff({a}, {b})"),
+        };
+        format!("CAST({inner} AS {})", self.dec(0))
+    }
+
+    fn part(&self, d: &str, what: &str) -> String {
+        match self.d {
+            Dialect::Postgres => format!("EXTRACT({} FROM {d})", what.to_uppercase()),
+            Dialect::Spark if what == "day" => format!("dayofmonth({d})"),
+            _ => format!("{what}({d})"),
+        }
+    }
+
+    /// Whole calendar months from `d` to today, counted like an age.
+    fn months_since(&self, d: &str) -> String {
+        let t = &self.today;
+        let m = format!(
+            "(({} - {}) * 12 + ({} - {}))",
+            self.part(t, "year"),
+            self.part(d, "year"),
+            self.part(t, "month"),
+            self.part(d, "month")
+        );
+        let (dt, dd) = (self.part(t, "day"), self.part(d, "day"));
+        format!("({m} - CASE WHEN {m} > 0 AND {dt} < {dd} THEN 1 WHEN {m} < 0 AND {dt} > {dd} THEN -1 ELSE 0 END)")
+    }
+
+    fn call(&mut self, b: Builtin, args: &[TExpr], subj: Option<&E>) -> Result<E, Error> {
+        let mut es = Vec::new();
+        for a in args {
+            es.push(self.expr(a, subj)?);
+        }
+        let ready = es.iter().map(|e| e.ready).max().unwrap_or(1);
+        let arg = |i: usize| {
+            es.get(i)
+                .map(|e| e.sql.clone())
+                .unwrap_or_else(|| "NULL".into())
+        };
+        let d = self.d;
+        let sql = match b {
+            Builtin::DaysSince => self.days_between(&self.today, &arg(0)),
+            Builtin::MonthsSince => {
+                format!("CAST({} AS {})", self.months_since(&arg(0)), self.dec(0))
+            }
+            Builtin::YearsSince => {
+                let m = self.months_since(&arg(0));
+                let y = match d {
+                    Dialect::DuckDb => format!("({m} // 12)"),
+                    Dialect::Postgres => format!("TRUNC({m} / 12)"),
+                    Dialect::Spark => format!("({m} div 12)"),
+                };
+                format!("CAST({y} AS {})", self.dec(0))
+            }
+            Builtin::Year => format!("CAST({} AS {})", self.part(&arg(0), "year"), self.dec(0)),
+            Builtin::StartsWith => match d {
+                Dialect::Spark => format!("startswith({}, {})", arg(0), arg(1)),
+                _ => format!("starts_with({}, {})", arg(0), arg(1)),
+            },
+            Builtin::EndsWith => match d {
+                Dialect::Spark => format!("endswith({}, {})", arg(0), arg(1)),
+                Dialect::DuckDb => format!("ends_with({}, {})", arg(0), arg(1)),
+                Dialect::Postgres => {
+                    format!("(right({0}, char_length({1})) = {1})", arg(0), arg(1))
+                }
+            },
+            Builtin::Contains => match d {
+                Dialect::Postgres => format!("(strpos({}, {}) > 0)", arg(0), arg(1)),
+                _ => format!("contains({}, {})", arg(0), arg(1)),
+            },
+            Builtin::Lower => format!("lower({})", arg(0)),
+            Builtin::Upper => format!("upper({})", arg(0)),
+            Builtin::Len => match d {
+                Dialect::DuckDb => format!("CAST(length({}) AS {})", arg(0), self.dec(0)),
+                _ => format!("CAST(char_length({}) AS {})", arg(0), self.dec(0)),
+            },
+            Builtin::Min | Builtin::Max => {
+                let (a, c) = match (es.first(), es.get(1)) {
+                    (Some(a), Some(c)) => (a.clone(), c.clone()),
+                    _ => return err("`min` and `max` take two arguments"),
+                };
+                let numeric = args.first().is_some_and(|x| x.ty.is_numeric());
+                let s = a.scale.max(c.scale);
+                let (x, y) = if numeric {
+                    (self.rescale(&a, s), self.rescale(&c, s))
+                } else {
+                    (a.sql, c.sql)
+                };
+                let op = if b == Builtin::Min { "<=" } else { ">=" };
+                return Ok(E::new(
+                    format!("CASE WHEN {x} IS NULL OR {y} IS NULL THEN NULL WHEN {x} {op} {y} THEN {x} ELSE {y} END"),
+                    if numeric { s } else { 0 },
+                    ready,
+                ));
+            }
+            Builtin::Abs => {
+                return Ok(E::new(
+                    format!("abs({})", arg(0)),
+                    es.first().map_or(0, |e| e.scale),
+                    ready,
+                ))
+            }
+            Builtin::Round => {
+                let digits = match args.get(1).map(|a| &a.kind) {
+                    Some(TExprKind::Lit(Literal::Int(n))) => {
+                        u32::try_from(n.mantissa()).unwrap_or(0)
+                    }
+                    _ => return err("the digits of `round` must be a whole number literal"),
+                };
+                let s = es.first().map_or(0, |e| e.scale);
+                let t = digits.min(s);
+                return Ok(E::new(
+                    format!("CAST(round({}, {digits}) AS {})", arg(0), self.dec(t)),
+                    t,
+                    ready,
+                ));
+            }
+        };
+        Ok(E::new(sql, 0, ready))
+    }
+
+    fn pop(&mut self, id: usize) -> Result<E, Error> {
+        if let Some(Some(e)) = self.pops.get(id) {
+            return Ok(e.clone());
+        }
+        let m = self.m;
+        let Some(pd) = m.pops.get(id) else {
+            return err("unknown population function");
+        };
+        let x = match &pd.arg {
+            Some(a) => {
+                let e = self.expr(a, None)?;
+                Some((self.hoist(e, "arg"), a.ty.clone()))
+            }
+            None => None,
+        };
+        let w = match &pd.within {
+            Some(w) => {
+                let e = self.expr(w, None)?;
+                Some(self.hoist(e, "within"))
+            }
+            None => None,
+        };
+        let mut ready = w.as_ref().map_or(1, |w| w.ready);
+        if let Some((x, _)) = &x {
+            ready = ready.max(x.ready);
+        }
+        let part = |extra: Option<&str>| {
+            let mut ps = Vec::new();
+            if let Some(w) = &w {
+                ps.push(w.sql.clone());
+            }
+            if let Some(e) = extra {
+                ps.push(format!("({e} IS NULL)"));
+            }
+            if ps.is_empty() {
+                String::new()
+            } else {
+                format!("PARTITION BY {}", ps.join(", "))
+            }
+        };
+        let dec0 = self.dec(0);
+        let e = match (pd.func, &x) {
+            (PopFunc::Count, _) => {
+                let name = self.fresh("pop");
+                self.place(
+                    ready,
+                    name,
+                    format!("CAST(COUNT(*) OVER ({}) AS {dec0})", part(None)),
+                    0,
+                )
+            }
+            (_, None) => return err(format!("`{}` needs an argument", pd.func.name())),
+            (f, Some((x, ty))) => {
+                let xs = x.sql.clone();
+                let guard = |s: String| format!("CASE WHEN {xs} IS NULL THEN NULL ELSE {s} END");
+                let ordered = format!("{} ORDER BY {xs} DESC", part(Some(&xs)));
+                match f {
+                    PopFunc::Total | PopFunc::MinOf | PopFunc::MaxOf => {
+                        let agg = match f {
+                            PopFunc::Total => "SUM",
+                            PopFunc::MinOf => "MIN",
+                            _ => "MAX",
+                        };
+                        let win = format!("{agg}({xs}) OVER ({})", part(None));
+                        let win = if ty.is_numeric() {
+                            format!("CAST({win} AS {})", self.dec(x.scale))
+                        } else {
+                            win
+                        };
+                        let name = self.fresh("pop");
+                        self.place(ready, name, guard(win), x.scale)
+                    }
+                    PopFunc::Rank => {
+                        let name = self.fresh("pop");
+                        self.place(
+                            ready,
+                            name,
+                            guard(format!("CAST(RANK() OVER ({ordered}) AS {dec0})")),
+                            0,
+                        )
+                    }
+                    PopFunc::Mean | PopFunc::TopShare | PopFunc::CumulativeShare => {
+                        let (num, den, ns) = match f {
+                            PopFunc::Mean => (
+                                format!(
+                                    "CAST(SUM({xs}) OVER ({}) AS {})",
+                                    part(None),
+                                    self.dec(x.scale)
+                                ),
+                                format!("CAST(COUNT({xs}) OVER ({}) AS {dec0})", part(None)),
+                                x.scale,
+                            ),
+                            PopFunc::TopShare => (
+                                format!("CAST(COUNT(*) OVER ({ordered}) AS {dec0})"),
+                                format!("CAST(COUNT({xs}) OVER ({}) AS {dec0})", part(None)),
+                                0,
+                            ),
+                            _ => (
+                                format!(
+                                    "CAST(SUM({xs}) OVER ({ordered}) AS {})",
+                                    self.dec(x.scale)
+                                ),
+                                format!(
+                                    "CAST(SUM({xs}) OVER ({}) AS {})",
+                                    part(None),
+                                    self.dec(x.scale)
+                                ),
+                                x.scale,
+                            ),
+                        };
+                        let (nn, dn) = (self.fresh("num"), self.fresh("den"));
+                        let n = self.place(ready, nn, num, ns);
+                        let dd = self.place(
+                            ready,
+                            dn,
+                            den,
+                            if f == PopFunc::CumulativeShare {
+                                x.scale
+                            } else {
+                                0
+                            },
+                        );
+                        let q = self.div(n, dd);
+                        let name = self.fresh("pop");
+                        self.place(q.ready, name, guard(q.sql), q.scale)
+                    }
+                    PopFunc::Count => unreachable_count(),
+                }
+            }
+        };
+        if let Some(slot) = self.pops.get_mut(id) {
+            *slot = Some(e.clone());
+        }
+        Ok(e)
+    }
+
+    fn expr(&mut self, e: &TExpr, subj: Option<&E>) -> Result<E, Error> {
+        let d = self.d;
+        Ok(match &e.kind {
+            TExprKind::Lit(l) => match l {
+                Literal::Int(v) | Literal::Decimal(v) => self.num_lit(*v),
+                Literal::Text(s) => E::new(text_literal(s, d), 0, 1),
+                Literal::Bool(b) => E::new(if *b { "TRUE" } else { "FALSE" }.into(), 0, 1),
+                Literal::Date(date) => E::new(format!("DATE '{date}'"), 0, 1),
+                Literal::Duration(_) => {
+                    return err("a duration can only be added to a date or follow `within`")
+                }
+            },
+            TExprKind::Field(f) => {
+                let Some(fd) = self.m.fields.get(*f) else {
+                    return err("unknown field");
+                };
+                let scale = if fd.ty == Ty::Decimal { INPUT_SCALE } else { 0 };
+                E::new(ident(&fd.name, d), scale, 1)
+            }
+            TExprKind::Item(i) => {
+                let Some(Some((ready, scale))) = self.items.get(*i) else {
+                    return err("an item is read before it is computed");
+                };
+                E::new(ident(&self.m.items[*i].name, d), *scale, *ready)
+            }
+            TExprKind::Code { grade, code } => {
+                let name = self
+                    .m
+                    .grade(*grade)
+                    .and_then(|g| g.codes.get(*code))
+                    .map_or("", |c| c.name.as_str());
+                E::new(text_literal(name, d), 0, 1)
+            }
+            TExprKind::Today => E::new(self.today.clone(), 0, 1),
+            TExprKind::Subject => match subj {
+                Some(s) => s.clone(),
+                None => {
+                    return err("a condition that starts with an operator needs a `by` subject")
+                }
+            },
+            TExprKind::List(_) => return err("a list can only follow `in`"),
+            TExprKind::Unary(op, a) => {
+                let a = self.expr(a, subj)?;
+                match op {
+                    UnOp::Neg => E::new(format!("(-{})", a.sql), a.scale, a.ready),
+                    UnOp::Not => E::new(format!("(NOT {})", a.sql), 0, a.ready),
+                }
+            }
+            TExprKind::Arith(op, a, b) => {
+                let (lt, rt) = (a.ty.clone(), b.ty.clone());
+                match (lt, rt) {
+                    (Ty::Date, Ty::Duration) => {
+                        let x = self.expr(a, subj)?;
+                        let dur = Self::duration_of(b)?;
+                        self.date_add(&x, dur, if *op == ArithOp::Sub { -1 } else { 1 })?
+                    }
+                    (Ty::Date, Ty::Date) => {
+                        let x = self.expr(a, subj)?;
+                        let y = self.expr(b, subj)?;
+                        E::new(self.days_between(&x.sql, &y.sql), 0, x.ready.max(y.ready))
+                    }
+                    _ => {
+                        let x = self.expr(a, subj)?;
+                        let y = self.expr(b, subj)?;
+                        match op {
+                            ArithOp::Add => self.add_sub(x, y, "+"),
+                            ArithOp::Sub => self.add_sub(x, y, "-"),
+                            ArithOp::Mul => self.mul(x, y),
+                            ArithOp::Div => self.div(x, y),
+                        }
+                    }
+                }
+            }
+            TExprKind::Cmp(op, a, b) => {
+                let x = self.expr(a, subj)?;
+                let y = self.expr(b, subj)?;
+                let o = match op {
+                    CmpOp::Eq => "=",
+                    CmpOp::Ne => "<>",
+                    CmpOp::Lt => "<",
+                    CmpOp::Le => "<=",
+                    CmpOp::Gt => ">",
+                    CmpOp::Ge => ">=",
+                };
+                E::new(
+                    format!("({} {o} {})", x.sql, y.sql),
+                    0,
+                    x.ready.max(y.ready),
+                )
+            }
+            TExprKind::And(a, b) | TExprKind::Or(a, b) => {
+                let o = if matches!(e.kind, TExprKind::And(..)) {
+                    "AND"
+                } else {
+                    "OR"
+                };
+                let x = self.expr(a, subj)?;
+                let y = self.expr(b, subj)?;
+                E::new(
+                    format!("({} {o} {})", x.sql, y.sql),
+                    0,
+                    x.ready.max(y.ready),
+                )
+            }
+            TExprKind::In {
+                value,
+                list,
+                negated,
+            } => {
+                let v = self.expr(value, subj)?;
+                let TExprKind::List(items) = &list.kind else {
+                    return err("`in` needs a list");
+                };
+                let mut ready = v.ready;
+                let mut parts = Vec::new();
+                for i in items {
+                    let x = self.expr(i, subj)?;
+                    ready = ready.max(x.ready);
+                    parts.push(x.sql);
+                }
+                if parts.is_empty() {
+                    // `x in []` is false and `x not in []` true, for a present x.
+                    let b = if *negated { "TRUE" } else { "FALSE" };
+                    E::new(
+                        format!("CASE WHEN {} IS NULL THEN NULL ELSE {b} END", v.sql),
+                        0,
+                        ready,
+                    )
+                } else {
+                    let not = if *negated { " NOT" } else { "" };
+                    E::new(
+                        format!("({}{not} IN ({}))", v.sql, parts.join(", ")),
+                        0,
+                        ready,
+                    )
+                }
+            }
+            TExprKind::Has { tags, code } => {
+                let TExprKind::Item(t) = &tags.kind else {
+                    return err("`has` needs a tags declaration on its left");
+                };
+                let t = *t;
+                let Some(Some((ready, _))) = self.items.get(t) else {
+                    return err("tags are read before they are computed");
+                };
+                let ready = *ready;
+                E::new(ident(&self.tag_column(t, *code), d), 0, ready)
+            }
+            TExprKind::Between { value, lo, hi } => {
+                let v = self.expr(value, subj)?;
+                let l = self.expr(lo, subj)?;
+                let h = self.expr(hi, subj)?;
+                let ready = v.ready.max(l.ready).max(h.ready);
+                E::new(
+                    format!("({} BETWEEN {} AND {})", v.sql, l.sql, h.sql),
+                    0,
+                    ready,
+                )
+            }
+            TExprKind::Within { date, duration } => {
+                let x = self.expr(date, subj)?;
+                let dur = Self::duration_of(duration)?;
+                let today = E::new(self.today.clone(), 0, 1);
+                let from = self.date_add(&today, dur, -1)?;
+                E::new(
+                    format!("({0} >= {1} AND {0} <= {2})", x.sql, from.sql, self.today),
+                    0,
+                    x.ready,
+                )
+            }
+            TExprKind::IsMissing { expr, present } => {
+                if matches!(expr.ty, Ty::Tags(_)) {
+                    // A tags value is a set, never missing (an empty set prints as an empty cell).
+                    let x = self.expr(expr, subj)?;
+                    return Ok(E::new(
+                        if *present { "TRUE" } else { "FALSE" }.into(),
+                        0,
+                        x.ready,
+                    ));
+                }
+                let x = self.expr(expr, subj)?;
+                let is = if *present { "IS NOT NULL" } else { "IS NULL" };
+                E::new(format!("({} {is})", x.sql), 0, x.ready)
+            }
+            TExprKind::Coalesce(a, b) => {
+                let x = self.expr(a, subj)?;
+                let y = self.expr(b, subj)?;
+                let numeric = e.ty.is_numeric();
+                let s = if numeric { x.scale.max(y.scale) } else { 0 };
+                let (xs, ys) = if numeric {
+                    (self.rescale(&x, s), self.rescale(&y, s))
+                } else {
+                    (x.sql, y.sql)
+                };
+                E::new(format!("COALESCE({xs}, {ys})"), s, x.ready.max(y.ready))
+            }
+            TExprKind::If(c, a, b) => {
+                let c = self.expr(c, subj)?;
+                let x = self.expr(a, subj)?;
+                let y = self.expr(b, subj)?;
+                let numeric = e.ty.is_numeric();
+                let s = if numeric { x.scale.max(y.scale) } else { 0 };
+                let (xs, ys) = if numeric {
+                    (self.rescale(&x, s), self.rescale(&y, s))
+                } else {
+                    (x.sql, y.sql)
+                };
+                let ready = c.ready.max(x.ready).max(y.ready);
+                E::new(
+                    format!("CASE WHEN {} THEN {xs} ELSE {ys} END", c.sql),
+                    s,
+                    ready,
+                )
+            }
+            TExprKind::Call(b, args) => self.call(*b, args, subj)?,
+            TExprKind::Pop(p) => self.pop(*p)?,
+            TExprKind::Attr { value, grade, attr } => {
+                let v = self.expr(value, subj)?;
+                let Some(gd) = self.m.grade(*grade) else {
+                    return err("unknown grade");
+                };
+                let numeric = gd.attr_keys.get(*attr).is_some_and(|(_, t)| t.is_numeric());
+                let mut vals = Vec::new();
+                for c in &gd.codes {
+                    let lit = c.attrs.get(*attr).cloned().unwrap_or(Literal::Bool(false));
+                    let lit = TExpr {
+                        kind: TExprKind::Lit(lit),
+                        ty: Ty::Error,
+                        nullable: false,
+                        span: e.span,
+                    };
+                    vals.push((c.name.clone(), self.expr(&lit, None)?));
+                }
+                let s = if numeric {
+                    vals.iter().map(|(_, v)| v.scale).max().unwrap_or(0)
+                } else {
+                    0
+                };
+                let mut sql = format!("CASE {}", v.sql);
+                for (code, val) in &vals {
+                    let val = if numeric {
+                        self.rescale(val, s)
+                    } else {
+                        val.sql.clone()
+                    };
+                    sql.push_str(&format!(" WHEN {} THEN {val}", text_literal(code, d)));
+                }
+                sql.push_str(" END");
+                E::new(sql, s, v.ready)
+            }
+            TExprKind::Index { .. } => return err("`x[\"key\"]` only works in a test"),
+        })
+    }
+}
+
+fn unreachable_count() -> E {
+    E::new("NULL".into(), 0, 1)
+}
+
+/// 10^n as a DuckDB HUGEINT.
+fn pow10_hugeint(n: i64) -> String {
+    format!("CAST('1{}' AS HUGEINT)", "0".repeat(n.max(0) as usize))
+}

@@ -1,14 +1,94 @@
-//! `rubric sql` (being built in this session).
+//! `rubric sql SCHEME --dialect D --table T`: print one SELECT that computes what `rubric run`
+//! computes, for DuckDB, PostgreSQL or Spark SQL.
 
+use crate::render;
+use rubric_sql::{Dialect, Options};
+use rubric_syntax::date::Date;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DialectArg {
+    Duckdb,
+    Postgres,
+    Spark,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// The scheme file (`.rubric`)
+    #[arg(value_name = "SCHEME")]
+    scheme: PathBuf,
+    /// The SQL engine to write for
+    #[arg(long, value_enum)]
+    dialect: DialectArg,
+    /// The table to read: one column per input field, named by its column header
+    #[arg(long, value_name = "T")]
+    table: String,
+    /// The evaluation date (default: the scheme's `as_of`, else the engine's current date)
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Also output every let and points, as `rubric run --all`
+    #[arg(long)]
+    all: bool,
+    /// Print the `CREATE TABLE` statement for the table the query reads, instead of the query
+    #[arg(long)]
+    create_table: bool,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("error: `rubric sql` is not available in this build");
-    ExitCode::from(2)
+pub fn main(args: Args) -> ExitCode {
+    let shown = args.scheme.display().to_string();
+    let src = match std::fs::read_to_string(&args.scheme) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read `{shown}`: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let as_of = match &args.as_of {
+        None => None,
+        Some(s) => match Date::parse(s) {
+            Some(d) => Some(d),
+            None => {
+                eprintln!("error: `{s}` is not a date; write it as 2024-06-30");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let (_, checked) = rubric_check::check_source(&src);
+    if checked.has_errors() {
+        let color = render::color_stderr();
+        for d in &checked.diagnostics {
+            eprint!("{}", render::human(d, &shown, &src, color));
+        }
+        return ExitCode::from(1);
+    }
+    let dialect = match args.dialect {
+        DialectArg::Duckdb => Dialect::DuckDb,
+        DialectArg::Postgres => Dialect::Postgres,
+        DialectArg::Spark => Dialect::Spark,
+    };
+    if args.create_table {
+        println!(
+            "{};",
+            rubric_sql::create_table(&checked.model, &args.table, dialect)
+        );
+        return ExitCode::SUCCESS;
+    }
+    let opts = Options {
+        dialect,
+        table: args.table,
+        as_of,
+        all: args.all,
+    };
+    match rubric_sql::compile(&checked.model, &opts) {
+        Ok(sql) => {
+            print!("{sql}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: `{shown}`: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

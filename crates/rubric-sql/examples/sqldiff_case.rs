@@ -1,0 +1,129 @@
+//! One case of the differential test (`tests/sql/run.sh`): reads a data file with the
+//! evaluator's own readers, evaluates the scheme with `rubric_eval` (as `rubric run --all`), and
+//! prints JSON with the accepted input rows, the expected output cells, and the SQL (query and
+//! `CREATE TABLE`) for every dialect.
+//!
+//! `cargo run -p rubric-sql --example sqldiff_case -- SCHEME DATA [--as-of DATE] [--encoding E]`
+
+use rubric_eval::io::{self, ReadOptions};
+use rubric_eval::{format_value, Plan, Value};
+use rubric_sql::{Dialect, Options};
+use rubric_syntax::date::Date;
+use serde_json::{json, Map};
+use std::process::ExitCode;
+
+fn cell(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Missing => serde_json::Value::Null,
+        Value::Num(d) => json!(rubric_eval::format_decimal(*d)),
+        Value::Text(t) => json!(t.to_string()),
+        Value::Bool(b) => json!(b),
+        Value::Date(d) => json!(d.to_string()),
+        other => json!(format!("{other:?}")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(scheme), Some(data)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: sqldiff_case SCHEME DATA [--as-of DATE] [--encoding E]");
+        return ExitCode::from(2);
+    };
+    let mut as_of = None;
+    let mut encoding = None;
+    let mut i = 2;
+    while i + 1 < args.len() {
+        match args[i].as_str() {
+            "--as-of" => as_of = Date::parse(&args[i + 1]),
+            "--encoding" => encoding = Some(args[i + 1].clone()),
+            _ => {}
+        }
+        i += 2;
+    }
+    let src = match std::fs::read_to_string(scheme) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read `{scheme}`: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (_, checked) = rubric_check::check_source(&src);
+    if checked.has_errors() {
+        eprintln!(
+            "error: `{scheme}` does not check: {:?}",
+            checked.diagnostics
+        );
+        return ExitCode::from(1);
+    }
+    let model = &checked.model;
+    let mut opts = ReadOptions::default();
+    if let Some(e) = &encoding {
+        match io::encoding_for_label(e) {
+            Ok(enc) => opts.encoding = Some(enc),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (rows, rejects) = match io::read_all(data.as_ref(), &opts, model) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let date = as_of.or(model.as_of).unwrap_or(Date(0));
+    let plan = Plan::compile(model, date);
+    let ev = plan.evaluate(rows);
+    let items: Vec<usize> = (0..model.items.len()).collect();
+    let mut input = Vec::new();
+    let mut expected = Vec::new();
+    for r in 0..ev.len() {
+        let Some(row) = ev.input(r) else { continue };
+        input.push(row.values.iter().map(cell).collect::<Vec<_>>());
+        let mut out = vec![json!(ev.key(r))];
+        for &it in &items {
+            out.push(json!(format_value(
+                ev.value(r, it),
+                &model.items[it].ty,
+                model
+            )));
+        }
+        expected.push(out);
+    }
+    let mut sql = Map::new();
+    let mut ddl = Map::new();
+    for d in Dialect::ALL {
+        let o = Options {
+            dialect: d,
+            table: "input".into(),
+            as_of: Some(date),
+            all: true,
+        };
+        match rubric_sql::compile(model, &o) {
+            Ok(s) => sql.insert(d.name().into(), json!(s)),
+            Err(e) => sql.insert(d.name().into(), json!(format!("ERROR: {e}"))),
+        };
+        ddl.insert(
+            d.name().into(),
+            json!(rubric_sql::create_table(model, "input", d)),
+        );
+    }
+    let fields: Vec<_> = model
+        .fields
+        .iter()
+        .map(|f| json!({"name": f.name, "column": f.column, "ty": f.ty.describe(model)}))
+        .collect();
+    let out = json!({
+        "fields": fields,
+        "rows": input,
+        "rejected": rejects.len() + ev.rejects().len(),
+        "columns": rubric_sql::output_columns(model, true),
+        "expected": expected,
+        "sql": sql,
+        "ddl": ddl,
+    });
+    println!("{out}");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""Differential test of `rubric sql`: every case is evaluated by rubric (the `rubric_eval`
+library, through `crates/rubric-sql/examples/sqldiff_case.rs`) and by real SQL engines running
+the query `rubric sql --all` prints, and the two are compared row by row, cell by cell.
+
+Cases: every `[[snapshot]]` of every `rubric.toml` under `examples/`, `tests/fixtures/eval/` and
+`tests/fixtures/sql/`, plus `--random N` generated schemes with generated data (DuckDB only
+unless `--random-engines` says otherwise).
+
+Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
+dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. The one tolerance:
+a number that rubric prints with more than 16 decimal places (a quotient that does not
+terminate: rubric keeps 28 significant digits, the SQL 16 places) must agree to a relative
+1e-12; every other cell must be equal.
+
+Run through `tests/sql/run.sh`, which installs the engines and starts PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import decimal
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CASE_BIN = ROOT / "target" / "debug" / "examples" / "sqldiff_case"
+DIV_SCALE = 16
+MAX_SHOWN = 5
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import gen  # noqa: E402  (the random scheme generator beside this file)
+
+
+# ---------------------------------------------------------------------------------------------
+# cases
+
+
+def manifest_cases(roots: list[pathlib.Path]):
+    for root in roots:
+        if not root.exists():
+            continue
+        for toml_path in sorted(root.rglob("rubric.toml")):
+            with open(toml_path, "rb") as f:
+                manifest = tomllib.load(f)
+            for snap in manifest.get("snapshot", []):
+                base = toml_path.parent
+                yield {
+                    "name": str((base / snap["scheme"]).relative_to(ROOT)),
+                    "scheme": base / snap["scheme"],
+                    "data": base / snap["data"],
+                    "as_of": snap.get("as_of"),
+                    "encoding": snap.get("encoding"),
+                }
+
+
+def evaluate(case) -> dict:
+    cmd = [str(CASE_BIN), str(case["scheme"]), str(case["data"])]
+    if case.get("as_of"):
+        cmd += ["--as-of", str(case["as_of"])]
+    if case.get("encoding"):
+        cmd += ["--encoding", case["encoding"]]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"sqldiff_case failed on {case['name']}: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+
+
+def sql_type(ty: str, dialect: str) -> str:
+    if ty == "text":
+        return {"duckdb": "VARCHAR", "postgres": "TEXT", "spark": "STRING"}[dialect]
+    if ty == "int":
+        return "BIGINT"
+    if ty == "decimal":
+        return "NUMERIC" if dialect == "postgres" else "DECIMAL(38,6)"
+    if ty == "bool":
+        return "BOOLEAN"
+    if ty == "date":
+        return "DATE"
+    raise ValueError(ty)
+
+
+def text_lit(s: str, dialect: str) -> str:
+    if dialect == "spark":
+        s = s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        return f"'{s}'"
+    return "'" + s.replace("'", "''") + "'"
+
+
+def literal(v, ty: str, dialect: str) -> str:
+    t = sql_type(ty, dialect)
+    if v is None:
+        return f"CAST(NULL AS {t})"
+    if ty == "text":
+        return text_lit(v, dialect)
+    if ty in ("int", "decimal"):
+        return f"CAST('{v}' AS {t})"
+    if ty == "bool":
+        return "TRUE" if v else "FALSE"
+    if ty == "date":
+        return f"DATE '{v}'"
+    raise ValueError(ty)
+
+
+def fmt_decimal(d: decimal.Decimal) -> str:
+    if d == 0:
+        return "0"
+    s = format(d.normalize(), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def norm(v) -> str:
+    """A value from an engine, printed as `rubric run` prints it."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, decimal.Decimal):
+        return fmt_decimal(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"FLOAT:{v!r}"  # never equal to a rubric cell: no engine may fall back to floats
+    if isinstance(v, datetime.datetime):
+        return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    return str(v)
+
+
+def same(expected: str, actual: str) -> bool:
+    if expected == actual:
+        return True
+    try:
+        e = decimal.Decimal(expected)
+        a = decimal.Decimal(actual)
+    except (decimal.InvalidOperation, ValueError):
+        return False
+    frac = len(expected.split(".", 1)[1]) if "." in expected else 0
+    if frac <= DIV_SCALE:
+        return False
+    return abs(e - a) <= decimal.Decimal("1e-12") * max(decimal.Decimal(1), abs(e))
+
+
+def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str]) -> bool:
+    exp = {row[0]: row for row in expected}
+    act = {}
+    for row in actual_rows:
+        cells = [norm(v) for v in row]
+        act[cells[0]] = cells
+    problems = []
+    if set(exp) != set(act):
+        only_e = sorted(set(exp) - set(act))[:MAX_SHOWN]
+        only_a = sorted(set(act) - set(exp))[:MAX_SHOWN]
+        problems.append(f"keys differ: only in rubric {only_e}, only in {dialect} {only_a}")
+    if len(actual_rows) != len(expected):
+        problems.append(f"{len(expected)} rows from rubric, {len(actual_rows)} from {dialect}")
+    for key in sorted(set(exp) & set(act)):
+        e, a = exp[key], act[key]
+        for i, col in enumerate(columns):
+            if i >= len(a) or not same(e[i], a[i]):
+                problems.append(f"key {key!r}, column {col!r}: rubric {e[i]!r}, {dialect} {a[i] if i < len(a) else None!r}")
+    if problems:
+        shown = problems[:MAX_SHOWN]
+        more = len(problems) - len(shown)
+        failures.append(f"MISMATCH {name} [{dialect}]\n  " + "\n  ".join(shown) + (f"\n  ... and {more} more" if more else ""))
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# engines
+
+
+def values_rows(case: dict, dialect: str) -> list[str]:
+    tys = [f["ty"] for f in case["fields"]]
+    return ["(" + ", ".join(literal(v, t, dialect) for v, t in zip(row, tys)) + ")" for row in case["rows"]]
+
+
+class DuckDB:
+    name = "duckdb"
+
+    def __init__(self):
+        import duckdb
+
+        self.duckdb = duckdb
+
+    def run(self, case: dict):
+        con = self.duckdb.connect()
+        try:
+            con.execute(case["ddl"]["duckdb"])
+            rows = values_rows(case, "duckdb")
+            for i in range(0, len(rows), 500):
+                con.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
+            return con.execute(case["sql"]["duckdb"]).fetchall()
+        finally:
+            con.close()
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self, dsn: str):
+        import psycopg
+
+        self.conn = psycopg.connect(dsn, autocommit=True)
+
+    def run(self, case: dict):
+        with self.conn.cursor() as cur:
+            cur.execute('DROP TABLE IF EXISTS "input"')
+            cur.execute(case["ddl"]["postgres"])
+            rows = values_rows(case, "postgres")
+            for i in range(0, len(rows), 500):
+                cur.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
+            cur.execute(case["sql"]["postgres"])
+            return cur.fetchall()
+
+
+class Spark:
+    name = "spark"
+
+    def __init__(self):
+        from pyspark.sql import SparkSession
+
+        self.spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("rubric-sql-diff")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
+            .config("spark.sql.ansi.enabled", "true")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def run(self, case: dict):
+        fields = case["fields"]
+        cols = ", ".join(f"col{i}" for i in range(len(fields)))
+        names = ", ".join(
+            f"col{i} AS `{f['column'].replace('`', '``')}`" for i, f in enumerate(fields)
+        )
+        rows = values_rows(case, "spark")
+        if rows:
+            view = f"SELECT {names} FROM VALUES " + ",\n".join(rows) + f" AS t({cols})"
+        else:
+            nulls = ", ".join(
+                f"CAST(NULL AS {sql_type(f['ty'], 'spark')}) AS `{f['column']}`" for f in fields
+            )
+            view = f"SELECT {nulls} WHERE 1 = 0"
+        self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW `input` AS {view}")
+        return [tuple(r) for r in self.spark.sql(case["sql"]["spark"]).collect()]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_case(case_def: dict, engines, failures: list[str], counts: dict) -> None:
+    try:
+        case = evaluate(case_def)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"ERROR {case_def['name']}: {e}")
+        counts["failed"] += 1
+        return
+    for eng in engines:
+        sql = case["sql"][eng.name]
+        if sql.startswith("ERROR:"):
+            failures.append(f"ERROR {case_def['name']} [{eng.name}]: rubric sql: {sql[6:].strip()}")
+            counts["failed"] += 1
+            continue
+        try:
+            rows = eng.run(case)
+        except Exception as e:  # noqa: BLE001
+            msg = str(e).strip().splitlines()
+            failures.append(f"ERROR {case_def['name']} [{eng.name}]: {' / '.join(msg[:3])}")
+            counts["failed"] += 1
+            if os.environ.get("RUBRIC_SQL_DUMP"):
+                print(sql, file=sys.stderr)
+            continue
+        if compare(case_def["name"], eng.name, case["columns"], case["expected"], rows, failures):
+            counts["passed"] += 1
+        else:
+            counts["failed"] += 1
+            if os.environ.get("RUBRIC_SQL_DUMP"):
+                print(sql, file=sys.stderr)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--engines", default="duckdb,postgres,spark")
+    ap.add_argument("--pg", default=os.environ.get("RUBRIC_PG_DSN", ""))
+    ap.add_argument("--random", type=int, default=0, help="generated schemes to test")
+    ap.add_argument("--random-engines", default="duckdb")
+    ap.add_argument("--seed", type=int, default=20241122)
+    ap.add_argument("--only", default="", help="run the cases whose name contains this")
+    args = ap.parse_args()
+
+    wanted = set(args.engines.split(",")) | set(args.random_engines.split(","))
+    wanted.discard("")
+    engines = {}
+    for name in ("duckdb", "postgres", "spark"):
+        if name not in wanted:
+            continue
+        t = time.time()
+        if name == "duckdb":
+            engines[name] = DuckDB()
+        elif name == "postgres":
+            engines[name] = Postgres(args.pg)
+        else:
+            engines[name] = Spark()
+        print(f"{name}: ready in {time.time() - t:.1f}s", flush=True)
+
+    failures: list[str] = []
+    counts = {"passed": 0, "failed": 0}
+    roots = [ROOT / "examples", ROOT / "tests" / "fixtures" / "eval", ROOT / "tests" / "fixtures" / "sql"]
+    fixed = [e for n, e in engines.items() if n in args.engines.split(",")]
+    for case in manifest_cases(roots):
+        if args.only and args.only not in case["name"]:
+            continue
+        t = time.time()
+        before = counts["failed"]
+        run_case(case, fixed, failures, counts)
+        status = "ok" if counts["failed"] == before else "FAILED"
+        print(f"{case['name']}: {status} ({time.time() - t:.1f}s)", flush=True)
+
+    if args.random:
+        rnd_engines = [e for n, e in engines.items() if n in args.random_engines.split(",")]
+        with tempfile.TemporaryDirectory(prefix="rubric-sql-random-") as tmp:
+            t = time.time()
+            for i in range(args.random):
+                case = gen.write_case(pathlib.Path(tmp), args.seed + i)
+                before = counts["failed"]
+                run_case(case, rnd_engines, failures, counts)
+                if counts["failed"] != before:
+                    keep = ROOT / "target" / "rubric-sql-random" / f"seed-{args.seed + i}"
+                    keep.mkdir(parents=True, exist_ok=True)
+                    for p in (case["scheme"], case["data"]):
+                        (keep / p.name).write_bytes(p.read_bytes())
+                    failures.append(f"  (kept in {keep.relative_to(ROOT)})")
+            print(f"random: {args.random} schemes from seed {args.seed} ({time.time() - t:.1f}s)", flush=True)
+
+    for f in failures:
+        print(f, file=sys.stderr)
+    print(f"{counts['passed']} passed, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
