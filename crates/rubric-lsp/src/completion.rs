@@ -78,6 +78,10 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+const DECL_KEYWORDS: &[&str] = &[
+    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
+];
+
 const EXPR_KEYWORDS: &[&str] = &[
     "and",
     "or",
@@ -316,6 +320,17 @@ fn open_brackets(text: &str, end: usize) -> Vec<Open> {
     let mut stack = Vec::new();
     let mut i = 0;
     while i < end {
+        // a declaration keyword at column 0 starts a new declaration, whatever was left open
+        // before it (the parser recovers the same way)
+        if i == 0 || bytes[i - 1] == b'\n' {
+            let word: String = text[i..]
+                .chars()
+                .take_while(|c| is_ident_char(*c))
+                .collect();
+            if DECL_KEYWORDS.contains(&word.as_str()) {
+                stack.clear();
+            }
+        }
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < end && bytes[i] != b'\n' {
@@ -471,5 +486,9 @@ mod tests {
         assert_eq!(ctx("grade g { a when 营业额 >= |"), Context::Expression);
         assert_eq!(ctx("let s = \"tier == \" + |"), Context::Expression);
         assert_eq!(ctx("// { \nlet a = |"), Context::Expression);
+        assert_eq!(
+            ctx("grade g { a when x in [1,\n}\ninput {\n  extra |"),
+            Context::FieldType
+        );
     }
 }

@@ -34,6 +34,8 @@
 //! [[step]]
 //! change = '''…'''           # a full-text didChange (next version); its diagnostics are recorded
 //! [[step]]
+//! open = '''…'''             # didOpen (version 1), when the fixture has no `document`
+//! [[step]]
 //! request = "raw"            # any method, params as given, sent as-is
 //! method = "textDocument/hover"
 //! params = { … }

@@ -34,6 +34,8 @@ struct Step {
     until: Option<String>,
     new_name: Option<String>,
     change: Option<String>,
+    /// Opens the document with this text (version 1), for fixtures with `initialize = false`.
+    open: Option<String>,
     method: Option<String>,
     params: Option<toml::Value>,
     /// A document other than the fixture's (for requests about unknown documents).
@@ -251,6 +253,9 @@ fn render_completion(out: &mut String, title: &str, v: &Value) {
         writeln!(out, "{}\n", serde_json::to_string_pretty(v).unwrap()).unwrap();
         return;
     };
+    if items.is_empty() {
+        writeln!(out, "(no items)").unwrap();
+    }
     let mut items = items.clone();
     items.sort_by_key(|i| i["sortText"].as_str().unwrap_or("").to_string());
     for i in items {
@@ -324,6 +329,13 @@ async fn run(fixture: Fixture) -> String {
         }
     }
     for step in fixture.step {
+        if let Some(text) = step.open {
+            c.open(&text).await;
+            doc = text;
+            let diags = c.diagnostics(1).await;
+            render(&mut out, "diagnostics (version 1)", &diags, &doc);
+            continue;
+        }
         if let Some(text) = step.change {
             version += 1;
             c.change(version, &text).await;
