@@ -201,7 +201,9 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
         }
     }
     // Gaps: customers no rule gives a value.
-    if !set.is_tags && upto == set.rules.len() && cells.exact {
+    // Points may be left missing on purpose (no points, so no score); grades are where a
+    // customer silently without a code is a mistake.
+    if !set.is_tags && set.what == "grade" && upto == set.rules.len() && cells.exact {
         let gap = |allow_missing: bool| {
             cells.cells.iter().zip(&fires).find(|(cell, f)| {
                 !f.iter().any(|x| *x) && (allow_missing || !cell.iter().any(|v| *v == Val::Missing))
@@ -518,12 +520,54 @@ fn missing_value_traps(model: &Model, out: &mut Vec<Diagnostic>) {
                 });
             }
         });
+        let by = match &item.kind {
+            ItemKind::Grade(g) => g.by.as_ref(),
+            ItemKind::Points { by, .. } => by.as_ref(),
+            _ => None,
+        };
         for_each_expr(item, &mut |e, is_cond| {
             if is_cond {
-                traps_in(model, e, &handled, out);
+                match by {
+                    Some(b) => traps_in(model, &substitute_subject(e, b), &handled, out),
+                    None => traps_in(model, e, &handled, out),
+                }
             }
         });
     }
+}
+
+/// `e` with the `by` subject replaced by the `by` expression (spans of `e` kept).
+fn substitute_subject(e: &TExpr, by: &TExpr) -> TExpr {
+    let mut out = e.clone();
+    fn go(x: &mut TExpr, by: &TExpr) {
+        if matches!(x.kind, TExprKind::Subject) {
+            let span = x.span;
+            *x = by.clone();
+            x.span = span;
+            return;
+        }
+        match &mut x.kind {
+            TExprKind::Unary(_, a) | TExprKind::IsMissing { expr: a, .. } | TExprKind::Has { tags: a, .. } => go(a, by),
+            TExprKind::Arith(_, a, b)
+            | TExprKind::Cmp(_, a, b)
+            | TExprKind::And(a, b)
+            | TExprKind::Or(a, b)
+            | TExprKind::Coalesce(a, b)
+            | TExprKind::In { value: a, list: b, .. }
+            | TExprKind::Within { date: a, duration: b } => {
+                go(a, by);
+                go(b, by);
+            }
+            TExprKind::Between { value, lo, hi } => {
+                go(value, by);
+                go(lo, by);
+                go(hi, by);
+            }
+            _ => {}
+        }
+    }
+    go(&mut out, by);
+    out
 }
 
 fn traps_in(model: &Model, e: &TExpr, guarded: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
@@ -598,10 +642,12 @@ fn is_const(e: &TExpr) -> bool {
     ) || num(e).is_some()
 }
 
-/// A field or let that can be missing, read directly (not through `??`).
+/// An optional input field read directly (not through `??`), or a `by` subject that is one.
+/// Values that are missing for other reasons (a division by zero, a derived date) are left
+/// alone: there a missing value rarely means "none".
 fn nullable_leaf(e: &TExpr) -> Option<&TExpr> {
     match &e.kind {
-        TExprKind::Field(_) | TExprKind::Item(_) | TExprKind::Subject if e.nullable => Some(e),
+        TExprKind::Field(_) if e.nullable => Some(e),
         _ => None,
     }
 }
