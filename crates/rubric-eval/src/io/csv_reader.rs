@@ -2,12 +2,19 @@
 //! stream (gb18030 for Excel exports from Chinese Windows).
 
 use super::error::DataError;
-use super::record::{Cells, RawRecord};
+use super::record::{ByteRow, Cells, RawRecord};
 use encoding_rs::Encoding;
 use std::io::{self, Read};
 
 pub(crate) struct CsvReader {
-    rdr: csv::Reader<Box<dyn Read + Send>>,
+    core: csv_core::Reader,
+    input: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// The line of the next unconsumed byte.
+    line: u64,
     path: String,
     header: Vec<String>,
     header_line: u64,
@@ -15,48 +22,47 @@ pub(crate) struct CsvReader {
 }
 
 impl CsvReader {
-    /// Reads the header. With no encoding, the input is UTF-8 unless it starts with a UTF-16
-    /// byte order mark.
+    /// Reads the header. With no encoding, the input is UTF-8 (a BOM is skipped) unless it
+    /// starts with a UTF-16 byte order mark.
     pub(crate) fn new(
         input: Box<dyn Read + Send>,
         path: &str,
         encoding: Option<&'static Encoding>,
     ) -> Result<CsvReader, DataError> {
+        let read_err = |source| DataError::Read { path: path.into(), source };
         let input = match encoding {
-            Some(enc) if enc != encoding_rs::UTF_8 => {
-                Box::new(DecodeReader::new(input, enc)) as Box<dyn Read + Send>
-            }
+            Some(enc) if enc != encoding_rs::UTF_8 => Box::new(DecodeReader::new(input, enc)) as Box<dyn Read + Send>,
             _ => {
-                // Sniff a UTF-16 byte order mark; a UTF-8 one is skipped by the CSV parser.
                 let mut input = input;
-                let mut head = [0u8; 2];
-                let n = read_up_to(&mut input, &mut head).map_err(|source| DataError::Read {
-                    path: path.into(),
-                    source,
-                })?;
-                let prefix = io::Cursor::new(head[..n].to_vec());
-                if n == 2 && (head == [0xFF, 0xFE] || head == [0xFE, 0xFF]) {
-                    Box::new(DecodeReader::new(
-                        Box::new(prefix.chain(input)),
-                        encoding_rs::UTF_8,
-                    )) as Box<dyn Read + Send>
+                let mut head = [0u8; 3];
+                let n = read_up_to(&mut input, &mut head).map_err(read_err)?;
+                if n == 3 && head == [0xEF, 0xBB, 0xBF] {
+                    input
+                } else if n >= 2 && (head[..2] == [0xFF, 0xFE] || head[..2] == [0xFE, 0xFF]) {
+                    let prefix = io::Cursor::new(head[..n].to_vec());
+                    Box::new(DecodeReader::new(Box::new(prefix.chain(input)), encoding_rs::UTF_8)) as Box<dyn Read + Send>
                 } else {
-                    Box::new(prefix.chain(input)) as Box<dyn Read + Send>
+                    Box::new(io::Cursor::new(head[..n].to_vec()).chain(input)) as Box<dyn Read + Send>
                 }
             }
         };
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(input);
-        let mut first = csv::ByteRecord::new();
-        let got = rdr
-            .read_byte_record(&mut first)
-            .map_err(|e| csv_error(path, e))?;
-        if !got {
+        let mut r = CsvReader {
+            core: csv_core::ReaderBuilder::new().build(),
+            input,
+            buf: vec![0; 1 << 16],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            path: path.into(),
+            header: Vec::new(),
+            header_line: 0,
+            done: false,
+        };
+        let mut first = ByteRow::default();
+        let Some(line) = r.read_record(&mut first)? else {
             return Err(DataError::NoHeader { path: path.into() });
-        }
+        };
         let mut header = Vec::with_capacity(first.len());
         for cell in first.iter() {
             match std::str::from_utf8(cell) {
@@ -64,14 +70,9 @@ impl CsvReader {
                 Err(_) => return Err(DataError::HeaderNotUtf8 { path: path.into() }),
             }
         }
-        let header_line = first.position().map_or(1, |p| p.line());
-        Ok(CsvReader {
-            rdr,
-            path: path.into(),
-            header,
-            header_line,
-            done: false,
-        })
+        r.header = header;
+        r.header_line = line;
+        Ok(r)
     }
 
     pub(crate) fn header(&self) -> &[String] {
@@ -83,55 +84,98 @@ impl CsvReader {
     }
 
     /// Reads up to `max` records into `out`, reusing its buffers; returns how many were read.
-    pub(crate) fn fill(
-        &mut self,
-        out: &mut Vec<RawRecord>,
-        max: usize,
-    ) -> Result<usize, DataError> {
+    pub(crate) fn fill(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<usize, DataError> {
         let mut n = 0;
         while n < max && !self.done {
             if n == out.len() {
-                out.push(RawRecord {
-                    line: 0,
-                    cells: Cells::Bytes(csv::ByteRecord::new()),
-                });
+                out.push(RawRecord { line: 0, cells: Cells::Bytes(ByteRow::default()) });
             }
             let slot = &mut out[n];
             if !matches!(slot.cells, Cells::Bytes(_)) {
-                slot.cells = Cells::Bytes(csv::ByteRecord::new());
+                slot.cells = Cells::Bytes(ByteRow::default());
             }
-            let Cells::Bytes(rec) = &mut slot.cells else {
-                continue;
-            };
-            let got = self
-                .rdr
-                .read_byte_record(rec)
-                .map_err(|e| csv_error(&self.path, e))?;
-            if !got {
-                self.done = true;
-                break;
+            let Cells::Bytes(row) = &mut slot.cells else { continue };
+            match self.read_record(row)? {
+                Some(line) => {
+                    slot.line = line;
+                    n += 1;
+                }
+                None => self.done = true,
             }
-            slot.line = rec.position().map_or(0, |p| p.line());
-            n += 1;
         }
         out.truncate(n);
         Ok(n)
     }
+
+    /// Reads the next record into `row`; returns the line it starts on (blank lines are
+    /// skipped), or `None` at the end of the input.
+    fn read_record(&mut self, row: &mut ByteRow) -> Result<Option<u64>, DataError> {
+        use csv_core::ReadRecordResult as R;
+        if row.data.len() < 256 {
+            row.data.resize(256, 0);
+        }
+        if row.ends.len() < 16 {
+            row.ends.resize(16, 0);
+        }
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut start: Option<u64> = None;
+        loop {
+            if self.pos == self.len && !self.eof {
+                self.pos = 0;
+                self.len = 0;
+                loop {
+                    match self.input.read(&mut self.buf) {
+                        Ok(0) => {
+                            self.eof = true;
+                            break;
+                        }
+                        Ok(k) => {
+                            self.len = k;
+                            break;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(source) => return Err(DataError::Read { path: self.path.clone(), source }),
+                    }
+                }
+            }
+            let input = &self.buf[self.pos..self.len];
+            let (res, nin, nout, nend) =
+                self.core.read_record(input, &mut row.data[outlen..], &mut row.ends[endlen..]);
+            let consumed = &input[..nin];
+            if start.is_none() {
+                if let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {
+                    start = Some(self.line + count_newlines(&consumed[..i]));
+                }
+            }
+            self.line += count_newlines(consumed);
+            self.pos += nin;
+            outlen += nout;
+            endlen += nend;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    let grown = row.data.len() * 2;
+                    row.data.resize(grown, 0);
+                }
+                R::OutputEndsFull => {
+                    let grown = row.ends.len() * 2;
+                    row.ends.resize(grown, 0);
+                }
+                R::Record => {
+                    row.fields = endlen;
+                    return Ok(Some(start.unwrap_or(self.line)));
+                }
+                R::End => {
+                    row.fields = 0;
+                    return Ok(None);
+                }
+            }
+        }
+    }
 }
 
-fn csv_error(path: &str, e: csv::Error) -> DataError {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => DataError::Read {
-            path: path.into(),
-            source,
-        },
-        other => DataError::Csv {
-            path: path.into(),
-            line,
-            message: format!("{other:?}").to_lowercase(),
-        },
-    }
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

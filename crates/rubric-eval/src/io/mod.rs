@@ -36,6 +36,8 @@ mod json_reader;
 mod keys;
 mod parser;
 mod record;
+#[cfg(test)]
+mod tests;
 mod write;
 mod xlsx_reader;
 

@@ -2,7 +2,7 @@
 
 use super::cell::{self, CellError};
 use super::error::{similar_names, DataError};
-use super::record::{Cells, RawCell, RawRecord};
+use super::record::{ByteRow, Cells, RawCell, RawRecord};
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldDef, Model, Ty};
 use std::sync::Arc;
@@ -176,7 +176,7 @@ impl RowParser {
         })
     }
 
-    fn extra_cells_are_empty(&self, r: &csv::ByteRecord) -> bool {
+    fn extra_cells_are_empty(&self, r: &ByteRow) -> bool {
         r.len() > self.header_len
             && r.iter()
                 .skip(self.header_len)

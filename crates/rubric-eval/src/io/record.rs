@@ -17,7 +17,7 @@ pub struct RawRecord {
 #[derive(Clone, Debug)]
 pub(crate) enum Cells {
     /// CSV: the cells as UTF-8 bytes (not yet validated), in header order.
-    Bytes(csv::ByteRecord),
+    Bytes(ByteRow),
     /// JSON, JSONL, XLSX, or built by hand: typed cells, in header order.
     Typed(Vec<RawCell>),
     /// A record that could not be read at all (e.g. a JSON line that is not an object); the
@@ -55,7 +55,7 @@ impl RawRecord {
 
     /// A record of text cells in header order, as a CSV file would give them.
     pub fn from_text<S: AsRef<str>>(line: u64, cells: &[S]) -> RawRecord {
-        let mut rec = csv::ByteRecord::new();
+        let mut rec = ByteRow::default();
         for c in cells {
             rec.push_field(c.as_ref().as_bytes());
         }
@@ -93,6 +93,42 @@ impl RawRecord {
             Cells::Typed(c) => c.get(i).map(RawCell::text),
             Cells::Broken(_) => None,
         }
+    }
+}
+
+/// The cells of one CSV record: their bytes back to back, and where each ends. The buffers are
+/// kept between records (`data` and `ends` are capacity; `used` and `fields` are the content).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ByteRow {
+    pub(crate) data: Vec<u8>,
+    pub(crate) ends: Vec<usize>,
+    pub(crate) fields: usize,
+}
+
+impl ByteRow {
+    pub(crate) fn len(&self) -> usize {
+        self.fields
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.fields {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        self.data.get(start..*self.ends.get(i)?)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.fields).filter_map(|i| self.get(i))
+    }
+
+    pub(crate) fn push_field(&mut self, b: &[u8]) {
+        let start = if self.fields == 0 { 0 } else { self.ends.get(self.fields - 1).copied().unwrap_or(0) };
+        self.data.truncate(start);
+        self.data.extend_from_slice(b);
+        self.ends.truncate(self.fields);
+        self.ends.push(start + b.len());
+        self.fields += 1;
     }
 }
 
