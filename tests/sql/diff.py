@@ -239,6 +239,7 @@ class Spark:
             SparkSession.builder.master("local[2]")
             .appName("rubric-sql-diff")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
             .config("spark.sql.ansi.enabled", "true")
