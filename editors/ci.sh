@@ -6,127 +6,128 @@
 #
 # Installs what it needs: the extension's npm packages (npm ci) and Debian's neovim if `nvim` is
 # missing. RUBRIC_BIN defaults to target/debug/rubric, built with `cargo build -p rubric-cli` if absent.
-set -euo pipefail
+# Every step runs even when an earlier one failed; the last line is `editors: N passed, N failed`
+# and the exit status is non-zero if any step failed.
+set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 t0=$(date +%s)
 passed=0
-current=''
+failed=0
+failures=()
 
 elapsed() { echo "$(($(date +%s) - t0))s"; }
-on_error() {
-  trap - ERR
-  echo "FAIL $current (after $(elapsed))"
-  echo "editors: $passed passed, 1 failed"
-  exit 1
-}
-trap on_error ERR
 
-begin() {
-  current=$1
+# step NAME FUNCTION: runs FUNCTION in a subshell with `set -e`, so its first failing command fails it
+step() {
+  local name=$1
   echo
-  echo "== $current ($(elapsed))"
-}
-ok() {
-  passed=$((passed + 1))
-  echo "PASS $current"
+  echo "== $name ($(elapsed))"
+  (
+    set -e
+    "$2"
+  )
+  local status=$?
+  if [[ $status -eq 0 ]]; then
+    passed=$((passed + 1))
+    echo "PASS $name"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "FAIL $name (exit $status)"
+  fi
 }
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
-# ---------------------------------------------------------------------------------------------
-cd "$here/vscode"
+work=$(mktemp -d "${TMPDIR:-/tmp}/rubric-editors-ci.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
-begin "vscode: npm ci"
-npm ci --no-audit --no-fund
-ok
-
-begin "vscode: compile"
-npm run compile
-ok
-
-begin "vscode: grammar tests, and every grammar scope asserted by one"
-npm run test:grammar
-npm run test:scopes
-ok
-
-begin "vscode: the grammar takes every scheme in examples/ without an invalid token"
-node scripts/check-examples.js "$repo/examples"
-ok
-
-begin "vscode: unit tests (server discovery, test summary)"
-node --test out/test/
-ok
-
-begin "vscode: package the .vsix"
-rm -f ./*.vsix
-npx @vscode/vsce package </dev/null
-vsix=$(ls ./*.vsix)
-# the package holds the compiled extension, its grammar, snippets, icon and the language client
-listing=$(python3 -m zipfile -l "$vsix")
-for f in extension/package.json extension/out/extension.js extension/out/server.js \
-  extension/syntaxes/rubric.tmLanguage.json extension/snippets/rubric.json \
-  extension/language-configuration.json extension/images/icon.png \
-  extension/node_modules/vscode-languageclient/package.json; do
-  grep -q " *$f " <<<"$listing" || grep -q "^$f" <<<"$listing" || {
-    echo "$vsix lacks $f"
-    false
-  }
-done
-if grep -q 'extension/out/test/\|extension/src/\|extension/tests/' <<<"$listing"; then
-  echo "$vsix ships test or source files"
-  false
-fi
-echo "$vsix: $(wc -c <"$vsix") bytes"
-ok
-
-# ---------------------------------------------------------------------------------------------
-begin "rubric binary"
 bin=${RUBRIC_BIN:-target/debug/rubric}
 if [[ $bin != /* ]]; then
   if [[ -e $bin ]]; then bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin"); else bin=$repo/$bin; fi
 fi
-if [[ ! -x $bin ]]; then
-  echo "no rubric binary at $bin; building it"
-  (cd "$repo" && cargo build -p rubric-cli)
-  bin=$repo/target/debug/rubric
-fi
-"$bin" --version
-ok
-
-begin "vscode: the scheme snippet checks clean and its test passes (read as Run tests reads it)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/rubric-editors-ci.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-node scripts/expand-snippet.js scheme >"$work/scheme.rubric"
-"$bin" check "$work/scheme.rubric"
-code=0
-"$bin" test "$work" >"$work/test.out" 2>&1 || code=$?
-cat "$work/test.out"
-node -e '
-  const { outcomeMessage } = require("./out/summary");
-  const o = outcomeMessage(require("fs").readFileSync(process.argv[1], "utf8"), Number(process.argv[2]));
-  console.log(`notification: [${o.level}] ${o.message}`);
-  if (o.level !== "info" || o.message !== "Rubric tests: 1 passed, 0 failed") process.exit(1);
-' "$work/test.out" "$code"
-ok
 
 # ---------------------------------------------------------------------------------------------
-begin "neovim: install"
-if ! command -v nvim >/dev/null 2>&1; then
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim
-fi
-nvim --version | head -n1
-ok
+cd "$here/vscode" || exit 1
 
-begin "neovim: e2e against rubric lsp"
-RUBRIC_BIN=$bin "$here/neovim/e2e.sh"
-ok
+npm_ci() { npm ci --no-audit --no-fund; }
+compile() { npm run compile; }
+grammar() {
+  npm run test:grammar
+  npm run test:scopes
+}
+examples() { node scripts/check-examples.js "$repo/examples"; }
+unit() { node --test out/test/; }
+package() {
+  rm -f ./*.vsix
+  npx @vscode/vsce package </dev/null
+  local vsix listing f
+  vsix=$(ls ./*.vsix)
+  # the package holds the compiled extension, its grammar, snippets, icon and the language client
+  listing=$(python3 -m zipfile -l "$vsix")
+  for f in extension/package.json extension/out/extension.js extension/out/server.js \
+    extension/syntaxes/rubric.tmLanguage.json extension/snippets/rubric.json \
+    extension/language-configuration.json extension/images/icon.png \
+    extension/node_modules/vscode-languageclient/package.json; do
+    grep -q "^$f " <<<"$listing" || {
+      echo "$vsix lacks $f"
+      return 1
+    }
+  done
+  if grep -q '^extension/\(out/test\|src\|tests\)/' <<<"$listing"; then
+    echo "$vsix ships test or source files"
+    return 1
+  fi
+  echo "$vsix: $(wc -c <"$vsix") bytes"
+}
+binary() {
+  if [[ ! -x $bin ]]; then
+    echo "no rubric binary at $bin; building it"
+    (cd "$repo" && cargo build -p rubric-cli)
+  fi
+  "$bin" --version
+}
+snippet() {
+  mkdir -p "$work/snippet"
+  node scripts/expand-snippet.js scheme >"$work/snippet/scheme.rubric"
+  "$bin" check "$work/snippet/scheme.rubric"
+  local code=0
+  "$bin" test "$work/snippet" >"$work/test.out" 2>&1 || code=$?
+  cat "$work/test.out"
+  node -e '
+    const { outcomeMessage } = require("./out/summary");
+    const o = outcomeMessage(require("fs").readFileSync(process.argv[1], "utf8"), Number(process.argv[2]));
+    console.log(`notification: [${o.level}] ${o.message}`);
+    if (o.level !== "info" || o.message !== "Rubric tests: 1 passed, 0 failed") process.exit(1);
+  ' "$work/test.out" "$code"
+}
+neovim_install() {
+  if ! command -v nvim >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim
+  fi
+  nvim --version | head -n1
+}
+neovim_e2e() { RUBRIC_BIN=$bin "$here/neovim/e2e.sh"; }
 
-trap - ERR
+step "vscode: npm ci" npm_ci
+step "vscode: compile" compile
+step "vscode: grammar tests, and every grammar scope asserted by one" grammar
+step "vscode: the grammar takes every scheme in examples/ without an invalid token" examples
+step "vscode: unit tests (server discovery, test summary)" unit
+step "vscode: package the .vsix" package
+step "rubric binary" binary
+if [[ ! -x $bin && -x $repo/target/debug/rubric ]]; then bin=$repo/target/debug/rubric; fi
+step "vscode: the scheme snippet checks clean and its test passes (read as Run tests reads it)" snippet
+step "neovim: install" neovim_install
+step "neovim: e2e against rubric lsp" neovim_e2e
+
 echo
-echo "editors: all steps passed in $(elapsed)"
-echo "editors: $passed passed, 0 failed"
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "editors: done in $(elapsed)"
+echo "editors: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
