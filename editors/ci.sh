@@ -118,7 +118,7 @@ step "vscode: npm ci" npm_ci
 step "vscode: compile" compile
 step "vscode: grammar tests, and every grammar scope asserted by one" grammar
 step "vscode: the grammar takes every scheme in examples/ without an invalid token" examples
-step "vscode: unit tests (server discovery, test summary)" unit
+step "vscode: unit tests (server discovery, test summary, manifest)" unit
 step "vscode: package the .vsix" package
 step "rubric binary" binary
 if [[ ! -x $bin && -x $repo/target/debug/rubric ]]; then bin=$repo/target/debug/rubric; fi
