@@ -7,6 +7,47 @@
 local file = assert(vim.env.RUBRIC_E2E_FILE, 'RUBRIC_E2E_FILE is not set')
 local TIMEOUT = tonumber(vim.env.RUBRIC_E2E_TIMEOUT_MS or '20000')
 
+-- Neovim 0.11 changed a few signatures; the test runs on 0.7 (Debian 12) and later
+local new_api = vim.fn.has('nvim-0.11') == 1
+local uv = vim.uv or vim.loop
+local function all_clients()
+  return (vim.lsp.get_clients or vim.lsp.get_active_clients)()
+end
+local function stop_client(c)
+  if new_api then
+    c:stop()
+  else
+    c.stop()
+  end
+end
+local function client_stopped(c)
+  if new_api then
+    return c:is_stopped()
+  end
+  return c.is_stopped()
+end
+--- A byte column as a column in `enc` ('utf-8', 'utf-16' or 'utf-32').
+local function utf_index(s, byte_col, enc)
+  if enc == 'utf-8' then
+    return byte_col
+  end
+  if new_api then
+    return vim.str_utfindex(s, enc, byte_col, false)
+  end
+  local utf32, utf16 = vim.str_utfindex(s, byte_col)
+  return enc == 'utf-32' and utf32 or utf16
+end
+--- A column in `enc` as a byte column.
+local function byte_index(s, col, enc)
+  if enc == 'utf-8' then
+    return col
+  end
+  if new_api then
+    return vim.str_byteindex(s, enc, col, false)
+  end
+  return vim.str_byteindex(s, col, enc == 'utf-16')
+end
+
 local failures = 0
 local passes = 0
 local function out(s)
@@ -25,8 +66,8 @@ local function info(s)
   out('     ' .. s)
 end
 local function finish()
-  for _, c in pairs(vim.lsp.get_active_clients()) do
-    c.stop()
+  for _, c in pairs(all_clients()) do
+    stop_client(c)
   end
   out(string.format('e2e: %d passed, %d failed', passes, failures))
   if failures == 0 then
@@ -45,7 +86,7 @@ vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx,
   if result then
     raw_diagnostics[result.uri] = result.diagnostics
     publish_count = publish_count + 1
-    last_publish = vim.loop.now()
+    last_publish = uv.now()
   end
   return publish(err, result, ctx, config)
 end
@@ -53,7 +94,7 @@ end
 --- Waits for the diagnostics that follow an edit: at least one new publication, then a quiet 400 ms.
 local function settle(since)
   return vim.wait(TIMEOUT, function()
-    return publish_count > since and vim.loop.now() - last_publish >= 400
+    return publish_count > since and uv.now() - last_publish >= 400
   end, 50)
 end
 
@@ -154,11 +195,7 @@ end
 
 --- A byte column on a line, in the client's offset encoding (UTF-16 unless the server chose otherwise).
 local function encode_col(line, byte_col)
-  if client.offset_encoding == 'utf-8' then
-    return byte_col
-  end
-  local utf32, utf16 = vim.str_utfindex(lines[line + 1], byte_col)
-  return client.offset_encoding == 'utf-32' and utf32 or utf16
+  return utf_index(lines[line + 1], byte_col, client.offset_encoding)
 end
 
 local function position(line, byte_col)
@@ -353,11 +390,8 @@ else
     for _, e in ipairs(edits) do
       local l = e.range.start.line
       local text = lines[l + 1] or ''
-      local byte_start = vim.str_byteindex(text, e.range.start.character, client.offset_encoding ~= 'utf-8')
-      local byte_end = vim.str_byteindex(text, e.range['end'].character, client.offset_encoding ~= 'utf-8')
-      if client.offset_encoding == 'utf-8' then
-        byte_start, byte_end = e.range.start.character, e.range['end'].character
-      end
+      local byte_start = byte_index(text, e.range.start.character, client.offset_encoding)
+      local byte_end = byte_index(text, e.range['end'].character, client.offset_encoding)
       local old = text:sub(byte_start + 1, byte_end)
       if old ~= 'revenue' or e.newText ~= 'turnover' then
         table.insert(problems, string.format('line %d: replaces `%s` with `%s`', l, old, e.newText))
@@ -404,9 +438,9 @@ else
 end
 
 -- 6. the server shuts down when asked
-client.stop()
+stop_client(client)
 local stopped = vim.wait(TIMEOUT, function()
-  return client.is_stopped()
+  return client_stopped(client)
 end, 50)
 if stopped then
   pass('shutdown', 'the server exits on shutdown/exit')
