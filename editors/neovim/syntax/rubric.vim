@@ -26,8 +26,9 @@ syn region rubricString start='"' skip='\\.' end='"' end='$' contains=rubricEsca
 
 " the type of an input field: `name TYPE?`
 syn match rubricFieldType '\(^\|[{,]\)\s*\k\+\s\+\zs\(text\|int\|decimal\|bool\|date\)\>?\=' contains=rubricType
-" a grade or tags code: the identifier before an optional label and `when`/`otherwise`
-syn match rubricCode '\<\k\+\ze\s*\("\([^"\\]\|\\.\)*"\s*\)\=\<\(when\|otherwise\)\>'
+" a grade or tags code: the identifier before `when`/`otherwise`, or before a label that ends the line
+" or comes before `when`/`otherwise`
+syn match rubricCode '\<\k\+\ze\s*\("\([^"\\]\|\\.\)*"\s*\(\<\(when\|otherwise\)\>\|//\|$\)\|\<\(when\|otherwise\)\>\)'
 
 syn match rubricComment    '//.*$' contains=@Spell
 syn match rubricDocComment '///\(/\)\@!.*$' contains=@Spell
