@@ -47,13 +47,16 @@ def manifest_cases(roots: list[pathlib.Path]):
     for root in roots:
         if not root.exists():
             continue
-        for toml_path in sorted(root.rglob("rubric.toml")):
+        for toml_path in sorted([*root.rglob("rubric.toml"), *root.rglob("cases.toml")]):
             with open(toml_path, "rb") as f:
                 manifest = tomllib.load(f)
-            for snap in manifest.get("snapshot", []):
+            for snap in manifest.get("snapshot", []) + manifest.get("case", []):
                 base = toml_path.parent
+                label = str((base / snap["scheme"]).relative_to(ROOT))
+                if snap.get("as_of"):
+                    label += f" (as_of {snap['as_of']})"
                 yield {
-                    "name": str((base / snap["scheme"]).relative_to(ROOT)),
+                    "name": label,
                     "scheme": base / snap["scheme"],
                     "data": base / snap["data"],
                     "as_of": snap.get("as_of"),
