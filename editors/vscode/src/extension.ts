@@ -30,7 +30,7 @@ export async function deactivate(): Promise<void> {
 }
 
 /** Finds a working `rubric` binary, or tells the user how to get one and returns undefined. */
-async function locateServer(context: vscode.ExtensionContext, quiet = false): Promise<Found | undefined> {
+async function locateServer(context: vscode.ExtensionContext): Promise<Found | undefined> {
   const config = vscode.workspace.getConfiguration('rubric');
   const configured = config.get<string | null>('server.path');
   const result = await findServer({
@@ -43,28 +43,24 @@ async function locateServer(context: vscode.ExtensionContext, quiet = false): Pr
     const failedSetting = result.attempts.find((a) => a.source === 'setting' && !a.ok);
     if (failedSetting) {
       serverLog.appendLine(`rubric.server.path does not work: ${failedSetting.path} (${failedSetting.detail})`);
-      if (!quiet) {
-        void vscode.window.showWarningMessage(
-          `Rubric: \`rubric.server.path\` (${failedSetting.path}) does not work (${failedSetting.detail}); using ${result.path} instead`,
-        );
-      }
+      void vscode.window.showWarningMessage(
+        `Rubric: \`rubric.server.path\` (${failedSetting.path}) does not work (${failedSetting.detail}); using ${result.path} instead`,
+      );
     }
     return result;
   }
   serverLog.appendLine('no working `rubric` binary found; tried:');
   serverLog.appendLine(describeAttempts(result.attempts));
-  if (!quiet) {
-    const choice = await vscode.window.showErrorMessage(
-      `Rubric: no working \`rubric\` binary found; ${INSTALL_HINT}`,
-      'Open Settings',
-      'Show Details',
-    );
-    if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'rubric.server.path');
-    } else if (choice === 'Show Details') {
-      serverLog.show(true);
-    }
-  }
+  // not awaited: activation must not wait for the user to dismiss the notification
+  void vscode.window
+    .showErrorMessage(`Rubric: no working \`rubric\` binary found; ${INSTALL_HINT}`, 'Open Settings', 'Show Details')
+    .then((choice) => {
+      if (choice === 'Open Settings') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'rubric.server.path');
+      } else if (choice === 'Show Details') {
+        serverLog.show(true);
+      }
+    });
   return undefined;
 }
 
