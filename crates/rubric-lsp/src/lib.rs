@@ -10,7 +10,8 @@
 //! - [`analysis`]: one analysed version of a document; handlers are plain functions over it.
 //! - [`position`]: the one place where byte offsets become UTF-16 LSP positions and back.
 //! - one module per feature: [`diagnostics`], [`completion`], [`hover`], [`definition`],
-//!   [`references`], [`rename`], [`symbols`], [`folding`], [`semantic_tokens`], [`code_action`].
+//!   [`references`], [`rename`], [`symbols`], [`folding`], [`formatting`], [`semantic_tokens`],
+//!   [`code_action`], [`code_lens`].
 //!
 //! # Tests
 //! `tests/protocol.rs` drives the real server in-process over JSON-RPC (tokio duplex streams) with
@@ -46,10 +47,12 @@
 
 pub mod analysis;
 pub mod code_action;
+pub mod code_lens;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod folding;
+pub mod formatting;
 mod functions;
 pub mod hover;
 pub mod position;

@@ -2,9 +2,10 @@
 //! requests to the handler modules.
 
 use crate::analysis::{Analysis, Shared};
+use crate::code_lens::Distribution;
 use crate::{
-    code_action, completion, definition, diagnostics, folding, hover, references, rename,
-    semantic_tokens, symbols,
+    code_action, code_lens, completion, definition, diagnostics, folding, formatting, hover,
+    references, rename, semantic_tokens, symbols,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,6 +21,8 @@ struct Doc {
     current: Option<(i32, Shared)>,
     /// The latest analysis whose text parsed without a syntax error, for completion.
     last_good: Option<Shared>,
+    /// The grades' distribution over the sample data, computed on open and on save.
+    lens: Option<Distribution>,
 }
 
 pub struct Backend {
@@ -113,6 +116,25 @@ impl Backend {
             .await;
     }
 
+    /// Re-evaluates the sample data for the lenses; true when the document has sample data.
+    async fn update_lens(&self, uri: &Uri) -> bool {
+        use tower_lsp_server::UriExt as _;
+        let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+            return false;
+        };
+        let Ok((a, _)) = self.analysis(uri).await else {
+            return false;
+        };
+        let Ok(d) = blocking(move || code_lens::distribution(&a, &path)).await else {
+            return false;
+        };
+        let has_data = d != Distribution::NoData;
+        if let Some(doc) = self.docs().get_mut(uri) {
+            doc.lens = Some(d);
+        }
+        has_data
+    }
+
     /// Runs `f` on the current analysis of `uri` with panic isolation.
     async fn with<T: Send + 'static>(
         &self,
@@ -167,6 +189,10 @@ impl LanguageServer for Backend {
                         },
                     ),
                 ),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -195,9 +221,11 @@ impl LanguageServer for Backend {
                 text: Arc::new(doc.text),
                 current: None,
                 last_good: None,
+                lens: None,
             },
         );
-        self.refresh(doc.uri).await;
+        self.refresh(doc.uri.clone()).await;
+        self.update_lens(&doc.uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -228,7 +256,11 @@ impl LanguageServer for Backend {
         self.refresh(uri).await;
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if self.update_lens(&params.text_document.uri).await {
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
@@ -380,6 +412,57 @@ impl LanguageServer for Backend {
                 })
                 .collect();
             (!actions.is_empty()).then_some(actions)
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.with(&params.text_document.uri, |a, _| {
+            formatting::format(a).map(|edit| {
+                edit.map(|(span, new_text)| {
+                    vec![TextEdit {
+                        range: a.index.range(&a.text, span),
+                        new_text,
+                    }]
+                })
+            })
+        })
+        .await?
+        .map_err(|m| Error {
+            code: ErrorCode::InternalError,
+            message: m.into(),
+            data: None,
+        })
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = params.text_document.uri;
+        let cached = self
+            .docs()
+            .get(&uri)
+            .ok_or_else(|| unknown(&uri))?
+            .lens
+            .clone();
+        if cached.is_none() {
+            self.update_lens(&uri).await;
+        }
+        let Some(d) = self.docs().get(&uri).and_then(|doc| doc.lens.clone()) else {
+            return Ok(None);
+        };
+        self.with(&uri, move |a, _| {
+            let lenses: Vec<CodeLens> = code_lens::lenses(a, &d)
+                .into_iter()
+                .map(|(span, title)| CodeLens {
+                    range: a.index.range(&a.text, span),
+                    command: Some(Command {
+                        title,
+                        command: String::new(),
+                        arguments: None,
+                    }),
+                    data: None,
+                })
+                .collect();
+            (!lenses.is_empty()).then_some(lenses)
         })
         .await
     }

@@ -18,6 +18,9 @@ struct Fixture {
     #[serde(default = "yes")]
     initialize: bool,
     document: Option<String>,
+    /// A scheme file beside the fixture, opened by its real `file://` URI (for CodeLens, which
+    /// reads the `rubric.toml` next to it). Absolute paths are replaced by `<fixtures>`.
+    file: Option<String>,
     #[serde(default)]
     step: Vec<Step>,
 }
@@ -36,6 +39,9 @@ struct Step {
     change: Option<String>,
     /// Opens the document with this text (version 1), for fixtures with `initialize = false`.
     open: Option<String>,
+    /// `save = true`: didSave; waits for the server to ask the client to refresh its lenses.
+    #[serde(default)]
+    save: bool,
     method: Option<String>,
     params: Option<toml::Value>,
     /// A document other than the fixture's (for requests about unknown documents).
@@ -47,7 +53,10 @@ pub struct Client {
     write: tokio::io::WriteHalf<tokio::io::DuplexStream>,
     rx: mpsc::UnboundedReceiver<Value>,
     buffered: VecDeque<Value>,
+    /// Methods of the requests the server sent to the client.
+    server_requests: Vec<String>,
     next_id: i64,
+    uri: String,
 }
 
 impl Client {
@@ -89,7 +98,9 @@ impl Client {
             write,
             rx,
             buffered: VecDeque::new(),
+            server_requests: Vec::new(),
             next_id: 0,
+            uri: URI.to_string(),
         }
     }
 
@@ -110,7 +121,7 @@ impl Client {
             .await;
     }
 
-    /// Reads one message, answering any server-to-client request with `null`.
+    /// Reads one message. A server-to-client request is answered with `null` (and returned).
     async fn recv(&mut self) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
@@ -119,9 +130,11 @@ impl Client {
                 .expect("the server is still running");
             if msg.get("method").is_some() && msg.get("id").is_some() {
                 let id = msg["id"].clone();
+                self.server_requests
+                    .push(msg["method"].as_str().unwrap_or("?").to_string());
                 self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
                     .await;
-                continue;
+                return msg;
             }
             return msg;
         }
@@ -171,7 +184,7 @@ impl Client {
     pub async fn open(&mut self, text: &str) {
         self.notify(
             "textDocument/didOpen",
-            json!({"textDocument": {"uri": URI, "languageId": "rubric", "version": 1, "text": text}}),
+            json!({"textDocument": {"uri": self.uri, "languageId": "rubric", "version": 1, "text": text}}),
         )
         .await;
     }
@@ -179,9 +192,25 @@ impl Client {
     pub async fn change(&mut self, version: i64, text: &str) {
         self.notify(
             "textDocument/didChange",
-            json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"text": text}]}),
+            json!({"textDocument": {"uri": self.uri, "version": version}, "contentChanges": [{"text": text}]}),
         )
         .await;
+    }
+
+    /// Sends didSave and waits until the server asks for a CodeLens refresh.
+    pub async fn save(&mut self) {
+        let uri = self.uri.clone();
+        self.notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+        let want = "workspace/codeLens/refresh";
+        let before = self.server_requests.iter().filter(|m| *m == want).count();
+        while self.server_requests.iter().filter(|m| *m == want).count() == before {
+            let msg = self.recv().await;
+            self.buffered.push_back(msg);
+        }
     }
 }
 
@@ -309,9 +338,21 @@ fn render_tokens(out: &mut String, title: &str, v: &Value, doc: &str) {
     out.push('\n');
 }
 
-async fn run(fixture: Fixture) -> String {
+fn fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/lsp")
+        .canonicalize()
+        .unwrap()
+}
+
+async fn run(mut fixture: Fixture) -> String {
     let mut c = Client::start();
     let mut out = String::new();
+    if let Some(file) = &fixture.file {
+        let path = fixtures_dir().join(file);
+        fixture.document = Some(std::fs::read_to_string(&path).unwrap());
+        c.uri = format!("file://{}", path.display());
+    }
     let mut doc = fixture.document.clone().unwrap_or_default();
     let mut version = 1;
     if fixture.initialize {
@@ -336,6 +377,11 @@ async fn run(fixture: Fixture) -> String {
             render(&mut out, "diagnostics (version 1)", &diags, &doc);
             continue;
         }
+        if step.save {
+            c.save().await;
+            writeln!(out, "## save: the server asked for a CodeLens refresh\n").unwrap();
+            continue;
+        }
         if let Some(text) = step.change {
             version += 1;
             c.change(version, &text).await;
@@ -351,7 +397,7 @@ async fn run(fixture: Fixture) -> String {
         }
         let kind = step.request.as_deref().unwrap_or("raw");
         let ix = LineIndex::new(&doc);
-        let uri = step.uri.clone().unwrap_or_else(|| URI.to_string());
+        let uri = step.uri.clone().unwrap_or_else(|| c.uri.clone());
         let at = step
             .at
             .as_deref()
@@ -447,7 +493,10 @@ async fn run(fixture: Fixture) -> String {
     // the server is still alive at the end, whatever the fixture did
     let r = c.request("shutdown", Value::Null).await;
     writeln!(out, "## shutdown\n{}", r["result"]).unwrap();
-    out
+    out.replace(
+        &format!("file://{}", fixtures_dir().display()),
+        "file://<fixtures>",
+    )
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -462,6 +511,7 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn fixtures() {
     insta::glob!("../../../tests/fixtures/lsp", "*.toml", |path| {
+        eprintln!("fixture {}", path.display());
         let text = std::fs::read_to_string(path).unwrap();
         let fixture: Fixture =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
