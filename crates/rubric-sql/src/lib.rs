@@ -155,15 +155,29 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
         items: vec![None; model.items.len()],
         pops: vec![None; model.pops.len()],
         aux: 0,
+        field_cols: Vec::new(),
+        item_cols: Vec::new(),
     };
-    for f in &model.fields {
+    let mut seen = std::collections::HashSet::new();
+    let mut internal = |name: &str| {
+        let mut col = name.to_string();
+        let mut k = 1;
+        while !seen.insert(col.to_lowercase()) {
+            k += 1;
+            col = format!("{name}__{k}");
+        }
+        col
+    };
+    g.field_cols = model.fields.iter().map(|f| internal(&f.name)).collect();
+    g.item_cols = model.items.iter().map(|i| internal(&i.name)).collect();
+    for (fi, f) in model.fields.iter().enumerate() {
         let src = ident(&f.column, d);
         let sql = match f.ty {
             Ty::Int => format!("CAST({src} AS {})", g.dec(0)),
             Ty::Decimal => format!("CAST({src} AS {})", g.dec(INPUT_SCALE)),
             _ => src,
         };
-        g.stages[0].push((f.name.clone(), sql));
+        g.stages[0].push((g.field_cols[fi].clone(), sql));
     }
     for &id in &model.order {
         g.item(id)?;
@@ -195,12 +209,23 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
     }
     let mut outs = vec![format!(
         "  {} AS {}",
-        ident(&key.name, d),
+        ident(
+            model
+                .key
+                .and_then(|k| g.field_cols.get(k))
+                .map_or(&key.name, |c| c),
+            d
+        ),
         ident(&key.column, d)
     )];
-    for it in &model.items {
+    for (i, it) in model.items.iter().enumerate() {
         if opts.all || it.is_output() {
-            outs.push(format!("  {}", ident(&it.name, d)));
+            let col = &g.item_cols[i];
+            if *col == it.name {
+                outs.push(format!("  {}", ident(col, d)));
+            } else {
+                outs.push(format!("  {} AS {}", ident(col, d), ident(&it.name, d)));
+            }
         }
     }
     sql.push_str(&format!(
@@ -279,6 +304,10 @@ struct Gen<'m> {
     items: Vec<Option<(usize, u32)>>,
     pops: Vec<Option<E>>,
     aux: usize,
+    /// The column of each field and item inside the query: its name, unless another name differs
+    /// from it only in case (DuckDB and Spark match quoted identifiers case-insensitively).
+    field_cols: Vec<String>,
+    item_cols: Vec<String>,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
@@ -339,7 +368,7 @@ impl Gen<'_> {
         let Some(it) = m.items.get(id) else {
             return Ok(());
         };
-        let name = it.name.clone();
+        let name = self.item_cols[id].clone();
         let (ready, scale) = match &it.kind {
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
@@ -434,13 +463,12 @@ impl Gen<'_> {
 
     /// The column holding whether tag `code` of `tags` is set.
     fn tag_column(&self, tags: ItemId, code: usize) -> String {
-        let it = &self.m.items[tags];
         let cname = self
             .m
             .grade(tags)
             .and_then(|g| g.codes.get(code))
             .map_or("?", |c| c.name.as_str());
-        format!("__{}__{}", it.name, cname)
+        format!("__{}__{}", self.item_cols[tags], cname)
     }
 
     fn tags(&mut self, id: ItemId, gd: &GradeDef) -> Result<(usize, u32), Error> {
@@ -500,7 +528,7 @@ impl Gen<'_> {
         } else {
             format!("concat_ws(';', {})", parts.join(", "))
         };
-        let name = self.m.items[id].name.clone();
+        let name = self.item_cols[id].clone();
         let r = self.place(ready, name, sql, 0);
         Ok((r.ready, 0))
     }
@@ -918,13 +946,13 @@ impl Gen<'_> {
                     return err("unknown field");
                 };
                 let scale = if fd.ty == Ty::Decimal { INPUT_SCALE } else { 0 };
-                E::new(ident(&fd.name, d), scale, 1)
+                E::new(ident(&self.field_cols[*f], d), scale, 1)
             }
             TExprKind::Item(i) => {
                 let Some(Some((ready, scale))) = self.items.get(*i) else {
                     return err("an item is read before it is computed");
                 };
-                E::new(ident(&self.m.items[*i].name, d), *scale, *ready)
+                E::new(ident(&self.item_cols[*i], d), *scale, *ready)
             }
             TExprKind::Code { grade, code } => {
                 let name = self
