@@ -5,7 +5,7 @@
 -- Each check prints `PASS name` or `FAIL name: why`; the script exits 1 if any check failed.
 
 local file = assert(vim.env.RUBRIC_E2E_FILE, 'RUBRIC_E2E_FILE is not set')
-local TIMEOUT = tonumber(vim.env.RUBRIC_E2E_TIMEOUT_MS or '20000')
+local TIMEOUT = tonumber(vim.env.RUBRIC_E2E_TIMEOUT_MS or '30000')
 
 -- Neovim 0.11 changed a few signatures; the test runs on 0.7 (Debian 12) and later
 local new_api = vim.fn.has('nvim-0.11') == 1
