@@ -2,11 +2,12 @@
 //! - apply a "did you mean": a diagnostic whose help reads ``did you mean `X`?`` replaces its span
 //!   with `X`;
 //! - add an `otherwise` to a grade that has none (the cursor anywhere in the grade);
-//! - guard a missing-value trap (diagnostic code `missing-value-trap`, whose span is the value
-//!   that can be missing): `VALUE ?? 0`, or `VALUE is present and …` before the rule's condition.
+//! - guard a missing-value trap (diagnostic `missing-value-trap` on a condition that is missing
+//!   when an optional field is): replace the field with the help's `(x ?? 0)`, or make the
+//!   condition `(x is present and …)`.
 
 use crate::analysis::Analysis;
-use rubric_check::hir::{ItemKind, TExpr};
+use rubric_check::hir::{ItemKind, Symbol};
 use rubric_syntax::{Diagnostic, Span};
 
 /// A code action before it becomes LSP: a title, the edits, and the diagnostic it fixes.
@@ -85,74 +86,73 @@ fn add_otherwise<'a>(a: &'a Analysis, range: Span, out: &mut Vec<Action<'a>>) {
 }
 
 fn missing_value<'a>(a: &'a Analysis, d: &'a Diagnostic, out: &mut Vec<Action<'a>>) {
-    let value = a.slice(d.span);
-    if value.is_empty() {
+    // message: "when `X` is missing …"; help: "… `(X ?? D)`, or test `X is missing` first"
+    let Some(name) = between(&d.message, "when `", "` is missing") else {
         return;
-    }
-    let simple = value
-        .chars()
-        .all(|c| c == '_' || c == '.' || c.is_alphanumeric());
-    let guarded = if simple {
-        format!("{value} ?? 0")
-    } else {
-        format!("({value}) ?? 0")
     };
-    out.push(Action {
-        title: format!("use 0 when `{value}` is missing"),
-        edits: vec![(d.span, guarded)],
-        fixes: Some(d),
-        preferred: false,
-    });
-    if let Some(cond) = enclosing_condition(a, d.span) {
-        let text = a.slice(cond.span);
-        let needs_parens = text.contains(" or ");
-        let mut edits = vec![(
-            Span::point(cond.span.start),
-            format!(
-                "{value} is present and {}",
-                if needs_parens { "(" } else { "" }
-            ),
-        )];
-        if needs_parens {
-            edits.push((Span::point(cond.span.end), ")".to_string()));
-        }
+    let guarded = d
+        .help
+        .as_deref()
+        .and_then(|h| between(h, ": `", "`, or"))
+        .filter(|g| g.starts_with('('));
+    // the value: an occurrence of the field inside the condition, else in the `by` subject of
+    // the declaration that holds the condition
+    let field = a.model.field_named(name);
+    let occurrence = |within: Span| {
+        a.model
+            .refs
+            .iter()
+            .filter(|r| !r.is_definition && Some(r.symbol) == field.map(Symbol::Field))
+            .map(|r| r.span)
+            .filter(|s| within.start <= s.start && s.end <= within.end)
+            .min_by_key(|s| s.start)
+    };
+    let by_subject = || {
+        a.model
+            .items
+            .iter()
+            .find(|i| i.decl_span.start <= d.span.start && d.span.end <= i.decl_span.end)
+            .and_then(|i| match &i.kind {
+                ItemKind::Points { by: Some(b), .. } => Some(b.span),
+                ItemKind::Grade(g) => g.by.as_ref().map(|b| b.span),
+                _ => None,
+            })
+    };
+    let value = occurrence(d.span).or_else(|| by_subject().and_then(occurrence));
+    if let (Some(value), Some(guarded)) = (value, guarded) {
         out.push(Action {
-            title: format!("require `{value}` to be present"),
-            edits,
+            title: format!("replace `{name}` with `{guarded}`"),
+            edits: vec![(value, guarded.to_string())],
+            fixes: Some(d),
+            preferred: false,
+        });
+    }
+    let cond = a.slice(d.span).trim_start();
+    let operator_first = cond.starts_with(['<', '>', '=', '!'])
+        || ["in ", "not in ", "between ", "is ", "within "]
+            .iter()
+            .any(|k| cond.starts_with(k));
+    if !operator_first && !cond.is_empty() {
+        out.push(Action {
+            title: format!("fire only when `{name}` is present"),
+            edits: vec![
+                (
+                    Span::point(d.span.start),
+                    format!("({name} is present and "),
+                ),
+                (Span::point(d.span.end), ")".to_string()),
+            ],
             fixes: Some(d),
             preferred: false,
         });
     }
 }
 
-/// The condition of the rule (grade, tags or points) that holds `span`, when it is a full boolean
-/// expression (not an operator-first condition of a `by` block).
-fn enclosing_condition(a: &Analysis, span: Span) -> Option<&TExpr> {
-    let within =
-        |c: &&TExpr| c.span.start <= span.start && span.end <= c.span.end && !c.span.is_empty();
-    let starts_with_subject = |c: &TExpr| {
-        a.slice(c.span)
-            .trim_start()
-            .starts_with(['<', '>', '=', '!'])
-            || a.slice(c.span).trim_start().starts_with("in ")
-            || a.slice(c.span).trim_start().starts_with("between ")
-            || a.slice(c.span).trim_start().starts_with("is ")
-            || a.slice(c.span).trim_start().starts_with("within ")
-            || a.slice(c.span).trim_start().starts_with("not in ")
-    };
-    for item in &a.model.items {
-        let conds: Vec<&TExpr> = match &item.kind {
-            ItemKind::Grade(g) => g.codes.iter().filter_map(|c| c.cond.as_ref()).collect(),
-            ItemKind::Points { rules, .. } => {
-                rules.iter().filter_map(|r| r.cond.as_ref()).collect()
-            }
-            _ => Vec::new(),
-        };
-        if let Some(c) = conds.into_iter().find(within) {
-            return (!starts_with_subject(c)).then_some(c);
-        }
-    }
-    None
+/// The text between the first `open` and the next `close` after it.
+fn between<'s>(s: &'s str, open: &str, close: &str) -> Option<&'s str> {
+    let start = s.find(open)? + open.len();
+    let len = s[start..].find(close)?;
+    Some(&s[start..start + len])
 }
 
 #[cfg(test)]
