@@ -9,7 +9,7 @@ unless `--random-engines` says otherwise).
 
 Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
 dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. The one tolerance:
-a number that either side prints with more than 16 decimal places (it was computed from a
+a number that either side prints with 16 or more decimal places (it was computed from a
 quotient that does not terminate: rubric keeps 28 significant digits, the SQL 16 places) must
 agree to a relative 1e-12; every other cell must be equal.
 
@@ -153,7 +153,7 @@ def same(expected: str, actual: str) -> bool:
     except (decimal.InvalidOperation, ValueError):
         return False
     places = max(len(x.split(".", 1)[1]) if "." in x else 0 for x in (expected, actual))
-    if places <= DIV_SCALE:
+    if places < DIV_SCALE:
         return False
     return abs(e - a) <= decimal.Decimal("1e-12") * max(decimal.Decimal(1), abs(e))
 

@@ -834,13 +834,24 @@ impl Gen<'_> {
             }
         };
         let dec0 = self.dec(0);
+        // An aggregate over everyone (or over the partition). Spark runs a window without
+        // PARTITION BY in a single task, so there it is a scalar subquery, computed once.
+        let prev = stage_name(ready.max(1) - 1, self.d);
+        let spark_global = self.d == Dialect::Spark && w.is_none();
+        let over_all = |agg: String| {
+            if spark_global {
+                format!("(SELECT {agg} FROM {prev})")
+            } else {
+                format!("{agg} OVER ({})", part(None))
+            }
+        };
         let e = match (pd.func, &x) {
             (PopFunc::Count, _) => {
                 let name = self.fresh("pop");
                 self.place(
                     ready,
                     name,
-                    format!("CAST(COUNT(*) OVER ({}) AS {dec0})", part(None)),
+                    format!("CAST({} AS {dec0})", over_all("COUNT(*)".into())),
                     0,
                 )
             }
@@ -856,7 +867,7 @@ impl Gen<'_> {
                             PopFunc::MinOf => "MIN",
                             _ => "MAX",
                         };
-                        let win = format!("{agg}({xs}) OVER ({})", part(None));
+                        let win = over_all(format!("{agg}({xs})"));
                         let win = if ty.is_numeric() {
                             format!("CAST({win} AS {})", self.dec(x.scale))
                         } else {
@@ -878,16 +889,16 @@ impl Gen<'_> {
                         let (num, den, ns) = match f {
                             PopFunc::Mean => (
                                 format!(
-                                    "CAST(SUM({xs}) OVER ({}) AS {})",
-                                    part(None),
+                                    "CAST({} AS {})",
+                                    over_all(format!("SUM({xs})")),
                                     self.dec(x.scale)
                                 ),
-                                format!("CAST(COUNT({xs}) OVER ({}) AS {dec0})", part(None)),
+                                format!("CAST({} AS {dec0})", over_all(format!("COUNT({xs})"))),
                                 x.scale,
                             ),
                             PopFunc::TopShare => (
                                 format!("CAST(COUNT(*) OVER ({ordered}) AS {dec0})"),
-                                format!("CAST(COUNT({xs}) OVER ({}) AS {dec0})", part(None)),
+                                format!("CAST({} AS {dec0})", over_all(format!("COUNT({xs})"))),
                                 0,
                             ),
                             _ => (
@@ -896,8 +907,8 @@ impl Gen<'_> {
                                     self.dec(x.scale)
                                 ),
                                 format!(
-                                    "CAST(SUM({xs}) OVER ({}) AS {})",
-                                    part(None),
+                                    "CAST({} AS {})",
+                                    over_all(format!("SUM({xs})")),
                                     self.dec(x.scale)
                                 ),
                                 x.scale,
