@@ -322,6 +322,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=20241122)
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     args = ap.parse_args()
+    started = time.time()
 
     wanted = set(args.engines.split(",")) | set(args.random_engines.split(","))
     wanted.discard("")
@@ -371,6 +372,7 @@ def main() -> int:
         print(n, file=sys.stderr)
     for f in failures:
         print(f, file=sys.stderr)
+    print(f"diff.py: {time.time() - started:.0f}s", flush=True)
     print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
     return 1 if counts["failed"] else 0
 

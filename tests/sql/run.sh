@@ -72,5 +72,5 @@ fi
 status=0
 "$venv/bin/python" "$here/diff.py" --engines "$engines" --random "$random" \
   --random-engines "$random_engines" "${args[@]}" "$@" || status=$?
-echo "tests/sql/run.sh: $(( $(date +%s) - start ))s"
+echo "tests/sql/run.sh: $(( $(date +%s) - start ))s in all" >&2
 exit $status

@@ -183,6 +183,23 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
         g.item(id)?;
     }
     let mut sql = String::new();
+    let scheme = model
+        .name
+        .as_deref()
+        .map(|n| format!(" {n:?}"))
+        .unwrap_or_default();
+    match as_of {
+        Some(date) => sql.push_str(&format!("-- rubric sql{scheme} for {d}, as of {date}\n")),
+        None => sql.push_str(&format!(
+            "-- rubric sql{scheme} for {d}, as of the current date\n"
+        )),
+    }
+    if d == Dialect::Spark {
+        sql.push_str(
+            "-- run with spark.sql.decimalOperations.allowPrecisionLoss=false and spark.sql.ansi.enabled=true:\n\
+             -- otherwise Spark rounds decimal products to 6 places and turns overflows into NULL\n",
+        );
+    }
     let last = g.stages.len() - 1;
     sql.push_str("WITH\n");
     for (i, stage) in g.stages.iter().enumerate() {
