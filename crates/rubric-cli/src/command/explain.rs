@@ -1,14 +1,200 @@
-//! `rubric explain` (being built in this session).
+//! `rubric explain SCHEME --data FILE --key K`: how one customer got each output, for business
+//! readers. For every score, grade and tags (`--all`: lets and points too) it shows the value,
+//! every rule in order with whether it fired and the values that decided it, the attributes of
+//! the code, and how far the customer is from the next better grade when that grade's
+//! condition is one threshold on one value ("营业额 needs +123,456.00 to reach gold").
 
+use crate::command::test::load_scheme;
+use crate::render;
+use rubric_check::hir::ItemKind;
+use rubric_eval::io::{self, ReadOptions};
+use rubric_eval::{literal_value, Plan, Value};
+use rubric_syntax::date::Date;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[path = "explain_text.rs"]
+pub(crate) mod text;
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// The scheme file (`.rubric`)
+    #[arg(value_name = "SCHEME")]
+    scheme: PathBuf,
+    /// The customer data: csv, json, jsonl or xlsx (by extension, or --input-format)
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// The key of the customer to explain
+    #[arg(long, value_name = "K")]
+    key: String,
+    /// Evaluation date, e.g. 2024-06-30 (default: the scheme's as_of, else today)
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// The data format when the extension does not tell: csv, json, jsonl or xlsx
+    #[arg(long, value_name = "FORMAT")]
+    input_format: Option<String>,
+    /// The text encoding of a CSV file, e.g. gb18030
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
+    /// The sheet of an XLSX file (default: the first)
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Explain lets and points too
+    #[arg(long)]
+    all: bool,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("error: `rubric explain` is not available in this build");
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date(i32::try_from(secs / 86_400).unwrap_or(0))
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let color = render::color_stderr();
+    let Some((src, model)) = load_scheme(&args.scheme, color) else {
+        return ExitCode::from(2);
+    };
+    let as_of = match &args.as_of {
+        Some(s) => match Date::parse(s.trim()) {
+            Some(d) => d,
+            None => {
+                eprintln!("error: `{s}` is not a date like 2024-06-30");
+                return ExitCode::from(2);
+            }
+        },
+        None => model.as_of.unwrap_or_else(today),
+    };
+    let mut options = ReadOptions::default();
+    if let Some(f) = &args.input_format {
+        match f.parse() {
+            Ok(f) => options.format = Some(f),
+            Err(e) => return usage(e),
+        }
+    }
+    if let Some(e) = &args.encoding {
+        match io::encoding_for_label(e) {
+            Ok(enc) => options.encoding = Some(enc),
+            Err(e) => return usage(e),
+        }
+    }
+    options.sheet = args.sheet.clone();
+    let (rows, read_rejects) = match io::read_all(&args.data, &options, &model) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let plan = Plan::compile(&model, as_of);
+    let ev = plan.evaluate(rows);
+    let data_shown = args.data.display().to_string();
+    let Some(row) = ev.row_of_key(&args.key) else {
+        let rejected = read_rejects
+            .iter()
+            .chain(ev.rejects())
+            .find(|r| r.key.as_deref() == Some(args.key.as_str()));
+        match rejected {
+            Some(r) => {
+                let column = r
+                    .column
+                    .as_ref()
+                    .map(|c| format!(", column `{c}`"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "error: customer `{}` was rejected and is not graded: line {}{column}: {}",
+                    args.key, r.line, r.reason
+                );
+            }
+            None => eprintln!(
+                "error: no customer with key `{}` in `{data_shown}`",
+                args.key
+            ),
+        }
+        return ExitCode::from(1);
+    };
+
+    let mut out: Vec<String> = Vec::new();
+    let line = ev.input(row).map_or(0, |r| r.line);
+    out.push(format!("customer {} ({data_shown}, line {line})", args.key));
+    let scheme_name = model
+        .name
+        .as_ref()
+        .map(|n| format!("\"{n}\" "))
+        .unwrap_or_default();
+    out.push(format!(
+        "scheme {scheme_name}({}), as of {as_of}, among {} customers",
+        args.scheme.display(),
+        ev.len()
+    ));
+    out.push(String::new());
+
+    // the customer's record, by column header
+    out.push("input".to_string());
+    let labels: Vec<String> = model
+        .fields
+        .iter()
+        .map(|f| {
+            if f.column == f.name {
+                f.name.clone()
+            } else {
+                format!("{} ({})", f.column, f.name)
+            }
+        })
+        .collect();
+    let width = labels
+        .iter()
+        .map(|l| rubric_fmt::display_width(l))
+        .max()
+        .unwrap_or(0);
+    if let Some(input) = ev.input(row) {
+        for (k, f) in model.fields.iter().enumerate() {
+            let v = input.values.get(k).cloned().unwrap_or(Value::Missing);
+            let shown = text::value(&v, &f.ty, &model, f.ty == rubric_check::hir::Ty::Decimal);
+            out.push(format!("  {}  {shown}", text::pad(&labels[k], width)));
+        }
+    }
+
+    for (id, item) in model.items.iter().enumerate() {
+        let wanted = item.is_output() || args.all;
+        if !wanted {
+            continue;
+        }
+        let trace = ev.trace(&model, row, id);
+        out.push(String::new());
+        out.push(format!(
+            "{} = {}",
+            text::item_heading(&model, id),
+            text::item_value(&model, &trace)
+        ));
+        out.extend(text::trace_lines(&model, &src, &trace, "  "));
+        if let (ItemKind::Grade(g), Value::Code(c)) = (&item.kind, &trace.value) {
+            if let Some(code) = g.codes.get(usize::from(*c)) {
+                let attrs: Vec<String> = g
+                    .attr_keys
+                    .iter()
+                    .zip(&code.attrs)
+                    .map(|((k, ty), lit)| {
+                        format!(
+                            "{k} = {}",
+                            text::value(&literal_value(lit), ty, &model, false)
+                        )
+                    })
+                    .collect();
+                if !attrs.is_empty() {
+                    out.push(format!("  attributes: {}", attrs.join(", ")));
+                }
+            }
+        }
+        if let Some(d) = text::distance_to_better(&model, &ev, &src, row, &trace) {
+            out.push(format!("  next better: {d}"));
+        }
+    }
+    for l in out {
+        println!("{l}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn usage(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
     ExitCode::from(2)
 }

@@ -1,14 +1,132 @@
-//! `rubric fmt` (being built in this session).
+//! `rubric fmt [--check] [PATH…]`: rewrite scheme files in the canonical layout (`-` reads
+//! stdin and writes stdout). A file with syntax errors is left untouched and reported.
 
+use crate::render;
+use rubric_fmt::{format_source, FmtError};
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// Scheme files, directories to search for `.rubric` files, or `-` for stdin (the result
+    /// goes to stdout)
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Change nothing: list the files that are not formatted and exit 1 if there are any
+    #[arg(long)]
+    check: bool,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("error: `rubric fmt` is not available in this build");
-    ExitCode::from(2)
+enum Outcome {
+    Unchanged,
+    Changed,
+    Failed,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let (stdin, paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.paths.into_iter().partition(|p| p.as_os_str() == "-");
+    let files = match crate::command::collect_schemes(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let color = render::color_stderr();
+    let (mut changed, mut failed, mut io_failed) = (0usize, 0usize, false);
+    if !stdin.is_empty() {
+        let mut src = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut src) {
+            eprintln!("error: cannot read stdin: {e}");
+            return ExitCode::from(2);
+        }
+        match format_one("<stdin>", &src, color) {
+            Some(out) => {
+                if args.check {
+                    if out != src {
+                        println!("<stdin>");
+                        changed += 1;
+                    }
+                } else if std::io::stdout().write_all(out.as_bytes()).is_err() {
+                    io_failed = true;
+                }
+            }
+            None => failed += 1,
+        }
+    }
+    for path in &files {
+        let shown = path.display().to_string();
+        let src = match std::fs::read_to_string(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read `{shown}`: {e}");
+                io_failed = true;
+                continue;
+            }
+        };
+        let outcome = match format_one(&shown, &src, color) {
+            None => Outcome::Failed,
+            Some(out) if out == src => Outcome::Unchanged,
+            Some(out) => {
+                if args.check {
+                    println!("{shown}");
+                } else if let Err(e) = std::fs::write(path, out) {
+                    eprintln!("error: cannot write `{shown}`: {e}");
+                    io_failed = true;
+                }
+                Outcome::Changed
+            }
+        };
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Changed => changed += 1,
+            Outcome::Failed => failed += 1,
+        }
+    }
+    let n = files.len() + stdin.len().min(1);
+    let files_word = |n: usize| {
+        if n == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{n} files")
+        }
+    };
+    if args.check {
+        if changed > 0 {
+            eprintln!("{} of {} would be reformatted", files_word(changed), n);
+        } else if failed == 0 {
+            eprintln!("{} already formatted", files_word(n));
+        }
+    } else if stdin.is_empty() {
+        eprintln!("formatted {}: {} changed", files_word(n), changed);
+    }
+    if failed > 0 {
+        eprintln!("{} not formatted: syntax errors", files_word(failed));
+    }
+    if io_failed {
+        ExitCode::from(2)
+    } else if failed > 0 || (args.check && changed > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The formatted text, or `None` after reporting why the file is left as it is.
+fn format_one(shown: &str, src: &str, color: bool) -> Option<String> {
+    match format_source(src) {
+        Ok(out) => Some(out),
+        Err(FmtError::Syntax(errors)) => {
+            for d in &errors {
+                eprint!("{}", render::human(d, shown, src, color));
+            }
+            None
+        }
+        Err(FmtError::Unstable) => {
+            eprintln!("error: `{shown}` was left as it is: formatting it would change its meaning (a bug in `rubric fmt`, please report it)");
+            None
+        }
+    }
 }
