@@ -375,6 +375,11 @@ impl Gen<'_> {
         }
     }
 
+    /// A number literal as a `DECIMAL(38, s)`, `s` at least its own scale.
+    fn num_lit_at(&self, v: Decimal, s: u32) -> String {
+        format!("CAST({} AS {})", v, self.dec(s.max(v.scale())))
+    }
+
     fn num_lit(&self, v: Decimal) -> E {
         let s = v.scale();
         E::new(format!("CAST({} AS {})", v, self.dec(s)), s, 1)
@@ -404,8 +409,7 @@ impl Gen<'_> {
                 let mut ready = subject.as_ref().map_or(1, |s| s.ready);
                 let mut sql = String::from("CASE");
                 for r in rules {
-                    let v = self.num_lit(r.value);
-                    let v = self.rescale(&v, scale);
+                    let v = self.num_lit_at(r.value, scale);
                     match &r.cond {
                         Some(c) => {
                             let c = self.expr(c, subject.as_ref())?;
@@ -555,7 +559,7 @@ impl Gen<'_> {
         let c = self.expr(cond, None)?;
         let f = self.num_lit(factor);
         let s = f.scale;
-        let one = self.rescale(&self.num_lit(Decimal::ONE), s);
+        let one = self.num_lit_at(Decimal::ONE, s);
         Ok(E::new(
             format!("CASE WHEN {} THEN {} ELSE {one} END", c.sql, f.sql),
             s,
