@@ -68,14 +68,23 @@ fn every_code_is_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
     let mut codes = std::collections::BTreeSet::new();
-    for dir in ["crates/rubric-syntax/src", "crates/rubric-check/src", "crates/rubric-check/src/analysis"] {
+    for dir in [
+        "crates/rubric-syntax/src",
+        "crates/rubric-check/src",
+        "crates/rubric-check/src/analysis",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
             let src = std::fs::read_to_string(&path).unwrap();
-            for marker in ["Diagnostic::error(", "Diagnostic::warning(", "Diagnostic::hint(", "self.error("] {
+            for marker in [
+                "Diagnostic::error(",
+                "Diagnostic::warning(",
+                "Diagnostic::hint(",
+                "self.error(",
+            ] {
                 for part in src.split(marker).skip(1) {
                     let part = part.trim_start();
                     if let Some(rest) = part.strip_prefix('"') {
@@ -87,6 +96,9 @@ fn every_code_is_documented() {
         }
     }
     assert!(codes.len() > 40, "found the codes: {codes:?}");
-    let missing: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### `{c}`"))).collect();
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !docs.contains(&format!("### `{c}`")))
+        .collect();
     assert!(missing.is_empty(), "undocumented codes: {missing:?}");
 }

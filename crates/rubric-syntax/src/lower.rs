@@ -73,7 +73,6 @@ pub struct Parsed {
 
 /// Parses a whole `.rubric` source. Never panics, never fails.
 pub fn parse(src: &str) -> Parsed {
-    pest::set_error_detail(true);
     let mut lower = Lower {
         src,
         errors: Vec::new(),
@@ -95,6 +94,7 @@ pub fn parse(src: &str) -> Parsed {
                 }
             }
             Err(err) => {
+                let err = with_error_detail(text).unwrap_or(err);
                 lower.errors.push(syntax_error(&err, src, range.clone()));
                 broken.push(broken_decl(text));
             }
@@ -104,6 +104,18 @@ pub fn parse(src: &str) -> Parsed {
         file: File { decls, broken },
         errors: lower.errors,
     }
+}
+
+/// Parses a chunk again with pest's error detail on, which lists the literal tokens it expected
+/// (`}`, `,`, …). Detail makes parsing several times slower, so it is only switched on for a
+/// chunk that already failed. The switch is global; the lock keeps it on for the whole re-parse.
+fn with_error_detail(text: &str) -> Option<pest::error::Error<Rule>> {
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
+    pest::set_error_detail(true);
+    let result = RubricParser::parse(Rule::chunk, text).err();
+    pest::set_error_detail(false);
+    result
 }
 
 /// The keyword and name of a chunk that failed to parse, read word by word.

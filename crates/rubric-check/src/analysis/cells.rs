@@ -76,6 +76,20 @@ pub struct Cells {
     pub cells: Vec<Vec<Val>>,
     /// Whether a gap found here is real (see the module docs).
     pub exact: bool,
+    /// Per expression node (by address): the variable it is, or its constant value, worked out
+    /// once so evaluating thousands of cells does not rebuild keys.
+    nodes: std::collections::HashMap<usize, Node>,
+}
+
+#[derive(Clone)]
+enum Node {
+    Var(usize),
+    Const(Val),
+    Other,
+}
+
+fn addr(e: &TExpr) -> usize {
+    e as *const TExpr as usize
 }
 
 pub struct Ctx<'m> {
@@ -85,7 +99,7 @@ pub struct Ctx<'m> {
     pub subject: Option<&'m TExpr>,
 }
 
-const MAX_CELLS: usize = 50_000;
+const MAX_CELLS: usize = 20_000;
 
 /// A canonical text for an expression, equal for expressions that mean the same.
 pub fn key(e: &TExpr, m: &Model) -> String {
@@ -420,7 +434,16 @@ pub fn build(conds: &[&TExpr], ctx: &Ctx) -> Option<Cells> {
         loop {
             if k == idx.len() {
                 let exact = exact(&vars);
-                return Some(Cells { vars, cells, exact });
+                let mut nodes = std::collections::HashMap::new();
+                for c in conds {
+                    index_nodes(c, &vars, ctx, &mut nodes);
+                }
+                return Some(Cells {
+                    vars,
+                    cells,
+                    exact,
+                    nodes,
+                });
             }
             idx[k] += 1;
             if idx[k] < domains[k].len() {
@@ -554,14 +577,40 @@ fn between(a: Decimal, b: Decimal, int: bool) -> Option<Decimal> {
     }
 }
 
-/// Evaluates a condition in a cell: `Some(true)` fires, `Some(false)` or `None` (missing) don't.
-pub fn eval(e: &TExpr, cells: &Cells, cell: &[Val], ctx: &Ctx) -> Val {
+fn index_nodes(
+    e: &TExpr,
+    vars: &[Var],
+    ctx: &Ctx,
+    out: &mut std::collections::HashMap<usize, Node>,
+) {
     let k = key(e, ctx.model);
-    if let Some(i) = cells.vars.iter().position(|v| v.key == k) {
-        return cell[i].clone();
+    let node = match vars.iter().position(|v| v.key == k) {
+        Some(i) => Node::Var(i),
+        None => match constant(e, ctx) {
+            Some(c) => Node::Const(c),
+            None => Node::Other,
+        },
+    };
+    let descend = matches!(node, Node::Other);
+    out.insert(addr(e), node);
+    if descend {
+        for c in crate::visit::children(e) {
+            index_nodes(c, vars, ctx, out);
+        }
     }
-    if let Some(c) = constant(e, ctx) {
-        return c;
+}
+
+/// Evaluates a condition in a cell with SQL's three-valued logic.
+pub fn eval(e: &TExpr, cells: &Cells, cell: &[Val], ctx: &Ctx) -> Val {
+    match cells.nodes.get(&addr(e)) {
+        Some(Node::Var(i)) => return cell[*i].clone(),
+        Some(Node::Const(c)) => return c.clone(),
+        Some(Node::Other) => {}
+        None => {
+            if let Some(c) = constant(e, ctx) {
+                return c;
+            }
+        }
     }
     let ev = |x: &TExpr| eval(x, cells, cell, ctx);
     match &e.kind {

@@ -132,19 +132,35 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
     let Some(cells) = cells::build(&conds, &ctx) else {
         return;
     };
-    let fires: Vec<Vec<bool>> = cells
+    let upto = set
+        .rules
+        .iter()
+        .position(|r| r.1.is_none())
+        .unwrap_or(set.rules.len());
+    let fire = |k: usize, cell: &[Val]| match set.rules[k].1 {
+        Some(c) => cells::eval(c, &cells, cell, &ctx) == Val::Bool(true),
+        None => true,
+    };
+    // First pass, cheap: which rule fires first in each cell.
+    let first: Vec<Option<usize>> = cells
         .cells
         .iter()
-        .map(|cell| {
-            set.rules
-                .iter()
-                .map(|r| match r.1 {
-                    Some(c) => cells::eval(c, &cells, cell, &ctx) == Val::Bool(true),
-                    None => true,
-                })
-                .collect()
-        })
+        .map(|cell| (0..set.rules.len()).find(|k| fire(*k, cell)))
         .collect();
+    let all_reachable = (0..upto).all(|k| first.contains(&Some(k)));
+    // Every rule's outcome in every cell, only when some rule needs explaining.
+    let fires: Vec<Vec<bool>> = if all_reachable && !set.is_tags {
+        first
+            .iter()
+            .map(|f| (0..set.rules.len()).map(|k| Some(k) == *f).collect())
+            .collect()
+    } else {
+        cells
+            .cells
+            .iter()
+            .map(|cell| (0..set.rules.len()).map(|k| fire(k, cell)).collect())
+            .collect()
+    };
     let upto = set
         .rules
         .iter()
@@ -547,14 +563,21 @@ fn substitute_subject(e: &TExpr, by: &TExpr) -> TExpr {
             return;
         }
         match &mut x.kind {
-            TExprKind::Unary(_, a) | TExprKind::IsMissing { expr: a, .. } | TExprKind::Has { tags: a, .. } => go(a, by),
+            TExprKind::Unary(_, a)
+            | TExprKind::IsMissing { expr: a, .. }
+            | TExprKind::Has { tags: a, .. } => go(a, by),
             TExprKind::Arith(_, a, b)
             | TExprKind::Cmp(_, a, b)
             | TExprKind::And(a, b)
             | TExprKind::Or(a, b)
             | TExprKind::Coalesce(a, b)
-            | TExprKind::In { value: a, list: b, .. }
-            | TExprKind::Within { date: a, duration: b } => {
+            | TExprKind::In {
+                value: a, list: b, ..
+            }
+            | TExprKind::Within {
+                date: a,
+                duration: b,
+            } => {
                 go(a, by);
                 go(b, by);
             }
