@@ -825,25 +825,34 @@ impl<'s> Printer<'s> {
             .collect()
     }
 
-    fn record(&self, r: &Record, widths: Option<&[usize]>) -> String {
+    /// A record `{ name: value, ... }`, broken where the source broke it between fields (the
+    /// continuation lines line up after `{ `). Each line comes with its source end.
+    fn record(&self, r: &Record, widths: Option<&[usize]>) -> Vec<(String, usize)> {
         if r.fields.is_empty() {
-            return "{}".to_string();
+            return vec![("{}".to_string(), r.loc.0.end)];
         }
         let n = r.fields.len();
-        let parts: Vec<String> = r
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(j, (name, value))| {
-                let comma = if j + 1 < n { "," } else { "" };
-                let s = format!("{}: {}{comma}", name.node, self.slice(value.span));
-                match widths {
-                    Some(w) if j + 1 < n => pad(&s, w.get(j).copied().unwrap_or(0)),
-                    _ => s,
-                }
-            })
-            .collect();
-        format!("{{ {} }}", parts.join(" "))
+        let mut lines = Vec::new();
+        let mut cur = "{ ".to_string();
+        let mut prev_end = r.loc.0.start;
+        for (j, (name, value)) in r.fields.iter().enumerate() {
+            let comma = if j + 1 < n { "," } else { "" };
+            let mut part = format!("{}: {}{comma}", name.node, self.slice(value.span));
+            if let Some(w) = widths.filter(|_| j + 1 < n) {
+                part = pad(&part, w.get(j).copied().unwrap_or(0));
+            }
+            if j > 0 && self.line_of(name.span.start) != self.line_of(prev_end) {
+                lines.push((cur.trim_end().to_string(), prev_end));
+                cur = format!("  {part}");
+            } else if j > 0 {
+                cur = format!("{cur} {part}");
+            } else {
+                cur.push_str(&part);
+            }
+            prev_end = value.span.end;
+        }
+        lines.push((format!("{} }}", cur.trim_end()), r.loc.0.end));
+        lines
     }
 
     fn test(&mut self, t: &Test, span: Span) -> Vec<Line> {
@@ -903,17 +912,11 @@ impl<'s> Printer<'s> {
                 many: false,
                 ..
             } => {
-                let text = match records.first() {
-                    Some(r) => format!("given {}", self.record(r, None)),
-                    None => "given {}".to_string(),
+                let lines = match records.first() {
+                    Some(r) => self.prefixed("given ", self.record(r, None)),
+                    None => vec![("given {}".to_string(), span.end)],
                 };
-                self.row_lines(
-                    2,
-                    &Row {
-                        span,
-                        lines: vec![(text, span.end)],
-                    },
-                )
+                self.row_lines(2, &Row { span, lines })
             }
             TestItem::Given {
                 records,
@@ -952,12 +955,15 @@ impl<'s> Printer<'s> {
                 });
                 let rows: Vec<Row> = records
                     .iter()
-                    .map(|r| Row {
-                        span: r.loc.0,
-                        lines: vec![(
-                            format!("{},", self.record(r, widths.as_deref())),
-                            r.loc.0.end,
-                        )],
+                    .map(|r| {
+                        let mut lines = self.record(r, widths.as_deref());
+                        if let Some(last) = lines.last_mut() {
+                            last.0.push(',');
+                        }
+                        Row {
+                            span: r.loc.0,
+                            lines,
+                        }
                     })
                     .collect();
                 self.emit_rows(&mut out, 4, &rows);

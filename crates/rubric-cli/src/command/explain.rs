@@ -13,6 +13,14 @@ use rubric_syntax::date::Date;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[path = "explain_text.rs"]
 pub(crate) mod text;
 
@@ -189,7 +197,7 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     for l in out {
-        println!("{l}");
+        say!("{l}");
     }
     ExitCode::SUCCESS
 }

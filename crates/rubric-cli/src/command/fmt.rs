@@ -7,6 +7,14 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Scheme files, directories to search for `.rubric` files, or `-` for stdin (the result
@@ -46,7 +54,7 @@ pub fn main(args: Args) -> ExitCode {
             Some(out) => {
                 if args.check {
                     if out != src {
-                        println!("<stdin>");
+                        say!("<stdin>");
                         changed += 1;
                     }
                 } else if std::io::stdout().write_all(out.as_bytes()).is_err() {
@@ -71,7 +79,7 @@ pub fn main(args: Args) -> ExitCode {
             Some(out) if out == src => Outcome::Unchanged,
             Some(out) => {
                 if args.check {
-                    println!("{shown}");
+                    say!("{shown}");
                 } else if let Err(e) = std::fs::write(path, out) {
                     eprintln!("error: cannot write `{shown}`: {e}");
                     io_failed = true;

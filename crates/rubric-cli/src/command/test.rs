@@ -16,6 +16,14 @@ use rubric_syntax::span::line_col;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[path = "test_snapshot.rs"]
 mod snapshot;
 
@@ -78,7 +86,7 @@ pub fn main(args: Args) -> ExitCode {
     if tally.passed + tally.failed == 0 && !tally.broken {
         eprintln!("note: no tests found");
     }
-    println!("{} passed, {} failed", tally.passed, tally.failed);
+    say!("{} passed, {} failed", tally.passed, tally.failed);
     if tally.broken {
         ExitCode::from(2)
     } else if tally.failed > 0 {
@@ -146,17 +154,17 @@ fn run_scheme(path: &Path, filter: Option<&str>, color: bool, tally: &mut Tally)
     if tests.is_empty() {
         return;
     }
-    println!("{shown}");
+    say!("{shown}");
     for t in tests {
         match run_test(&model, &src, &shown, t) {
             Ok(()) => {
-                println!("  ok    {}", t.name);
+                say!("  ok    {}", t.name);
                 tally.passed += 1;
             }
             Err(lines) => {
-                println!("  FAIL  {}", t.name);
+                say!("  FAIL  {}", t.name);
                 for l in lines {
-                    println!("    {l}");
+                    say!("    {l}");
                 }
                 tally.failed += 1;
             }

@@ -78,17 +78,17 @@ pub(crate) fn run_file(
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        println!("snapshot {name}");
+        say!("snapshot {name}");
         match run_entry(dir, entry, &output, update, ci, color) {
             Ok(lines) => {
                 for l in lines {
-                    println!("  {l}");
+                    say!("  {l}");
                 }
                 tally.passed += 1;
             }
             Err((lines, broken)) => {
                 for l in lines {
-                    println!("  {l}");
+                    say!("  {l}");
                 }
                 tally.failed += 1;
                 tally.broken |= broken;
