@@ -29,9 +29,14 @@ impl CsvReader {
         path: &str,
         encoding: Option<&'static Encoding>,
     ) -> Result<CsvReader, DataError> {
-        let read_err = |source| DataError::Read { path: path.into(), source };
+        let read_err = |source| DataError::Read {
+            path: path.into(),
+            source,
+        };
         let input = match encoding {
-            Some(enc) if enc != encoding_rs::UTF_8 => Box::new(DecodeReader::new(input, enc)) as Box<dyn Read + Send>,
+            Some(enc) if enc != encoding_rs::UTF_8 => {
+                Box::new(DecodeReader::new(input, enc)) as Box<dyn Read + Send>
+            }
             _ => {
                 let mut input = input;
                 let mut head = [0u8; 3];
@@ -40,9 +45,13 @@ impl CsvReader {
                     input
                 } else if n >= 2 && (head[..2] == [0xFF, 0xFE] || head[..2] == [0xFE, 0xFF]) {
                     let prefix = io::Cursor::new(head[..n].to_vec());
-                    Box::new(DecodeReader::new(Box::new(prefix.chain(input)), encoding_rs::UTF_8)) as Box<dyn Read + Send>
+                    Box::new(DecodeReader::new(
+                        Box::new(prefix.chain(input)),
+                        encoding_rs::UTF_8,
+                    )) as Box<dyn Read + Send>
                 } else {
-                    Box::new(io::Cursor::new(head[..n].to_vec()).chain(input)) as Box<dyn Read + Send>
+                    Box::new(io::Cursor::new(head[..n].to_vec()).chain(input))
+                        as Box<dyn Read + Send>
                 }
             }
         };
@@ -84,17 +93,26 @@ impl CsvReader {
     }
 
     /// Reads up to `max` records into `out`, reusing its buffers; returns how many were read.
-    pub(crate) fn fill(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<usize, DataError> {
+    pub(crate) fn fill(
+        &mut self,
+        out: &mut Vec<RawRecord>,
+        max: usize,
+    ) -> Result<usize, DataError> {
         let mut n = 0;
         while n < max && !self.done {
             if n == out.len() {
-                out.push(RawRecord { line: 0, cells: Cells::Bytes(ByteRow::default()) });
+                out.push(RawRecord {
+                    line: 0,
+                    cells: Cells::Bytes(ByteRow::default()),
+                });
             }
             let slot = &mut out[n];
             if !matches!(slot.cells, Cells::Bytes(_)) {
                 slot.cells = Cells::Bytes(ByteRow::default());
             }
-            let Cells::Bytes(row) = &mut slot.cells else { continue };
+            let Cells::Bytes(row) = &mut slot.cells else {
+                continue;
+            };
             match self.read_record(row)? {
                 Some(line) => {
                     slot.line = line;
@@ -134,13 +152,19 @@ impl CsvReader {
                             break;
                         }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(source) => return Err(DataError::Read { path: self.path.clone(), source }),
+                        Err(source) => {
+                            return Err(DataError::Read {
+                                path: self.path.clone(),
+                                source,
+                            })
+                        }
                     }
                 }
             }
             let input = &self.buf[self.pos..self.len];
             let (res, nin, nout, nend) =
-                self.core.read_record(input, &mut row.data[outlen..], &mut row.ends[endlen..]);
+                self.core
+                    .read_record(input, &mut row.data[outlen..], &mut row.ends[endlen..]);
             let consumed = &input[..nin];
             if start.is_none() {
                 if let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {

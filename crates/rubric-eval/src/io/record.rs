@@ -123,7 +123,11 @@ impl ByteRow {
     }
 
     pub(crate) fn push_field(&mut self, b: &[u8]) {
-        let start = if self.fields == 0 { 0 } else { self.ends.get(self.fields - 1).copied().unwrap_or(0) };
+        let start = if self.fields == 0 {
+            0
+        } else {
+            self.ends.get(self.fields - 1).copied().unwrap_or(0)
+        };
         self.data.truncate(start);
         self.data.extend_from_slice(b);
         self.ends.truncate(self.fields);

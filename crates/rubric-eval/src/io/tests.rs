@@ -29,10 +29,17 @@ fn model() -> Model {
 
 /// A small scheme over the given `input { ... }` body.
 fn scheme_with(fields: &str) -> Model {
-    model_of(&format!("scheme \"t\"\nas_of 2024-06-30\ninput {{\n{fields}\n}}\nlet one = 1\n"))
+    model_of(&format!(
+        "scheme \"t\"\nas_of 2024-06-30\ninput {{\n{fields}\n}}\nlet one = 1\n"
+    ))
 }
 
-fn read(bytes: &[u8], format: Format, options: &ReadOptions, model: &Model) -> (Vec<InputRow>, Vec<Reject>) {
+fn read(
+    bytes: &[u8],
+    format: Format,
+    options: &ReadOptions,
+    model: &Model,
+) -> (Vec<InputRow>, Vec<Reject>) {
     read_all_bytes(bytes.to_vec(), "input", format, options, model).unwrap()
 }
 
@@ -89,20 +96,39 @@ fn date(s: &str) -> Value {
 #[test]
 fn fixtures_read_as_snapshotted() {
     let model = model();
-    insta::glob!("../../../../tests/fixtures/data", "customers.{csv,json,jsonl}", |path| {
-        let (rows, rejects) = read_all(path, &ReadOptions::default(), &model).unwrap();
-        insta::assert_snapshot!(render(&model, &rows, &rejects));
-    });
+    insta::glob!(
+        "../../../../tests/fixtures/data",
+        "customers.{csv,json,jsonl}",
+        |path| {
+            let (rows, rejects) = read_all(path, &ReadOptions::default(), &model).unwrap();
+            insta::assert_snapshot!(render(&model, &rows, &rejects));
+        }
+    );
 }
 
 #[test]
 fn csv_cell_rules() {
     let model = model();
-    let (rows, rejects) = read_all(&fixtures().join("customers.csv"), &ReadOptions::default(), &model).unwrap();
+    let (rows, rejects) = read_all(
+        &fixtures().join("customers.csv"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
     // The BOM is not part of the first header: `id` was found.
     let r = &rows[0];
     assert_eq!(r.line, 2);
-    assert_eq!(r.values, vec![text("00017"), num("1234.50"), num("3"), Value::Bool(true), date("2024-05-16"), text("north")]);
+    assert_eq!(
+        r.values,
+        vec![
+            text("00017"),
+            num("1234.50"),
+            num("3"),
+            Value::Bool(true),
+            date("2024-05-16"),
+            text("north")
+        ]
+    );
     // Spaces around a number are trimmed; 否 is false; quoted commas stay in the text.
     assert_eq!(rows[1].values[1], num("0.1"));
     assert_eq!(rows[1].values[3], Value::Bool(false));
@@ -144,7 +170,11 @@ fn csv_cell_rules() {
 #[test]
 fn utf8_with_and_without_bom_and_crlf() {
     let model = scheme_with("id text key\n名称 text");
-    for input in ["id,名称\r\n1,甲\r\n2,乙\r\n", "\u{feff}id,名称\r\n1,甲\r\n2,乙\r\n", "\u{feff}id,名称\n1,甲\n2,乙"] {
+    for input in [
+        "id,名称\r\n1,甲\r\n2,乙\r\n",
+        "\u{feff}id,名称\r\n1,甲\r\n2,乙\r\n",
+        "\u{feff}id,名称\n1,甲\n2,乙",
+    ] {
         let (rows, rejects) = csv(input, &model);
         assert!(rejects.is_empty(), "{rejects:?}");
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3]);
@@ -170,39 +200,78 @@ impl Read for Trickle {
 
 #[test]
 fn gb18030_is_decoded_as_a_stream() {
-    let model = scheme_with("id text key\nrevenue decimal \"营业额\"\nregion text \"地区\"\nvip bool?");
+    let model =
+        scheme_with("id text key\nrevenue decimal \"营业额\"\nregion text \"地区\"\nvip bool?");
     let src = "客户编号,营业额,地区,vip\n00017,1234.5,华东,是\n00018,88,\"华南\n深圳\",否\n00019,1,𠀀字,\n";
     let (bytes, _, unmappable) = encoding_rs::GB18030.encode(src);
     assert!(!unmappable);
     assert_ne!(&bytes[..], src.as_bytes());
     // The header is not the key's column name: the key field reads `id`.
-    let model_cn = scheme_with("id text key \"客户编号\"\nrevenue decimal \"营业额\"\nregion text \"地区\"\nvip bool?");
-    let options = ReadOptions { encoding: Some(encoding_for_label("GB18030").unwrap()), ..ReadOptions::default() };
+    let model_cn = scheme_with(
+        "id text key \"客户编号\"\nrevenue decimal \"营业额\"\nregion text \"地区\"\nvip bool?",
+    );
+    let options = ReadOptions {
+        encoding: Some(encoding_for_label("GB18030").unwrap()),
+        ..ReadOptions::default()
+    };
     for step in [1, 2, 3, 7, 1 << 20] {
-        let input = Trickle { data: bytes.to_vec(), at: 0, step };
-        let mut reader = Reader::from_read(Box::new(input), "gb.csv", Format::Csv, &options, &model_cn).unwrap();
+        let input = Trickle {
+            data: bytes.to_vec(),
+            at: 0,
+            step,
+        };
+        let mut reader =
+            Reader::from_read(Box::new(input), "gb.csv", Format::Csv, &options, &model_cn).unwrap();
         assert_eq!(reader.header(), ["客户编号", "营业额", "地区", "vip"]);
         let parser = reader.row_parser(&model_cn).unwrap();
         let batch = reader.next_batch(100).unwrap();
         let rows: Vec<InputRow> = batch.iter().map(|r| parser.parse(r).unwrap()).collect();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].values, vec![text("00017"), num("1234.5"), text("华东"), Value::Bool(true)]);
+        assert_eq!(
+            rows[0].values,
+            vec![
+                text("00017"),
+                num("1234.5"),
+                text("华东"),
+                Value::Bool(true)
+            ]
+        );
         assert_eq!(rows[1].values[2], text("华南\n深圳"));
         assert_eq!(rows[2].line, 5);
         assert_eq!(rows[2].values[2], text("𠀀字"));
         assert_eq!(rows[2].values[3], Value::Missing);
     }
     // Without the encoding, the Chinese header is not UTF-8.
-    let err = read_all_bytes(bytes.to_vec(), "gb.csv", Format::Csv, &ReadOptions::default(), &model).unwrap_err();
+    let err = read_all_bytes(
+        bytes.to_vec(),
+        "gb.csv",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
     assert!(matches!(err, DataError::HeaderNotUtf8 { .. }), "{err}");
     assert_eq!(err.to_string(), "the header of `gb.csv` is not valid utf-8");
     // An ASCII header with gb18030 text cells: each such row is rejected with a hint.
     let (bytes, _, _) = encoding_rs::GB18030.encode("id,region\n1,华东\n2,north\n");
-    let (rows, rejects) = read(&bytes, Format::Csv, &ReadOptions::default(), &scheme_with("id text key\nregion text"));
+    let (rows, rejects) = read(
+        &bytes,
+        Format::Csv,
+        &ReadOptions::default(),
+        &scheme_with("id text key\nregion text"),
+    );
     assert_eq!(rows.len(), 1);
     assert_eq!(rejects.len(), 1);
-    assert!(rejects[0].reason.contains("not valid utf-8"), "{}", rejects[0].reason);
-    assert!(rejects[0].reason.contains("--encoding gb18030"), "{}", rejects[0].reason);
+    assert!(
+        rejects[0].reason.contains("not valid utf-8"),
+        "{}",
+        rejects[0].reason
+    );
+    assert!(
+        rejects[0].reason.contains("--encoding gb18030"),
+        "{}",
+        rejects[0].reason
+    );
 }
 
 #[test]
@@ -228,32 +297,83 @@ fn missing_required_column_is_fatal_and_suggests() {
         &scheme_with("id text key\nrevenue decimal\norders int"),
     )
     .unwrap_err();
-    assert_eq!(err.to_string(), "`a.csv` has no column `revenue`; did you mean `Revenue`?");
-    let err = read_all_bytes(b" id ,revenue\n1,2\n".to_vec(), "a.csv", Format::Csv, &ReadOptions::default(), &model)
-        .unwrap_err();
-    assert_eq!(err.to_string(), "`a.csv` has no column `营业额` (field `revenue`); the columns are `id`, `revenue`");
+    assert_eq!(
+        err.to_string(),
+        "`a.csv` has no column `revenue`; did you mean `Revenue`?"
+    );
+    let err = read_all_bytes(
+        b" id ,revenue\n1,2\n".to_vec(),
+        "a.csv",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`a.csv` has no column `营业额` (field `revenue`); the columns are `id`, `revenue`"
+    );
     // Headers are trimmed; extra columns are ignored; absent optional columns read as missing.
     let (rows, rejects) = csv(" id , 营业额 ,orders,other\n1,2,3,x\n", &model);
     assert!(rejects.is_empty());
-    assert_eq!(rows[0].values, vec![text("1"), num("2"), num("3"), Value::Missing, Value::Missing, Value::Missing]);
-    let reader = Reader::from_bytes("id,营业额,orders\n".as_bytes().to_vec(), "a.csv", Format::Csv, &ReadOptions::default(), &model)
-        .unwrap();
-    assert_eq!(reader.row_parser(&model).unwrap().absent_optional_columns(), ["vip", "last_order", "region"]);
+    assert_eq!(
+        rows[0].values,
+        vec![
+            text("1"),
+            num("2"),
+            num("3"),
+            Value::Missing,
+            Value::Missing,
+            Value::Missing
+        ]
+    );
+    let reader = Reader::from_bytes(
+        "id,营业额,orders\n".as_bytes().to_vec(),
+        "a.csv",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    assert_eq!(
+        reader.row_parser(&model).unwrap().absent_optional_columns(),
+        ["vip", "last_order", "region"]
+    );
 }
 
 #[test]
 fn duplicate_header_column_is_fatal() {
     let model = scheme_with("id text key\nx int");
-    let err = read_all_bytes(b"id,x,x \n1,2,3\n".to_vec(), "a.csv", Format::Csv, &ReadOptions::default(), &model)
-        .unwrap_err();
-    assert_eq!(err.to_string(), "column `x` appears twice in the header of `a.csv` (columns 2 and 3)");
+    let err = read_all_bytes(
+        b"id,x,x \n1,2,3\n".to_vec(),
+        "a.csv",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column `x` appears twice in the header of `a.csv` (columns 2 and 3)"
+    );
 }
 
 #[test]
 fn empty_files() {
     let model = model();
-    for (bytes, format) in [(&b""[..], Format::Csv), (b"\n\n", Format::Csv), (b"\xef\xbb\xbf", Format::Csv)] {
-        let err = read_all_bytes(bytes.to_vec(), "e.csv", format, &ReadOptions::default(), &model).unwrap_err();
+    for (bytes, format) in [
+        (&b""[..], Format::Csv),
+        (b"\n\n", Format::Csv),
+        (b"\xef\xbb\xbf", Format::Csv),
+    ] {
+        let err = read_all_bytes(
+            bytes.to_vec(),
+            "e.csv",
+            format,
+            &ReadOptions::default(),
+            &model,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "`e.csv` is empty: expected a header row");
     }
     let (rows, rejects) = csv("id,营业额,orders\n", &model);
@@ -262,15 +382,31 @@ fn empty_files() {
     assert!(rows.is_empty() && rejects.is_empty());
     let (rows, rejects) = read(b"", Format::Jsonl, &ReadOptions::default(), &model);
     assert!(rows.is_empty() && rejects.is_empty());
-    let err = read_all_bytes(b"  ".to_vec(), "e.json", Format::Json, &ReadOptions::default(), &model).unwrap_err();
-    assert_eq!(err.to_string(), "`e.json` line 1: the file is empty: expected a json array of objects");
+    let err = read_all_bytes(
+        b"  ".to_vec(),
+        "e.json",
+        Format::Json,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`e.json` line 1: the file is empty: expected a json array of objects"
+    );
 }
 
 #[test]
 fn leading_zero_keys_stay_text_and_duplicates_name_the_first_line() {
     let model = scheme_with("id text key\nn int");
-    let (rows, rejects) = csv("id,n\n00017,1\n17,2\n0017,3\n00017,4\n\"00017\",5\n", &model);
-    assert_eq!(rows.iter().map(|r| r.values[0].clone()).collect::<Vec<_>>(), vec![text("00017"), text("17"), text("0017")]);
+    let (rows, rejects) = csv(
+        "id,n\n00017,1\n17,2\n0017,3\n00017,4\n\"00017\",5\n",
+        &model,
+    );
+    assert_eq!(
+        rows.iter().map(|r| r.values[0].clone()).collect::<Vec<_>>(),
+        vec![text("00017"), text("17"), text("0017")]
+    );
     assert_eq!(rejects.len(), 2);
     assert_eq!(rejects[0].line, 5);
     assert_eq!(rejects[0].reason, "duplicate key `00017` (first on line 2)");
@@ -287,12 +423,18 @@ fn leading_zero_keys_stay_text_and_duplicates_name_the_first_line() {
 fn number_keys_compare_by_value() {
     // The checker only allows text keys; the tracker still compares other values by value.
     let mut keys = KeyTracker::for_field(0, "id");
-    let row = |line, v: &str| InputRow { line, values: vec![num(v)] };
+    let row = |line, v: &str| InputRow {
+        line,
+        values: vec![num(v)],
+    };
     assert!(keys.check(&row(2, "7")).is_ok());
     assert!(keys.check(&row(3, "8")).is_ok());
     let r = keys.check(&row(4, "7.00")).unwrap_err();
     assert_eq!(r.reason, "duplicate key `7` (first on line 2)");
-    assert_eq!((r.line, r.column.as_deref(), r.key.as_deref()), (4, Some("id"), Some("7")));
+    assert_eq!(
+        (r.line, r.column.as_deref(), r.key.as_deref()),
+        (4, Some("id"), Some("7"))
+    );
     assert_eq!(keys.len(), 2);
 }
 
@@ -310,7 +452,10 @@ fn many_keys_find_every_duplicate() {
     assert_eq!(rows.len(), 200_000);
     assert_eq!(rejects.len(), 4);
     assert_eq!(rejects[3].line, 200_005);
-    assert_eq!(rejects[3].reason, "duplicate key `00150000` (first on line 150002)");
+    assert_eq!(
+        rejects[3].reason,
+        "duplicate key `00150000` (first on line 150002)"
+    );
 }
 
 #[test]
@@ -321,13 +466,31 @@ fn every_bool_spelling_and_both_date_separators() {
     let bools: Vec<Value> = rows.iter().map(|r| r.values[1].clone()).collect();
     let t = Value::Bool(true);
     let f = Value::Bool(false);
-    assert_eq!(bools, vec![t.clone(), f.clone(), t.clone(), f.clone(), t.clone(), f.clone(), t, f]);
+    assert_eq!(
+        bools,
+        vec![
+            t.clone(),
+            f.clone(),
+            t.clone(),
+            f.clone(),
+            t.clone(),
+            f.clone(),
+            t,
+            f
+        ]
+    );
     assert_eq!(rows[0].values[2], date("2024-05-16"));
     assert_eq!(rows[1].values[2], date("2024-05-16"));
     assert_eq!(rows[3].values[2], date("2024-12-31"));
     assert_eq!(rejects.len(), 2);
-    assert_eq!(rejects[0].reason, "`b`: `y` is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)");
-    assert_eq!(rejects[1].reason, "`d`: `16/05/2024` is not a date (expected 2024-05-16 or 2024/05/16)");
+    assert_eq!(
+        rejects[0].reason,
+        "`b`: `y` is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)"
+    );
+    assert_eq!(
+        rejects[1].reason,
+        "`d`: `16/05/2024` is not a date (expected 2024-05-16 or 2024/05/16)"
+    );
 }
 
 #[test]
@@ -364,7 +527,10 @@ fn long_cells_are_shortened_in_reasons() {
     let model = scheme_with("id text key\nx int");
     let long = "9".repeat(30) + &"x".repeat(100);
     let (_, rejects) = csv(&format!("id,x\n1,{long}\n"), &model);
-    assert_eq!(rejects[0].reason, format!("`x`: `{}…` is not a number", &long[..40]));
+    assert_eq!(
+        rejects[0].reason,
+        format!("`x`: `{}…` is not a number", &long[..40])
+    );
 }
 
 #[test]
@@ -373,7 +539,12 @@ fn json_numbers_stay_exact() {
     let src = r#"[{"id": "a", "营业额": 0.1, "orders": 1},
                  {"id": "b", "营业额": 12345678901234567890.123456789, "orders": 12345678901234567890},
                  {"id": "c", "营业额": 0.30000000000000004, "orders": -0}]"#;
-    let (rows, rejects) = read(src.as_bytes(), Format::Json, &ReadOptions::default(), &model);
+    let (rows, rejects) = read(
+        src.as_bytes(),
+        Format::Json,
+        &ReadOptions::default(),
+        &model,
+    );
     assert!(rejects.is_empty(), "{rejects:?}");
     assert_eq!(rows[0].values[1], num("0.1"));
     assert_eq!(show(&rows[0].values[1]), "0.1");
@@ -394,7 +565,12 @@ fn json_numbers_stay_exact() {
 #[test]
 fn json_values_fit_their_types() {
     let model = model();
-    let (rows, rejects) = read_all(&fixtures().join("customers.json"), &ReadOptions::default(), &model).unwrap();
+    let (rows, rejects) = read_all(
+        &fixtures().join("customers.json"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
     let by_key = |k: &str| rows.iter().find(|r| r.values[0] == text(k)).unwrap();
     // JSON true and 1 are booleans; "2024/05/16" a date; a string holding a number is a number;
     // 3.0 is a whole number; 1e3 is 1000; a number key is its text.
@@ -408,13 +584,20 @@ fn json_values_fit_their_types() {
     assert_eq!(by_key("00020").values[3], Value::Bool(true));
     assert_eq!(rows[0].line, 2);
     assert_eq!(rows[1].line, 3);
-    let lines: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    let lines: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(lines[0], (4, "`orders`: `1.5` is not a whole number"));
     assert_eq!(lines[1], (10, "`revenue`: the record has no `营业额`"));
     assert_eq!(lines[2], (11, "`revenue`: empty required cell"));
     assert_eq!(lines[3], (12, "duplicate key `00017` (first on line 2)"));
     assert_eq!(lines[4], (13, "the array item is not a json object"));
-    assert!(lines[5].0 == 14 && lines[5].1.starts_with("not a valid json object"), "{:?}", lines[5]);
+    assert!(
+        lines[5].0 == 14 && lines[5].1.starts_with("not a valid json object"),
+        "{:?}",
+        lines[5]
+    );
     assert_eq!(lines[6], (15, "`revenue`: a json list cannot be a cell"));
 }
 
@@ -429,7 +612,14 @@ fn json_structure_errors_are_fatal_with_a_line() {
         ("[{\"id\": \"1\n\n", "`j` line 3: the file ends inside a value"),
     ];
     for (src, msg) in cases {
-        let err = read_all_bytes(src.as_bytes().to_vec(), "j", Format::Json, &ReadOptions::default(), &model).unwrap_err();
+        let err = read_all_bytes(
+            src.as_bytes().to_vec(),
+            "j",
+            Format::Json,
+            &ReadOptions::default(),
+            &model,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), msg);
     }
 }
@@ -441,18 +631,45 @@ fn format_by_extension_or_name() {
     assert_eq!(Format::from_path(Path::new("b.xlsx")), Some(Format::Xlsx));
     assert_eq!(Format::from_path(Path::new("b.txt")), None);
     assert_eq!(Format::from_str("JSON").unwrap(), Format::Json);
-    assert_eq!(Format::from_str("parquet").unwrap_err().to_string(), "unknown data format `parquet`");
+    assert_eq!(
+        Format::from_str("parquet").unwrap_err().to_string(),
+        "unknown data format `parquet`"
+    );
     assert_eq!(encoding_for_label("gbk").unwrap().name(), "GBK");
     assert_eq!(encoding_for_label("utf8").unwrap(), encoding_rs::UTF_8);
-    assert_eq!(encoding_for_label("latin-9").unwrap_err().to_string(), "unknown encoding `latin-9`");
+    assert_eq!(
+        encoding_for_label("latin-9").unwrap_err().to_string(),
+        "unknown encoding `latin-9`"
+    );
     let model = model();
-    let err = Reader::open(Path::new("customers.txt"), &ReadOptions::default(), &model).err().unwrap();
-    assert_eq!(err.to_string(), "cannot tell the data format of `customers.txt` from its extension");
-    let err = Reader::open(Path::new("/nonexistent/c.csv"), &ReadOptions::default(), &model).err().unwrap();
-    assert!(err.to_string().starts_with("cannot read `/nonexistent/c.csv`: "), "{err}");
-    let options = ReadOptions { encoding: Some(encoding_rs::GB18030), ..ReadOptions::default() };
+    let err = Reader::open(Path::new("customers.txt"), &ReadOptions::default(), &model)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "cannot tell the data format of `customers.txt` from its extension"
+    );
+    let err = Reader::open(
+        Path::new("/nonexistent/c.csv"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read `/nonexistent/c.csv`: "),
+        "{err}"
+    );
+    let options = ReadOptions {
+        encoding: Some(encoding_rs::GB18030),
+        ..ReadOptions::default()
+    };
     let err = read_all_bytes(b"[]".to_vec(), "j.json", Format::Json, &options, &model).unwrap_err();
-    assert_eq!(err.to_string(), "an encoding only applies to csv files, not to `j.json`");
+    assert_eq!(
+        err.to_string(),
+        "an encoding only applies to csv files, not to `j.json`"
+    );
 }
 
 #[test]
@@ -470,7 +687,10 @@ fn batches_reuse_buffers_and_keep_order() {
             assert!(batch.len() <= size);
             total += batch.len();
             for rec in &batch {
-                match parser.parse(rec).and_then(|row| keys.check(&row).map(|()| row)) {
+                match parser
+                    .parse(rec)
+                    .and_then(|row| keys.check(&row).map(|()| row))
+                {
                     Ok(r) => rows.push(r),
                     Err(r) => rejects.push(r),
                 }
@@ -496,15 +716,34 @@ fn row_parser_is_send_and_sync() {
 fn hand_built_records() {
     let model = scheme_with("id text key\nx decimal\nd date?");
     let parser = RowParser::new("mem", &model, &["id".into(), "x".into(), "d".into()]).unwrap();
-    let row = parser.parse(&RawRecord::from_text(7, &["k", "1.5", "2024/01/02"])).unwrap();
+    let row = parser
+        .parse(&RawRecord::from_text(7, &["k", "1.5", "2024/01/02"]))
+        .unwrap();
     assert_eq!(row.line, 7);
     assert_eq!(row.values, vec![text("k"), num("1.5"), date("2024-01-02")]);
     let row = parser
-        .parse(&RawRecord::from_cells(8, vec![RawCell::Number("9".into()), RawCell::Number("0.25".into()), RawCell::Empty]))
+        .parse(&RawRecord::from_cells(
+            8,
+            vec![
+                RawCell::Number("9".into()),
+                RawCell::Number("0.25".into()),
+                RawCell::Empty,
+            ],
+        ))
         .unwrap();
     assert_eq!(row.values, vec![text("9"), num("0.25"), Value::Missing]);
-    let rej = parser.parse(&RawRecord::broken(9, "the line is not a json object")).unwrap_err();
-    assert_eq!(rej, Reject { line: 9, column: None, reason: "the line is not a json object".into(), key: None });
+    let rej = parser
+        .parse(&RawRecord::broken(9, "the line is not a json object"))
+        .unwrap_err();
+    assert_eq!(
+        rej,
+        Reject {
+            line: 9,
+            column: None,
+            reason: "the line is not a json object".into(),
+            key: None
+        }
+    );
 }
 
 // ---- xlsx -------------------------------------------------------------------------------
@@ -572,10 +811,22 @@ fn workbook(sheets: &[(&str, usize, Vec<Vec<X>>)], shared: &[&str]) -> Vec<u8> {
     );
     for (i, (name, first_row, rows)) in sheets.iter().enumerate() {
         let n = i + 1;
-        let _ = write!(types, r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#);
-        let _ = write!(book, r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#);
-        let _ = write!(rels, r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#);
-        put(&format!("xl/worksheets/sheet{n}.xml"), &sheet_xml(*first_row, rows));
+        let _ = write!(
+            types,
+            r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        );
+        let _ = write!(
+            book,
+            r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#
+        );
+        let _ = write!(
+            rels,
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+        );
+        put(
+            &format!("xl/worksheets/sheet{n}.xml"),
+            &sheet_xml(*first_row, rows),
+        );
     }
     types.push_str("</Types>");
     book.push_str("</sheets></workbook>");
@@ -610,30 +861,81 @@ fn serial(d: &str) -> f64 {
 
 fn customers_workbook() -> Vec<u8> {
     use X::*;
-    let header = || vec![Shared(0), Shared(1), S("orders"), S("vip"), S("last_order"), S("region")];
+    let header = || {
+        vec![
+            Shared(0),
+            Shared(1),
+            S("orders"),
+            S("vip"),
+            S("last_order"),
+            S("region"),
+        ]
+    };
     let data = vec![
         header(),
-        vec![Shared(2), N("0.1"), N("3"), B(true), D(serial("2024-05-16")), S("north")],
-        vec![S("00018"), N("1234.5"), N("0"), S("否"), D(serial("2024-05-17") + 0.75), Empty],
-        vec![S("00019"), N("0.30000000000000004"), N("12"), N("1"), S("2024/05/18"), N("17")],
+        vec![
+            Shared(2),
+            N("0.1"),
+            N("3"),
+            B(true),
+            D(serial("2024-05-16")),
+            S("north"),
+        ],
+        vec![
+            S("00018"),
+            N("1234.5"),
+            N("0"),
+            S("否"),
+            D(serial("2024-05-17") + 0.75),
+            Empty,
+        ],
+        vec![
+            S("00019"),
+            N("0.30000000000000004"),
+            N("12"),
+            N("1"),
+            S("2024/05/18"),
+            N("17"),
+        ],
         vec![S("00020"), E("#N/A"), N("1"), Empty, Empty, Empty],
         vec![Empty, Empty, Empty, Empty, Empty, Empty],
         vec![N("21"), N("1E+21"), N("1.5"), B(false), N("45432"), Empty],
         vec![Shared(2), N("5"), N("1"), Empty, Empty, Empty],
         vec![S("00022"), S("1,234"), N("2"), Empty, Empty, Empty],
     ];
-    let other = vec![vec![S("id"), S("营业额"), S("orders")], vec![S("x1"), N("2.5"), N("4")]];
-    workbook(&[("Sheet1", 3, data), ("客户", 1, other)], &["id", "营业额", "00017"])
+    let other = vec![
+        vec![S("id"), S("营业额"), S("orders")],
+        vec![S("x1"), N("2.5"), N("4")],
+    ];
+    workbook(
+        &[("Sheet1", 3, data), ("客户", 1, other)],
+        &["id", "营业额", "00017"],
+    )
 }
 
 #[test]
 fn xlsx_first_sheet() {
     let model = model();
-    let (rows, rejects) = read(&customers_workbook(), Format::Xlsx, &ReadOptions::default(), &model);
+    let (rows, rejects) = read(
+        &customers_workbook(),
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model,
+    );
     insta::assert_snapshot!(render(&model, &rows, &rejects));
     // Lines are sheet rows: the header is on row 3.
     assert_eq!(rows[0].line, 4);
-    assert_eq!(rows[0].values, vec![text("00017"), num("0.1"), num("3"), Value::Bool(true), date("2024-05-16"), text("north")]);
+    assert_eq!(
+        rows[0].values,
+        vec![
+            text("00017"),
+            num("0.1"),
+            num("3"),
+            Value::Bool(true),
+            date("2024-05-16"),
+            text("north")
+        ]
+    );
     // The time of day is dropped from a date-time.
     assert_eq!(rows[1].values[4], date("2024-05-17"));
     assert_eq!(rows[1].values[3], Value::Bool(false));
@@ -642,14 +944,20 @@ fn xlsx_first_sheet() {
     assert_eq!(show(&rows[2].values[1]), "0.30000000000000004");
     assert_eq!(rows[2].values[5], text("17"));
     assert_eq!(rows[2].values[4], date("2024-05-18"));
-    let reasons: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    let reasons: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(
         reasons,
         vec![
             (7, "`revenue`: the excel error #N/A cannot be a cell"),
             (9, "`orders`: `1.5` is not a whole number"),
             (10, "duplicate key `00017` (first on line 4)"),
-            (11, "`revenue`: `1,234` is not a number (thousands separators are not allowed)"),
+            (
+                11,
+                "`revenue`: `1,234` is not a number (thousands separators are not allowed)"
+            ),
         ]
     );
 }
@@ -657,15 +965,31 @@ fn xlsx_first_sheet() {
 #[test]
 fn xlsx_named_sheet() {
     let model = scheme_with("id text key\nrevenue decimal \"营业额\"\norders int");
-    let options = ReadOptions { sheet: Some("客户".into()), ..ReadOptions::default() };
+    let options = ReadOptions {
+        sheet: Some("客户".into()),
+        ..ReadOptions::default()
+    };
     let (rows, rejects) = read(&customers_workbook(), Format::Xlsx, &options, &model);
     assert!(rejects.is_empty());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].line, 2);
     assert_eq!(rows[0].values, vec![text("x1"), num("2.5"), num("4")]);
-    let options = ReadOptions { sheet: Some("Sheet9".into()), ..ReadOptions::default() };
-    let err = read_all_bytes(customers_workbook(), "b.xlsx", Format::Xlsx, &options, &model).unwrap_err();
-    assert_eq!(err.to_string(), "`b.xlsx` has no sheet `Sheet9`; the sheets are `Sheet1`, `客户`");
+    let options = ReadOptions {
+        sheet: Some("Sheet9".into()),
+        ..ReadOptions::default()
+    };
+    let err = read_all_bytes(
+        customers_workbook(),
+        "b.xlsx",
+        Format::Xlsx,
+        &options,
+        &model,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`b.xlsx` has no sheet `Sheet9`; the sheets are `Sheet1`, `客户`"
+    );
 }
 
 #[test]
@@ -681,8 +1005,19 @@ fn xlsx_from_a_file_by_extension() {
 
 #[test]
 fn not_a_workbook_is_an_error() {
-    let err = read_all_bytes(b"id,x\n".to_vec(), "b.xlsx", Format::Xlsx, &ReadOptions::default(), &model()).unwrap_err();
-    assert!(err.to_string().starts_with("cannot read the workbook `b.xlsx`: "), "{err}");
+    let err = read_all_bytes(
+        b"id,x\n".to_vec(),
+        "b.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read the workbook `b.xlsx`: "),
+        "{err}"
+    );
 }
 
 // ---- writers ----------------------------------------------------------------------------
@@ -702,9 +1037,30 @@ type Row<'a> = [Option<&'a str>; 6];
 
 fn rows<'a>() -> Vec<Row<'a>> {
     vec![
-        [Some("00017"), Some("81.75"), Some("gold"), Some("vip;new"), Some("true"), Some("2024-05-16")],
-        [Some("a,\"b\"\nc"), None, Some("钻石"), Some(""), Some("false"), None],
-        [Some(" x "), Some("-0.5"), None, None, None, Some("2024-01-01")],
+        [
+            Some("00017"),
+            Some("81.75"),
+            Some("gold"),
+            Some("vip;new"),
+            Some("true"),
+            Some("2024-05-16"),
+        ],
+        [
+            Some("a,\"b\"\nc"),
+            None,
+            Some("钻石"),
+            Some(""),
+            Some("false"),
+            None,
+        ],
+        [
+            Some(" x "),
+            Some("-0.5"),
+            None,
+            None,
+            None,
+            Some("2024-01-01"),
+        ],
     ]
 }
 
@@ -723,7 +1079,10 @@ fn csv_output_quotes_as_rfc_4180() {
         write_all(OutputFormat::Csv, &rows()),
         "id,score,tier,flags,active,since\n00017,81.75,gold,vip;new,true,2024-05-16\n\"a,\"\"b\"\"\nc\",,钻石,,false,\n x ,-0.5,,,,2024-01-01\n",
     );
-    assert_eq!(write_all(OutputFormat::Csv, &[]), "id,score,tier,flags,active,since\n");
+    assert_eq!(
+        write_all(OutputFormat::Csv, &[]),
+        "id,score,tier,flags,active,since\n"
+    );
 }
 
 #[test]
@@ -748,7 +1107,10 @@ fn jsonl_output_is_one_object_per_line() {
     let out = write_all(OutputFormat::Jsonl, &rows());
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!(lines[0], r#"{"id":"00017","score":81.75,"tier":"gold","flags":["vip","new"],"active":true,"since":"2024-05-16"}"#);
+    assert_eq!(
+        lines[0],
+        r#"{"id":"00017","score":81.75,"tier":"gold","flags":["vip","new"],"active":true,"since":"2024-05-16"}"#
+    );
     for l in lines {
         let _: serde_json::Value = serde_json::from_str(l).unwrap();
     }
@@ -757,9 +1119,19 @@ fn jsonl_output_is_one_object_per_line() {
 
 #[test]
 fn json_never_writes_an_invalid_number() {
-    let cols = vec![OutputColumn::new("n", ColumnKind::Number), OutputColumn::new("b", ColumnKind::Bool)];
+    let cols = vec![
+        OutputColumn::new("n", ColumnKind::Number),
+        OutputColumn::new("b", ColumnKind::Bool),
+    ];
     let mut w = RecordWriter::new(Vec::new(), "o", OutputFormat::Jsonl, cols).unwrap();
-    for (n, b) in [("007", "yes"), ("1.", "1"), ("NaN", "TRUE"), ("-", ""), ("1e5", "false"), ("12345678901234567890.123456789", "true")] {
+    for (n, b) in [
+        ("007", "yes"),
+        ("1.", "1"),
+        ("NaN", "TRUE"),
+        ("-", ""),
+        ("1e5", "false"),
+        ("12345678901234567890.123456789", "true"),
+    ] {
         w.write_row(&[Some(n), Some(b)]).unwrap();
     }
     let out = String::from_utf8(w.finish().unwrap()).unwrap();
@@ -773,7 +1145,11 @@ fn json_never_writes_an_invalid_number() {
 fn rows_of_the_wrong_width_are_errors_not_panics() {
     let mut w = RecordWriter::new(Vec::new(), "o", OutputFormat::Json, columns()).unwrap();
     let err = w.write_row(&[Some("1")]).unwrap_err();
-    assert!(err.to_string().contains("a row has 1 cells but there are 6 columns"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("a row has 1 cells but there are 6 columns"),
+        "{err}"
+    );
     let mut w = RecordWriter::new(Vec::new(), "o", OutputFormat::Csv, columns()).unwrap();
     let err = w.write_row(&[None; 7]).unwrap_err();
     assert!(err.to_string().contains("more than 6 cells"), "{err}");
@@ -781,13 +1157,21 @@ fn rows_of_the_wrong_width_are_errors_not_panics() {
     let mut w = RecordWriter::new(Vec::new(), "o", OutputFormat::Json, vec![]).unwrap();
     w.write_row(&[]).unwrap();
     w.write_row(&[]).unwrap();
-    assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "[\n{},\n{}\n]\n");
+    assert_eq!(
+        String::from_utf8(w.finish().unwrap()).unwrap(),
+        "[\n{},\n{}\n]\n"
+    );
 }
 
 #[test]
 fn rejects_file() {
     let model = model();
-    let (_, rejects) = read_all(&fixtures().join("customers.csv"), &ReadOptions::default(), &model).unwrap();
+    let (_, rejects) = read_all(
+        &fixtures().join("customers.csv"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
     let mut w = RejectWriter::new(Vec::new(), "rejects.csv").unwrap();
     for r in &rejects {
         w.write(r).unwrap();
@@ -830,16 +1214,26 @@ impl Noise {
 fn garbage_never_panics() {
     let model = model();
     let mut noise = Noise(0x9E37_79B9_7F4A_7C15);
-    let prefixes: [&[u8]; 4] = [b"", b"id,\xe8\x90\xa5\xe4\xb8\x9a\xe9\xa2\x9d,orders\n", b"[{\"id\":", b"{\"id\": \"1\", "];
+    let prefixes: [&[u8]; 4] = [
+        b"",
+        b"id,\xe8\x90\xa5\xe4\xb8\x9a\xe9\xa2\x9d,orders\n",
+        b"[{\"id\":",
+        b"{\"id\": \"1\", ",
+    ];
     for i in 0..600 {
         let len = (noise.next() % 300) as usize;
         let mut bytes = prefixes[i % prefixes.len()].to_vec();
         bytes.extend(noise.bytes(len));
         for format in [Format::Csv, Format::Json, Format::Jsonl, Format::Xlsx] {
             for encoding in [None, Some(encoding_rs::GB18030)] {
-                let options = ReadOptions { encoding: encoding.filter(|_| format == Format::Csv), ..ReadOptions::default() };
+                let options = ReadOptions {
+                    encoding: encoding.filter(|_| format == Format::Csv),
+                    ..ReadOptions::default()
+                };
                 // Either an error or rows and rejects; every record is accounted for.
-                if let Ok(mut reader) = Reader::from_bytes(bytes.clone(), "g", format, &options, &model) {
+                if let Ok(mut reader) =
+                    Reader::from_bytes(bytes.clone(), "g", format, &options, &model)
+                {
                     let parser = reader.row_parser(&model);
                     while let Ok(batch) = reader.next_batch(7) {
                         if batch.is_empty() {
@@ -856,18 +1250,31 @@ fn garbage_never_panics() {
         }
     }
     // Cells alone, through every field type.
-    let parser = RowParser::new("g", &model, &["id", "营业额", "orders", "vip", "last_order", "region"].map(String::from)).unwrap();
+    let parser = RowParser::new(
+        "g",
+        &model,
+        &["id", "营业额", "orders", "vip", "last_order", "region"].map(String::from),
+    )
+    .unwrap();
     for _ in 0..3000 {
-        let cells: Vec<Vec<u8>> = (0..6).map(|_| {
-            let n = (noise.next() % 40) as usize;
-            noise.bytes(n)
-        }).collect();
+        let cells: Vec<Vec<u8>> = (0..6)
+            .map(|_| {
+                let n = (noise.next() % 40) as usize;
+                noise.bytes(n)
+            })
+            .collect();
         let mut rec = record::ByteRow::default();
         for c in &cells {
             rec.push_field(c);
         }
-        let _ = parser.parse(&RawRecord { line: 2, cells: record::Cells::Bytes(rec) });
-        let typed: Vec<RawCell> = cells.iter().map(|c| RawCell::Number(String::from_utf8_lossy(c).into_owned())).collect();
+        let _ = parser.parse(&RawRecord {
+            line: 2,
+            cells: record::Cells::Bytes(rec),
+        });
+        let typed: Vec<RawCell> = cells
+            .iter()
+            .map(|c| RawCell::Number(String::from_utf8_lossy(c).into_owned()))
+            .collect();
         let _ = parser.parse(&RawRecord::from_cells(2, typed));
     }
 }
