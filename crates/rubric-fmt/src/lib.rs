@@ -415,6 +415,7 @@ impl<'s> Printer<'s> {
             }
             out.push(self.comment_line(0, i));
         }
+        align_lets(&mut out);
         render(&out)
     }
 
@@ -980,6 +981,42 @@ impl<'s> Printer<'s> {
                 out
             }
         }
+    }
+}
+
+/// Lines up the `=` of consecutive one-line `let` declarations (no blank line or comment
+/// between them), as LANGUAGE.md writes them.
+fn align_lets(lines: &mut [Line]) {
+    let name_of = |l: &Line| -> Option<usize> {
+        if l.indent != 0 {
+            return None;
+        }
+        let rest = l.text.strip_prefix("let ")?;
+        let name = rest.split(" = ").next()?;
+        (!name.is_empty() && !name.contains(' ')).then(|| display_width(name))
+    };
+    let mut k = 0;
+    while k < lines.len() {
+        let mut end = k;
+        while end < lines.len() && name_of(&lines[end]).is_some() {
+            end += 1;
+        }
+        if end > k + 1 {
+            let width = lines[k..end].iter().filter_map(name_of).max().unwrap_or(0);
+            for l in &mut lines[k..end] {
+                if let Some(w) = name_of(l) {
+                    let rest = l.text["let ".len()..].to_string();
+                    let name_len = rest.find(" = ").unwrap_or(0);
+                    l.text = format!(
+                        "let {}{}{}",
+                        &rest[..name_len],
+                        spaces(width - w),
+                        &rest[name_len..]
+                    );
+                }
+            }
+        }
+        k = end.max(k + 1);
     }
 }
 
