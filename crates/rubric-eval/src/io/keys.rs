@@ -30,6 +30,38 @@ pub struct KeyTracker {
     other: HashMap<Value, u64>,
 }
 
+/// The text keys of a batch, copied in input order while they are hot, and counted per table.
+struct TextBatch {
+    bytes: Vec<u8>,
+    pending: Vec<Pending>,
+    counts: [usize; PARTS + 1],
+}
+
+impl Default for TextBatch {
+    fn default() -> TextBatch {
+        TextBatch {
+            bytes: Vec::new(),
+            pending: Vec::new(),
+            counts: [0; PARTS + 1],
+        }
+    }
+}
+
+impl TextBatch {
+    fn push(&mut self, row: usize, line: u64, key: &str) {
+        let hash = hash_bytes(key.as_bytes());
+        self.counts[part(hash) + 1] += 1;
+        self.pending.push(Pending {
+            row,
+            hash,
+            at: self.bytes.len(),
+            len: key.len(),
+            line,
+        });
+        self.bytes.extend_from_slice(key.as_bytes());
+    }
+}
+
 /// A text key of a batch, waiting for its table.
 #[derive(Clone, Copy, Debug, Default)]
 struct Pending {
@@ -103,35 +135,51 @@ impl KeyTracker {
         let mut out: Vec<Result<(), Reject>> = (0..rows.len()).map(|_| Ok(())).collect();
         let Some((k, _)) = &self.key else { return out };
         let k = *k;
-        self.init();
-        // Text keys, copied in input order while they are hot, then grouped by table with a
-        // counting sort that keeps input order within a table.
-        let mut counts = [0usize; PARTS + 1];
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut hashed: Vec<Pending> = Vec::with_capacity(rows.len());
+        let mut batch = TextBatch::default();
         for (i, row) in rows.iter().enumerate() {
             match row.values.get(k) {
-                Some(Value::Text(s)) => {
-                    let hash = hash_bytes(s.as_bytes());
-                    counts[part(hash) + 1] += 1;
-                    hashed.push(Pending {
-                        row: i,
-                        hash,
-                        at: bytes.len(),
-                        len: s.len(),
-                        line: row.line,
-                    });
-                    bytes.extend_from_slice(s.as_bytes());
-                }
+                Some(Value::Text(s)) => batch.push(i, row.line, s),
                 // Not text: no text key can equal it, so its order among text keys is moot.
                 _ => out[i] = self.check(row),
             }
         }
+        self.check_text_batch(batch, &mut out);
+        out
+    }
+
+    /// The duplicate check for keys alone, in input order: `(line, key)` per accepted row
+    /// (`None` for a row without a key). Same results as [`KeyTracker::check_batch`], for a
+    /// caller that keeps only the keys of its rows.
+    pub fn check_keys<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = (u64, Option<&'k str>)>,
+    ) -> Vec<Result<(), Reject>> {
+        let mut batch = TextBatch::default();
+        let mut n = 0;
+        for (i, (line, key)) in keys.into_iter().enumerate() {
+            n = i + 1;
+            if let Some(key) = key {
+                batch.push(i, line, key);
+            }
+        }
+        let mut out: Vec<Result<(), Reject>> = (0..n).map(|_| Ok(())).collect();
+        self.check_text_batch(batch, &mut out);
+        out
+    }
+
+    /// Probes the tables one after the other; within a table, in input order.
+    fn check_text_batch(&mut self, batch: TextBatch, out: &mut [Result<(), Reject>]) {
+        self.init();
+        let TextBatch {
+            bytes,
+            pending,
+            mut counts,
+        } = batch;
         for p in 0..PARTS {
             counts[p + 1] += counts[p];
         }
-        let mut grouped = vec![Pending::default(); hashed.len()];
-        for p in hashed {
+        let mut grouped = vec![Pending::default(); pending.len()];
+        for p in pending {
             let c = &mut counts[part(p.hash)];
             if let Some(slot) = grouped.get_mut(*c) {
                 *slot = p;
@@ -142,10 +190,11 @@ impl KeyTracker {
             let key = bytes.get(p.at..p.at + p.len).unwrap_or(&[]);
             if let Some(first) = self.text_hashed(key, p.hash, p.line) {
                 let key = String::from_utf8_lossy(key).into_owned();
-                out[p.row] = Err(self.duplicate_text(key, p.line, first));
+                if let Some(o) = out.get_mut(p.row) {
+                    *o = Err(self.duplicate_text(key, p.line, first));
+                }
             }
         }
-        out
     }
 
     /// Records the row's key; rejects the row when the key was already seen.
@@ -359,6 +408,18 @@ mod tests {
         }
         assert_eq!(got, expected);
         assert!(expected.iter().filter(|r| r.is_err()).count() > 1000);
+        let mut keys_only = KeyTracker::for_field(0, "id");
+        let mut got = Vec::new();
+        for chunk in rows.chunks(1000) {
+            got.extend(keys_only.check_keys(chunk.iter().map(|r| {
+                let key = match &r.values[0] {
+                    Value::Text(s) => Some(&**s),
+                    _ => None,
+                };
+                (r.line, key)
+            })));
+        }
+        assert_eq!(got, expected);
         assert_eq!(one.len(), batched.len());
     }
 }
