@@ -93,12 +93,12 @@ binary() {
 }
 snippet() {
   # the expanded `scheme` snippet is a valid scheme whose test passes, and the compiled extension
-  # (outside VS Code, through test/fake-vscode) shakes hands with `rubric lsp` and runs that test
+  # (outside VS Code, through tests/fake-vscode) shakes hands with `rubric lsp` and runs that test
   # with its Run tests command
   mkdir -p "$work/snippet"
   node scripts/expand-snippet.js scheme >"$work/snippet/scheme.rubric"
   "$bin" check "$work/snippet/scheme.rubric"
-  node test/real-server.js "$bin" "$work/snippet" "Rubric tests: 1 passed, 0 failed"
+  node tests/real-server.js "$bin" "$work/snippet" "Rubric tests: 1 passed, 0 failed"
 }
 neovim_install() {
   if ! command -v nvim >/dev/null 2>&1; then

@@ -2,7 +2,7 @@
 // The compiled extension against the real `rubric` binary, outside VS Code (through the stand-in
 // `vscode` module): activation must complete the LSP handshake with `rubric lsp`, and the command
 // Rubric: Run tests over FOLDER must end with the notification EXPECTED.
-// Usage: node test/real-server.js RUBRIC_BIN FOLDER "Rubric tests: 1 passed, 0 failed"
+// Usage: node tests/real-server.js RUBRIC_BIN FOLDER "Rubric tests: 1 passed, 0 failed"
 'use strict';
 const path = require('path');
 const Module = require('module');

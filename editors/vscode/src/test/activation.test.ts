@@ -1,5 +1,5 @@
-// The extension as VS Code runs it, against a stand-in `vscode` module (test/fake-vscode) and a
-// stand-in `rubric` binary (test/fake-rubric.js): activation, the language client's handshake with
+// The extension as VS Code runs it, against a stand-in `vscode` module (tests/fake-vscode) and a
+// stand-in `rubric` binary (tests/fake-rubric.js): activation, the language client's handshake with
 // the server, the error when there is no server, and the Run tests command.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Module = require('module');
 const root = path.join(__dirname, '..', '..');
-const fakeVscodePath = path.join(root, 'test', 'fake-vscode', 'vscode', 'index.js');
-const fakeRubric = path.join(root, 'test', 'fake-rubric.js');
+const fakeVscodePath = path.join(root, 'tests', 'fake-vscode', 'vscode', 'index.js');
+const fakeRubric = path.join(root, 'tests', 'fake-rubric.js');
 
 const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function (request: string, ...rest: unknown[]) {
