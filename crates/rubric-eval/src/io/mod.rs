@@ -30,6 +30,35 @@
 //!
 //! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
 //! and [`RejectWriter`].
+//!
+//! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
+//!
+//! - Columns are matched by header, trimmed; extra columns are ignored. A required field
+//!   without its column stops the read (naming similar headers); an optional one reads as
+//!   missing. A header that names a field's column twice stops the read.
+//! - Line numbers are 1-based file lines of a record's first line (CSV: the header is line 1;
+//!   JSON: the line of the object's `{`; XLSX: the sheet row). Blank CSV and JSONL lines and
+//!   empty sheet rows are skipped without shifting the numbers.
+//! - CSV: RFC 4180 quoting (quoted fields may hold commas, quotes and newlines). UTF-8 with or
+//!   without BOM; a UTF-16 BOM is honoured; any other encoding (`gb18030`) is decoded as a
+//!   stream. A record with fewer cells than the header is rejected; extra cells are rejected
+//!   unless they are empty.
+//! - Cells: surrounding spaces and tabs are trimmed for numbers, bools and dates; a cell of
+//!   only spaces is empty; text is kept exactly otherwise. Empty → missing for an optional
+//!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no thousands
+//!   separators, no exponent (except in JSON numbers), at most 28 decimal places and a value
+//!   below 2^96. An int must be whole (`3.0` is 3; `1.5` is rejected). Bools: `true/false`,
+//!   `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16` or `2024/05/16`.
+//! - JSON: numbers keep their exact text; a JSON bool fits a bool or text field, a number a
+//!   numeric, bool (1/0) or text field, a string any field (parsed as a CSV cell would be);
+//!   `null` or an absent key is empty; a list or object as a cell rejects the row. An array
+//!   item that is not an object, or an object that is not valid JSON, is a reject; a broken
+//!   array structure stops the read. A key given twice in one object: the last wins.
+//! - XLSX: a number becomes the shortest text that reads back as the same float; a date cell
+//!   becomes its date (a time of day is dropped); a text cell stays text (`00017`), a number
+//!   cell for a text field becomes its text (`17`); an Excel error (`#N/A`) rejects the row.
+//! - Duplicate keys: the second and later rows with a key are rejected, naming the first line;
+//!   a rejected row does not claim its key.
 
 mod cell;
 mod csv_reader;
