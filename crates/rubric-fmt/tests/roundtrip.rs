@@ -97,3 +97,25 @@ fn formatting_keeps_meaning_and_is_idempotent_on_every_scheme() {
     }
     assert!(formatted > 20);
 }
+
+#[test]
+fn trailing_spaces_and_crlf_line_ends_do_not_change_the_result() {
+    for path in repo_schemes() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let Ok(clean) = format_source(&src) else { continue };
+        let noisy: String = src.lines().map(|l| format!("{l}  \t\r\n")).collect();
+        let again = format_source(&noisy).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        assert_eq!(again, clean, "{}", path.display());
+    }
+}
+
+#[test]
+fn extra_blank_lines_between_declarations_collapse_to_one() {
+    for path in repo_schemes() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let Ok(clean) = format_source(&src) else { continue };
+        // three blank lines wherever the formatted text has one
+        let spread = clean.replace("\n\n", "\n\n\n\n");
+        assert_eq!(format_source(&spread).unwrap(), clean, "{}", path.display());
+    }
+}
