@@ -92,7 +92,7 @@ pub fn run_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         // deep but legal expressions recurse in the parser and checker; give them room
-        .thread_stack_size(64 << 20)
+        .thread_stack_size(256 << 20)
         .enable_all()
         .build()?;
     runtime.block_on(async {

@@ -168,7 +168,7 @@ impl LanguageServer for Backend {
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec![".".into(), "[".into(), " ".into()]),
+                    trigger_characters: Some(vec![".".into(), "[".into()]),
                     ..CompletionOptions::default()
                 }),
                 definition_provider: Some(OneOf::Left(true)),
@@ -465,5 +465,24 @@ impl LanguageServer for Backend {
             (!lenses.is_empty()).then_some(lenses)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_becomes_an_internal_error_and_the_next_one_runs() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let failed = rt.block_on(blocking(|| -> u32 { panic!("a bug in a handler") }));
+        let e = failed.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InternalError);
+        assert_eq!(e.message, "internal error while answering this request");
+        assert_eq!(rt.block_on(blocking(|| 7)).unwrap(), 7);
     }
 }

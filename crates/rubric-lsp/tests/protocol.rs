@@ -502,7 +502,7 @@ async fn run(mut fixture: Fixture) -> String {
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .thread_stack_size(64 << 20)
+        .thread_stack_size(256 << 20)
         .enable_all()
         .build()
         .unwrap()
@@ -574,5 +574,47 @@ fn garbage_messages_do_not_kill_the_server() {
         c.open("input { id text key }").await;
         let d = c.diagnostics(1).await;
         assert_eq!(d["diagnostics"], json!([]));
+    });
+}
+
+/// Deeply nested brackets, a 1,500-term expression and a megabyte of noise: each gets
+/// diagnostics, and the server still answers afterwards.
+#[test]
+fn huge_and_deep_documents() {
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        let deep = format!("input {{ id text key }}\nlet a = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+        c.open(&deep).await;
+        let d = c.diagnostics(1).await;
+        assert_eq!(d["diagnostics"][0]["code"], "nesting-too-deep");
+
+        let long = format!("input {{ id text key }}\nlet a = {}1\ngrade g {{ x when a > 1, y otherwise }}\n", "1 + ".repeat(1_500));
+        c.change(2, &long).await;
+        let d = c.diagnostics(2).await;
+        assert_eq!(d["diagnostics"], json!([]), "a long but valid expression checks cleanly");
+
+        // deterministic noise: ASCII punctuation, letters, Chinese and astral-plane characters
+        let alphabet: Vec<char> = "{}[]()\"\\/.,;:=<>!?%_- \n\tabcxyz0129营业额客户𝒳😀grade when input let".chars().collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: String = (0..1_000_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        c.change(3, &noise).await;
+        let d = c.diagnostics(3).await;
+        assert!(d["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
+        for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition"] {
+            let r = c
+                .request(method, json!({"textDocument": {"uri": URI}, "position": {"line": 100, "character": 3}}))
+                .await;
+            assert!(r.get("result").is_some(), "{method} answers: {r}");
+        }
+        let r = c.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": URI}})).await;
+        assert!(r["result"]["data"].is_array());
     });
 }
