@@ -219,10 +219,28 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
     // Gaps: customers no rule gives a value.
     // Points may be left missing on purpose (no points, so no score); grades are where a
     // customer silently without a code is a mistake.
-    if !set.is_tags && set.what == "grade" && upto == set.rules.len() && cells.exact {
+    // Two ways an author says "missing is meant here", both common in decision trees: another
+    // declaration tests `name is missing` / `is present`, or every rule shares a gate (`and`-ed
+    // into each condition, like `end_user == commercial`), so customers outside the gate are
+    // meant to have no code. Then only customers inside the gate can be a gap.
+    let missing_is_tested = tests_missing(model, id);
+    let gates = common_conjuncts(model, &conds);
+    if !set.is_tags
+        && set.what == "grade"
+        && upto == set.rules.len()
+        && cells.exact
+        && !missing_is_tested
+    {
+        let in_gate = |cell: &[Val]| {
+            gates
+                .iter()
+                .all(|g| cells::eval(g, &cells, cell, &ctx) == Val::Bool(true))
+        };
         let gap = |allow_missing: bool| {
             cells.cells.iter().zip(&fires).find(|(cell, f)| {
-                !f.iter().any(|x| *x) && (allow_missing || !cell.iter().any(|v| *v == Val::Missing))
+                !f.iter().any(|x| *x)
+                    && (allow_missing || !cell.iter().any(|v| *v == Val::Missing))
+                    && in_gate(cell)
             })
         };
         if let Some((cell, _)) = gap(false).or_else(|| gap(true)) {
@@ -243,7 +261,52 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
     } else if !set.is_tags && set.by.is_some() && cells.exact && upto < set.rules.len() {
         band_holes(&set, upto, &cells, &fires, &ctx, out);
     }
-    let _ = id;
+}
+
+/// Whether any declaration tests `item is missing` or `item is present`.
+fn tests_missing(model: &Model, item: ItemId) -> bool {
+    let mut found = false;
+    for it in &model.items {
+        for_each_expr(it, &mut |e, _| {
+            crate::visit::walk(e, &mut |x| {
+                if let TExprKind::IsMissing { expr, .. } = &x.kind {
+                    if matches!(expr.kind, TExprKind::Item(i) if i == item) {
+                        found = true;
+                    }
+                }
+            });
+        });
+    }
+    found
+}
+
+/// The conjuncts (`a and b and c` → a, b, c) that every condition shares.
+fn common_conjuncts<'e>(model: &Model, conds: &[&'e TExpr]) -> Vec<&'e TExpr> {
+    fn conjuncts<'e>(e: &'e TExpr, out: &mut Vec<&'e TExpr>) {
+        match &e.kind {
+            TExprKind::And(a, b) => {
+                conjuncts(a, out);
+                conjuncts(b, out);
+            }
+            _ => out.push(e),
+        }
+    }
+    let mut iter = conds.iter();
+    let Some(first) = iter.next() else {
+        return Vec::new();
+    };
+    let mut common = Vec::new();
+    conjuncts(first, &mut common);
+    if conds.len() < 2 {
+        return Vec::new();
+    }
+    for c in iter {
+        let mut mine = Vec::new();
+        conjuncts(c, &mut mine);
+        let keys: Vec<String> = mine.iter().map(|m| cells::key(m, model)).collect();
+        common.retain(|x| keys.contains(&cells::key(x, model)));
+    }
+    common
 }
 
 /// In a `by` table with `otherwise`: values between two bands that drop to `otherwise`.
