@@ -65,6 +65,23 @@ fn passing_tests_and_snapshots() {
 }
 
 #[test]
+fn a_scheme_file_also_runs_the_snapshots_beside_it() {
+    let out = rubric(&["test", "tests/fixtures/test/passing/tiers.rubric"], true);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out, None));
+    assert_eq!(last_line(&out), "5 passed, 0 failed");
+    // named twice, as a file and through its folder, the snapshots still run once
+    let out = rubric(
+        &[
+            "test",
+            "tests/fixtures/test/passing/tiers.rubric",
+            "tests/fixtures/test/passing/rubric.toml",
+        ],
+        true,
+    );
+    assert_eq!(last_line(&out), "5 passed, 0 failed");
+}
+
+#[test]
 fn failing_expectations_show_values_and_rule_traces() {
     let out = rubric(&["test", "tests/fixtures/test/failing"], true);
     assert_eq!(out.status.code(), Some(1));

@@ -133,6 +133,17 @@ pub fn main(args: Args) -> ExitCode {
         args.scheme.display(),
         ev.len()
     ));
+    let rejected = read_rejects.len() + ev.rejects().len();
+    if rejected > 0 {
+        let rows = if rejected == 1 {
+            "1 row".to_string()
+        } else {
+            format!("{rejected} rows")
+        };
+        out.push(format!(
+            "({rows} of the data rejected and not part of the population)"
+        ));
+    }
     out.push(String::new());
 
     // the customer's record, by column header

@@ -52,6 +52,7 @@ pub(crate) struct Tally {
 pub fn main(args: Args) -> ExitCode {
     let mut schemes = Vec::new();
     let mut tomls = Vec::new();
+    let mut beside_tomls: Vec<(PathBuf, PathBuf)> = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
             if let Err(e) = walk(p, &mut schemes, &mut tomls) {
@@ -65,17 +66,29 @@ pub fn main(args: Args) -> ExitCode {
             tomls.push(p.clone());
         } else {
             schemes.push(p.clone());
+            // a scheme named on its own also runs its snapshots in the rubric.toml beside it
+            let beside = p.parent().unwrap_or(Path::new("")).join("rubric.toml");
+            if beside.is_file() {
+                beside_tomls.push((beside, p.canonicalize().unwrap_or_else(|_| p.clone())));
+            }
         }
     }
+    let whole: Vec<PathBuf> = tomls.iter().filter_map(|t| t.canonicalize().ok()).collect();
+    beside_tomls.retain(|(t, _)| !t.canonicalize().is_ok_and(|c| whole.contains(&c)));
     let color = render::color_stderr();
     let mut tally = Tally::default();
     for path in &schemes {
         run_scheme(path, args.filter.as_deref(), color, &mut tally);
     }
     let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    for toml in &tomls {
+    let runs = tomls
+        .iter()
+        .map(|t| (t, None))
+        .chain(beside_tomls.iter().map(|(t, s)| (t, Some(s.as_path()))));
+    for (toml, only) in runs {
         snapshot::run_file(
             toml,
+            only,
             args.filter.as_deref(),
             args.update && !ci,
             ci,

@@ -42,10 +42,12 @@ struct Entry {
 /// How many changed, added or removed customers are listed by key.
 const LIST_AT_MOST: usize = 20;
 
-/// Runs every snapshot of one `rubric.toml`. `update` writes new and changed snapshots; `ci`
+/// Runs every snapshot of one `rubric.toml` (or only those of `only_scheme`, a canonical
+/// path). `update` writes new and changed snapshots; `ci`
 /// only changes the hint given for a missing one.
 pub(crate) fn run_file(
     toml_path: &Path,
+    only_scheme: Option<&Path>,
     filter: Option<&str>,
     update: bool,
     ci: bool,
@@ -73,6 +75,11 @@ pub(crate) fn run_file(
     };
     let dir = toml_path.parent().unwrap_or(Path::new("."));
     for entry in &config.snapshot {
+        if let Some(only) = only_scheme {
+            if dir.join(&entry.scheme).canonicalize().ok().as_deref() != Some(only) {
+                continue;
+            }
+        }
         let output = dir.join(&entry.output);
         let name = output.display().to_string();
         if filter.is_some_and(|f| !name.contains(f)) {
