@@ -215,6 +215,8 @@ machine() {
   echo "- CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores" \
     "($(lscpu 2>/dev/null | sed -n 's/^Thread(s) per core: *//p') thread(s) per core)"
   echo "- memory: $(free -g | awk '/^Mem:/ { print $2 }') GiB; kernel $(uname -r)"
+  echo "- repository HEAD: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
+    "rubric binary: $RUBRIC"
   echo "- rustc: $(rustc --version 2>/dev/null | cut -d' ' -f2);" \
     "rubric: $([ "$RUBRIC_OK" = 1 ] && "$RUBRIC" --version 2>/dev/null | head -n 1 || echo unavailable);" \
     "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)');" \
