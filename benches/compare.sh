@@ -3,7 +3,8 @@
 # RFM workload of benches/rfm/rfm.rubric.
 #
 #   benches/compare.sh [--rows 1000000,10000000] [--runs 3] [--smoke] [--as-of 2024-06-30]
-#                      [--no-build] [--require-rubric] [--tools rubric,duckdb,polars,baseline]
+#                      [--no-build] [--require-rubric]
+#                      [--tools rubric,rubric-sql,duckdb,polars,baseline]
 #
 #   --rows LIST       comma-separated row counts (default 1000000)
 #   --runs R          timed runs per tool and row count (default 3); tools alternate per run
@@ -11,7 +12,10 @@
 #   --as-of DATE      evaluation date given to every tool (default 2024-06-30)
 #   --no-build        use the binaries already built
 #   --require-rubric  fail when the rubric binary cannot be built or has no `run`
-#   --tools LIST      which tools to run (default: all four)
+#   --tools LIST      which tools to run (default: all five)
+#
+# rubric-sql is not a peer but a check of `rubric sql`: the SELECT it compiles from the scheme,
+# run in DuckDB (benches/peers/rubric_sql_duckdb.py). It needs the rubric binary.
 #
 # The table also goes to benches/out/report.md, with the machine and tool versions.
 #
@@ -38,7 +42,7 @@ RUNS=3
 AS_OF=2024-06-30
 BUILD=1
 REQUIRE_RUBRIC=0
-TOOLS=rubric,duckdb,polars,baseline
+TOOLS=rubric,rubric-sql,duckdb,polars,baseline
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -100,6 +104,13 @@ if [ "$RUBRIC_OK" = 1 ]; then
     *) RUBRIC_OK=0; RUBRIC_WHY="\`rubric run\` does not exist yet (its --help names no \`--data\`)" ;;
   esac
 fi
+RUBRIC_SQL_OK=0
+if [ "$RUBRIC_OK" = 1 ]; then
+  case "$("$RUBRIC" sql --help 2>&1 || true)" in
+    *--dialect*) RUBRIC_SQL_OK=1 ;;
+    *) log "\`rubric sql\` unavailable: skipping rubric-sql" ;;
+  esac
+fi
 if [ "$RUBRIC_OK" = 0 ]; then
   if [ "$REQUIRE_RUBRIC" = 1 ]; then
     echo "compare.sh: rubric unavailable: $RUBRIC_WHY" >&2
@@ -115,6 +126,8 @@ command_for() {
   local tool=$1 data=$2 out=$3
   case "$tool" in
     rubric) printf '%s\n' "$RUBRIC" run "$SCHEME" --data "$data" --out "$out" --as-of "$AS_OF" ;;
+    rubric-sql) printf '%s\n' "$PY" "$BENCH_DIR/peers/rubric_sql_duckdb.py" --rubric "$RUBRIC" \
+      --scheme "$SCHEME" --data "$data" --out "$out" --as-of "$AS_OF" ;;
     duckdb) printf '%s\n' "$PY" "$BENCH_DIR/peers/duckdb_rfm.py" --data "$data" --out "$out" --as-of "$AS_OF" ;;
     polars) printf '%s\n' "$PY" "$BENCH_DIR/peers/polars_rfm.py" --data "$data" --out "$out" --as-of "$AS_OF" ;;
     baseline) printf '%s\n' "$BASELINE" --data "$data" --out "$out" --as-of "$AS_OF" ;;
@@ -126,6 +139,7 @@ IFS=',' read -r -a WANTED <<<"$TOOLS"
 for tool in "${WANTED[@]}"; do
   case "$tool" in
     rubric) [ "$RUBRIC_OK" = 1 ] && ACTIVE+=(rubric) ;;
+    rubric-sql) [ "$RUBRIC_SQL_OK" = 1 ] && ACTIVE+=(rubric-sql) ;;
     duckdb|polars|baseline) ACTIVE+=("$tool") ;;
     *) echo "compare.sh: unknown tool \`$tool\`" >&2; exit 2 ;;
   esac
@@ -247,7 +261,7 @@ lines = [
     "| rows | tool | median wall (s) | vs rubric | vs baseline | median CPU (s) | peak RSS (MB) | output |",
     "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
 ]
-order = {"rubric": 0, "baseline": 1, "duckdb": 2, "polars": 3}
+order = {"rubric": 0, "baseline": 1, "duckdb": 2, "polars": 3, "rubric-sql": 4}
 for key in sorted(runs, key=lambda k: (k[0], order.get(k[1], 9))):
     n, tool = key
     m = median(key)
