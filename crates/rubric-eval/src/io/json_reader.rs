@@ -5,7 +5,7 @@
 //! objects by a small scanner, so one malformed object becomes a reject and the rest is read.
 
 use super::error::DataError;
-use super::record::{RawCell, RawRecord};
+use super::record::{Cells, RawCell, RawRecord};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -25,7 +25,6 @@ pub(crate) struct JsonReader {
     mode: Mode,
     /// The columns to extract, in cell order.
     columns: Vec<String>,
-    index: HashMap<String, usize>,
     /// The line of the next unread byte.
     line: u64,
     started: bool,
@@ -42,16 +41,11 @@ impl JsonReader {
         mode: Mode,
         columns: Vec<String>,
     ) -> JsonReader {
-        let mut index = HashMap::new();
-        for (i, c) in columns.iter().enumerate() {
-            index.entry(c.clone()).or_insert(i);
-        }
         JsonReader {
             src: ByteSource::new(input),
             path: path.into(),
             mode,
             columns,
-            index,
             line: 1,
             started: false,
             done: false,
@@ -220,78 +214,118 @@ impl JsonReader {
         Ok(())
     }
 
-    /// Copies one JSON value (object, list, string or scalar) into `buf`, tracking lines.
+    /// Copies one JSON value (object, list, string or scalar) into `buf`, tracking lines. It
+    /// always consumes at least one byte.
     fn scan_value(&mut self) -> Result<(), DataError> {
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        loop {
-            let Some(c) = self.peek()? else {
-                return Err(self.syntax("the file ends inside a value"));
-            };
-            if depth == 0
-                && !in_string
-                && !self.buf.is_empty()
-                && matches!(c, b',' | b']' | b' ' | b'\t' | b'\r' | b'\n')
-            {
-                // The end of a scalar.
+        let Some(first) = self.peek()? else {
+            return Err(self.syntax("the file ends inside a value"));
+        };
+        self.src.bump();
+        self.buf.push(first);
+        let (mut depth, mut in_string) = match first {
+            b'{' | b'[' => (1usize, false),
+            b'"' => (0, true),
+            b'}' | b']' => return Ok(()),
+            b'\n' => {
+                self.line += 1;
                 return Ok(());
             }
-            self.src.bump();
-            self.buf.push(c);
-            if c == b'\n' {
-                self.line += 1;
-            }
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if c == b'\\' {
-                    escaped = true;
-                } else if c == b'"' {
-                    in_string = false;
-                    if depth == 0 {
-                        return Ok(());
-                    }
+            _ => (0, false),
+        };
+        let scalar = depth == 0 && !in_string;
+        let mut escaped = false;
+        loop {
+            if self.src.pos == self.src.len {
+                self.src.fill(1).map_err(|e| self.read_err(e))?;
+                if self.src.pos == self.src.len {
+                    return Err(self.syntax("the file ends inside a value"));
                 }
-                continue;
             }
-            match c {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        return Ok(());
-                    }
+            let chunk = &self.src.buf[self.src.pos..self.src.len];
+            let mut i = 0;
+            let mut lines = 0;
+            let mut done = false;
+            while i < chunk.len() {
+                let c = chunk[i];
+                if c == b'\n' {
+                    lines += 1;
                 }
-                _ => {}
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if c == b'\\' {
+                        escaped = true;
+                    } else if c == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            i += 1;
+                            done = true;
+                            break;
+                        }
+                    }
+                    i += 1;
+                    continue;
+                }
+                if scalar && matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                    // The end of a scalar, not part of it.
+                    if c == b'\n' {
+                        lines -= 1;
+                    }
+                    done = true;
+                    break;
+                }
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            i += 1;
+                            done = true;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            self.buf.extend_from_slice(&chunk[..i]);
+            self.src.pos += i;
+            self.line += lines;
+            if done {
+                return Ok(());
             }
         }
     }
 
     fn object(&self, line: u64, text: &[u8]) -> RawRecord {
-        let entries: Entries<'_> = match serde_json::from_slice(text) {
-            Ok(e) => e,
-            Err(e) => {
-                return RawRecord::broken(
-                    line,
-                    format!("not a valid json object: {}", strip_position(&e)),
-                )
-            }
-        };
-        let mut cells = vec![RawCell::Absent; self.columns.len()];
-        for (k, v) in entries.0 {
-            let i = match self.index.get(k.as_ref()) {
-                Some(&i) => i,
-                None => match self.index.get(k.trim()) {
-                    Some(&i) => i,
-                    None => continue,
-                },
-            };
-            cells[i] = raw_cell(v);
+        RawRecord {
+            line,
+            cells: Cells::Json(text.to_vec()),
         }
-        RawRecord::from_cells(line, cells)
     }
+}
+
+/// The cells of one JSON object, in header order (`index`: trimmed header → position), or why
+/// it is not a valid object.
+pub(crate) fn object_cells(
+    text: &[u8],
+    index: &HashMap<String, usize>,
+    width: usize,
+) -> Result<Vec<RawCell>, String> {
+    let entries: Entries<'_> = serde_json::from_slice(text)
+        .map_err(|e| format!("not a valid json object: {}", strip_position(&e)))?;
+    let mut cells = vec![RawCell::Absent; width];
+    for (k, v) in entries.0 {
+        let i = match index.get(k.as_ref()).or_else(|| index.get(k.trim())) {
+            Some(&i) => i,
+            None => continue,
+        };
+        if let Some(c) = cells.get_mut(i) {
+            *c = raw_cell(v);
+        }
+    }
+    Ok(cells)
 }
 
 fn trim_ws(b: &[u8]) -> &[u8] {

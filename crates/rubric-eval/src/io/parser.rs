@@ -2,9 +2,11 @@
 
 use super::cell::{self, CellError};
 use super::error::{similar_names, DataError};
+use super::json_reader::object_cells;
 use super::record::{ByteRow, Cells, RawCell, RawRecord};
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldDef, Model, Ty};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Turns raw records into input rows. Built once per file from the model's fields and the
@@ -15,6 +17,8 @@ pub struct RowParser {
     header_len: usize,
     /// Index into `fields` of the key field.
     key: Option<usize>,
+    /// Trimmed header → position, for JSON objects.
+    json_index: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -107,10 +111,15 @@ impl RowParser {
             });
         }
         let key = fields.iter().position(|f| f.is_key);
+        let mut json_index = HashMap::new();
+        for (i, h) in trimmed.iter().enumerate() {
+            json_index.entry(h.clone()).or_insert(i);
+        }
         Ok(RowParser {
             fields: specs,
             header_len: header.len(),
             key,
+            json_index,
         })
     }
 
@@ -157,23 +166,55 @@ impl RowParser {
                     }
                 }
             }
-            Cells::Typed(cells) => {
-                for f in &self.fields {
-                    let v = match f.col {
-                        None => Ok(Value::Missing),
-                        Some(c) => parse_typed(f, cells.get(c).unwrap_or(&RawCell::Absent)),
-                    };
-                    match v {
-                        Ok(v) => values.push(v),
-                        Err(reason) => return Err(self.reject(rec, Some(f), reason)),
-                    }
+            Cells::Typed(cells) => self.parse_typed_cells(rec.line, cells, &mut values)?,
+            Cells::Json(text) => match object_cells(text, &self.json_index, self.header_len) {
+                Ok(cells) => self.parse_typed_cells(rec.line, &cells, &mut values)?,
+                Err(reason) => {
+                    return Err(Reject {
+                        line: rec.line,
+                        column: None,
+                        reason,
+                        key: None,
+                    });
                 }
-            }
+            },
         }
         Ok(InputRow {
             line: rec.line,
             values,
         })
+    }
+
+    fn parse_typed_cells(
+        &self,
+        line: u64,
+        cells: &[RawCell],
+        values: &mut Vec<Value>,
+    ) -> Result<(), Reject> {
+        for f in &self.fields {
+            let v = match f.col {
+                None => Ok(Value::Missing),
+                Some(c) => parse_typed(f, cells.get(c).unwrap_or(&RawCell::Absent)),
+            };
+            match v {
+                Ok(v) => values.push(v),
+                Err(reason) => {
+                    let key = self
+                        .key
+                        .and_then(|k| self.fields[k].col)
+                        .and_then(|c| cells.get(c))
+                        .map(|c| c.text().into_owned())
+                        .filter(|k| !k.trim().is_empty());
+                    return Err(Reject {
+                        line,
+                        column: Some(f.column.clone()),
+                        reason,
+                        key,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn extra_cells_are_empty(&self, r: &ByteRow) -> bool {

@@ -20,6 +20,9 @@ pub(crate) enum Cells {
     Bytes(ByteRow),
     /// JSON, JSONL, XLSX, or built by hand: typed cells, in header order.
     Typed(Vec<RawCell>),
+    /// JSON, JSONL: one object's text, split out by the reader and parsed by the row parser
+    /// (so that parsing runs on the parser's threads).
+    Json(Vec<u8>),
     /// A record that could not be read at all (e.g. a JSON line that is not an object); the
     /// reason, lowercase.
     Broken(String),
@@ -78,7 +81,7 @@ impl RawRecord {
         match &self.cells {
             Cells::Bytes(r) => r.len(),
             Cells::Typed(c) => c.len(),
-            Cells::Broken(_) => 0,
+            Cells::Json(_) | Cells::Broken(_) => 0,
         }
     }
 
@@ -91,7 +94,7 @@ impl RawRecord {
         match &self.cells {
             Cells::Bytes(r) => r.get(i).map(String::from_utf8_lossy),
             Cells::Typed(c) => c.get(i).map(RawCell::text),
-            Cells::Broken(_) => None,
+            Cells::Json(_) | Cells::Broken(_) => None,
         }
     }
 }
