@@ -151,6 +151,7 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
         m: model,
         d,
         today,
+        as_of,
         stages: vec![Vec::new()],
         items: vec![None; model.items.len()],
         pops: vec![None; model.pops.len()],
@@ -303,11 +304,22 @@ struct E {
     sql: String,
     scale: u32,
     ready: usize,
+    /// Computed from a quotient, so already rounded to DIV_SCALE places somewhere.
+    div: bool,
 }
 
 impl E {
     fn new(sql: String, scale: u32, ready: usize) -> E {
-        E { sql, scale, ready }
+        E {
+            sql,
+            scale,
+            ready,
+            div: false,
+        }
+    }
+    fn with_div(mut self, div: bool) -> E {
+        self.div = div;
+        self
     }
 }
 
@@ -315,10 +327,11 @@ struct Gen<'m> {
     m: &'m Model,
     d: Dialect,
     today: String,
+    as_of: Option<Date>,
     /// Stage 0 reads the table; stage i > 0 adds its columns to stage i - 1.
     stages: Vec<Vec<(String, String)>>,
     /// The stage after which each item is readable, and its numeric scale.
-    items: Vec<Option<(usize, u32)>>,
+    items: Vec<Option<(usize, u32, bool)>>,
     pops: Vec<Option<E>>,
     aux: usize,
     /// The column of each field and item inside the query: its name, unless another name differs
@@ -363,7 +376,8 @@ impl Gen<'_> {
         }
         let name = self.fresh(what);
         let (ready, scale) = (e.ready, e.scale);
-        self.place(ready, name, e.sql, scale)
+        let div = e.div;
+        self.place(ready, name, e.sql, scale).with_div(div)
     }
 
     /// Rescales a number to `s` (only ever upwards, which is exact).
@@ -391,11 +405,11 @@ impl Gen<'_> {
             return Ok(());
         };
         let name = self.item_cols[id].clone();
-        let (ready, scale) = match &it.kind {
+        let (ready, scale, div) = match &it.kind {
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
                 let r = self.place(e.ready, name, e.sql, e.scale);
-                (r.ready, r.scale)
+                (r.ready, r.scale, e.div)
             }
             ItemKind::Points { by, rules } => {
                 let subject = match by {
@@ -421,7 +435,7 @@ impl Gen<'_> {
                 }
                 sql.push_str(" END");
                 let r = self.place(ready, name, sql, scale);
-                (r.ready, scale)
+                (r.ready, scale, false)
             }
             ItemKind::Score { terms, bonuses } => {
                 let mut total: Option<E> = None;
@@ -446,10 +460,14 @@ impl Gen<'_> {
                     let f = self.bonus(b.factor, &b.cond)?;
                     total = self.mul(total, f);
                 }
+                let div = total.div;
                 let r = self.place(total.ready, name, total.sql, total.scale);
-                (r.ready, r.scale)
+                (r.ready, r.scale, div)
             }
-            ItemKind::Grade(gd) if gd.is_tags => self.tags(id, gd)?,
+            ItemKind::Grade(gd) if gd.is_tags => {
+                let (r, s) = self.tags(id, gd)?;
+                (r, s, false)
+            }
             ItemKind::Grade(gd) => {
                 let subject = match &gd.by {
                     Some(b) => {
@@ -473,11 +491,11 @@ impl Gen<'_> {
                 }
                 sql.push_str(" END");
                 let r = self.place(ready, name, sql, 0);
-                (r.ready, 0)
+                (r.ready, 0, false)
             }
         };
         if let Some(slot) = self.items.get_mut(id) {
-            *slot = Some((ready, scale));
+            *slot = Some((ready, scale, div));
         }
         Ok(())
     }
@@ -570,16 +588,25 @@ impl Gen<'_> {
     fn add_sub(&mut self, a: E, b: E, op: &str) -> E {
         let s = a.scale.max(b.scale);
         let ready = a.ready.max(b.ready);
-        E::new(format!("({} {op} {})", a.sql, b.sql), s, ready)
+        E::new(format!("({} {op} {})", a.sql, b.sql), s, ready).with_div(a.div || b.div)
     }
 
     fn mul(&mut self, a: E, b: E) -> E {
         let ready = a.ready.max(b.ready);
+        let div = a.div || b.div;
         let (mut a, mut b) = (a, b);
-        // Keep the product's scale within MAX_SCALE: round the finer operand(s) first.
-        if a.scale + b.scale > MAX_SCALE {
+        // DuckDB and Spark hold 38 digits: keep the product's scale within MAX_SCALE by rounding
+        // an operand first. A value computed from a quotient is already rounded, so it is the
+        // one to keep at DIV_SCALE places; else the finer operand gives way. PostgreSQL's NUMERIC
+        // has no limit.
+        if self.d != Dialect::Postgres && a.scale + b.scale > MAX_SCALE {
             let half = MAX_SCALE / 2;
-            let (ta, tb) = if a.scale <= half {
+            let keep = |e: &E| e.div && e.scale >= DIV_SCALE;
+            let (ta, tb) = if keep(&a) && !keep(&b) {
+                (DIV_SCALE.min(a.scale), MAX_SCALE - DIV_SCALE.min(a.scale))
+            } else if keep(&b) && !keep(&a) {
+                (MAX_SCALE - DIV_SCALE.min(b.scale), DIV_SCALE.min(b.scale))
+            } else if a.scale <= half {
                 (a.scale, MAX_SCALE - a.scale)
             } else if b.scale <= half {
                 (MAX_SCALE - b.scale, b.scale)
@@ -589,7 +616,7 @@ impl Gen<'_> {
             a = self.round_to(a, ta);
             b = self.round_to(b, tb);
         }
-        E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready)
+        E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready).with_div(div)
     }
 
     /// `e` rounded half away from zero to `t` places (when it has more).
@@ -601,7 +628,7 @@ impl Gen<'_> {
             Dialect::Postgres => format!("ROUND({}, {t})", e.sql),
             _ => format!("CAST({} AS {})", e.sql, self.dec(t)),
         };
-        E::new(sql, t, e.ready)
+        E::new(sql, t, e.ready).with_div(e.div)
     }
 
     /// `a / b`: missing when `b` is zero, else the quotient rounded half away from zero to
@@ -616,22 +643,31 @@ impl Gen<'_> {
                     p,
                     a.ready.max(b.ready),
                 )
+                .with_div(true)
             }
             Dialect::Spark => E::new(
                 format!("CAST({} / NULLIF({}, 0) AS {})", a.sql, b.sql, self.dec(p)),
                 p,
                 a.ready.max(b.ready),
-            ),
+            )
+            .with_div(true),
             Dialect::DuckDb => {
                 // DuckDB divides decimals in DOUBLE, so divide the unscaled integers (HUGEINT,
                 // truncating) and round with the remainder.
                 let (sa, sb) = (a.scale as i64, b.scale as i64);
                 let k = sb + p as i64 - sa;
+                // The unscaled integer of a DECIMAL(38, s). Multiplying by 10^s keeps the scale,
+                // so it overflows once |x| reaches 10^(38 - 2s); for finer scales read the digits.
                 let unscaled = |e: &E, s: i64| {
                     if s == 0 {
                         format!("CAST({} AS HUGEINT)", e.sql)
-                    } else {
+                    } else if s <= 6 {
                         format!("CAST({} * {} AS HUGEINT)", e.sql, pow10_hugeint(s))
+                    } else {
+                        format!(
+                            "CAST(replace(CAST({} AS VARCHAR), '.', '') AS HUGEINT)",
+                            e.sql
+                        )
                     }
                 };
                 let mut n = unscaled(&a, sa);
@@ -656,6 +692,7 @@ impl Gen<'_> {
                     p,
                     ready + 1,
                 )
+                .with_div(true)
             }
         }
     }
@@ -710,14 +747,24 @@ impl Gen<'_> {
     /// Whole calendar months from `d` to today, counted like an age.
     fn months_since(&self, d: &str) -> String {
         let t = &self.today;
+        // With a known evaluation date, its parts are constants.
+        let (ty, tm, td) = match self.as_of {
+            Some(date) => {
+                let (y, m, d) = date.ymd();
+                (y.to_string(), m.to_string(), d.to_string())
+            }
+            None => (
+                self.part(t, "year"),
+                self.part(t, "month"),
+                self.part(t, "day"),
+            ),
+        };
         let m = format!(
-            "(({} - {}) * 12 + ({} - {}))",
-            self.part(t, "year"),
+            "(({ty} - {}) * 12 + ({tm} - {}))",
             self.part(d, "year"),
-            self.part(t, "month"),
             self.part(d, "month")
         );
-        let (dt, dd) = (self.part(t, "day"), self.part(d, "day"));
+        let (dt, dd) = (td, self.part(d, "day"));
         format!("({m} - CASE WHEN {m} > 0 AND {dt} < {dd} THEN 1 WHEN {m} < 0 AND {dt} > {dd} THEN -1 ELSE 0 END)")
     }
 
@@ -727,6 +774,7 @@ impl Gen<'_> {
             es.push(self.expr(a, subj)?);
         }
         let ready = es.iter().map(|e| e.ready).max().unwrap_or(1);
+        let div = es.iter().any(|e| e.div);
         let arg = |i: usize| {
             es.get(i)
                 .map(|e| e.sql.clone())
@@ -786,14 +834,16 @@ impl Gen<'_> {
                     format!("CASE WHEN {x} IS NULL OR {y} IS NULL THEN NULL WHEN {x} {op} {y} THEN {x} ELSE {y} END"),
                     if numeric { s } else { 0 },
                     ready,
-                ));
+                )
+                .with_div(div));
             }
             Builtin::Abs => {
                 return Ok(E::new(
                     format!("abs({})", arg(0)),
                     es.first().map_or(0, |e| e.scale),
                     ready,
-                ))
+                )
+                .with_div(div))
             }
             Builtin::Round => {
                 let digits = match args.get(1).map(|a| &a.kind) {
@@ -808,7 +858,8 @@ impl Gen<'_> {
                     format!("CAST(round({}, {digits}) AS {})", arg(0), self.dec(t)),
                     t,
                     ready,
-                ));
+                )
+                .with_div(div));
             }
         };
         Ok(E::new(sql, 0, ready))
@@ -950,6 +1001,7 @@ impl Gen<'_> {
                         let q = self.div(n, dd);
                         let name = self.fresh("pop");
                         self.place(q.ready, name, guard(q.sql), q.scale)
+                            .with_div(true)
                     }
                     PopFunc::Count => unreachable_count(),
                 }
@@ -981,10 +1033,10 @@ impl Gen<'_> {
                 E::new(ident(&self.field_cols[*f], d), scale, 1)
             }
             TExprKind::Item(i) => {
-                let Some(Some((ready, scale))) = self.items.get(*i) else {
+                let Some(Some((ready, scale, div))) = self.items.get(*i) else {
                     return err("an item is read before it is computed");
                 };
-                E::new(ident(&self.item_cols[*i], d), *scale, *ready)
+                E::new(ident(&self.item_cols[*i], d), *scale, *ready).with_div(*div)
             }
             TExprKind::Code { grade, code } => {
                 let name = self
@@ -1005,7 +1057,7 @@ impl Gen<'_> {
             TExprKind::Unary(op, a) => {
                 let a = self.expr(a, subj)?;
                 match op {
-                    UnOp::Neg => E::new(format!("(-{})", a.sql), a.scale, a.ready),
+                    UnOp::Neg => E::new(format!("(-{})", a.sql), a.scale, a.ready).with_div(a.div),
                     UnOp::Not => E::new(format!("(NOT {})", a.sql), 0, a.ready),
                 }
             }
@@ -1103,7 +1155,7 @@ impl Gen<'_> {
                     return err("`has` needs a tags declaration on its left");
                 };
                 let t = *t;
-                let Some(Some((ready, _))) = self.items.get(t) else {
+                let Some(Some((ready, _, _))) = self.items.get(t) else {
                     return err("tags are read before they are computed");
                 };
                 let ready = *ready;
@@ -1149,19 +1201,21 @@ impl Gen<'_> {
                 let x = self.expr(a, subj)?;
                 let y = self.expr(b, subj)?;
                 let numeric = e.ty.is_numeric();
+                let div = x.div || y.div;
                 let s = if numeric { x.scale.max(y.scale) } else { 0 };
                 let (xs, ys) = if numeric {
                     (self.rescale(&x, s), self.rescale(&y, s))
                 } else {
                     (x.sql, y.sql)
                 };
-                E::new(format!("COALESCE({xs}, {ys})"), s, x.ready.max(y.ready))
+                E::new(format!("COALESCE({xs}, {ys})"), s, x.ready.max(y.ready)).with_div(div)
             }
             TExprKind::If(c, a, b) => {
                 let c = self.expr(c, subj)?;
                 let x = self.expr(a, subj)?;
                 let y = self.expr(b, subj)?;
                 let numeric = e.ty.is_numeric();
+                let div = x.div || y.div;
                 let s = if numeric { x.scale.max(y.scale) } else { 0 };
                 let (xs, ys) = if numeric {
                     (self.rescale(&x, s), self.rescale(&y, s))
@@ -1174,6 +1228,7 @@ impl Gen<'_> {
                     s,
                     ready,
                 )
+                .with_div(div)
             }
             TExprKind::Call(b, args) => self.call(*b, args, subj)?,
             TExprKind::Pop(p) => self.pop(*p)?,
