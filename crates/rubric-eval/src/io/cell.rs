@@ -132,7 +132,7 @@ pub(crate) fn parse_decimal(b: &[u8], allow_exponent: bool) -> Result<Decimal, C
     let mut scale = u64::try_from(-shift).map_err(|_| CellError::NotNumber)?;
     while (scale > u64::from(MAX_SCALE) || mantissa > MAX_MANTISSA)
         && scale > 0
-        && mantissa % 10 == 0
+        && mantissa.is_multiple_of(10)
     {
         mantissa /= 10;
         scale -= 1;

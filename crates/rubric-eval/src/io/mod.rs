@@ -165,7 +165,7 @@ pub struct Reader {
 }
 
 enum Inner {
-    Csv(csv_reader::CsvReader),
+    Csv(Box<csv_reader::CsvReader>),
     Json(json_reader::JsonReader),
     Xlsx(xlsx_reader::XlsxReader),
 }
@@ -220,7 +220,11 @@ impl Reader {
             return Err(DataError::EncodingNotCsv { path: name.into() });
         }
         let inner = match format {
-            Format::Csv => Inner::Csv(csv_reader::CsvReader::new(input, name, options.encoding)?),
+            Format::Csv => Inner::Csv(Box::new(csv_reader::CsvReader::new(
+                input,
+                name,
+                options.encoding,
+            )?)),
             Format::Json | Format::Jsonl => {
                 let mut columns: Vec<String> = Vec::new();
                 for f in &model.fields {

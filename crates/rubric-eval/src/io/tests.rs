@@ -1200,7 +1200,7 @@ impl Noise {
         (0..n)
             .map(|_| {
                 let r = self.next();
-                if r % 3 == 0 {
+                if r.is_multiple_of(3) {
                     (r >> 8) as u8
                 } else {
                     SPECIAL[(r >> 8) as usize % SPECIAL.len()]

@@ -102,7 +102,7 @@ pub struct RecordWriter<W: Write> {
 }
 
 enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Json { out: BufWriter<W>, lines: bool },
 }
 
@@ -119,7 +119,7 @@ impl<W: Write> RecordWriter<W> {
                 let mut w = csv_writer(out);
                 w.write_record(columns.iter().map(|c| c.name.as_bytes()))
                     .map_err(|e| csv_err(name, e))?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             OutputFormat::Json => Sink::Json {
                 out: BufWriter::with_capacity(1 << 16, out),
