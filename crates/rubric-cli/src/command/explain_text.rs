@@ -36,7 +36,7 @@ pub fn number(d: Decimal, fixed2: bool) -> String {
     let mut grouped = String::new();
     let digits: Vec<char> = int.chars().collect();
     for (k, c) in digits.iter().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(*c);

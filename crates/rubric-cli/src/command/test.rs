@@ -221,9 +221,7 @@ fn run_test(model: &Model, src: &str, shown: &str, t: &TestCase) -> Result<(), V
     for e in &t.expects {
         // One customer: the expectation is about it. A population: `x["key"]` names customers,
         // and an expectation without a key must hold for every customer.
-        let rows: Vec<Option<usize>> = if t.many && has_index(&e.expr) {
-            vec![None]
-        } else if ev.is_empty() {
+        let rows: Vec<Option<usize>> = if (t.many && has_index(&e.expr)) || ev.is_empty() {
             vec![None]
         } else {
             (0..ev.len()).map(Some).collect()

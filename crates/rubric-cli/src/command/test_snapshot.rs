@@ -158,7 +158,7 @@ fn run_entry(
     let plan = Plan::compile(&model, as_of);
     let ev = plan.evaluate(rows);
     rejects.extend(ev.rejects().iter().cloned());
-    let actual = snapshot_csv(&model, &ev, output).map_err(|e| broken(e))?;
+    let actual = snapshot_csv(&model, &ev, output).map_err(broken)?;
     let mut notes = Vec::new();
     if !rejects.is_empty() {
         notes.push(format!(
