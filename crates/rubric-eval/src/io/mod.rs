@@ -83,7 +83,7 @@ use encoding_rs::Encoding;
 use rubric_check::hir::Model;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read};
+use std::io::{Cursor, Read};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -98,14 +98,15 @@ pub enum Format {
 
 impl Format {
     /// The format named by the file's extension (case-insensitive): `.csv`, `.json`,
-    /// `.jsonl`/`.ndjson`, `.xlsx`.
+    /// `.jsonl`/`.ndjson`, `.xlsx` (also `.xlsm`, `.xls`, `.xlsb`, `.ods`: every workbook is
+    /// read by the same reader, which recognises the kind by content).
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
-            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -180,13 +181,18 @@ impl Reader {
                 path: shown.clone(),
             })?,
         };
-        let file = File::open(path).map_err(|source| DataError::Read {
+        let read_err = |source| DataError::Read {
             path: shown.clone(),
             source,
-        })?;
+        };
         match format {
-            Format::Xlsx => Reader::from_xlsx(BufReader::new(file), &shown, options),
-            _ => Reader::from_read(Box::new(file), &shown, format, options, model),
+            Format::Xlsx => {
+                Reader::from_xlsx(&std::fs::read(path).map_err(read_err)?, &shown, options)
+            }
+            _ => {
+                let file = File::open(path).map_err(read_err)?;
+                Reader::from_read(Box::new(file), &shown, format, options, model)
+            }
         }
     }
 
@@ -199,7 +205,7 @@ impl Reader {
         model: &Model,
     ) -> Result<Reader, DataError> {
         match format {
-            Format::Xlsx => Reader::from_xlsx(Cursor::new(bytes), name, options),
+            Format::Xlsx => Reader::from_xlsx(&bytes, name, options),
             _ => Reader::from_read(Box::new(Cursor::new(bytes)), name, format, options, model),
         }
     }
@@ -248,7 +254,7 @@ impl Reader {
                         path: name.into(),
                         source,
                     })?;
-                return Reader::from_xlsx(Cursor::new(bytes), name, options);
+                return Reader::from_xlsx(&bytes, name, options);
             }
         };
         Ok(Reader {
@@ -258,15 +264,11 @@ impl Reader {
         })
     }
 
-    fn from_xlsx<RS: Read + std::io::Seek>(
-        input: RS,
-        name: &str,
-        options: &ReadOptions,
-    ) -> Result<Reader, DataError> {
+    fn from_xlsx(bytes: &[u8], name: &str, options: &ReadOptions) -> Result<Reader, DataError> {
         if options.encoding.is_some_and(|e| e != encoding_rs::UTF_8) {
             return Err(DataError::EncodingNotCsv { path: name.into() });
         }
-        let x = xlsx_reader::XlsxReader::new(input, name, options.sheet.as_deref())?;
+        let x = xlsx_reader::XlsxReader::new(bytes, name, options.sheet.as_deref())?;
         Ok(Reader {
             inner: Inner::Xlsx(x),
             path: name.into(),

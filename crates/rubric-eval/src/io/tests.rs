@@ -1013,9 +1013,27 @@ fn not_a_workbook_is_an_error() {
         &model(),
     )
     .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot read the workbook `b.xlsx`: not an excel workbook (.xlsx, .xls, .xlsb or .ods)"
+    );
+    // A zip that is not a workbook: calamine's own reason.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("a.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    z.write_all(b"hello").unwrap();
+    let bytes = z.finish().unwrap().into_inner();
+    let err = read_all_bytes(
+        bytes,
+        "z.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model(),
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("cannot read the workbook `b.xlsx`: "),
+            .starts_with("cannot read the workbook `z.xlsx`: "),
         "{err}"
     );
 }
@@ -1214,7 +1232,9 @@ impl Noise {
 fn garbage_never_panics() {
     let model = model();
     let mut noise = Noise(0x9E37_79B9_7F4A_7C15);
-    let prefixes: [&[u8]; 4] = [
+    let prefixes: [&[u8]; 6] = [
+        b"PK\x03\x04",
+        &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
         b"",
         b"id,\xe8\x90\xa5\xe4\xb8\x9a\xe9\xa2\x9d,orders\n",
         b"[{\"id\":",
@@ -1276,5 +1296,41 @@ fn garbage_never_panics() {
             .map(|c| RawCell::Number(String::from_utf8_lossy(c).into_owned()))
             .collect();
         let _ = parser.parse(&RawRecord::from_cells(2, typed));
+    }
+}
+
+#[test]
+fn damaged_workbooks_never_panic() {
+    let model = model();
+    let good = customers_workbook();
+    let mut noise = Noise(0x2545_F491_4F6C_DD1D);
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..(1 + noise.next() % 8) {
+            let at = (noise.next() as usize) % bytes.len();
+            bytes[at] = noise.next() as u8;
+        }
+        if noise.next() % 5 == 0 {
+            let cut = (noise.next() as usize) % bytes.len();
+            bytes.truncate(cut);
+        }
+        if let Ok(mut reader) = Reader::from_bytes(
+            bytes,
+            "d.xlsx",
+            Format::Xlsx,
+            &ReadOptions::default(),
+            &model,
+        ) {
+            if let Ok(parser) = reader.row_parser(&model) {
+                while let Ok(batch) = reader.next_batch(3) {
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for rec in &batch {
+                        let _ = parser.parse(rec);
+                    }
+                }
+            }
+        }
     }
 }

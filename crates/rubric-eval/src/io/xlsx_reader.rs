@@ -1,12 +1,12 @@
-//! Excel workbooks (.xlsx): the first sheet or a named one; the first non-empty row is the
+//! Excel workbooks (.xlsx, and .xls, .xlsb, .ods): the first sheet or a named one; the first non-empty row is the
 //! header. Numbers are binary floats in Excel: each becomes the shortest text that reads back
 //! as the same float (`0.1`, not `0.1000000000000000055`), then an exact decimal.
 
 use super::error::DataError;
 use super::record::{RawCell, RawRecord};
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsb, Xlsx};
 use rubric_syntax::date::Date;
-use std::io::{Read, Seek};
+use std::io::{Cursor, Read, Seek};
 
 pub(crate) struct XlsxReader {
     range: Range<Data>,
@@ -17,45 +17,44 @@ pub(crate) struct XlsxReader {
     next: usize,
 }
 
+/// The magic bytes of the old binary Excel format (a compound file).
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
 impl XlsxReader {
-    pub(crate) fn new<RS: Read + Seek>(
-        input: RS,
+    /// Reads a workbook: .xlsx/.xlsm, and also the old .xls, .xlsb and OpenDocument .ods,
+    /// recognised by their content.
+    pub(crate) fn new(
+        bytes: &[u8],
         path: &str,
         sheet: Option<&str>,
     ) -> Result<XlsxReader, DataError> {
-        let xerr = |e: calamine::XlsxError| DataError::Xlsx {
+        let fail = |message: String| DataError::Xlsx {
             path: path.into(),
-            message: e.to_string().to_lowercase(),
+            message: message.to_lowercase(),
         };
-        let mut book: Xlsx<RS> = calamine::open_workbook_from_rs(input).map_err(xerr)?;
-        let names = book.sheet_names();
-        let name = match sheet {
-            Some(s) => match names
-                .iter()
-                .find(|n| n.as_str() == s)
-                .or_else(|| names.iter().find(|n| n.trim() == s.trim()))
-            {
-                Some(n) => n.clone(),
-                None => {
-                    return Err(DataError::NoSheet {
-                        path: path.into(),
-                        sheet: s.into(),
-                        available: names,
-                    })
+        let range = if bytes.starts_with(&CFB_MAGIC) {
+            let book = open_workbook_from_rs::<Xls<_>, _>(Cursor::new(bytes))
+                .map_err(|e: calamine::XlsError| fail(e.to_string()))?;
+            load(book, path, sheet)?
+        } else if bytes.starts_with(b"PK") {
+            match open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes)) {
+                Ok(book) => load(book, path, sheet)?,
+                Err(xlsx_err) => {
+                    if let Ok(book) = open_workbook_from_rs::<Xlsb<_>, _>(Cursor::new(bytes)) {
+                        load(book, path, sheet)?
+                    } else if let Ok(book) = open_workbook_from_rs::<Ods<_>, _>(Cursor::new(bytes))
+                    {
+                        load(book, path, sheet)?
+                    } else {
+                        return Err(fail(xlsx_err.to_string()));
+                    }
                 }
-            },
-            None => match names.first() {
-                Some(n) => n.clone(),
-                None => {
-                    return Err(DataError::NoSheet {
-                        path: path.into(),
-                        sheet: String::new(),
-                        available: names,
-                    })
-                }
-            },
+            }
+        } else {
+            return Err(fail(
+                "not an excel workbook (.xlsx, .xls, .xlsb or .ods)".into(),
+            ));
         };
-        let range = book.worksheet_range(&name).map_err(xerr)?;
         let Some((start_row, _)) = range.start() else {
             return Err(DataError::NoHeader { path: path.into() });
         };
@@ -105,6 +104,46 @@ impl XlsxReader {
         }
         Ok(out.len())
     }
+}
+
+/// The named sheet (exact, else trimmed), or the first one.
+fn load<RS, R>(mut book: R, path: &str, sheet: Option<&str>) -> Result<Range<Data>, DataError>
+where
+    RS: Read + Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => match names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .or_else(|| names.iter().find(|n| n.trim() == s.trim()))
+        {
+            Some(n) => n.clone(),
+            None => {
+                return Err(DataError::NoSheet {
+                    path: path.into(),
+                    sheet: s.into(),
+                    available: names,
+                })
+            }
+        },
+        None => match names.first() {
+            Some(n) => n.clone(),
+            None => {
+                return Err(DataError::NoSheet {
+                    path: path.into(),
+                    sheet: String::new(),
+                    available: names,
+                })
+            }
+        },
+    };
+    book.worksheet_range(&name).map_err(|e| DataError::Xlsx {
+        path: path.into(),
+        message: e.to_string().to_lowercase(),
+    })
 }
 
 /// The text of a finite float that reads back as the same float, without an exponent.
