@@ -1334,3 +1334,28 @@ fn damaged_workbooks_never_panic() {
         }
     }
 }
+
+#[test]
+fn gb18030_fixture_reads_like_its_utf8_original() {
+    let model = model();
+    let utf8 = read_all(
+        &fixtures().join("customers.csv"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    let options = ReadOptions {
+        encoding: Some(encoding_for_label("gb18030").unwrap()),
+        ..ReadOptions::default()
+    };
+    let gb = read_all(&fixtures().join("customers-gb18030.csv"), &options, &model).unwrap();
+    assert_eq!(gb, utf8);
+    // Read as UTF-8 by mistake, its Chinese header is not found.
+    let err = read_all(
+        &fixtures().join("customers-gb18030.csv"),
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
+    assert!(matches!(err, DataError::HeaderNotUtf8 { .. }), "{err}");
+}
