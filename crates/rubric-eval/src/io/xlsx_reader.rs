@@ -68,7 +68,7 @@ impl XlsxReader {
         Ok(XlsxReader {
             range,
             header,
-            first_row: start_row + 1,
+            first_row: start_row.saturating_add(1),
             next: 1,
         })
     }
