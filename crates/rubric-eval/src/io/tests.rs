@@ -1359,3 +1359,87 @@ fn gb18030_fixture_reads_like_its_utf8_original() {
     .unwrap_err();
     assert!(matches!(err, DataError::HeaderNotUtf8 { .. }), "{err}");
 }
+
+/// Reads `bytes` through a reader that yields `step` bytes at a time.
+fn read_trickled(
+    bytes: &[u8],
+    step: usize,
+    format: Format,
+    model: &Model,
+) -> (Vec<InputRow>, Vec<Reject>) {
+    let input = Trickle {
+        data: bytes.to_vec(),
+        at: 0,
+        step,
+    };
+    let mut reader =
+        Reader::from_read(Box::new(input), "t", format, &ReadOptions::default(), model).unwrap();
+    let parser = reader.row_parser(model).unwrap();
+    let mut keys = KeyTracker::new(model);
+    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    loop {
+        let batch = reader.next_batch(2).unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        for rec in &batch {
+            match parser
+                .parse(rec)
+                .and_then(|row| keys.check(&row).map(|()| row))
+            {
+                Ok(r) => rows.push(r),
+                Err(r) => rejects.push(r),
+            }
+        }
+    }
+    (rows, rejects)
+}
+
+#[test]
+fn chunk_boundaries_do_not_move_lines() {
+    let model = scheme_with("id text key\nnote text?");
+    let csv_src =
+        "\u{feff}id,note\r\n\r\n1,\"a\r\nb\"\r\n\n\n2,x\r\n1,dup\n\"3\",\"\"\"q\"\"\"\r\n4\n";
+    let json_src = "\u{feff}[\n {\"id\": \"1\", \"note\": \"a\\\"}\\\\\"},\n\n {\"id\": \"2\",\n  \"note\": \"[{\"}, {\"id\": \"1\"},\n {\"id\": \"3\"}\n]\n";
+    let jsonl_src =
+        "\u{feff}{\"id\": \"1\"}\r\n\n{\"id\": \"2\", \"note\": \"x\\ny\"}\n{\"id\": \"1\"}\n";
+    for (src, format) in [
+        (csv_src, Format::Csv),
+        (json_src, Format::Json),
+        (jsonl_src, Format::Jsonl),
+    ] {
+        let whole = read(src.as_bytes(), format, &ReadOptions::default(), &model);
+        for step in [1, 2, 3, 4, 5, 7] {
+            assert_eq!(
+                read_trickled(src.as_bytes(), step, format, &model),
+                whole,
+                "{format} step {step}"
+            );
+        }
+        let lines: Vec<u64> = whole.0.iter().map(|r| r.line).collect();
+        let reject_lines: Vec<u64> = whole.1.iter().map(|r| r.line).collect();
+        match format {
+            Format::Csv => {
+                assert_eq!(lines, vec![3, 7, 9]);
+                assert_eq!(reject_lines, vec![8, 10]);
+                assert_eq!(whole.0[0].values[1], text("a\r\nb"));
+                assert_eq!(whole.0[2].values[1], text("\"q\""));
+                assert_eq!(
+                    whole.1[1].reason,
+                    "the record has 1 cell but the header has 2"
+                );
+            }
+            Format::Json => {
+                assert_eq!(lines, vec![2, 4, 6]);
+                assert_eq!(reject_lines, vec![5]);
+                assert_eq!(whole.0[0].values[1], text("a\"}\\"));
+                assert_eq!(whole.0[1].values[1], text("[{"));
+            }
+            _ => {
+                assert_eq!(lines, vec![1, 3]);
+                assert_eq!(reject_lines, vec![4]);
+                assert_eq!(whole.0[1].values[1], text("x\ny"));
+            }
+        }
+    }
+}
