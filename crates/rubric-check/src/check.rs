@@ -482,7 +482,7 @@ impl<'a> Checker<'a> {
                     });
                 }
                 let bonuses: Vec<Bonus> = s.bonuses.iter().map(|b| self.bonus(b, ctx)).collect();
-                if !s.terms.is_empty() && sum != Decimal::ONE_HUNDRED / Decimal::ONE_HUNDRED {
+                if !s.terms.is_empty() && sum != Decimal::ONE {
                     let shown = (sum * Decimal::ONE_HUNDRED).normalize();
                     let span = s
                         .terms
