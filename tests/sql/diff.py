@@ -3,15 +3,17 @@
 library, through `crates/rubric-sql/examples/sqldiff_case.rs`) and by real SQL engines running
 the query `rubric sql --all` prints, and the two are compared row by row, cell by cell.
 
-Cases: every `[[snapshot]]` of every `rubric.toml` under `examples/`, `tests/fixtures/eval/` and
-`tests/fixtures/sql/`, plus `--random N` generated schemes with generated data (DuckDB only
-unless `--random-engines` says otherwise).
+Cases: every `[[snapshot]]` of every `rubric.toml` under `examples/`, every `[[case]]` of
+`tests/fixtures/sql/cases.toml`, every `tests/fixtures/eval/NAME/` (scheme, data and `rubric run`
+arguments), every `test` block of every scheme under `examples/` and `tests/fixtures/` (its
+`given` records as the population, its `as_of` as the date), plus `--random N` generated schemes
+with generated data (on the engines `--random-engines` names).
 
 Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
 dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. The one tolerance:
-a number that either side prints with 16 or more decimal places (it was computed from a
-quotient that does not terminate: rubric keeps 28 significant digits, the SQL 16 places) must
-agree to a relative 1e-12; every other cell must be equal.
+a number computed from a quotient that does not terminate (rubric keeps 28 significant digits,
+the SQL 16 places) must agree to a relative 1e-12: one that rubric prints with 16 or more
+places, or that the engine returns with a scale of 16 or more; every other cell must be equal.
 
 Run through `tests/sql/run.sh`, which installs the engines and starts PostgreSQL.
 """
@@ -62,6 +64,32 @@ def manifest_cases(roots: list[pathlib.Path]):
                     "as_of": snap.get("as_of"),
                     "encoding": snap.get("encoding"),
                 }
+
+
+def eval_fixture_cases(root: pathlib.Path):
+    """`tests/fixtures/eval/NAME/`: `scheme.rubric`, `data.*` and the `rubric run` arguments."""
+    if not root.exists():
+        return
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        scheme = d / "scheme.rubric"
+        data = sorted(d.glob("data.*"))
+        if not scheme.exists() or not data:
+            continue
+        args = (d / "args").read_text(encoding="utf-8").split() if (d / "args").exists() else []
+        opt = {a: args[i + 1] for i, a in enumerate(args[:-1]) if a.startswith("--")}
+        yield {
+            "name": str(scheme.relative_to(ROOT)),
+            "scheme": scheme,
+            "data": data[0],
+            "as_of": opt.get("--as-of"),
+            "encoding": opt.get("--encoding"),
+        }
+
+
+def schemes_with_tests(roots: list[pathlib.Path]):
+    for root in roots:
+        if root.exists():
+            yield from sorted(root.rglob("*.rubric"))
 
 
 def evaluate(case) -> dict:
@@ -144,7 +172,15 @@ def norm(v) -> str:
     return str(v)
 
 
-def same(expected: str, actual: str) -> bool:
+def scale_of(v) -> int:
+    """The number of places an engine's decimal carries (before normalising)."""
+    if isinstance(v, decimal.Decimal):
+        exp = v.as_tuple().exponent
+        return -exp if isinstance(exp, int) and exp < 0 else 0
+    return 0
+
+
+def same(expected: str, actual: str, actual_scale: int = 0) -> bool:
     if expected == actual:
         return True
     try:
@@ -153,7 +189,7 @@ def same(expected: str, actual: str) -> bool:
     except (decimal.InvalidOperation, ValueError):
         return False
     places = max(len(x.split(".", 1)[1]) if "." in x else 0 for x in (expected, actual))
-    if places < DIV_SCALE:
+    if max(places, actual_scale) < DIV_SCALE:
         return False
     return abs(e - a) <= decimal.Decimal("1e-12") * max(decimal.Decimal(1), abs(e))
 
@@ -161,9 +197,11 @@ def same(expected: str, actual: str) -> bool:
 def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str]) -> bool:
     exp = {row[0]: row for row in expected}
     act = {}
+    scales = {}
     for row in actual_rows:
         cells = [norm(v) for v in row]
         act[cells[0]] = cells
+        scales[cells[0]] = [scale_of(v) for v in row]
     problems = []
     if set(exp) != set(act):
         only_e = sorted(set(exp) - set(act))[:MAX_SHOWN]
@@ -174,7 +212,7 @@ def compare(name: str, dialect: str, columns, expected, actual_rows, failures: l
     for key in sorted(set(exp) & set(act)):
         e, a = exp[key], act[key]
         for i, col in enumerate(columns):
-            if i >= len(a) or not same(e[i], a[i]):
+            if i >= len(a) or not same(e[i], a[i], scales[key][i]):
                 problems.append(f"key {key!r}, column {col!r}: rubric {e[i]!r}, {dialect} {a[i] if i < len(a) else None!r}")
     if problems:
         shown = problems[:MAX_SHOWN]
@@ -220,6 +258,12 @@ class Postgres:
         import psycopg
 
         self.conn = psycopg.connect(dsn, autocommit=True)
+        # A schema of its own, so that two runs against one server do not meet.
+        self.schema = f"rubric_diff_{os.getpid()}"
+        with self.conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            cur.execute(f'CREATE SCHEMA "{self.schema}"')
+            cur.execute(f'SET search_path TO "{self.schema}"')
 
     def run(self, case: dict):
         with self.conn.cursor() as cur:
@@ -278,13 +322,14 @@ OVERFLOW = ("Overflow in multiplication of DECIMAL", "ARITHMETIC_OVERFLOW", "NUM
 notes: list[str] = []
 
 
-def run_case(case_def: dict, engines, failures: list[str], counts: dict) -> None:
-    try:
-        case = evaluate(case_def)
-    except Exception as e:  # noqa: BLE001
-        failures.append(f"ERROR {case_def['name']}: {e}")
-        counts["failed"] += 1
-        return
+def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: dict | None = None) -> None:
+    if case is None:
+        try:
+            case = evaluate(case_def)
+        except Exception as e:  # noqa: BLE001
+            failures.append(f"ERROR {case_def['name']}: {e}")
+            counts["failed"] += 1
+            return
     for eng in engines:
         sql = case["sql"][eng.name]
         if sql.startswith("ERROR:"):
@@ -321,6 +366,7 @@ def main() -> int:
     ap.add_argument("--random-engines", default="duckdb")
     ap.add_argument("--seed", type=int, default=20241122)
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
+    ap.add_argument("--no-test-blocks", action="store_true", help="skip the cases made of test blocks")
     args = ap.parse_args()
     started = time.time()
 
@@ -343,7 +389,8 @@ def main() -> int:
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     roots = [ROOT / "examples", ROOT / "tests" / "fixtures" / "eval", ROOT / "tests" / "fixtures" / "sql"]
     fixed = [e for n, e in engines.items() if n in args.engines.split(",")]
-    for case in manifest_cases(roots):
+    data_cases = [*manifest_cases(roots), *eval_fixture_cases(ROOT / "tests" / "fixtures" / "eval")]
+    for case in data_cases:
         if args.only and args.only not in case["name"]:
             continue
         t = time.time()
@@ -351,6 +398,28 @@ def main() -> int:
         run_case(case, fixed, failures, counts)
         status = "ok" if counts["failed"] == before else "FAILED"
         print(f"{case['name']}: {status} ({time.time() - t:.1f}s)", flush=True)
+
+    # Every test block of every scheme: its `given` records are a small population.
+    if not args.no_test_blocks:
+        for scheme in schemes_with_tests([ROOT / "examples", ROOT / "tests" / "fixtures"]):
+            rel = str(scheme.relative_to(ROOT))
+            if args.only and args.only not in rel:
+                continue
+            out = subprocess.run([str(CASE_BIN), "--tests", str(scheme)], capture_output=True, text=True)
+            if out.returncode != 0:
+                failures.append(f"ERROR {rel}: sqldiff_case --tests: {out.stderr.strip()}")
+                counts["failed"] += 1
+                continue
+            blocks = json.loads(out.stdout)
+            if not blocks:
+                continue
+            t = time.time()
+            before = counts["failed"]
+            for block in blocks:
+                name = f"{rel} test {block['name']!r}"
+                run_case({"name": name}, fixed, failures, counts, case=block)
+            status = "ok" if counts["failed"] == before else "FAILED"
+            print(f"{rel}: {len(blocks)} test blocks {status} ({time.time() - t:.1f}s)", flush=True)
 
     if args.random:
         rnd_engines = [e for n, e in engines.items() if n in args.random_engines.split(",")]

@@ -4,9 +4,13 @@
 //! `CREATE TABLE`) for every dialect.
 //!
 //! `cargo run -p rubric-sql --example sqldiff_case -- SCHEME DATA [--as-of DATE] [--encoding E]`
+//!
+//! With `--tests SCHEME`, prints one such case per `test` block of the scheme instead: the
+//! block's `given` records are the customers and its `as_of` (else the scheme's) the date.
 
+use rubric_check::hir::Model;
 use rubric_eval::io::{self, ReadOptions};
-use rubric_eval::{format_value, Plan, Value};
+use rubric_eval::{format_value, literal_value, InputRow, Plan, Reject, Value};
 use rubric_sql::{Dialect, Options};
 use rubric_syntax::date::Date;
 use serde_json::{json, Map};
@@ -25,6 +29,26 @@ fn cell(v: &Value) -> serde_json::Value {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--tests") {
+        let Some(scheme) = args.get(1) else {
+            eprintln!("usage: sqldiff_case --tests SCHEME");
+            return ExitCode::from(2);
+        };
+        let src = match std::fs::read_to_string(scheme) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read `{scheme}`: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let (_, checked) = rubric_check::check_source(&src);
+        if checked.has_errors() {
+            println!("[]");
+            return ExitCode::SUCCESS;
+        }
+        println!("{}", test_cases(&checked.model));
+        return ExitCode::SUCCESS;
+    }
     let (Some(scheme), Some(data)) = (args.first(), args.get(1)) else {
         eprintln!("usage: sqldiff_case SCHEME DATA [--as-of DATE] [--encoding E]");
         return ExitCode::from(2);
@@ -74,6 +98,18 @@ fn main() -> ExitCode {
         }
     };
     let date = as_of.or(model.as_of).unwrap_or(Date(0));
+    let out = build_case(model, rows, rejects, date);
+    println!("{out}");
+    ExitCode::SUCCESS
+}
+
+/// Evaluates `rows` and writes the case as JSON.
+fn build_case(
+    model: &Model,
+    rows: Vec<InputRow>,
+    rejects: Vec<Reject>,
+    date: Date,
+) -> serde_json::Value {
     let plan = Plan::compile(model, date);
     let ev = plan.evaluate(rows);
     let items: Vec<usize> = (0..model.items.len()).collect();
@@ -115,7 +151,7 @@ fn main() -> ExitCode {
         .iter()
         .map(|f| json!({"name": f.name, "column": f.column, "ty": f.ty.describe(model)}))
         .collect();
-    let out = json!({
+    json!({
         "fields": fields,
         "rows": input,
         "rejected": rejects.len() + ev.rejects().len(),
@@ -123,7 +159,34 @@ fn main() -> ExitCode {
         "expected": expected,
         "sql": sql,
         "ddl": ddl,
-    });
-    println!("{out}");
-    ExitCode::SUCCESS
+    })
+}
+
+/// One case per `test` block.
+fn test_cases(model: &Model) -> serde_json::Value {
+    let mut cases = Vec::new();
+    for t in &model.tests {
+        let rows: Vec<InputRow> = t
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut values = vec![Value::Missing; model.fields.len()];
+                for (f, lit) in &r.values {
+                    if let Some(v) = values.get_mut(*f) {
+                        *v = literal_value(lit);
+                    }
+                }
+                InputRow {
+                    line: i as u64 + 1,
+                    values,
+                }
+            })
+            .collect();
+        let date = t.as_of.or(model.as_of).unwrap_or(Date(0));
+        let mut case = build_case(model, rows, Vec::new(), date);
+        case["name"] = json!(t.name);
+        cases.push(case);
+    }
+    json!(cases)
 }
