@@ -54,9 +54,11 @@
 //!   `null` or an absent key is empty; a list or object as a cell rejects the row. An array
 //!   item that is not an object, or an object that is not valid JSON, is a reject; a broken
 //!   array structure stops the read. A key given twice in one object: the last wins.
-//! - XLSX: a number becomes the shortest text that reads back as the same float; a date cell
-//!   becomes its date (a time of day is dropped); a text cell stays text (`00017`), a number
-//!   cell for a text field becomes its text (`17`); an Excel error (`#N/A`) rejects the row.
+//! - XLSX (also .xls, .xlsb, .ods): the header is the first row among the first 20 that names
+//!   every required column (a title row above it is skipped), else the first non-empty row. A
+//!   number becomes the shortest text that reads back as the same float; a date cell becomes
+//!   its date (a time of day is dropped); a text cell stays text (`00017`), a number cell for a
+//!   text field becomes its text (`17`); an Excel error (`#N/A`) rejects the row.
 //! - Duplicate keys: the second and later rows with a key are rejected, naming the first line;
 //!   a rejected row does not claim its key.
 
@@ -186,9 +188,12 @@ impl Reader {
             source,
         };
         match format {
-            Format::Xlsx => {
-                Reader::from_xlsx(&std::fs::read(path).map_err(read_err)?, &shown, options)
-            }
+            Format::Xlsx => Reader::from_xlsx(
+                &std::fs::read(path).map_err(read_err)?,
+                &shown,
+                options,
+                model,
+            ),
             _ => {
                 let file = File::open(path).map_err(read_err)?;
                 Reader::from_read(Box::new(file), &shown, format, options, model)
@@ -205,7 +210,7 @@ impl Reader {
         model: &Model,
     ) -> Result<Reader, DataError> {
         match format {
-            Format::Xlsx => Reader::from_xlsx(&bytes, name, options),
+            Format::Xlsx => Reader::from_xlsx(&bytes, name, options, model),
             _ => Reader::from_read(Box::new(Cursor::new(bytes)), name, format, options, model),
         }
     }
@@ -254,7 +259,7 @@ impl Reader {
                         path: name.into(),
                         source,
                     })?;
-                return Reader::from_xlsx(&bytes, name, options);
+                return Reader::from_xlsx(&bytes, name, options, model);
             }
         };
         Ok(Reader {
@@ -264,11 +269,22 @@ impl Reader {
         })
     }
 
-    fn from_xlsx(bytes: &[u8], name: &str, options: &ReadOptions) -> Result<Reader, DataError> {
+    fn from_xlsx(
+        bytes: &[u8],
+        name: &str,
+        options: &ReadOptions,
+        model: &Model,
+    ) -> Result<Reader, DataError> {
         if options.encoding.is_some_and(|e| e != encoding_rs::UTF_8) {
             return Err(DataError::EncodingNotCsv { path: name.into() });
         }
-        let x = xlsx_reader::XlsxReader::new(bytes, name, options.sheet.as_deref())?;
+        let required: Vec<String> = model
+            .fields
+            .iter()
+            .filter(|f| !f.optional)
+            .map(|f| f.column.clone())
+            .collect();
+        let x = xlsx_reader::XlsxReader::new(bytes, name, options.sheet.as_deref(), &required)?;
         Ok(Reader {
             inner: Inner::Xlsx(x),
             path: name.into(),

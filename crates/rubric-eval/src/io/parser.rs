@@ -99,7 +99,7 @@ impl RowParser {
                     column: f.column.clone(),
                     field: f.name.clone(),
                     similar: similar_names(wanted, &trimmed),
-                    available: trimmed.clone(),
+                    available: trimmed.iter().filter(|h| !h.is_empty()).cloned().collect(),
                 });
             }
             specs.push(FieldSpec {

@@ -1443,3 +1443,45 @@ fn chunk_boundaries_do_not_move_lines() {
         }
     }
 }
+
+#[test]
+fn xlsx_header_below_a_title_row() {
+    use X::*;
+    let model = scheme_with("id text key\nrevenue decimal \"营业额\"\nnote text?");
+    let rows = vec![
+        vec![S("2024 年客户名单"), Empty, Empty],
+        vec![Empty, Empty, Empty],
+        vec![S("id"), S("营业额"), S("备注")],
+        vec![S("a"), N("1.5"), S("x")],
+        vec![S("b"), N("2"), Empty],
+    ];
+    let book = workbook(&[("报表", 1, rows)], &[]);
+    let reader = Reader::from_bytes(
+        book.clone(),
+        "r.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    assert_eq!(reader.header(), ["id", "营业额", "备注"]);
+    assert_eq!(reader.header_line(), 3);
+    let (rows, rejects) = read(&book, Format::Xlsx, &ReadOptions::default(), &model);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![4, 5]);
+    assert_eq!(rows[0].values, vec![text("a"), num("1.5"), Value::Missing]);
+    // No row names every required column: the first row is the header, and the error says so.
+    let model = scheme_with("id text key\nprofit decimal");
+    let err = read_all_bytes(
+        book,
+        "r.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`r.xlsx` has no column `id`; the columns are `2024 年客户名单`"
+    );
+}

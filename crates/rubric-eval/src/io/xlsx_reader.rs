@@ -11,11 +11,16 @@ use std::io::{Cursor, Read, Seek};
 pub(crate) struct XlsxReader {
     range: Range<Data>,
     header: Vec<String>,
-    /// 0-based sheet row of the first data row.
-    first_row: u32,
+    /// The sheet row (1-based) of the range's first row.
+    top_line: u32,
+    /// The range row of the header.
+    header_row: usize,
     /// Index into the range's rows of the next row to read.
     next: usize,
 }
+
+/// How many rows are searched for the header.
+const HEADER_SEARCH: usize = 20;
 
 /// The magic bytes of the old binary Excel format (a compound file).
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -27,6 +32,7 @@ impl XlsxReader {
         bytes: &[u8],
         path: &str,
         sheet: Option<&str>,
+        required: &[String],
     ) -> Result<XlsxReader, DataError> {
         let fail = |message: String| DataError::Xlsx {
             path: path.into(),
@@ -58,18 +64,35 @@ impl XlsxReader {
         let Some((start_row, _)) = range.start() else {
             return Err(DataError::NoHeader { path: path.into() });
         };
-        let header = match range.rows().next() {
-            Some(row) => row
-                .iter()
-                .map(|c| raw_cell(c).text().into_owned())
-                .collect(),
-            None => return Err(DataError::NoHeader { path: path.into() }),
+        // The header is the first row, among the first few, that names every required column
+        // (a report often has a title row above it); else the first row.
+        let text_row = |i: usize| -> Vec<String> {
+            (0..range.width())
+                .map(|c| {
+                    range
+                        .get((i, c))
+                        .map_or(String::new(), |d| raw_cell(d).text().into_owned())
+                })
+                .collect()
         };
+        let found = (0..range.height().min(HEADER_SEARCH)).find(|&i| {
+            let row = text_row(i);
+            !required.is_empty()
+                && required
+                    .iter()
+                    .all(|r| row.iter().any(|h| h.trim() == r.trim()))
+        });
+        let header_row = found.unwrap_or(0);
+        if range.height() == 0 {
+            return Err(DataError::NoHeader { path: path.into() });
+        }
+        let header = text_row(header_row);
         Ok(XlsxReader {
-            range,
+            top_line: start_row.saturating_add(1),
             header,
-            first_row: start_row.saturating_add(1),
-            next: 1,
+            header_row,
+            next: header_row + 1,
+            range,
         })
     }
 
@@ -78,7 +101,7 @@ impl XlsxReader {
     }
 
     pub(crate) fn header_line(&self) -> u64 {
-        u64::from(self.first_row)
+        u64::from(self.top_line) + self.header_row as u64
     }
 
     pub(crate) fn fill(
@@ -99,7 +122,7 @@ impl XlsxReader {
                 // An empty row inside the sheet, as a blank line in a CSV file.
                 continue;
             }
-            let line = u64::from(self.first_row) + (i as u64);
+            let line = u64::from(self.top_line) + (i as u64);
             out.push(RawRecord::from_cells(line, cells));
         }
         Ok(out.len())
