@@ -136,6 +136,17 @@ impl RowParser {
     /// Parses one record: a value per field in field order, or the reason it is rejected.
     pub fn parse(&self, rec: &RawRecord) -> Result<InputRow, Reject> {
         let mut values = Vec::with_capacity(self.fields.len());
+        self.parse_into(rec, &mut values)?;
+        Ok(InputRow {
+            line: rec.line,
+            values,
+        })
+    }
+
+    /// [`RowParser::parse`] into a caller's buffer (cleared first; on a reject its content is
+    /// unspecified), so that a worker can reuse one allocation for every row.
+    pub fn parse_into(&self, rec: &RawRecord, values: &mut Vec<Value>) -> Result<(), Reject> {
+        values.clear();
         match &rec.cells {
             Cells::Broken(reason) => {
                 return Err(Reject {
@@ -166,9 +177,9 @@ impl RowParser {
                     }
                 }
             }
-            Cells::Typed(cells) => self.parse_typed_cells(rec.line, cells, &mut values)?,
+            Cells::Typed(cells) => self.parse_typed_cells(rec.line, cells, values)?,
             Cells::Json(text) => match object_cells(text, &self.json_index, self.header_len) {
-                Ok(cells) => self.parse_typed_cells(rec.line, &cells, &mut values)?,
+                Ok(cells) => self.parse_typed_cells(rec.line, &cells, values)?,
                 Err(reason) => {
                     return Err(Reject {
                         line: rec.line,
@@ -179,10 +190,7 @@ impl RowParser {
                 }
             },
         }
-        Ok(InputRow {
-            line: rec.line,
-            values,
-        })
+        Ok(())
     }
 
     fn parse_typed_cells(

@@ -732,6 +732,11 @@ fn hand_built_records() {
         ))
         .unwrap();
     assert_eq!(row.values, vec![text("9"), num("0.25"), Value::Missing]);
+    // Into a reused buffer: the same values, whatever the buffer held.
+    let mut buf = vec![Value::Bool(true); 9];
+    let rec = RawRecord::from_text(7, &["k", "1.5", "2024/01/02"]);
+    parser.parse_into(&rec, &mut buf).unwrap();
+    assert_eq!(buf, parser.parse(&rec).unwrap().values);
     let rej = parser
         .parse(&RawRecord::broken(9, "the line is not a json object"))
         .unwrap_err();
