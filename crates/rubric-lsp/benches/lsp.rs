@@ -109,3 +109,27 @@ fn semantic_tokens_full(b: divan::Bencher) {
     let a = Analysis::new(scheme(5_000));
     b.bench(|| semantic_tokens::encode(&a, &semantic_tokens::tokens(&a)));
 }
+
+/// The phases of a re-check, to see where the time goes.
+mod phases {
+    use super::scheme;
+
+    #[divan::bench]
+    fn parse(b: divan::Bencher) {
+        let text = scheme(5_000);
+        b.bench(|| rubric_syntax::parse(divan::black_box(&text)));
+    }
+
+    #[divan::bench]
+    fn check(b: divan::Bencher) {
+        let file = rubric_syntax::parse(&scheme(5_000)).file;
+        b.bench(|| rubric_check::check(divan::black_box(&file)));
+    }
+
+    #[divan::bench]
+    fn analysis(b: divan::Bencher) {
+        let file = rubric_syntax::parse(&scheme(5_000)).file;
+        let model = rubric_check::check(&file).model;
+        b.bench(|| rubric_check::analysis::analyze(divan::black_box(&model)));
+    }
+}

@@ -119,10 +119,14 @@ const TYPES: &[(&str, &str)] = &[
 
 pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> CompletionResponse {
     let offset = rubric_syntax::span::clamp_to_char_boundary(&a.text, offset);
-    let ctx = context(&a.text, offset);
     let models: Vec<&Model> = std::iter::once(&a.model)
         .chain(last_good.map(|l| &l.model))
         .collect();
+    let ctx = match context(&a.text, offset) {
+        // `region == ` where `region` is not a grade: any value
+        Context::Code(g) if find_grade(&models, &g).is_none() => Context::Expression,
+        ctx => ctx,
+    };
     let mut items = Vec::new();
     match ctx {
         Context::TopLevel { indented } => {
