@@ -81,6 +81,16 @@ pub fn parse(src: &str) -> Parsed {
     let mut broken = Vec::new();
     for range in split_chunks(src) {
         let text = &src[range.clone()];
+        if let Some(at) = too_deep(text) {
+            let at = range.start + at;
+            lower.errors.push(
+                Diagnostic::error("too-deep", "this is nested too deeply", Span::new(at, at + 1)).with_help(format!(
+                    "brackets and prefix operators nest at most {MAX_NESTING} deep; split the expression with `let`"
+                )),
+            );
+            broken.push(broken_decl(text));
+            continue;
+        }
         match RubricParser::parse(Rule::chunk, text) {
             Ok(mut pairs) => {
                 let Some(chunk) = pairs.next() else { continue };
@@ -89,7 +99,21 @@ pub fn parse(src: &str) -> Parsed {
                         continue;
                     }
                     if let Some(d) = lower.decl(pair, range.start) {
-                        decls.push(d);
+                        if decl_depth(&d) > MAX_DEPTH {
+                            lower.errors.push(
+                                Diagnostic::error(
+                                    "too-deep",
+                                    "this declaration is nested too deeply",
+                                    d.span(),
+                                )
+                                .with_help("split the expression into several `let`s"),
+                            );
+                            broken.push(broken_decl(text));
+                        } else {
+                            decls.push(d);
+                        }
+                    } else {
+                        broken.push(broken_decl(text));
                     }
                 }
             }
@@ -104,6 +128,135 @@ pub fn parse(src: &str) -> Parsed {
         file: File { decls, broken },
         errors: lower.errors,
     }
+}
+
+/// How deep brackets and prefix operators (`-`, `not`) may nest, and how many operands one
+/// chain of binary operators may have. Far beyond any real scheme, and low enough that parsing,
+/// checking and dropping the tree never come near the stack limit of a thread.
+const MAX_NESTING: usize = 48;
+const MAX_CHAIN: usize = 128;
+/// The deepest expression tree a declaration may have.
+const MAX_DEPTH: usize = 256;
+
+/// The offset where brackets or runs of prefix operators nest deeper than [`MAX_NESTING`], if
+/// they do. Checked before pest runs, because pest recurses once per level.
+fn too_deep(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut depth, mut prefix, mut i, mut in_str) = (0usize, 0usize, 0usize, false);
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            match c {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_str = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'-' => {
+                prefix += 1;
+                if prefix > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'n' if text[i..].starts_with("not")
+                && !b
+                    .get(i + 3)
+                    .is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_') =>
+            {
+                prefix += 1;
+                if prefix > MAX_NESTING {
+                    return Some(i);
+                }
+                i += 3;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => prefix = 0,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The depth of the deepest expression in a declaration, counted without recursion.
+fn decl_depth(d: &Decl) -> usize {
+    fn cond(c: &Cond) -> Option<&Expr> {
+        match c {
+            Cond::When(e) => Some(e),
+            Cond::Otherwise(_) => None,
+        }
+    }
+    let mut roots: Vec<&Expr> = Vec::new();
+    match &d.kind {
+        DeclKind::Let(l) => roots.push(&l.value),
+        DeclKind::Points(p) => {
+            roots.extend(p.by.iter());
+            roots.extend(p.rules.iter().filter_map(|r| cond(&r.cond)));
+        }
+        DeclKind::Score(sc) => {
+            for t in &sc.terms {
+                roots.push(&t.expr);
+                roots.extend(t.bonus.iter().map(|b| &b.cond));
+            }
+            roots.extend(sc.bonuses.iter().map(|b| &b.cond));
+        }
+        DeclKind::Grade(g) => {
+            roots.extend(g.by.iter());
+            roots.extend(g.rules.iter().filter_map(|r| cond(&r.cond)));
+        }
+        DeclKind::Test(t) => {
+            for item in &t.items {
+                if let TestItem::Expect(e) = item {
+                    roots.push(e);
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut max = 0;
+    let mut stack: Vec<(&Expr, usize)> = roots.into_iter().map(|e| (e, 1)).collect();
+    while let Some((e, depth)) = stack.pop() {
+        max = max.max(depth);
+        match &e.kind {
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
+                stack.extend(items.iter().map(|x| (x, depth + 1)));
+            }
+            ExprKind::Paren(a)
+            | ExprKind::Unary(_, a)
+            | ExprKind::Attr(a, _)
+            | ExprKind::Is { expr: a, .. } => {
+                stack.push((a, depth + 1));
+            }
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                stack.push((a, depth + 1));
+                stack.push((b, depth + 1));
+            }
+            ExprKind::Between(a, b, c) | ExprKind::If(a, b, c) => {
+                stack.push((a, depth + 1));
+                stack.push((b, depth + 1));
+                stack.push((c, depth + 1));
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Parses a chunk again with pest's error detail on, which lists the literal tokens it expected
@@ -1049,6 +1202,7 @@ impl<'s> Lower<'s> {
         match pair.as_rule() {
             Rule::expr => self.expr(pair.into_inner().next()?, off),
             Rule::or_expr | Rule::and_expr => {
+                self.chain_limit(&pair, off)?;
                 let op = if pair.as_rule() == Rule::or_expr {
                     BinOp::Or
                 } else {
@@ -1082,6 +1236,7 @@ impl<'s> Lower<'s> {
                 }
             }
             Rule::coalesce | Rule::additive | Rule::multiplicative => {
+                self.chain_limit(&pair, off)?;
                 let mut it = pair.into_inner();
                 let mut acc = self.expr(it.next()?, off)?;
                 while let Some(op) = it.next() {
@@ -1170,6 +1325,33 @@ impl<'s> Lower<'s> {
         }
     }
 
+    /// Refuses a chain of more than [`MAX_CHAIN`] operands before it becomes a deep tree.
+    fn chain_limit(&mut self, pair: &Pair<'_, Rule>, off: usize) -> Option<()> {
+        let operands = pair
+            .clone()
+            .into_inner()
+            .filter(|p| {
+                !is_kw_rule(p.as_rule())
+                    && !matches!(p.as_rule(), Rule::add_op | Rule::mul_op | Rule::coalesce_op)
+            })
+            .count();
+        if operands > MAX_CHAIN {
+            let span = self.span(pair, off);
+            self.errors.push(
+                Diagnostic::error(
+                    "too-deep",
+                    format!("this expression chains {operands} values"),
+                    span,
+                )
+                .with_help(format!(
+                    "one chain of operators takes at most {MAX_CHAIN} values; split it with `let`"
+                )),
+            );
+            return None;
+        }
+        Some(())
+    }
+
     fn cmp_tail(&mut self, lhs: Expr, tail: Pair<'_, Rule>, off: usize) -> Option<Expr> {
         let tail_span = self.span(&tail, off);
         let span = lhs.span().to(tail_span);
@@ -1238,6 +1420,38 @@ mod tests {
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(parsed.file.decls.len(), 1);
         assert_eq!(parsed.file.decls[0].keyword(), "let");
+    }
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_not_overflowed() {
+        // run on a small stack: the limits must keep parse + drop far from it
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let long = format!(
+                    "input {{ id text key }}\nlet a = {}1\nlet b = 2\n",
+                    "1 + ".repeat(5000)
+                );
+                let deep = format!("let c = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
+                let negs = format!("let d = {}1\n", "not ".repeat(10_000));
+                [long, deep, negs].map(|src| {
+                    let p = parse(&src);
+                    (
+                        p.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+                        p.file.decls.len(),
+                    )
+                })
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(
+            result[0],
+            (vec!["too-deep"], 2),
+            "the other declarations survive"
+        );
+        assert_eq!(result[1].0, vec!["too-deep"]);
+        assert_eq!(result[2].0, vec!["too-deep"]);
     }
 
     #[test]
