@@ -266,13 +266,25 @@ fn empty(f: &FieldSpec) -> Result<Value, String> {
     }
 }
 
-/// How a cell is quoted in a reason: at most 40 characters.
+/// How a cell is quoted in a reason: at most 40 characters, control characters escaped
+/// (`\n`), so that a reason stays on one line.
 fn shown(s: &str) -> String {
     const MAX: usize = 40;
-    match s.char_indices().nth(MAX) {
-        None => s.to_string(),
-        Some((at, _)) => format!("{}…", &s[..at]),
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
     }
+    out
 }
 
 fn bad(f: &FieldSpec, cell: &[u8], e: CellError) -> String {

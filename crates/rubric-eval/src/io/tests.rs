@@ -1490,3 +1490,18 @@ fn xlsx_header_below_a_title_row() {
         "`r.xlsx` has no column `id`; the columns are `2024 年客户名单`"
     );
 }
+
+#[test]
+fn reasons_stay_on_one_line() {
+    let model = scheme_with("id text key\nd date");
+    let (_, rejects) = csv("id,d\n1,\"2024\n05\t16\"\n2,\"\u{1}x\"\n", &model);
+    assert_eq!(rejects[0].line, 2);
+    assert_eq!(
+        rejects[0].reason,
+        "`d`: `2024\\n05\\t16` is not a date (expected 2024-05-16 or 2024/05/16)"
+    );
+    assert_eq!(
+        rejects[1].reason,
+        "`d`: `\\u{1}x` is not a date (expected 2024-05-16 or 2024/05/16)"
+    );
+}
