@@ -65,3 +65,23 @@ fn the_readme_command_runs_an_example_end_to_end() {
     assert!(readme.contains("run examples/01-ibm-value-tiers/tiers.rubric --data examples/01-ibm-value-tiers/customers.csv"));
     assert!(err.contains("0 rejected"), "{err}");
 }
+
+/// The README's scheme and its test block, put together, check clean and pass: the README
+/// cannot drift from what the tool does.
+#[test]
+fn the_readme_example_and_its_test_pass() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme.split("```rubric\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert!(blocks.len() >= 2, "the README shows a scheme and a test");
+    let dir = std::env::temp_dir().join(format!("rubric-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("readme.rubric");
+    std::fs::write(&path, format!("{}\n{}", blocks[0], blocks[1])).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let (code, _, err) = rubric(&["check", "--deny-warnings", &path]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = rubric(&["test", &path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.trim_end().ends_with("1 passed, 0 failed"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
