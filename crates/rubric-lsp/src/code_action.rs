@@ -63,14 +63,10 @@ fn add_otherwise<'a>(a: &'a Analysis, range: Span, out: &mut Vec<Action<'a>>) {
             n += 1;
             name = format!("other{n}");
         }
-        let line_start = a.text[..last.rule_span.start]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let indent: String = a.text[line_start..last.rule_span.start]
-            .chars()
-            .take_while(|c| c.is_whitespace())
-            .collect();
-        let same_line = a.text[line_start..last.rule_span.start].trim().len() > 0;
+        let before = a.text.get(..last.rule_span.start).unwrap_or("");
+        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+        let same_line = !line.trim().is_empty();
         let insert = if same_line {
             format!(", {name} otherwise")
         } else {

@@ -327,7 +327,9 @@ fn open_brackets(text: &str, end: usize) -> Vec<Open> {
         // a declaration keyword at column 0 starts a new declaration, whatever was left open
         // before it (the parser recovers the same way)
         if i == 0 || bytes[i - 1] == b'\n' {
-            let word: String = text[i..]
+            let word: String = text
+                .get(i..)
+                .unwrap_or("")
                 .chars()
                 .take_while(|c| is_ident_char(*c))
                 .collect();

@@ -123,21 +123,18 @@ impl Client {
 
     /// Reads one message. A server-to-client request is answered with `null` (and returned).
     async fn recv(&mut self) -> Value {
-        loop {
-            let msg = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
-                .await
-                .expect("the server answers (no hang)")
-                .expect("the server is still running");
-            if msg.get("method").is_some() && msg.get("id").is_some() {
-                let id = msg["id"].clone();
-                self.server_requests
-                    .push(msg["method"].as_str().unwrap_or("?").to_string());
-                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
-                    .await;
-                return msg;
-            }
-            return msg;
+        let msg = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
+            .await
+            .expect("the server answers (no hang)")
+            .expect("the server is still running");
+        if msg.get("method").is_some() && msg.get("id").is_some() {
+            let id = msg["id"].clone();
+            self.server_requests
+                .push(msg["method"].as_str().unwrap_or("?").to_string());
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
+                .await;
         }
+        msg
     }
 
     /// Sends a request and waits for its response (the whole response object).
