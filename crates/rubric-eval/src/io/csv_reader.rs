@@ -15,6 +15,8 @@ pub(crate) struct CsvReader {
     eof: bool,
     /// The line of the next unconsumed byte.
     line: u64,
+    /// Whether the last consumed byte was `\r` (a `\n` right after it ends the same line).
+    after_cr: bool,
     path: String,
     header: Vec<String>,
     header_line: u64,
@@ -63,6 +65,7 @@ impl CsvReader {
             len: 0,
             eof: false,
             line: 1,
+            after_cr: false,
             path: path.into(),
             header: Vec::new(),
             header_line: 0,
@@ -168,10 +171,13 @@ impl CsvReader {
             let consumed = &input[..nin];
             if start.is_none() {
                 if let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {
-                    start = Some(self.line + count_newlines(&consumed[..i]));
+                    start = Some(self.line + line_breaks(&consumed[..i], self.after_cr));
                 }
             }
-            self.line += count_newlines(consumed);
+            self.line += line_breaks(consumed, self.after_cr);
+            if let Some(&last) = consumed.last() {
+                self.after_cr = last == b'\r';
+            }
             self.pos += nin;
             outlen += nout;
             endlen += nend;
@@ -198,8 +204,17 @@ impl CsvReader {
     }
 }
 
-fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+/// The line breaks in `b` (`\n`, `\r\n` or a lone `\r`, as old Mac Excel writes);
+/// `after_cr`: the byte before `b` was `\r`.
+fn line_breaks(b: &[u8], after_cr: bool) -> u64 {
+    let lf = b.iter().filter(|&&c| c == b'\n').count();
+    let cr = b.iter().filter(|&&c| c == b'\r').count();
+    if cr == 0 && !after_cr {
+        return lf as u64;
+    }
+    let pairs = b.windows(2).filter(|w| w == b"\r\n").count()
+        + usize::from(after_cr && b.first() == Some(&b'\n'));
+    (lf + cr - pairs) as u64
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

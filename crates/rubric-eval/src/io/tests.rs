@@ -1405,10 +1405,13 @@ fn chunk_boundaries_do_not_move_lines() {
     let model = scheme_with("id text key\nnote text?");
     let csv_src =
         "\u{feff}id,note\r\n\r\n1,\"a\r\nb\"\r\n\n\n2,x\r\n1,dup\n\"3\",\"\"\"q\"\"\"\r\n4\n";
+    // Old Mac Excel ends lines with a lone CR.
+    let mac_src = "id,note\r1,\"a\rb\"\r\r2,x\r1,dup\r";
     let json_src = "\u{feff}[\n {\"id\": \"1\", \"note\": \"a\\\"}\\\\\"},\n\n {\"id\": \"2\",\n  \"note\": \"[{\"}, {\"id\": \"1\"},\n {\"id\": \"3\"}\n]\n";
     let jsonl_src =
         "\u{feff}{\"id\": \"1\"}\r\n\n{\"id\": \"2\", \"note\": \"x\\ny\"}\n{\"id\": \"1\"}\n";
     for (src, format) in [
+        (mac_src, Format::Csv),
         (csv_src, Format::Csv),
         (json_src, Format::Json),
         (jsonl_src, Format::Jsonl),
@@ -1424,6 +1427,11 @@ fn chunk_boundaries_do_not_move_lines() {
         let lines: Vec<u64> = whole.0.iter().map(|r| r.line).collect();
         let reject_lines: Vec<u64> = whole.1.iter().map(|r| r.line).collect();
         match format {
+            Format::Csv if src == mac_src => {
+                assert_eq!(lines, vec![2, 5]);
+                assert_eq!(reject_lines, vec![6]);
+                assert_eq!(whole.0[0].values[1], text("a\rb"));
+            }
             Format::Csv => {
                 assert_eq!(lines, vec![3, 7, 9]);
                 assert_eq!(reject_lines, vec![8, 10]);
