@@ -74,7 +74,7 @@ fn tri(b: Option<bool>) -> Value {
 /// Orders two present values of the same kind.
 pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
-        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Num(x), Value::Num(y)) => Some(dec_cmp(*x, *y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
@@ -83,6 +83,96 @@ pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Duration(x), Value::Duration(y)) if x.unit == y.unit => Some(x.count.cmp(&y.count)),
         _ => None,
     }
+}
+
+/// Compares two decimals; integers of at most 96 bits rescaled by at most 10^9 compare as
+/// i128 (the common case), the rest through `rust_decimal`.
+#[inline]
+pub(crate) fn dec_cmp(a: Decimal, b: Decimal) -> Ordering {
+    let (sa, sb) = (a.scale(), b.scale());
+    if sa == sb {
+        return a.mantissa().cmp(&b.mantissa());
+    }
+    if sa.abs_diff(sb) <= 9 {
+        let s = sa.max(sb);
+        return (a.mantissa() * pow10(s - sa)).cmp(&(b.mantissa() * pow10(s - sb)));
+    }
+    a.cmp(&b)
+}
+
+/// A comparison's truth (`None`: missing).
+#[inline]
+fn cmp_truth(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
+    if a.is_missing() || b.is_missing() {
+        return None;
+    }
+    let Some(o) = compare(a, b) else {
+        return match op {
+            CmpOp::Eq => Some(false),
+            CmpOp::Ne => Some(true),
+            _ => None,
+        };
+    };
+    Some(match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    })
+}
+
+/// Evaluates a boolean node to its truth (`None`: missing) without building a value: the
+/// conditions of rules and bonuses take this path.
+pub(crate) fn cond(node: &Node, env: &Env<'_>) -> Result<Option<bool>, Overflow> {
+    Ok(match node {
+        Node::CmpK(op, a, k) => match peek(a, env) {
+            Some(x) => cmp_truth(*op, x, k),
+            None => cmp_truth(*op, &eval(a, env)?, k),
+        },
+        Node::Cmp(op, a, b) => match (peek(a, env), peek(b, env)) {
+            (Some(x), Some(y)) => cmp_truth(*op, x, y),
+            _ => {
+                let x = eval(a, env)?;
+                let y = eval(b, env)?;
+                cmp_truth(*op, &x, &y)
+            }
+        },
+        Node::And(a, b) => {
+            let x = cond(a, env)?;
+            if x == Some(false) {
+                return Ok(Some(false));
+            }
+            and(x, cond(b, env)?)
+        }
+        Node::Or(a, b) => {
+            let x = cond(a, env)?;
+            if x == Some(true) {
+                return Ok(Some(true));
+            }
+            match (x, cond(b, env)?) {
+                (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            }
+        }
+        Node::Not(a) => cond(a, env)?.map(|b| !b),
+        Node::WithinRange { date, lo, hi } => match peek(date, env) {
+            Some(Value::Date(d)) => Some(*d >= *lo && *d <= *hi),
+            Some(_) => None,
+            None => match eval(date, env)? {
+                Value::Date(d) => Some(d >= *lo && d <= *hi),
+                _ => None,
+            },
+        },
+        Node::IsMissing(a, present) => Some(match peek(a, env) {
+            Some(v) => v.is_missing() != *present,
+            None => eval(a, env)?.is_missing() != *present,
+        }),
+        Node::Const(v) => truth(v),
+        other => truth(&eval(other, env)?),
+    })
 }
 
 #[inline]
@@ -145,6 +235,57 @@ fn in_set<'v>(v: &Value, set: impl Iterator<Item = &'v Value>, negated: bool) ->
     }
 }
 
+/// The value of a leaf node, by reference (no clone).
+#[inline]
+fn peek<'e>(node: &'e Node, env: &'e Env<'_>) -> Option<&'e Value> {
+    match node {
+        Node::Const(v) => Some(v),
+        Node::Field(f) => Some(env.fields.get(*f).unwrap_or(&MISSING)),
+        Node::Item(i) => Some(env.items.get(*i).unwrap_or(&MISSING)),
+        Node::Pop(p) => Some(env.pops.get(*p).unwrap_or(&MISSING)),
+        Node::Subject => Some(env.subject.unwrap_or(&MISSING)),
+        _ => None,
+    }
+}
+
+/// Exact decimal arithmetic with a fast path for the common small operands (the result is
+/// the same value `rust_decimal` gives; the slow path handles everything else).
+const LIMIT: i128 = 1 << 96;
+#[inline]
+fn pow10(n: u32) -> i128 {
+    10i128.pow(n)
+}
+#[inline]
+pub(crate) fn dec_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (m, n) = (a.mantissa(), b.mantissa());
+    let s = a.scale() + b.scale();
+    if s <= 28 && m.unsigned_abs() < (1 << 63) && n.unsigned_abs() < (1 << 63) {
+        let p = m * n;
+        if p.unsigned_abs() < LIMIT as u128 {
+            return Decimal::try_from_i128_with_scale(p, s).ok();
+        }
+    }
+    a.checked_mul(b)
+}
+#[inline]
+pub(crate) fn dec_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (m, n) = (a.mantissa(), b.mantissa());
+    if m.unsigned_abs() < (1 << 96) && n.unsigned_abs() < (1 << 96) && sa.abs_diff(sb) <= 9 {
+        let s = sa.max(sb);
+        let (m, n) = (m * pow10(s - sa), n * pow10(s - sb));
+        let r = m + n;
+        if r.unsigned_abs() < LIMIT as u128 {
+            return Decimal::try_from_i128_with_scale(r, s).ok();
+        }
+    }
+    a.checked_add(b)
+}
+#[inline]
+fn dec_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    dec_add(a, -b)
+}
+
 /// Evaluates one node.
 pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
     Ok(match node {
@@ -157,15 +298,15 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
             Value::Num(d) => Value::Num(-d),
             _ => MISSING,
         },
-        Node::Not(a) => tri(truth(&eval(a, env)?).map(|b| !b)),
+        Node::Not(a) => tri(cond(a, env)?.map(|b| !b)),
         Node::Arith(op, a, b) => {
             let (Value::Num(x), Value::Num(y)) = (eval(a, env)?, eval(b, env)?) else {
                 return Ok(MISSING);
             };
             match op {
-                ArithOp::Add => num(x.checked_add(y))?,
-                ArithOp::Sub => num(x.checked_sub(y))?,
-                ArithOp::Mul => num(x.checked_mul(y))?,
+                ArithOp::Add => num(dec_add(x, y))?,
+                ArithOp::Sub => num(dec_sub(x, y))?,
+                ArithOp::Mul => num(dec_mul(x, y))?,
                 ArithOp::Div => {
                     if y.is_zero() {
                         MISSING
@@ -185,24 +326,20 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
             }
             _ => MISSING,
         },
-        Node::Cmp(op, a, b) => {
-            let x = eval(a, env)?;
-            let y = eval(b, env)?;
-            cmp_op(*op, &x, &y)
-        }
+        Node::Cmp(..) | Node::CmpK(..) | Node::WithinRange { .. } => tri(cond(node, env)?),
         Node::And(a, b) => {
-            let x = truth(&eval(a, env)?);
+            let x = cond(a, env)?;
             if x == Some(false) {
                 return Ok(Value::Bool(false));
             }
-            tri(and(x, truth(&eval(b, env)?)))
+            tri(and(x, cond(b, env)?))
         }
         Node::Or(a, b) => {
-            let x = truth(&eval(a, env)?);
+            let x = cond(a, env)?;
             if x == Some(true) {
                 return Ok(Value::Bool(true));
             }
-            let y = truth(&eval(b, env)?);
+            let y = cond(b, env)?;
             tri(match (x, y) {
                 (_, Some(true)) => Some(true),
                 (Some(false), Some(false)) => Some(false),
@@ -239,10 +376,6 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
                 truth(&cmp_op(CmpOp::Le, &v, &hi)),
             ))
         }
-        Node::WithinRange { date, lo, hi } => match eval(date, env)? {
-            Value::Date(d) => Value::Bool(d >= *lo && d <= *hi),
-            _ => MISSING,
-        },
         Node::Within { date, duration } => match (eval(date, env)?, eval(duration, env)?) {
             (Value::Date(d), Value::Duration(dur)) => {
                 let lo = env.as_of.add(dur, -1).ok_or(Overflow)?;
@@ -372,7 +505,7 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
             for (cond, value) in rules {
                 let fires = match cond {
                     None => true,
-                    Some(c) => truth(&eval(c, &env)?) == Some(true),
+                    Some(c) => self::cond(c, &env)? == Some(true),
                 };
                 if fires {
                     return Ok(Value::Num(*value));
@@ -386,17 +519,17 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                 let Value::Num(x) = eval(&t.expr, env)? else {
                     return Ok(MISSING);
                 };
-                let mut part = x.checked_mul(t.weight).ok_or(Overflow)?;
+                let mut part = dec_mul(x, t.weight).ok_or(Overflow)?;
                 if let Some((factor, cond)) = &t.bonus {
-                    if truth(&eval(cond, env)?) == Some(true) {
-                        part = part.checked_mul(*factor).ok_or(Overflow)?;
+                    if self::cond(cond, env)? == Some(true) {
+                        part = dec_mul(part, *factor).ok_or(Overflow)?;
                     }
                 }
-                sum = sum.checked_add(part).ok_or(Overflow)?;
+                sum = dec_add(sum, part).ok_or(Overflow)?;
             }
             for (factor, cond) in bonuses {
-                if truth(&eval(cond, env)?) == Some(true) {
-                    sum = sum.checked_mul(*factor).ok_or(Overflow)?;
+                if self::cond(cond, env)? == Some(true) {
+                    sum = dec_mul(sum, *factor).ok_or(Overflow)?;
                 }
             }
             Ok(Value::Num(sum))
@@ -417,7 +550,7 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                     match cond {
                         None => otherwise |= 1 << i,
                         Some(c) => {
-                            if truth(&eval(c, &env)?) == Some(true) {
+                            if self::cond(c, &env)? == Some(true) {
                                 bits |= 1 << i;
                             }
                         }
@@ -428,7 +561,7 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                 for (i, cond) in conds.iter().enumerate() {
                     let fires = match cond {
                         None => true,
-                        Some(c) => truth(&eval(c, &env)?) == Some(true),
+                        Some(c) => self::cond(c, &env)? == Some(true),
                     };
                     if fires {
                         return Ok(Value::Code(u16::try_from(i).unwrap_or(u16::MAX)));
@@ -440,24 +573,28 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
     }
 }
 
-/// Evaluates the items of one customer in dependency order into `items` (resized to the number
-/// of items); only items whose population stage is below `below_level` when given. On overflow,
-/// returns the item that overflowed.
+/// Evaluates the items of one customer in dependency order into `items` (sized to the number
+/// of items): every item, or with `stage` only the items population stage `stage` reads. Items
+/// not evaluated keep whatever they held. On overflow, returns the item that overflowed.
 pub(crate) fn eval_row(
     plan: &Plan,
     fields: &[Value],
     pops: &[Value],
     items: &mut Vec<Value>,
-    below_level: Option<u32>,
+    stage: Option<u32>,
 ) -> Result<(), usize> {
-    items.clear();
-    items.resize(plan.items.len(), MISSING);
-    for &i in &plan.order {
-        if let Some(l) = below_level {
-            if plan.item_level.get(i).is_some_and(|il| *il >= l) {
-                continue;
-            }
-        }
+    if items.len() != plan.items.len() {
+        items.clear();
+        items.resize(plan.items.len(), MISSING);
+    }
+    let list: &[usize] = match stage {
+        Some(l) => plan
+            .stage_items
+            .get(l as usize - 1)
+            .map_or(&[][..], |v| v.as_slice()),
+        None => &plan.order,
+    };
+    for &i in list {
         let v = {
             let mut env = Env {
                 fields,

@@ -34,6 +34,8 @@ pub(crate) enum Node {
     /// `date - date` in days.
     DateDiff(Box<Node>, Box<Node>),
     Cmp(CmpOp, Box<Node>, Box<Node>),
+    /// A comparison with a constant on the right.
+    CmpK(CmpOp, Box<Node>, Value),
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     /// `x in [constants]`: `has_missing` when a constant of the list is missing.
@@ -131,6 +133,9 @@ pub struct Plan {
     pub(crate) slots: Vec<PopSlot>,
     pub(crate) groups: Vec<PopGroup>,
     pub(crate) max_level: u32,
+    /// Per population stage `L` (index `L - 1`): the items, in evaluation order, that the
+    /// arguments and partitions of the stage's functions read (directly or through other items).
+    pub(crate) stage_items: Vec<Vec<ItemId>>,
     /// Per item: for a grade, its attribute tables (attribute → value per code).
     pub(crate) attrs: Vec<Vec<Arc<[Value]>>>,
 }
@@ -216,6 +221,34 @@ impl Plan {
                 order.push(i);
             }
         }
+        let stage_items = (1..=max_level)
+            .map(|level| {
+                let mut needed = vec![false; items.len()];
+                let mut stack: Vec<usize> = Vec::new();
+                for g in c.groups.iter().filter(|g| g.level == level) {
+                    g.arg
+                        .iter()
+                        .chain(g.within.iter())
+                        .for_each(|n| node_items(n, &mut stack));
+                }
+                while let Some(i) = stack.pop() {
+                    if needed.get(i).copied().unwrap_or(true) {
+                        continue;
+                    }
+                    needed[i] = true;
+                    if let Some(item) = items.get(i) {
+                        item_nodes(item)
+                            .into_iter()
+                            .for_each(|n| node_items(n, &mut stack));
+                    }
+                }
+                order
+                    .iter()
+                    .copied()
+                    .filter(|i| needed.get(*i).copied().unwrap_or(false))
+                    .collect()
+            })
+            .collect();
         Plan {
             as_of,
             nfields: model.fields.len(),
@@ -229,6 +262,7 @@ impl Plan {
             slots: c.slots,
             groups: c.groups,
             max_level,
+            stage_items,
             attrs,
         }
     }
@@ -452,7 +486,13 @@ impl Compiler<'_> {
                 (Ty::Date, Ty::Date, _) => Node::DateDiff(self.bx(a), self.bx(b)),
                 _ => Node::Arith(*op, self.bx(a), self.bx(b)),
             },
-            TExprKind::Cmp(op, a, b) => Node::Cmp(*op, self.bx(a), self.bx(b)),
+            TExprKind::Cmp(op, a, b) => {
+                let (l, r) = (self.bx(a), self.bx(b));
+                match *r {
+                    Node::Const(v) if !matches!(*l, Node::Const(_)) => Node::CmpK(*op, l, v),
+                    r => Node::Cmp(*op, l, Box::new(r)),
+                }
+            }
             TExprKind::And(a, b) => Node::And(self.bx(a), self.bx(b)),
             TExprKind::Or(a, b) => Node::Or(self.bx(a), self.bx(b)),
             TExprKind::In {
@@ -533,6 +573,64 @@ impl Compiler<'_> {
     }
 }
 
+/// The item references of a node (population-function slots are not followed: their values
+/// come from the population table).
+fn node_items(n: &Node, out: &mut Vec<usize>) {
+    match n {
+        Node::Item(i) => out.push(*i),
+        Node::Const(_) | Node::Field(_) | Node::Pop(_) | Node::Subject => {}
+        Node::Neg(a)
+        | Node::Not(a)
+        | Node::Has(a, _)
+        | Node::IsMissing(a, _)
+        | Node::Attr(a, _) => node_items(a, out),
+        Node::InSet { value, .. } => node_items(value, out),
+        Node::WithinRange { date, .. } => node_items(date, out),
+        Node::Arith(_, a, b)
+        | Node::DateShift(a, b, _)
+        | Node::DateDiff(a, b)
+        | Node::Cmp(_, a, b)
+        | Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Coalesce(a, b)
+        | Node::Index(a, b)
+        | Node::Within {
+            date: a,
+            duration: b,
+        } => {
+            node_items(a, out);
+            node_items(b, out);
+        }
+        Node::CmpK(_, a, _) => node_items(a, out),
+        Node::Between(a, b, c) | Node::If(a, b, c) => {
+            node_items(a, out);
+            node_items(b, out);
+            node_items(c, out);
+        }
+        Node::InList { value, list, .. } => {
+            node_items(value, out);
+            list.iter().for_each(|n| node_items(n, out));
+        }
+        Node::Call(_, args) => args.iter().for_each(|n| node_items(n, out)),
+    }
+}
+
+fn item_nodes(item: &PItem) -> Vec<&Node> {
+    match item {
+        PItem::Let(n) => vec![n],
+        PItem::Points { by, rules } => by
+            .iter()
+            .chain(rules.iter().filter_map(|r| r.0.as_ref()))
+            .collect(),
+        PItem::Score { terms, bonuses } => terms
+            .iter()
+            .flat_map(|t| std::iter::once(&t.expr).chain(t.bonus.as_ref().map(|b| &b.1)))
+            .chain(bonuses.iter().map(|b| &b.1))
+            .collect(),
+        PItem::Grade { by, conds, .. } => by.iter().chain(conds.iter().flatten()).collect(),
+    }
+}
+
 enum Ref {
     Item(ItemId),
     Pop(PopId),
@@ -608,7 +706,8 @@ fn fold(node: Node, as_of: Date) -> Node {
         | Node::Not(a)
         | Node::Has(a, _)
         | Node::IsMissing(a, _)
-        | Node::Attr(a, _) => is_const(a),
+        | Node::Attr(a, _)
+        | Node::CmpK(_, a, _) => is_const(a),
         Node::InSet { value, .. } => is_const(value),
         Node::WithinRange { date, .. } => is_const(date),
         Node::Arith(_, a, b)

@@ -11,7 +11,7 @@
 //! A missing argument gives a missing result. A missing partition value is a partition of its
 //! own, as in SQL `PARTITION BY`.
 
-use crate::eval::compare;
+use crate::eval::{compare, dec_add};
 use crate::value::Value;
 use rubric_check::hir::PopFunc;
 use rubric_syntax::Decimal;
@@ -52,6 +52,9 @@ pub(crate) fn compute(
         nparts = ids.len().max(1);
     }
     let present = |v: &Value| matches!(v, Value::Num(_) | Value::Date(_));
+    let want_minmax = funcs
+        .iter()
+        .any(|f| matches!(f, PopFunc::MinOf | PopFunc::MaxOf));
     // Aggregates per partition.
     let mut aggs: Vec<Agg> = vec![
         Agg {
@@ -70,19 +73,21 @@ pub(crate) fn compute(
         }
         a.present += 1;
         if let Value::Num(d) = v {
-            a.sum = a.sum.and_then(|s| s.checked_add(*d));
+            a.sum = a.sum.and_then(|s| dec_add(s, *d));
         }
-        if a.min
-            .as_ref()
-            .is_none_or(|m| compare(v, m) == Some(Ordering::Less))
-        {
-            a.min = Some(v.clone());
-        }
-        if a.max
-            .as_ref()
-            .is_none_or(|m| compare(v, m) == Some(Ordering::Greater))
-        {
-            a.max = Some(v.clone());
+        if want_minmax {
+            if a.min
+                .as_ref()
+                .is_none_or(|m| compare(v, m) == Some(Ordering::Less))
+            {
+                a.min = Some(v.clone());
+            }
+            if a.max
+                .as_ref()
+                .is_none_or(|m| compare(v, m) == Some(Ordering::Greater))
+            {
+                a.max = Some(v.clone());
+            }
         }
     }
     let needs_order = funcs.iter().any(|f| {
@@ -98,27 +103,19 @@ pub(crate) fn compute(
         let mut idx: Vec<u32> = (0..n as u32)
             .filter(|&r| present(&args[r as usize]))
             .collect();
-        let all_num = idx
-            .iter()
-            .all(|&r| matches!(args[r as usize], Value::Num(_)));
-        if all_num {
-            // Sorting plain keys is much faster than matching on values in the comparator.
-            let mut keyed: Vec<(u32, Decimal, u32)> = idx
+        // Sorting plain integer keys is much faster than comparing decimals: numbers are
+        // rescaled to one scale when they fit in an i128 (then ties are equal keys).
+        let scaled = scaled_keys(args, &idx);
+        let mut keys: Option<Vec<i128>> = None;
+        if let Some(sk) = scaled {
+            let mut keyed: Vec<(u32, i128, u32)> = idx
                 .iter()
-                .map(|&r| {
-                    (
-                        pid[r as usize],
-                        if let Value::Num(d) = args[r as usize] {
-                            d
-                        } else {
-                            Decimal::ZERO
-                        },
-                        r,
-                    )
-                })
+                .zip(sk)
+                .map(|(&r, k)| (pid[r as usize], k, r))
                 .collect();
             keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
-            idx = keyed.into_iter().map(|k| k.2).collect();
+            idx = keyed.iter().map(|k| k.2).collect();
+            keys = Some(keyed.into_iter().map(|k| k.1).collect());
         } else {
             idx.sort_unstable_by(|&a, &b| {
                 pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
@@ -126,6 +123,14 @@ pub(crate) fn compute(
                 })
             });
         }
+        let same = |i: usize, j: usize| -> bool {
+            match &keys {
+                Some(k) => k[i] == k[j],
+                None => {
+                    compare(&args[idx[i] as usize], &args[idx[j] as usize]) == Some(Ordering::Equal)
+                }
+            }
+        };
         let mut s = 0usize;
         while s < idx.len() {
             let p = pid[idx[s] as usize];
@@ -133,16 +138,15 @@ pub(crate) fn compute(
             while e < idx.len() && pid[idx[e] as usize] == p {
                 e += 1;
             }
-            let agg = aggs.get(p as usize).cloned().unwrap_or_default();
+            let total = aggs.get(p as usize).and_then(|a| a.sum);
             let npresent = Decimal::from(e - s);
             let mut cum: Option<Decimal> = Some(Decimal::ZERO);
             let mut i = s;
             while i < e {
-                let vi = &args[idx[i] as usize];
                 let mut j = i;
-                while j < e && compare(&args[idx[j] as usize], vi) == Some(Ordering::Equal) {
+                while j < e && (j == i || same(i, j)) {
                     if let Value::Num(d) = &args[idx[j] as usize] {
-                        cum = cum.and_then(|c| c.checked_add(*d));
+                        cum = cum.and_then(|c| dec_add(c, *d));
                     }
                     j += 1;
                 }
@@ -150,7 +154,7 @@ pub(crate) fn compute(
                 let top = Decimal::from(j - s)
                     .checked_div(npresent)
                     .map_or(Value::Missing, Value::Num);
-                let share = match (cum, agg.sum) {
+                let share = match (cum, total) {
                     (Some(c), Some(t)) if !t.is_zero() => {
                         c.checked_div(t).map_or(Value::Missing, Value::Num)
                     }
@@ -197,6 +201,29 @@ pub(crate) fn compute(
                 .collect()
         })
         .collect()
+}
+
+/// Every present number rescaled to the largest scale as an i128, when all of them are numbers
+/// and fit; `None` otherwise.
+fn scaled_keys(args: &[Value], idx: &[u32]) -> Option<Vec<i128>> {
+    let mut scale = 0u32;
+    for &r in idx {
+        match &args[r as usize] {
+            Value::Num(d) => scale = scale.max(d.scale()),
+            _ => return None,
+        }
+    }
+    let mut out = Vec::with_capacity(idx.len());
+    for &r in idx {
+        let Value::Num(d) = &args[r as usize] else {
+            return None;
+        };
+        let k = d
+            .mantissa()
+            .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
+        out.push(k);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 use crate::eval::{self, Env};
 use crate::io::{
-    ColumnKind, DataError, KeyTracker, OutputColumn, RawRecord, Reader, RecordWriter, RowParser,
+    ColumnKind, DataError, OutputColumn, OutputFormat, RawRecord, Reader, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
 use crate::pop;
@@ -22,7 +22,9 @@ use crate::trace::{Explainer, RowView};
 use crate::value::{InputRow, Reject, Value, ValueFormat};
 use rubric_check::hir::{ItemId, Model, Ty};
 use rubric_syntax::Decimal;
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
@@ -180,12 +182,14 @@ struct Ctx<'a> {
     explainer: Option<Explainer>,
     measure: Option<Measure>,
     summary_items: Vec<ItemId>,
+    /// CSV output: rows are formatted on the workers.
+    csv: bool,
 }
 
 /// One record after a worker is done with it.
 enum Done {
-    /// Accepted by the parser: the row (for the duplicate-key check), then pass-specific data.
-    Row(InputRow),
+    /// Accepted by the parser: its key, for the duplicate-key check in input order.
+    Row(RowKey),
     Rejected(Reject),
     /// Rejected in an earlier pass.
     Skipped,
@@ -205,18 +209,25 @@ struct BatchOut {
     measures: Vec<Option<Decimal>>,
     /// Population passes: per row, per group of the level: argument and partition.
     args: Vec<Value>,
+    /// CSV output: the rows, formatted; `row_ends` holds where each row ends.
+    bytes: Vec<u8>,
+    row_ends: Vec<usize>,
+    /// The keys of the rows (see [`RowKey`]).
+    keys: String,
 }
 
 /// Runs a scheme over a data file. `open` opens the file (again, for the second pass of a scheme
 /// with population functions). Rejects are returned in line order; `progress` is called with the
 /// number of records processed so far.
 #[allow(clippy::too_many_arguments)]
-pub fn run<W: Write>(
+pub fn run(
     plan: &Plan,
     model: &Model,
     src: &str,
     open: &dyn Fn() -> Result<Reader, DataError>,
-    writer: &mut RecordWriter<W>,
+    out: &mut dyn Write,
+    out_name: &str,
+    format: OutputFormat,
     columns: &Columns,
     options: &RunOptions,
     progress: &mut dyn FnMut(u64),
@@ -239,7 +250,35 @@ pub fn run<W: Write>(
         explainer: options.explain.then(|| Explainer::new(plan, model)),
         measure: options.measure,
         summary_items,
+        csv: format == OutputFormat::Csv,
     };
+    let write_err = |source: std::io::Error| {
+        RunError::Data(DataError::Write {
+            path: out_name.to_string(),
+            source,
+        })
+    };
+    let mut writer: Option<RecordWriter<&mut dyn Write>> = None;
+    let mut out_csv: Option<&mut dyn Write> = None;
+    if ctx.csv {
+        let mut header = Vec::new();
+        for (i, c) in columns.columns.iter().enumerate() {
+            if i > 0 {
+                header.push(b',');
+            }
+            csv_cell(&mut header, c.name.as_bytes(), columns.columns.len() == 1);
+        }
+        header.push(b'\n');
+        out.write_all(&header).map_err(write_err)?;
+        out_csv = Some(out);
+    } else {
+        writer = Some(RecordWriter::new(
+            out,
+            out_name,
+            format,
+            columns.columns.clone(),
+        )?);
+    }
     let threads = if options.threads > 0 {
         options.threads
     } else {
@@ -277,7 +316,7 @@ pub fn run<W: Write>(
         ..RunSummary::default()
     };
     let mut rejects: Vec<Reject> = Vec::new();
-    let mut keys = KeyTracker::new(model);
+    let mut keys = Keys::new(model);
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
         if strict {
@@ -386,7 +425,8 @@ pub fn run<W: Write>(
                             .push(Done::Rejected(overflow_reject(plan, &row, item)));
                         continue;
                     }
-                    out.rows.push(Done::Row(row));
+                    out.rows
+                        .push(Done::Row(RowKey::of(plan, &row, &mut out.keys)));
                 }
                 out
             },
@@ -412,7 +452,7 @@ pub fn run<W: Write>(
                         }
                         Done::Row(row) => {
                             if level == 1 {
-                                if let Err(r) = keys.check(&row) {
+                                if let Err(r) = keys.check(&row, &out.keys) {
                                     new_acc.push(NONE);
                                     a += 2 * ng;
                                     reject(&mut rejects, r)?;
@@ -505,25 +545,40 @@ pub fn run<W: Write>(
                         let i = row_i;
                         row_i += 1;
                         if single_pass {
-                            if let Err(r) = keys.check(&row) {
+                            if let Err(r) = keys.check(&row, &out.keys) {
                                 reject(&mut rejects, r)?;
                                 continue;
                             }
                         }
-                        for c in 0..ncols {
-                            let (s, e) = out
-                                .cells
-                                .get(i * ncols + c)
-                                .copied()
-                                .unwrap_or((u32::MAX, 0));
-                            let cell = if s == u32::MAX {
-                                None
-                            } else {
-                                out.text.get(s as usize..e as usize)
-                            };
-                            writer.cell(cell)?;
+                        match (writer.as_mut(), out_csv.as_mut()) {
+                            (Some(w), _) => {
+                                for c in 0..ncols {
+                                    let (s, e) = out
+                                        .cells
+                                        .get(i * ncols + c)
+                                        .copied()
+                                        .unwrap_or((u32::MAX, 0));
+                                    let cell = if s == u32::MAX {
+                                        None
+                                    } else {
+                                        out.text.get(s as usize..e as usize)
+                                    };
+                                    w.cell(cell)?;
+                                }
+                                w.end_row()?;
+                            }
+                            (None, Some(o)) => {
+                                let start = if i == 0 {
+                                    0
+                                } else {
+                                    out.row_ends.get(i - 1).copied().unwrap_or(0)
+                                };
+                                let end = out.row_ends.get(i).copied().unwrap_or(start);
+                                o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
+                                    .map_err(write_err)?;
+                            }
+                            (None, None) => {}
                         }
-                        writer.end_row()?;
                         summary.written += 1;
                         let m = out.measures.get(i).copied().flatten();
                         if let Some(m) = m {
@@ -582,6 +637,9 @@ pub fn run<W: Write>(
     summary.measure_overflow = measure_overflow;
     rejects.sort_by_key(|r| r.line);
     summary.rejected = rejects.len() as u64;
+    if let Some(w) = writer {
+        w.finish()?;
+    }
     Ok((summary, rejects))
 }
 
@@ -703,7 +761,25 @@ fn final_batch(
             },
             None => None,
         });
-        out.rows.push(Done::Row(row));
+        if ctx.csv {
+            for (c, &(a, b)) in out.cells.iter().enumerate() {
+                if c > 0 {
+                    out.bytes.push(b',');
+                }
+                let text = if a == u32::MAX {
+                    ""
+                } else {
+                    out.text.get(a as usize..b as usize).unwrap_or("")
+                };
+                csv_cell(&mut out.bytes, text.as_bytes(), ncols == 1);
+            }
+            out.bytes.push(b'\n');
+            out.row_ends.push(out.bytes.len());
+            out.text.clear();
+            out.cells.clear();
+        }
+        let key = RowKey::of(plan, &row, &mut out.keys);
+        out.rows.push(Done::Row(key));
     }
     out
 }
@@ -785,4 +861,165 @@ fn pipeline(
             Err(_) => Ok(()),
         }
     })
+}
+
+/// A row's key, copied into its batch's key buffer and hashed on the worker, so that the
+/// sequential duplicate check only probes a map.
+struct RowKey {
+    line: u64,
+    /// `start == u32::MAX`: no key.
+    start: u32,
+    end: u32,
+    hash: u64,
+}
+
+impl RowKey {
+    fn of(plan: &Plan, row: &InputRow, buf: &mut String) -> RowKey {
+        let start = buf.len();
+        match plan.key.and_then(|k| row.values.get(k)) {
+            Some(Value::Text(t)) => buf.push_str(t),
+            None | Some(Value::Missing) => {
+                return RowKey {
+                    line: row.line,
+                    start: u32::MAX,
+                    end: 0,
+                    hash: 0,
+                };
+            }
+            Some(_) => buf.push_str(&plan.key_text(&row.values)),
+        }
+        let hash = hash_bytes(buf.as_bytes().get(start..).unwrap_or(&[]));
+        RowKey {
+            line: row.line,
+            start: start as u32,
+            end: buf.len() as u32,
+            hash,
+        }
+    }
+}
+
+/// Writes one CSV cell as the data layer's writer does (RFC 4180, quotes only where needed:
+/// around a cell holding `,` `"` CR or LF, with `"` doubled; an empty cell alone in its row is
+/// `""`).
+fn csv_cell(out: &mut Vec<u8>, cell: &[u8], alone: bool) {
+    let quote = cell
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+        || (alone && cell.is_empty());
+    if !quote {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    for &b in cell {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// A fast 64-bit hash of a key (multiply-rotate over 8-byte words, then a murmur3 finaliser).
+fn hash_bytes(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Passes a precomputed hash through.
+#[derive(Default)]
+struct IdHasher(u64);
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Duplicate keys, in input order: the second and later rows with a key are rejected with
+/// "duplicate key `K` (first on line N)", as the data layer's `KeyTracker` words it. The keys
+/// live in one arena; the map goes from a key's hash to its first line and place in the arena
+/// (two different keys with the same 64-bit hash go to a small map of their own).
+struct Keys {
+    column: Option<String>,
+    arena: Vec<u8>,
+    seen: HashMap<u64, (u64, usize, usize), BuildHasherDefault<IdHasher>>,
+    collided: HashMap<Vec<u8>, u64>,
+}
+
+impl Keys {
+    fn new(model: &Model) -> Keys {
+        Keys {
+            column: model
+                .key
+                .and_then(|k| model.fields.get(k))
+                .map(|f| f.column.clone()),
+            arena: Vec::new(),
+            seen: HashMap::default(),
+            collided: HashMap::new(),
+        }
+    }
+
+    fn check(&mut self, row: &RowKey, buf: &str) -> Result<(), Reject> {
+        if row.start == u32::MAX {
+            return Ok(());
+        }
+        let key = buf
+            .as_bytes()
+            .get(row.start as usize..row.end as usize)
+            .unwrap_or(&[]);
+        let first = match self.seen.entry(row.hash) {
+            Entry::Vacant(v) => {
+                let at = self.arena.len();
+                self.arena.extend_from_slice(key);
+                v.insert((row.line, at, key.len()));
+                return Ok(());
+            }
+            Entry::Occupied(o) => {
+                let (line, at, len) = *o.get();
+                if self.arena.get(at..at + len) == Some(key) {
+                    line
+                } else {
+                    match self.collided.entry(key.to_vec()) {
+                        Entry::Vacant(v) => {
+                            v.insert(row.line);
+                            return Ok(());
+                        }
+                        Entry::Occupied(o) => *o.get(),
+                    }
+                }
+            }
+        };
+        let key = String::from_utf8_lossy(key).into_owned();
+        Err(Reject {
+            line: row.line,
+            column: self.column.clone(),
+            reason: format!("duplicate key `{key}` (first on line {first})"),
+            key: Some(key),
+        })
+    }
 }

@@ -1,9 +1,7 @@
 //! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
 use crate::render;
-use rubric_eval::io::{
-    self, DataError, Format, OutputFormat, ReadOptions, Reader, RecordWriter, RejectWriter,
-};
+use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader, RejectWriter};
 use rubric_eval::run::{Columns, Measure, RunError, RunOptions, RunSummary};
 use rubric_eval::{format_decimal, Plan, Reject};
 use rubric_syntax::date::Date;
@@ -203,9 +201,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         ),
         None => Box::new(std::io::stdout().lock()),
     };
-    let sink = BufWriter::with_capacity(1 << 16, sink);
-    let mut writer = RecordWriter::new(sink, &out_name, out_format, columns.columns.clone())
-        .map_err(Fail::Data)?;
+    let mut sink = BufWriter::with_capacity(1 << 20, sink);
 
     let mut progress = Progress::new();
     let result = rubric_eval::run::run(
@@ -213,7 +209,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         &model,
         &src,
         &open_again,
-        &mut writer,
+        &mut sink,
+        &out_name,
+        out_format,
         &columns,
         &options,
         &mut |n| progress.tick(n),
@@ -223,7 +221,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         Ok(r) => r,
         Err(RunError::Data(e)) => return Err(Fail::Data(e)),
         Err(RunError::Strict(r)) => {
-            drop(writer);
+            drop(sink);
             if let Some(p) = &args.out {
                 let _ = std::fs::remove_file(p);
             }
@@ -234,10 +232,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             return Ok(ExitCode::from(1));
         }
     };
-    let mut out = writer.finish().map_err(Fail::Data)?;
-    out.flush()
+    sink.flush()
         .map_err(|e| Fail::Usage(format!("cannot write `{out_name}`: {e}")))?;
-    drop(out);
+    drop(sink);
 
     let rejects_path = if rejects.is_empty() {
         None
