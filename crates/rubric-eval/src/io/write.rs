@@ -99,6 +99,8 @@ pub struct RecordWriter<W: Write> {
     /// Cells written in the current row.
     in_row: usize,
     rows: u64,
+    /// JSON: each column's `"name":`, escaped once.
+    keys: Vec<Vec<u8>>,
 }
 
 enum Sink<W: Write> {
@@ -130,8 +132,17 @@ impl<W: Write> RecordWriter<W> {
                 lines: true,
             },
         };
+        let keys = columns
+            .iter()
+            .map(|c| {
+                let mut k = serde_json::to_vec(&c.name).unwrap_or_else(|_| b"\"\"".to_vec());
+                k.push(b':');
+                k
+            })
+            .collect();
         Ok(RecordWriter {
             sink,
+            keys,
             columns,
             name: name.into(),
             in_row: 0,
@@ -169,7 +180,10 @@ impl<W: Write> RecordWriter<W> {
         self.in_row += 1;
         let r = match &mut self.sink {
             Sink::Csv(w) => w.write_field(value.unwrap_or("")).map_err(csv_io),
-            Sink::Json { out, lines } => json_cell(out, *lines, first_row, first_cell, col, value),
+            Sink::Json { out, lines } => {
+                let key = self.keys.get(self.in_row - 1).map_or(&[][..], |k| &k[..]);
+                json_cell(out, *lines, first_row, first_cell, key, col.kind, value)
+            }
         };
         r.map_err(|e| self.write_err(e))
     }
@@ -262,7 +276,8 @@ fn json_cell<W: Write>(
     lines: bool,
     first_row: bool,
     first_cell: bool,
-    col: &OutputColumn,
+    key: &[u8],
+    kind: ColumnKind,
     value: Option<&str>,
 ) -> io::Result<()> {
     if first_cell {
@@ -270,12 +285,11 @@ fn json_cell<W: Write>(
     } else {
         out.write_all(b",")?;
     }
-    json_string(out, &col.name)?;
-    out.write_all(b":")?;
+    out.write_all(key)?;
     let Some(v) = value else {
         return out.write_all(b"null");
     };
-    match col.kind {
+    match kind {
         ColumnKind::Number if is_json_number(v) => out.write_all(v.as_bytes()),
         ColumnKind::Bool if v == "true" || v == "false" => out.write_all(v.as_bytes()),
         ColumnKind::Tags => {
