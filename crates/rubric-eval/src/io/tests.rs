@@ -1315,7 +1315,7 @@ fn damaged_workbooks_never_panic() {
             let at = (noise.next() as usize) % bytes.len();
             bytes[at] = noise.next() as u8;
         }
-        if noise.next() % 5 == 0 {
+        if noise.next().is_multiple_of(5) {
             let cut = (noise.next() as usize) % bytes.len();
             bytes.truncate(cut);
         }
