@@ -90,7 +90,8 @@ fn recheck_and_diagnostics(b: divan::Bencher) {
 fn completion_in_expression(b: divan::Bencher) {
     let (a, at) = fixture();
     let clean = Analysis::new(scheme(5_000));
-    b.bench(|| completion::completion(&a, Some(&clean), divan::black_box(at)));
+    let models = [&a.model, &clean.model];
+    b.bench(|| completion::completion(&a.text, &models, divan::black_box(at)));
 }
 
 /// Completion of grade codes after `g7 == `.
@@ -100,7 +101,8 @@ fn completion_codes(b: divan::Bencher) {
     text.push_str("grade typing {\n  a when g7 == ");
     let at = text.len();
     let a = Analysis::new(text);
-    b.bench(|| completion::completion(&a, None, divan::black_box(at)));
+    let models = [&a.model];
+    b.bench(|| completion::completion(&a.text, &models, divan::black_box(at)));
 }
 
 /// Semantic tokens for the whole document.

@@ -1,11 +1,11 @@
 //! Completion that knows its context, on text that may not parse.
 //!
 //! The half-typed declaration under the cursor usually has a syntax error, so it is missing from
-//! the current model. Names come from the current model plus the last model that parsed cleanly;
+//! the current model. Names come from the latest model plus the last model that parsed cleanly;
 //! the context comes from the text before the cursor (brackets, the words just before the word
-//! being typed), never from the AST.
+//! being typed), never from the AST. Completion never waits for a re-check: it runs on the text
+//! as it is now and whatever model is already there.
 
-use crate::analysis::Analysis;
 use crate::functions;
 use crate::hover::type_name;
 use rubric_check::hir::{Builtin, ItemKind, Model, PopFunc};
@@ -117,14 +117,13 @@ const TYPES: &[(&str, &str)] = &[
     ("date", "a calendar date (cells: 2024-05-16 or 2024/05/16)"),
 ];
 
-pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> CompletionResponse {
-    let offset = rubric_syntax::span::clamp_to_char_boundary(&a.text, offset);
-    let models: Vec<&Model> = std::iter::once(&a.model)
-        .chain(last_good.map(|l| &l.model))
-        .collect();
-    let ctx = match context(&a.text, offset) {
+/// Completion at `offset` in `text` (the document as it is now), with names from `models`: the
+/// latest analysis, which may be of an older version of the text, then the last clean one.
+pub fn completion(text: &str, models: &[&Model], offset: usize) -> CompletionResponse {
+    let offset = rubric_syntax::span::clamp_to_char_boundary(text, offset);
+    let ctx = match context(text, offset) {
         // `region == ` where `region` is not a grade: any value
-        Context::Code(g) if find_grade(&models, &g).is_none() => Context::Expression,
+        Context::Code(g) if find_grade(models, &g).is_none() => Context::Expression,
         ctx => ctx,
     };
     let mut items = Vec::new();
@@ -132,7 +131,7 @@ pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> 
         Context::TopLevel { indented } => {
             snippets(&mut items);
             if indented {
-                expression(&models, &mut items);
+                expression(models, &mut items);
             }
         }
         Context::FieldType => {
@@ -149,7 +148,7 @@ pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> 
         Context::FieldAfterType => items.push(keyword("key", 0)),
         Context::FieldName => {}
         Context::Attribute(grade) => {
-            if let Some((m, g)) = find_grade(&models, &grade) {
+            if let Some((m, g)) = find_grade(models, &grade) {
                 if let Some(gd) = m.grade(g) {
                     for (i, (key, ty)) in gd.attr_keys.iter().enumerate() {
                         items.push(CompletionItem {
@@ -164,7 +163,7 @@ pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> 
             }
         }
         Context::Code(grade) => {
-            if let Some((m, g)) = find_grade(&models, &grade) {
+            if let Some((m, g)) = find_grade(models, &grade) {
                 if let Some(gd) = m.grade(g) {
                     for (i, c) in gd.codes.iter().enumerate() {
                         items.push(CompletionItem {
@@ -178,7 +177,7 @@ pub fn completion(a: &Analysis, last_good: Option<&Analysis>, offset: usize) -> 
                 }
             }
         }
-        Context::Expression => expression(&models, &mut items),
+        Context::Expression => expression(models, &mut items),
     }
     CompletionResponse::Array(items)
 }

@@ -17,8 +17,11 @@ use tower_lsp_server::{Client, LanguageServer};
 struct Doc {
     version: i32,
     text: Arc<String>,
-    /// The analysis of `version`, once computed.
+    /// The newest analysis computed (of `version`, or older while a re-check runs).
     current: Option<(i32, Shared)>,
+    /// Held while analysing, so concurrent requests wait for one analysis instead of each
+    /// computing their own.
+    gate: Arc<tokio::sync::Mutex<()>>,
     /// The latest analysis whose text parsed without a syntax error, for completion.
     last_good: Option<Shared>,
     /// The grades' distribution over the sample data, computed on open and on save.
@@ -64,6 +67,13 @@ impl Backend {
 
     /// The analysis of the document's current text (computed now if needed), and the last clean one.
     async fn analysis(&self, uri: &Uri) -> Result<(Shared, Option<Shared>)> {
+        let gate = self
+            .docs()
+            .get(uri)
+            .ok_or_else(|| unknown(uri))?
+            .gate
+            .clone();
+        let _one_at_a_time = gate.lock().await;
         let (version, text) = {
             let docs = self.docs();
             let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
@@ -77,7 +87,7 @@ impl Backend {
         let a: Shared = Arc::new(blocking(move || Analysis::new(text.as_ref().clone())).await?);
         let mut docs = self.docs();
         let doc = docs.get_mut(uri).ok_or_else(|| unknown(uri))?;
-        if doc.version == version {
+        if doc.current.as_ref().is_none_or(|(v, _)| *v < version) {
             if a.parsed_cleanly {
                 doc.last_good = Some(a.clone());
             }
@@ -222,6 +232,7 @@ impl LanguageServer for Backend {
                 current: None,
                 last_good: None,
                 lens: None,
+                gate: Arc::default(),
             },
         );
         self.refresh(doc.uri.clone()).await;
@@ -278,12 +289,29 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        self.with(&p.text_document.uri, move |a, last_good| {
-            Some(completion::completion(
-                a,
-                last_good,
-                a.index.offset(&a.text, p.position),
-            ))
+        let uri = &p.text_document.uri;
+        let snapshot = {
+            let docs = self.docs();
+            let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
+            doc.current
+                .as_ref()
+                .map(|(_, a)| (doc.text.clone(), a.clone(), doc.last_good.clone()))
+        };
+        // never analysed yet: wait for the first analysis
+        let (text, a, last_good) = match snapshot {
+            Some(s) => s,
+            None => {
+                let (a, last_good) = self.analysis(uri).await?;
+                (Arc::new(a.text.clone()), a, last_good)
+            }
+        };
+        blocking(move || {
+            let index = crate::position::LineIndex::new(&text);
+            let offset = index.offset(&text, p.position);
+            let models: Vec<&rubric_check::hir::Model> = std::iter::once(&a.model)
+                .chain(last_good.as_deref().map(|l| &l.model))
+                .collect();
+            Some(completion::completion(&text, &models, offset))
         })
         .await
     }

@@ -615,3 +615,26 @@ fn huge_and_deep_documents() {
         assert!(r["result"]["data"].is_array());
     });
 }
+
+/// Completion right after an edit, without waiting for its diagnostics, sees the edited text:
+/// it reads the text as it is now and the names of the model it already has.
+#[test]
+fn completion_right_after_an_edit_sees_the_new_text() {
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        let base = "input { id text key, 营业额 decimal }\ngrade tier { gold when 营业额 > 1 { owner: \"甲\" }, other otherwise { owner: \"乙\" } }\n";
+        c.open(base).await;
+        c.diagnostics(1).await;
+        let edited = format!("{base}let who = tier.");
+        c.change(2, &edited).await;
+        let r = c
+            .request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": URI}, "position": {"line": 2, "character": 15}}),
+            )
+            .await;
+        let labels: Vec<&str> = r["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+        assert_eq!(labels, ["owner"]);
+    });
+}
