@@ -215,8 +215,8 @@ impl Reader {
         }
     }
 
-    /// Reads a CSV, JSON or JSONL stream (e.g. stdin); XLSX needs [`Reader::open`] or
-    /// [`Reader::from_bytes`].
+    /// Reads a stream (e.g. stdin): CSV, JSON and JSONL as they arrive; a workbook is read
+    /// whole first.
     pub fn from_read(
         input: Box<dyn Read + Send>,
         name: &str,

@@ -76,7 +76,8 @@ impl RawRecord {
         }
     }
 
-    /// The number of cells (0 for a broken record).
+    /// The number of cells (0 for a broken record and for a JSON object, whose cells are
+    /// found by the row parser).
     pub fn len(&self) -> usize {
         match &self.cells {
             Cells::Bytes(r) => r.len(),
