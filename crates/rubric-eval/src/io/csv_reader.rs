@@ -25,7 +25,7 @@ pub(crate) struct CsvReader {
 
 impl CsvReader {
     /// Reads the header. With no encoding, the input is UTF-8 (a BOM is skipped) unless it
-    /// starts with a UTF-16 byte order mark.
+    /// starts with a UTF-16 byte order mark. The delimiter is found from the header line.
     pub(crate) fn new(
         input: Box<dyn Read + Send>,
         path: &str,
@@ -57,13 +57,34 @@ impl CsvReader {
                 }
             }
         };
+        // Read up to the end of the header line to find the delimiter.
+        let mut input = input;
+        let mut buf = vec![0; 1 << 16];
+        let mut len = 0;
+        let mut eof = false;
+        while len < buf.len() && !buf[..len].iter().any(|&c| c == b'\n' || c == b'\r') {
+            match input.read(&mut buf[len..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(k) => len += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_err(e)),
+            }
+        }
+        let header_end = buf[..len]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .unwrap_or(len);
+        let delimiter = sniff_delimiter(&buf[..header_end]);
         let mut r = CsvReader {
-            core: csv_core::ReaderBuilder::new().build(),
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             input,
-            buf: vec![0; 1 << 16],
+            buf,
             pos: 0,
-            len: 0,
-            eof: false,
+            len,
+            eof,
             line: 1,
             after_cr: false,
             path: path.into(),
@@ -201,6 +222,28 @@ impl CsvReader {
                 }
             }
         }
+    }
+}
+
+/// The delimiter of a header line: a comma, unless tabs (Excel's "Unicode text" export) or
+/// semicolons (Excel in locales with a decimal comma) outnumber commas outside quotes.
+fn sniff_delimiter(line: &[u8]) -> u8 {
+    let (mut in_quotes, mut comma, mut tab, mut semicolon) = (false, 0, 0, 0);
+    for &c in line {
+        match c {
+            b'"' => in_quotes = !in_quotes,
+            b',' if !in_quotes => comma += 1,
+            b'\t' if !in_quotes => tab += 1,
+            b';' if !in_quotes => semicolon += 1,
+            _ => {}
+        }
+    }
+    if tab > comma && tab >= semicolon {
+        b'\t'
+    } else if semicolon > comma {
+        b';'
+    } else {
+        b','
     }
 }
 

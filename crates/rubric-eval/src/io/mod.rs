@@ -41,7 +41,8 @@
 //!   empty sheet rows are skipped without shifting the numbers.
 //! - CSV: RFC 4180 quoting (quoted fields may hold commas, quotes and newlines). UTF-8 with or
 //!   without BOM; a UTF-16 BOM is honoured; any other encoding (`gb18030`) is decoded as a
-//!   stream. A record with fewer cells than the header is rejected; extra cells are rejected
+//!   stream. The delimiter is a comma, unless the header line has more tabs (Excel's
+//!   "Unicode text" export: UTF-16, tab-separated) or semicolons outside quotes. A record with fewer cells than the header is rejected; extra cells are rejected
 //!   unless they are empty.
 //! - Cells: surrounding spaces and tabs are trimmed for numbers, bools and dates; a cell of
 //!   only spaces is empty; text is kept exactly otherwise. Empty → missing for an optional

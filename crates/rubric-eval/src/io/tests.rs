@@ -1513,3 +1513,27 @@ fn reasons_stay_on_one_line() {
         "`d`: `\\u{1}x` is not a date (expected 2024-05-16 or 2024/05/16)"
     );
 }
+
+#[test]
+fn tab_and_semicolon_delimiters_are_found_from_the_header() {
+    let model = scheme_with("id text key\n名称 text\nrevenue decimal");
+    // Excel's "Unicode text": UTF-16LE with BOM, tab-separated, CRLF.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "id\t名称\trevenue\r\n1\t甲, 乙\t2.5\r\n2\t\"丙\t丁\"\t3\r\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let (rows, rejects) = read(&utf16, Format::Csv, &ReadOptions::default(), &model);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(rows[0].values, vec![text("1"), text("甲, 乙"), num("2.5")]);
+    assert_eq!(rows[1].values, vec![text("2"), text("丙\t丁"), num("3")]);
+    assert_eq!(rows[1].line, 3);
+    let (rows, rejects) = csv("id;名称;revenue\n1;a,b;2.5\n", &model);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(rows[0].values, vec![text("1"), text("a,b"), num("2.5")]);
+    // A comma header stays comma-separated even with a tab or semicolon in a quoted name.
+    let (rows, _) = csv(
+        "id,\"名称\t;\",revenue,x\n1,a;b\tc,2.5,\n",
+        &scheme_with("id text key\nname text \"名称\t;\""),
+    );
+    assert_eq!(rows[0].values, vec![text("1"), text("a;b\tc")]);
+}
