@@ -136,6 +136,7 @@ fn build_case(
             table: "input".into(),
             as_of: Some(date),
             all: true,
+            decimal_places: rubric_sql::INPUT_SCALE,
         };
         match rubric_sql::compile(model, &o) {
             Ok(s) => sql.insert(d.name().into(), json!(s)),
@@ -143,7 +144,12 @@ fn build_case(
         };
         ddl.insert(
             d.name().into(),
-            json!(rubric_sql::create_table(model, "input", d)),
+            json!(rubric_sql::create_table(
+                model,
+                "input",
+                d,
+                rubric_sql::INPUT_SCALE
+            )),
         );
     }
     let fields: Vec<_> = model

@@ -8,7 +8,8 @@
 //! is computed once and read by name.
 //!
 //! Numbers follow the evaluator's exact decimals:
-//! - decimal fields are read as `DECIMAL(38, 6)` ([`INPUT_SCALE`]); every number is a `DECIMAL(38, s)`
+//! - decimal fields are read as `DECIMAL(38, 6)` ([`INPUT_SCALE`], or [`Options::decimal_places`]);
+//!   every number is a `DECIMAL(38, s)`
 //!   whose scale `s` is known statically, so `+ - *` are exact (an overflow is an error, never a
 //!   silent rounding) and no engine falls back to binary floating point;
 //! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places (the
@@ -25,8 +26,10 @@ use rubric_syntax::date::{Date, Duration, DurationUnit};
 use rubric_syntax::Decimal;
 use std::fmt;
 
-/// The scale decimal input fields are read with.
+/// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
 pub const INPUT_SCALE: u32 = 6;
+/// The most places a decimal input field can be read with.
+pub const MAX_INPUT_SCALE: u32 = 12;
 /// The scale of a division result (and of `mean`, `top_share` and `cumulative_share`).
 pub const DIV_SCALE: u32 = 16;
 /// The largest scale a product keeps before its operands are rounded (a product of two division
@@ -71,6 +74,22 @@ pub struct Options {
     pub as_of: Option<Date>,
     /// Every let and points too, as `rubric run --all`.
     pub all: bool,
+    /// The places decimal fields are read with (DuckDB and Spark; PostgreSQL's `NUMERIC` keeps
+    /// every place): [`INPUT_SCALE`] by default, at most [`MAX_INPUT_SCALE`].
+    pub decimal_places: u32,
+}
+
+impl Options {
+    /// Options for `table` in `dialect`: the scheme's date, the output columns, 6 places.
+    pub fn new(dialect: Dialect, table: impl Into<String>) -> Options {
+        Options {
+            dialect,
+            table: table.into(),
+            as_of: None,
+            all: false,
+            decimal_places: INPUT_SCALE,
+        }
+    }
 }
 
 /// A scheme that cannot be compiled; the message is lowercase and names user things in backticks.
@@ -85,15 +104,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// The SQL type of an input field's column.
-pub fn column_type(field: &FieldDef, dialect: Dialect) -> String {
+/// The SQL type of an input field's column, decimals with `places` places.
+pub fn column_type(field: &FieldDef, dialect: Dialect, places: u32) -> String {
     match (&field.ty, dialect) {
         (Ty::Text, Dialect::DuckDb) => "VARCHAR".into(),
         (Ty::Text, Dialect::Postgres) => "TEXT".into(),
         (Ty::Text, Dialect::Spark) => "STRING".into(),
         (Ty::Int, _) => "BIGINT".into(),
         (Ty::Decimal, Dialect::Postgres) => "NUMERIC".into(),
-        (Ty::Decimal, _) => format!("DECIMAL(38,{INPUT_SCALE})"),
+        (Ty::Decimal, _) => format!("DECIMAL(38,{places})"),
         (Ty::Bool, _) => "BOOLEAN".into(),
         (Ty::Date, _) => "DATE".into(),
         _ => "TEXT".into(),
@@ -101,8 +120,8 @@ pub fn column_type(field: &FieldDef, dialect: Dialect) -> String {
 }
 
 /// `CREATE TABLE` for a table the scheme can read: one column per input field, named by its
-/// column header, in declaration order.
-pub fn create_table(model: &Model, table: &str, dialect: Dialect) -> String {
+/// column header, in declaration order, decimals with `places` places.
+pub fn create_table(model: &Model, table: &str, dialect: Dialect, places: u32) -> String {
     let cols: Vec<String> = model
         .fields
         .iter()
@@ -110,7 +129,7 @@ pub fn create_table(model: &Model, table: &str, dialect: Dialect) -> String {
             format!(
                 "  {} {}",
                 ident(&f.column, dialect),
-                column_type(f, dialect)
+                column_type(f, dialect, places)
             )
         })
         .collect();
@@ -138,6 +157,11 @@ pub fn output_columns(model: &Model, all: bool) -> Vec<String> {
 /// Compiles a checked scheme (one without errors) into one `SELECT`.
 pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
     let d = opts.dialect;
+    if opts.decimal_places > MAX_INPUT_SCALE {
+        return err(format!(
+            "decimal fields can be read with at most {MAX_INPUT_SCALE} places"
+        ));
+    }
     let key = model
         .key
         .and_then(|k| model.fields.get(k))
@@ -152,6 +176,7 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
         d,
         today,
         as_of,
+        places: opts.decimal_places,
         stages: vec![Vec::new()],
         items: vec![None; model.items.len()],
         pops: vec![None; model.pops.len()],
@@ -175,7 +200,7 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
         let src = ident(&f.column, d);
         let sql = match f.ty {
             Ty::Int => format!("CAST({src} AS {})", g.dec(0)),
-            Ty::Decimal => format!("CAST({src} AS {})", g.dec(INPUT_SCALE)),
+            Ty::Decimal => format!("CAST({src} AS {})", g.dec(g.places)),
             _ => src,
         };
         g.stages[0].push((g.field_cols[fi].clone(), sql));
@@ -328,6 +353,8 @@ struct Gen<'m> {
     d: Dialect,
     today: String,
     as_of: Option<Date>,
+    /// The places of decimal fields.
+    places: u32,
     /// Stage 0 reads the table; stage i > 0 adds its columns to stage i - 1.
     stages: Vec<Vec<(String, String)>>,
     /// The stage after which each item is readable, and its numeric scale.
@@ -1029,7 +1056,7 @@ impl Gen<'_> {
                 let Some(fd) = self.m.fields.get(*f) else {
                     return err("unknown field");
                 };
-                let scale = if fd.ty == Ty::Decimal { INPUT_SCALE } else { 0 };
+                let scale = if fd.ty == Ty::Decimal { self.places } else { 0 };
                 E::new(ident(&self.field_cols[*f], d), scale, 1)
             }
             TExprKind::Item(i) => {

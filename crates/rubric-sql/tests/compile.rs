@@ -24,6 +24,7 @@ fn sql(src: &str, dialect: Dialect, all: bool) -> String {
         table: "crm.customers".into(),
         as_of: None,
         all,
+        decimal_places: rubric_sql::INPUT_SCALE,
     };
     compile(&model(src), &opts).unwrap()
 }
@@ -68,7 +69,7 @@ fn spark_query() {
 fn create_table_uses_headers_and_types() {
     let m = model(TIERS);
     insta::assert_snapshot!(Dialect::ALL
-        .map(|d| create_table(&m, "crm.customers", d))
+        .map(|d| create_table(&m, "crm.customers", d, 6))
         .join(";\n\n"));
 }
 
@@ -100,6 +101,7 @@ fn as_of_option_overrides_the_scheme() {
             table: "t".into(),
             as_of: Some(date),
             all: true,
+            decimal_places: rubric_sql::INPUT_SCALE,
         };
         let q = compile(&m, &opts).unwrap();
         assert!(q.contains("DATE '2025-01-31'"), "{q}");
@@ -168,6 +170,7 @@ fn every_scheme_in_the_repository_compiles_for_every_dialect() {
                 table: "t".into(),
                 as_of: None,
                 all: true,
+                decimal_places: rubric_sql::INPUT_SCALE,
             };
             let q = compile(&checked.model, &opts)
                 .unwrap_or_else(|e| panic!("{}: {d}: {e}", f.display()));
@@ -176,4 +179,27 @@ fn every_scheme_in_the_repository_compiles_for_every_dialect() {
         }
     }
     assert!(compiled >= 3 * 27, "only {compiled} schemes compiled");
+}
+
+#[test]
+fn decimal_places_set_the_input_scale() {
+    let m = model(TIERS);
+    let opts = Options {
+        decimal_places: 10,
+        ..Options::new(Dialect::Spark, "t")
+    };
+    let q = compile(&m, &opts).unwrap();
+    assert!(
+        q.contains("CAST(`营业额` AS DECIMAL(38,10)) AS `revenue`"),
+        "{q}"
+    );
+    assert!(create_table(&m, "t", Dialect::DuckDb, 10).contains("\"营业额\" DECIMAL(38,10)"));
+    let too_many = Options {
+        decimal_places: 13,
+        ..Options::new(Dialect::DuckDb, "t")
+    };
+    assert_eq!(
+        compile(&m, &too_many).unwrap_err().to_string(),
+        "decimal fields can be read with at most 12 places"
+    );
 }

@@ -31,6 +31,9 @@ pub struct Args {
     /// Also output every let and points, as `rubric run --all`
     #[arg(long)]
     all: bool,
+    /// Places decimal fields are read with in DuckDB and Spark (`DECIMAL(38, N)`, at most 12)
+    #[arg(long, value_name = "N", default_value_t = rubric_sql::INPUT_SCALE)]
+    decimal_places: u32,
     /// Print the `CREATE TABLE` statement for the table the query reads, instead of the query
     #[arg(long)]
     create_table: bool,
@@ -55,6 +58,13 @@ pub fn main(args: Args) -> ExitCode {
             }
         },
     };
+    if args.decimal_places > rubric_sql::MAX_INPUT_SCALE {
+        eprintln!(
+            "error: `--decimal-places` is at most {}",
+            rubric_sql::MAX_INPUT_SCALE
+        );
+        return ExitCode::from(2);
+    }
     let (_, checked) = rubric_check::check_source(&src);
     if checked.has_errors() {
         let color = render::color_stderr();
@@ -71,7 +81,7 @@ pub fn main(args: Args) -> ExitCode {
     if args.create_table {
         println!(
             "{};",
-            rubric_sql::create_table(&checked.model, &args.table, dialect)
+            rubric_sql::create_table(&checked.model, &args.table, dialect, args.decimal_places)
         );
         return ExitCode::SUCCESS;
     }
@@ -80,6 +90,7 @@ pub fn main(args: Args) -> ExitCode {
         table: args.table,
         as_of,
         all: args.all,
+        decimal_places: args.decimal_places,
     };
     match rubric_sql::compile(&checked.model, &opts) {
         Ok(sql) => {
