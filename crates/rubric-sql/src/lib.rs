@@ -9,9 +9,9 @@
 //!
 //! Numbers follow the evaluator's exact decimals:
 //! - decimal fields are read as `DECIMAL(38, 6)` ([`INPUT_SCALE`], or [`Options::decimal_places`]);
-//!   every number is a `DECIMAL(38, s)`
-//!   whose scale `s` is known statically, so `+ - *` are exact (an overflow is an error, never a
-//!   silent rounding) and no engine falls back to binary floating point;
+//!   every number is a `DECIMAL(38, s)` whose scale `s` is known statically, so `+ - *` are exact
+//!   (an overflow is an error, never a silent rounding) and no engine falls back to binary
+//!   floating point;
 //! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places (the
 //!   evaluator keeps up to 28 significant digits; no 38-digit SQL decimal can hold that for
 //!   every magnitude, see `docs/warehouse.md`);
