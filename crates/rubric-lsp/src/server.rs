@@ -31,6 +31,8 @@ struct Doc {
 pub struct Backend {
     client: Client,
     docs: Mutex<HashMap<Uri, Doc>>,
+    /// Whether the client accepts `workspace/codeLens/refresh`.
+    lens_refresh: std::sync::atomic::AtomicBool,
 }
 
 /// Runs a synchronous handler on the blocking pool. A panic inside it becomes an LSP internal
@@ -56,6 +58,7 @@ impl Backend {
         Backend {
             client,
             docs: Mutex::new(HashMap::new()),
+            lens_refresh: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -164,7 +167,15 @@ fn location(a: &Analysis, uri: &Uri, span: rubric_syntax::Span) -> Location {
 }
 
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let refresh = params
+            .capabilities
+            .workspace
+            .and_then(|w| w.code_lens)
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        self.lens_refresh
+            .store(refresh, std::sync::atomic::Ordering::Relaxed);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
@@ -268,7 +279,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        if self.update_lens(&params.text_document.uri).await {
+        if self.update_lens(&params.text_document.uri).await
+            && self.lens_refresh.load(std::sync::atomic::Ordering::Relaxed)
+        {
             let _ = self.client.code_lens_refresh().await;
         }
     }

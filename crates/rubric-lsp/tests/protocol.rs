@@ -172,7 +172,10 @@ impl Client {
 
     pub async fn initialize(&mut self) -> Value {
         let r = self
-            .request("initialize", json!({"capabilities": {}}))
+            .request(
+                "initialize",
+                json!({"capabilities": {"workspace": {"codeLens": {"refreshSupport": true}}}}),
+            )
             .await;
         self.notify("initialized", json!({})).await;
         r
