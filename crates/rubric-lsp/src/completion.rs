@@ -374,6 +374,27 @@ fn word_before(text: &str, end: usize) -> Option<(&str, usize)> {
     Some((&s[start..], start))
 }
 
+/// The name whose codes may follow an operator, from the text `left` of the operator: `tier`,
+/// `tier["c1"]` (a test), or `when` in a block whose declaration reads `by NAME {`.
+fn subject(text: &str, left: &str, stack: &[Open]) -> Option<String> {
+    let mut left = left.trim_end_matches([' ', '\t']);
+    if left.ends_with(']') {
+        left = left[..left.rfind('[')?].trim_end_matches([' ', '\t']);
+    }
+    let (w, _) = word_before(left, left.len())?;
+    if w == "when" {
+        // the declaration's block is the outermost open brace; its header holds `by NAME`
+        let block = stack.first().filter(|o| o.ch == b'{')?;
+        let header_start = text[..block.at].rfind('\n').map_or(0, |i| i + 1);
+        let header = text[header_start..block.at].trim_end();
+        let (name, start) = word_before(header, header.len())?;
+        let before = header[..start].trim_end_matches([' ', '\t']);
+        return (before.ends_with(" by") && !rubric_syntax::is_keyword(name))
+            .then(|| name.to_string());
+    }
+    (!rubric_syntax::is_keyword(w)).then(|| w.to_string())
+}
+
 /// The context of the cursor at `offset`, from the text alone.
 pub fn context(text: &str, offset: usize) -> Context {
     let before = text.get(..offset).unwrap_or("");
@@ -393,14 +414,12 @@ pub fn context(text: &str, offset: usize) -> Context {
     let line_start = pre.rfind('\n').map_or(0, |i| i + 1);
     let line = &pre[line_start..];
     let stack = open_brackets(text, word_start);
-    // `tier ==`, `tier !=`, `tier has`
+    // `tier ==`, `tier !=`, `tier has`, `tier["c1"] ==`, and `when ==` in a `by tier` block
     let trimmed = pre.trim_end_matches([' ', '\t']);
     for op in ["==", "!=", " has"] {
         if let Some(left) = trimmed.strip_suffix(op) {
-            if let Some((w, _)) = word_before(left, left.len()) {
-                if !rubric_syntax::is_keyword(w) {
-                    return Context::Code(w.to_string());
-                }
+            if let Some(g) = subject(text, left, &stack) {
+                return Context::Code(g);
             }
         }
     }
@@ -414,18 +433,14 @@ pub fn context(text: &str, offset: usize) -> Context {
             Context::Expression
         }
         Some(Open { ch: b'[', at }) => {
-            // `tier in [gold, |` / `tier not in [|`
+            // `tier in [gold, |` / `tier not in [|` / `when in [|` in a `by tier` block
             let head = text[..*at].trim_end_matches([' ', '\t']);
             if let Some(left) = head.strip_suffix("in") {
                 if left.ends_with([' ', '\t']) {
                     let left = left.trim_end_matches([' ', '\t']);
-                    let left = left
-                        .strip_suffix("not")
-                        .map_or(left, |l| l.trim_end_matches([' ', '\t']));
-                    if let Some((w, _)) = word_before(left, left.len()) {
-                        if !rubric_syntax::is_keyword(w) {
-                            return Context::Code(w.to_string());
-                        }
+                    let left = left.strip_suffix(" not").unwrap_or(left);
+                    if let Some(g) = subject(text, left, &stack) {
+                        return Context::Code(g);
                     }
                 }
             }
@@ -489,6 +504,22 @@ mod tests {
             Context::Code("tier".into())
         );
         assert_eq!(ctx("grade g { a when 营业额 >= |"), Context::Expression);
+        assert_eq!(
+            ctx("grade g by tier {\n  a when == |"),
+            Context::Code("tier".into())
+        );
+        assert_eq!(
+            ctx("grade g by tier {\n  a when in [gold, |"),
+            Context::Code("tier".into())
+        );
+        assert_eq!(
+            ctx("grade g by 营业额 * 2 {\n  a when == |"),
+            Context::Expression
+        );
+        assert_eq!(
+            ctx("test \"t\" {\n  expect tier[\"c1\"] == |"),
+            Context::Code("tier".into())
+        );
         assert_eq!(ctx("let s = \"tier == \" + |"), Context::Expression);
         assert_eq!(ctx("// { \nlet a = |"), Context::Expression);
         assert_eq!(
