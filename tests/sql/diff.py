@@ -364,6 +364,7 @@ def main() -> int:
     ap.add_argument("--pg", default=os.environ.get("RUBRIC_PG_DSN", ""))
     ap.add_argument("--random", type=int, default=0, help="generated schemes to test")
     ap.add_argument("--random-engines", default="duckdb")
+    ap.add_argument("--random-spark", type=int, default=0, help="of the generated schemes, the first N run on Spark too")
     ap.add_argument("--seed", type=int, default=20241122)
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     ap.add_argument("--no-test-blocks", action="store_true", help="skip the cases made of test blocks")
@@ -371,6 +372,8 @@ def main() -> int:
     started = time.time()
 
     wanted = set(args.engines.split(",")) | set(args.random_engines.split(","))
+    if args.random and args.random_spark:
+        wanted.add("spark")
     wanted.discard("")
     engines = {}
     for name in ("duckdb", "postgres", "spark"):
@@ -428,7 +431,10 @@ def main() -> int:
             for i in range(args.random):
                 case = gen.write_case(pathlib.Path(tmp), args.seed + i)
                 before = counts["failed"]
-                run_case(case, rnd_engines, failures, counts)
+                these = rnd_engines
+                if i < args.random_spark and "spark" not in args.random_engines.split(","):
+                    these = [*rnd_engines, engines["spark"]]
+                run_case(case, these, failures, counts)
                 if counts["failed"] != before:
                     keep = ROOT / "target" / "rubric-sql-random" / f"seed-{args.seed + i}"
                     keep.mkdir(parents=True, exist_ok=True)

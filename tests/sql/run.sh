@@ -5,8 +5,9 @@
 #
 # Installs what it needs (apt: postgresql, openjdk-17-jre-headless, python3-venv; pip into
 # tests/sql/.venv), builds the case tool, runs every example and fixture in every dialect plus
-# RUBRIC_SQL_RANDOM (default 300) generated schemes against DuckDB and PostgreSQL, stops the
-# server, and exits non-zero on any mismatch.
+# RUBRIC_SQL_RANDOM (default 300) generated schemes against DuckDB and PostgreSQL (the first
+# RUBRIC_SQL_RANDOM_SPARK, default 25, against Spark too), stops the server, and exits non-zero
+# on any mismatch.
 #
 #   bash tests/sql/run.sh                    # everything
 #   RUBRIC_SQL_ENGINES=duckdb bash tests/sql/run.sh   # one engine
@@ -18,6 +19,7 @@ root="$(cd "$here/../.." && pwd)"
 engines="${RUBRIC_SQL_ENGINES:-duckdb,postgres,spark}"
 random="${RUBRIC_SQL_RANDOM:-300}"
 random_engines="${RUBRIC_SQL_RANDOM_ENGINES:-duckdb,postgres}"
+random_spark="${RUBRIC_SQL_RANDOM_SPARK:-25}"
 start=$(date +%s)
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
@@ -70,7 +72,8 @@ if [[ ",$engines,$random_engines," == *,postgres,* ]]; then
 fi
 
 status=0
+if [[ ",$engines," != *,spark,* ]]; then random_spark=0; fi
 "$venv/bin/python" "$here/diff.py" --engines "$engines" --random "$random" \
-  --random-engines "$random_engines" "${args[@]}" "$@" || status=$?
+  --random-engines "$random_engines" --random-spark "$random_spark" "${args[@]}" "$@" || status=$?
 echo "tests/sql/run.sh: $(( $(date +%s) - start ))s in all" >&2
 exit $status
