@@ -98,5 +98,8 @@ pub fn run_stdio() -> std::io::Result<()> {
     runtime.block_on(async {
         serve(tokio::io::stdin(), tokio::io::stdout()).await;
     });
+    // After `exit` the client may keep stdin open; a blocking read of it must not keep the
+    // process alive, so the runtime is not waited for.
+    runtime.shutdown_background();
     Ok(())
 }
