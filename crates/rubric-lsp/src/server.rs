@@ -425,6 +425,15 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        // every action here is a quick fix; a client asking only for other kinds gets none
+        if let Some(only) = &params.context.only {
+            if !only
+                .iter()
+                .any(|k| CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
+            {
+                return Ok(None);
+            }
+        }
         let uri = params.text_document.uri.clone();
         self.with(&params.text_document.uri, move |a, _| {
             let range = a.index.span(&a.text, params.range);
