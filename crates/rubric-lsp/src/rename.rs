@@ -22,8 +22,10 @@ pub fn prepare(a: &Analysis, offset: usize) -> Result<(Span, String), String> {
     }
 }
 
-/// The spans to replace with `new_name`.
-pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<Span>, String> {
+/// The edits: every occurrence becomes `new_name`. A field read from the column of its own name
+/// (no header string) also gets its old name as header, so renaming it in the scheme does not
+/// change which column of the data it reads.
+pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<(Span, String)>, String> {
     let (span, old) = prepare(a, offset)?;
     let Some(r) = a.reference_at(span.start) else {
         return Err("there is no name here to rename".to_string());
@@ -53,10 +55,57 @@ pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<Span>, 
     if taken {
         return Err(format!("`{new_name}` is already declared"));
     }
-    Ok(a.occurrences(r.symbol)
+    let mut edits: Vec<(Span, String)> = a
+        .occurrences(r.symbol)
         .into_iter()
-        .map(|o| o.span)
-        .collect())
+        .map(|o| (o.span, new_name.to_string()))
+        .collect();
+    if let Symbol::Field(id) = r.symbol {
+        if let Some(at) = header_insertion(a, id) {
+            let column = m.fields.get(id).map_or(old.as_str(), |f| f.column.as_str());
+            edits.push((Span::point(at), format!(" {}", quote(column))));
+        }
+    }
+    edits.sort_by_key(|(s, _)| (s.start, s.end));
+    Ok(edits)
+}
+
+/// Where a header string goes for a field written without one: right after its type (and `?`).
+fn header_insertion(a: &Analysis, field: usize) -> Option<usize> {
+    let def = a.model.fields.get(field)?.span;
+    a.file.decls.iter().find_map(|d| match &d.kind {
+        DeclKind::Input(input) => input
+            .fields
+            .iter()
+            .find(|f| f.name.span == def)
+            .and_then(|f| {
+                if f.header.is_some() {
+                    return None;
+                }
+                let end = f.ty.span.end;
+                Some(if a.text.get(end..end + 1) == Some("?") {
+                    end + 1
+                } else {
+                    end
+                })
+            }),
+        _ => None,
+    })
+}
+
+/// A text literal for `s`.
+fn quote(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Whether `name` is an identifier, judged by the parser itself.

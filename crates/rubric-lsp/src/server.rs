@@ -379,9 +379,9 @@ impl LanguageServer for Backend {
             rename::rename(a, a.index.offset(&a.text, p.position), &new_name).map(|spans| {
                 let edits = spans
                     .into_iter()
-                    .map(|s| TextEdit {
+                    .map(|(s, new_text)| TextEdit {
                         range: a.index.range(&a.text, s),
-                        new_text: new_name.clone(),
+                        new_text,
                     })
                     .collect();
                 WorkspaceEdit {
