@@ -10,7 +10,7 @@
 //! - [`analysis`]: one analysed version of a document; handlers are plain functions over it.
 //! - [`position`]: the one place where byte offsets become UTF-16 LSP positions and back.
 //! - one module per feature: [`diagnostics`], [`completion`], [`hover`], [`definition`],
-//!   [`references`], [`rename`], [`symbols`], [`folding`], [`formatting`], [`semantic_tokens`],
+//!   [`references`] (also document highlights), [`rename`], [`symbols`], [`folding`], [`formatting`], [`semantic_tokens`],
 //!   [`code_action`], [`code_lens`].
 //!
 //! # Tests

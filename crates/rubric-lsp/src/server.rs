@@ -22,6 +22,10 @@ struct Doc {
     /// Held while analysing, so concurrent requests wait for one analysis instead of each
     /// computing their own.
     gate: Arc<tokio::sync::Mutex<()>>,
+    /// Held while publishing diagnostics, so publications go out in version order.
+    publish_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The version whose diagnostics were published last.
+    published: Option<i32>,
     /// The latest analysis whose text parsed without a syntax error, for completion.
     last_good: Option<Shared>,
     /// The grades' distribution over the sample data, computed on open and on save.
@@ -120,9 +124,21 @@ impl Backend {
         let Ok(diags) = blocking(move || diagnostics::to_lsp(&a, &uri2)).await else {
             return;
         };
-        // a newer edit may have arrived while converting
-        if self.docs().get(&uri).map(|d| d.version) != Some(version) {
+        // Publish under the document's publish gate, and only if this is still the newest
+        // version and newer than what went out last: an older result can never follow a newer one.
+        let Some(gate) = self.docs().get(&uri).map(|d| d.publish_gate.clone()) else {
             return;
+        };
+        let _in_order = gate.lock().await;
+        {
+            let mut docs = self.docs();
+            let Some(doc) = docs.get_mut(&uri) else {
+                return;
+            };
+            if doc.version != version || doc.published.is_some_and(|p| p >= version) {
+                return;
+            }
+            doc.published = Some(version);
         }
         self.client
             .publish_diagnostics(uri, diags, Some(version))
@@ -194,6 +210,7 @@ impl LanguageServer for Backend {
                 }),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -244,6 +261,8 @@ impl LanguageServer for Backend {
                 last_good: None,
                 lens: None,
                 gate: Arc::default(),
+                publish_gate: Arc::default(),
+                published: None,
             },
         );
         self.refresh(doc.uri.clone()).await;
@@ -349,6 +368,31 @@ impl LanguageServer for Backend {
         self.with(&p.text_document.uri, move |a, _| {
             let spans = references::references(a, a.index.offset(&a.text, p.position), include);
             (!spans.is_empty()).then(|| spans.into_iter().map(|s| location(a, &uri, s)).collect())
+        })
+        .await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let p = params.text_document_position_params;
+        self.with(&p.text_document.uri, move |a, _| {
+            let offset = a.index.offset(&a.text, p.position);
+            let r = a.reference_at(offset)?;
+            let highlights: Vec<DocumentHighlight> = a
+                .occurrences(r.symbol)
+                .into_iter()
+                .map(|o| DocumentHighlight {
+                    range: a.index.range(&a.text, o.span),
+                    kind: Some(if o.is_definition {
+                        DocumentHighlightKind::WRITE
+                    } else {
+                        DocumentHighlightKind::READ
+                    }),
+                })
+                .collect();
+            Some(highlights)
         })
         .await
     }
