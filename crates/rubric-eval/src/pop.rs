@@ -96,59 +96,82 @@ pub(crate) fn compute(
             PopFunc::Rank | PopFunc::TopShare | PopFunc::CumulativeShare
         )
     });
-    // rank, top_share, cumulative_share per row
-    let mut ordered: Vec<(Value, Value, Value)> = Vec::new();
+    // rank, top_share, cumulative_share: one value triple per tie group, and per row its group.
+    let mut group_of: Vec<u32> = Vec::new();
+    let mut gvals: Vec<(Value, Value, Value)> = Vec::new();
     if needs_order {
-        ordered = vec![(Value::Missing, Value::Missing, Value::Missing); n];
-        let mut idx: Vec<u32> = (0..n as u32)
+        group_of = vec![u32::MAX; n];
+        let idx: Vec<u32> = (0..n as u32)
             .filter(|&r| present(&args[r as usize]))
             .collect();
-        // Sorting plain integer keys is much faster than comparing decimals: numbers are
-        // rescaled to one scale when they fit in an i128 (then ties are equal keys).
-        let scaled = scaled_keys(args, &idx);
-        let mut keys: Option<Vec<i128>> = None;
-        if let Some(sk) = scaled {
-            let mut keyed: Vec<(u32, i128, u32)> = idx
-                .iter()
-                .zip(sk)
-                .map(|(&r, k)| (pid[r as usize], k, r))
-                .collect();
-            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
-            idx = keyed.iter().map(|k| k.2).collect();
-            keys = Some(keyed.into_iter().map(|k| k.1).collect());
-        } else {
-            idx.sort_unstable_by(|&a, &b| {
-                pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
-                    compare(&args[b as usize], &args[a as usize]).unwrap_or(Ordering::Equal)
-                })
-            });
+        // (partition, sort key, row), sorted by partition then key descending. Numbers that
+        // fit are rescaled to one scale as i128 keys: sorting, tie detection and running sums
+        // then never touch the decimals (nor the rows, in random order).
+        let mut sorted: Vec<(u32, i128, u32)>;
+        let scale = common_scale(args, &idx);
+        match scale {
+            Some((_, ref keys)) => {
+                sorted = idx
+                    .iter()
+                    .zip(keys)
+                    .map(|(&r, &k)| (pid[r as usize], k, r))
+                    .collect();
+                sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+            }
+            None => {
+                let mut order = idx.clone();
+                order.sort_unstable_by(|&a, &b| {
+                    pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
+                        compare(&args[b as usize], &args[a as usize]).unwrap_or(Ordering::Equal)
+                    })
+                });
+                sorted = order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
+            }
         }
+        let fast = scale.as_ref().map(|s| s.0);
+        let value_at = |k: usize| &args[sorted[k].2 as usize];
         let same = |i: usize, j: usize| -> bool {
-            match &keys {
-                Some(k) => k[i] == k[j],
-                None => {
-                    compare(&args[idx[i] as usize], &args[idx[j] as usize]) == Some(Ordering::Equal)
-                }
+            match fast {
+                Some(_) => sorted[i].1 == sorted[j].1,
+                None => compare(value_at(i), value_at(j)) == Some(Ordering::Equal),
             }
         };
         let mut s = 0usize;
-        while s < idx.len() {
-            let p = pid[idx[s] as usize];
+        while s < sorted.len() {
+            let p = sorted[s].0;
             let mut e = s;
-            while e < idx.len() && pid[idx[e] as usize] == p {
+            while e < sorted.len() && sorted[e].0 == p {
                 e += 1;
             }
             let total = aggs.get(p as usize).and_then(|a| a.sum);
             let npresent = Decimal::from(e - s);
             let mut cum: Option<Decimal> = Some(Decimal::ZERO);
+            let mut cum_i: Option<i128> = Some(0);
             let mut i = s;
             while i < e {
                 let mut j = i;
                 while j < e && (j == i || same(i, j)) {
-                    if let Value::Num(d) = &args[idx[j] as usize] {
-                        cum = cum.and_then(|c| dec_add(c, *d));
+                    match fast {
+                        Some(_) => cum_i = cum_i.and_then(|c| c.checked_add(sorted[j].1)),
+                        None => {
+                            if let Value::Num(d) = value_at(j) {
+                                cum = cum.and_then(|c| dec_add(c, *d));
+                            }
+                        }
                     }
                     j += 1;
+                }
+                if let Some(sc) = fast {
+                    cum = cum_i.and_then(|c| Decimal::try_from_i128_with_scale(c, sc).ok());
+                    if cum.is_none() {
+                        // too large for the fast path: sum the decimals
+                        cum = sorted[s..j].iter().try_fold(Decimal::ZERO, |acc, t| {
+                            match &args[t.2 as usize] {
+                                Value::Num(d) => dec_add(acc, *d),
+                                _ => Some(acc),
+                            }
+                        });
+                    }
                 }
                 let rank = Value::Num(Decimal::from(i - s + 1));
                 let top = Decimal::from(j - s)
@@ -160,9 +183,11 @@ pub(crate) fn compute(
                     }
                     _ => Value::Missing,
                 };
-                for k in i..j {
-                    if let Some(o) = ordered.get_mut(idx[k] as usize) {
-                        *o = (rank.clone(), top.clone(), share.clone());
+                let g = gvals.len() as u32;
+                gvals.push((rank, top, share));
+                for t in &sorted[i..j] {
+                    if let Some(slot) = group_of.get_mut(t.2 as usize) {
+                        *slot = g;
                     }
                 }
                 i = j;
@@ -170,6 +195,7 @@ pub(crate) fn compute(
             s = e;
         }
     }
+    let ordered = |r: usize| group_of.get(r).and_then(|&g| gvals.get(g as usize));
     funcs
         .iter()
         .map(|f| {
@@ -190,10 +216,10 @@ pub(crate) fn compute(
                             .map_or(Value::Missing, Value::Num),
                         PopFunc::MinOf => agg.min.clone().unwrap_or(Value::Missing),
                         PopFunc::MaxOf => agg.max.clone().unwrap_or(Value::Missing),
-                        PopFunc::Rank => ordered.get(r).map_or(Value::Missing, |o| o.0.clone()),
-                        PopFunc::TopShare => ordered.get(r).map_or(Value::Missing, |o| o.1.clone()),
+                        PopFunc::Rank => ordered(r).map_or(Value::Missing, |o| o.0.clone()),
+                        PopFunc::TopShare => ordered(r).map_or(Value::Missing, |o| o.1.clone()),
                         PopFunc::CumulativeShare => {
-                            ordered.get(r).map_or(Value::Missing, |o| o.2.clone())
+                            ordered(r).map_or(Value::Missing, |o| o.2.clone())
                         }
                         PopFunc::Count => Value::Missing,
                     }
@@ -203,9 +229,9 @@ pub(crate) fn compute(
         .collect()
 }
 
-/// Every present number rescaled to the largest scale as an i128, when all of them are numbers
-/// and fit; `None` otherwise.
-fn scaled_keys(args: &[Value], idx: &[u32]) -> Option<Vec<i128>> {
+/// The largest scale of the present values and every value rescaled to it as an i128, when all
+/// of them are numbers and fit; `None` otherwise.
+fn common_scale(args: &[Value], idx: &[u32]) -> Option<(u32, Vec<i128>)> {
     let mut scale = 0u32;
     for &r in idx {
         match &args[r as usize] {
@@ -218,12 +244,16 @@ fn scaled_keys(args: &[Value], idx: &[u32]) -> Option<Vec<i128>> {
         let Value::Num(d) = &args[r as usize] else {
             return None;
         };
+        // keep a margin so that running sums of up to 2^32 values cannot overflow an i128
         let k = d
             .mantissa()
             .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
+        if k.unsigned_abs() >= 1u128 << 96 {
+            return None;
+        }
         out.push(k);
     }
-    Some(out)
+    Some((scale, out))
 }
 
 #[cfg(test)]

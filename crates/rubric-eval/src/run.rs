@@ -317,6 +317,7 @@ pub fn run(
     };
     let mut rejects: Vec<Reject> = Vec::new();
     let mut keys = Keys::new(model);
+    let mut sorted_keys = SortedKeys::default();
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
         if strict {
@@ -452,11 +453,15 @@ pub fn run(
                         }
                         Done::Row(row) => {
                             if level == 1 {
-                                if let Err(r) = keys.check(&row, &out.keys) {
-                                    new_acc.push(NONE);
-                                    a += 2 * ng;
-                                    reject(&mut rejects, r)?;
-                                    continue;
+                                if strict {
+                                    if let Err(r) = keys.check(&row, &out.keys) {
+                                        new_acc.push(NONE);
+                                        a += 2 * ng;
+                                        reject(&mut rejects, r)?;
+                                        continue;
+                                    }
+                                } else {
+                                    sorted_keys.push(&row, &out.keys);
                                 }
                                 new_acc.push(n_acc);
                                 n_acc += 1;
@@ -484,6 +489,35 @@ pub fn run(
             },
         )?;
         if level == 1 {
+            // Duplicate keys, found by sorting hashes: drop them from the population.
+            let dups = std::mem::take(&mut sorted_keys).duplicates(keys.column.as_deref());
+            if !dups.is_empty() {
+                let mut is_dup = vec![false; n_acc as usize];
+                for (cand, r) in dups {
+                    if let Some(d) = is_dup.get_mut(cand) {
+                        *d = true;
+                    }
+                    rejects.push(r);
+                }
+                let mut next = 0u32;
+                for a in new_acc.iter_mut().filter(|a| **a != NONE) {
+                    if is_dup.get(*a as usize).copied().unwrap_or(false) {
+                        *a = NONE;
+                    } else {
+                        *a = next;
+                        next += 1;
+                    }
+                }
+                for col in args.iter_mut() {
+                    let mut k = 0;
+                    col.retain(|_| {
+                        let keep = !is_dup.get(k).copied().unwrap_or(false);
+                        k += 1;
+                        keep
+                    });
+                }
+                n_acc = next;
+            }
             accepted = Some(new_acc);
             pops = vec![Value::Missing; n_acc as usize * ns];
             summary.read = read;
@@ -965,7 +999,7 @@ impl std::hash::Hasher for IdHasher {
 /// live in one arena; the map goes from a key's hash to its first line and place in the arena
 /// (two different keys with the same 64-bit hash go to a small map of their own).
 struct Keys {
-    column: Option<String>,
+    pub(crate) column: Option<String>,
     arena: Vec<u8>,
     seen: HashMap<u64, (u64, usize, usize), BuildHasherDefault<IdHasher>>,
     collided: HashMap<Vec<u8>, u64>,
@@ -1021,5 +1055,77 @@ impl Keys {
             reason: format!("duplicate key `{key}` (first on line {first})"),
             key: Some(key),
         })
+    }
+}
+
+/// Duplicate keys found after a whole pass by sorting key hashes (cheaper than probing a map
+/// per row): the keys are kept in one arena, in candidate order.
+#[derive(Default)]
+struct SortedKeys {
+    arena: Vec<u8>,
+    /// Per candidate row: where its key is, its line and its hash (`None`: no key).
+    rows: Vec<(usize, usize, u64, Option<u64>)>,
+}
+
+impl SortedKeys {
+    fn push(&mut self, row: &RowKey, buf: &str) {
+        if row.start == u32::MAX {
+            self.rows.push((0, 0, row.line, None));
+            return;
+        }
+        let key = buf
+            .as_bytes()
+            .get(row.start as usize..row.end as usize)
+            .unwrap_or(&[]);
+        let at = self.arena.len();
+        self.arena.extend_from_slice(key);
+        self.rows.push((at, key.len(), row.line, Some(row.hash)));
+    }
+
+    /// The candidates whose key an earlier candidate already had, with their rejects.
+    fn duplicates(self, column: Option<&str>) -> Vec<(usize, Reject)> {
+        let mut order: Vec<(u64, u32)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.3.map(|h| (h, i as u32)))
+            .collect();
+        order.sort_unstable();
+        let key = |i: usize| {
+            let (at, len, _, _) = self.rows[i];
+            self.arena.get(at..at + len).unwrap_or(&[])
+        };
+        let mut out = Vec::new();
+        let mut s = 0;
+        while s < order.len() {
+            let mut e = s + 1;
+            while e < order.len() && order[e].0 == order[s].0 {
+                e += 1;
+            }
+            // within one hash, in candidate (input) order: each key's first occurrence wins
+            for x in s + 1..e {
+                let cx = order[x].1 as usize;
+                if let Some(first) = (s..x)
+                    .map(|y| order[y].1 as usize)
+                    .find(|&cy| key(cy) == key(cx))
+                {
+                    let text = String::from_utf8_lossy(key(cx)).into_owned();
+                    out.push((
+                        cx,
+                        Reject {
+                            line: self.rows[cx].2,
+                            column: column.map(String::from),
+                            reason: format!(
+                                "duplicate key `{text}` (first on line {})",
+                                self.rows[first].2
+                            ),
+                            key: Some(text),
+                        },
+                    ));
+                }
+            }
+            s = e;
+        }
+        out
     }
 }
