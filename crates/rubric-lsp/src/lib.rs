@@ -10,8 +10,10 @@
 //! - [`analysis`]: one analysed version of a document; handlers are plain functions over it.
 //! - [`position`]: the one place where byte offsets become UTF-16 LSP positions and back.
 //! - one module per feature: [`diagnostics`], [`completion`], [`hover`], [`definition`],
-//!   [`references`] (also document highlights), [`rename`], [`symbols`], [`folding`], [`formatting`], [`semantic_tokens`],
-//!   [`code_action`], [`code_lens`].
+//!   [`references`] (also document highlights), [`rename`], [`symbols`], [`folding`],
+//!   [`formatting`], [`semantic_tokens`], [`code_action`], [`code_lens`].
+//! - [`transport`]: drops malformed JSON-RPC frames before they reach `tower-lsp-server`, whose
+//!   reader would otherwise stop for good.
 //!
 //! # Tests
 //! `tests/protocol.rs` drives the real server in-process over JSON-RPC (tokio duplex streams) with
@@ -24,10 +26,13 @@
 //! document = '''
 //! input { id text key, revenue decimal }
 //! '''
+//! # or: a scheme file beside the fixture, opened by its real file:// URI (CodeLens reads the
+//! # rubric.toml next to it); absolute paths in the snapshot become `<fixtures>`
+//! file = "lens/tiers.rubric"
 //! [[step]]
 //! request = "hover"          # hover | completion | definition | references | prepareRename |
 //!                            # rename | documentSymbol | foldingRange | semanticTokens |
-//!                            # codeAction | formatting | raw
+//!                            # codeAction | formatting | codeLens | raw
 //! at = "rev|enue"            # the cursor: the first occurrence of the text without `|`, at `|`
 //! nth = 1                    # optional: the nth occurrence instead (1-based)
 //! new_name = "营收"           # rename only
@@ -37,13 +42,16 @@
 //! [[step]]
 //! open = '''…'''             # didOpen (version 1), when the fixture has no `document`
 //! [[step]]
+//! save = true                # didSave; waits for the server's CodeLens refresh request
+//! [[step]]
 //! request = "raw"            # any method, params as given, sent as-is
 //! method = "textDocument/hover"
 //! params = { … }
 //! ```
 //!
-//! The snapshot lists every response as JSON, and under it every range in it with the text that
-//! range covers in the document, so a reader can check positions (Chinese text included) at a glance.
+//! The snapshot lists every response as JSON (completion as one line per item, semantic tokens
+//! decoded to `line:col type "text"`), and under it every range in it with the text that range
+//! covers in the document, so a reader can check positions (Chinese text included) at a glance.
 
 pub mod analysis;
 pub mod code_action;
