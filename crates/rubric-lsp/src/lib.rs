@@ -37,6 +37,7 @@
 //! nth = 1                    # optional: the nth occurrence instead (1-based)
 //! new_name = "营收"           # rename only
 //! until = "enue"             # codeAction only: the end of the range, after the cursor
+//! uri = "file:///other.rubric" # optional: ask about another document (one never opened)
 //! [[step]]
 //! change = '''…'''           # a full-text didChange (next version); its diagnostics are recorded
 //! [[step]]
