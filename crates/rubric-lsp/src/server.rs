@@ -15,6 +15,8 @@ use tower_lsp_server::{Client, LanguageServer};
 
 /// One open document.
 struct Doc {
+    /// Which `didOpen` this is: a document closed and opened again starts over.
+    generation: u64,
     version: i32,
     text: Arc<String>,
     /// The newest analysis computed (of `version`, or older while a re-check runs).
@@ -37,6 +39,7 @@ pub struct Backend {
     docs: Mutex<HashMap<Uri, Doc>>,
     /// Whether the client accepts `workspace/codeLens/refresh`.
     lens_refresh: std::sync::atomic::AtomicBool,
+    opened: std::sync::atomic::AtomicU64,
 }
 
 /// Runs a synchronous handler on the blocking pool. A panic inside it becomes an LSP internal
@@ -63,6 +66,7 @@ impl Backend {
             client,
             docs: Mutex::new(HashMap::new()),
             lens_refresh: std::sync::atomic::AtomicBool::new(false),
+            opened: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -81,7 +85,7 @@ impl Backend {
             .gate
             .clone();
         let _one_at_a_time = gate.lock().await;
-        let (version, text) = {
+        let (generation, version, text) = {
             let docs = self.docs();
             let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
             if let Some((v, a)) = &doc.current {
@@ -89,12 +93,12 @@ impl Backend {
                     return Ok((a.clone(), doc.last_good.clone()));
                 }
             }
-            (doc.version, doc.text.clone())
+            (doc.generation, doc.version, doc.text.clone())
         };
         let a: Shared = Arc::new(blocking(move || Analysis::new(text.as_ref().clone())).await?);
         let mut docs = self.docs();
         let doc = docs.get_mut(uri).ok_or_else(|| unknown(uri))?;
-        if doc.current.as_ref().is_none_or(|(v, _)| *v < version) {
+        if doc.generation == generation && doc.current.as_ref().is_none_or(|(v, _)| *v < version) {
             if a.parsed_cleanly {
                 doc.last_good = Some(a.clone());
             }
@@ -255,6 +259,9 @@ impl LanguageServer for Backend {
         self.docs().insert(
             doc.uri.clone(),
             Doc {
+                generation: self
+                    .opened
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 version: doc.version,
                 text: Arc::new(doc.text),
                 current: None,
