@@ -48,7 +48,7 @@ fn csv(n: usize) -> Vec<u8> {
             .wrapping_add(1442695040888963407);
         let first = Date(16_000 + (x >> 40) as i32 % 3000);
         let last = Date(19_000 + (x >> 20) as i32 % 900);
-        let last = if x % 100 == 0 {
+        let last = if x.is_multiple_of(100) {
             String::new()
         } else {
             last.to_string()

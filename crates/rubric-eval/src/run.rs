@@ -1001,7 +1001,10 @@ impl std::hash::Hasher for IdHasher {
 struct Keys {
     pub(crate) column: Option<String>,
     arena: Vec<u8>,
-    seen: HashMap<u64, (u64, usize, usize), BuildHasherDefault<IdHasher>>,
+    /// hash → index into `firsts` (small entries: fewer cache misses per probe).
+    seen: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    /// Per distinct key: its first line and place in the arena.
+    firsts: Vec<(u64, usize, usize)>,
     collided: HashMap<Vec<u8>, u64>,
 }
 
@@ -1014,6 +1017,7 @@ impl Keys {
                 .map(|f| f.column.clone()),
             arena: Vec::new(),
             seen: HashMap::default(),
+            firsts: Vec::new(),
             collided: HashMap::new(),
         }
     }
@@ -1030,11 +1034,16 @@ impl Keys {
             Entry::Vacant(v) => {
                 let at = self.arena.len();
                 self.arena.extend_from_slice(key);
-                v.insert((row.line, at, key.len()));
+                v.insert(self.firsts.len() as u32);
+                self.firsts.push((row.line, at, key.len()));
                 return Ok(());
             }
             Entry::Occupied(o) => {
-                let (line, at, len) = *o.get();
+                let (line, at, len) = self
+                    .firsts
+                    .get(*o.get() as usize)
+                    .copied()
+                    .unwrap_or((0, 0, 0));
                 if self.arena.get(at..at + len) == Some(key) {
                     line
                 } else {

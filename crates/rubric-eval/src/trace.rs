@@ -267,6 +267,9 @@ struct CondPlan {
     span: Span,
 }
 
+/// A score term: its value, weight and optional bonus.
+type TermPlan = (LeafPlan, Decimal, Option<(Decimal, CondPlan)>);
+
 #[derive(Clone, Debug)]
 enum ItemExplain {
     Let(Vec<LeafPlan>),
@@ -276,7 +279,7 @@ enum ItemExplain {
         first_match: bool,
     },
     Score {
-        terms: Vec<(LeafPlan, Decimal, Option<(Decimal, CondPlan)>)>,
+        terms: Vec<TermPlan>,
         bonuses: Vec<(Decimal, CondPlan)>,
     },
 }
