@@ -22,7 +22,8 @@
 # Data is generated once per row count into benches/data/ (cached). Outputs and logs go to
 # benches/out/N/. Python deps (benches/requirements.txt) are installed into benches/.venv.
 # The rubric binary is target/release/rubric (built with `cargo build --release -p rubric-cli`)
-# unless RUBRIC=/path/to/rubric is set.
+# unless RUBRIC=/path/to/rubric (or RUBRIC_BIN, as `cargo test` sets it) names one; a binary named
+# that way is not built and must work (as with --require-rubric).
 #
 # Correctness: every tool's output must equal the baseline's byte for byte (no normalisation: all
 # tools print decimals normalised, missing as the empty cell, rows in input order). Any
@@ -83,10 +84,17 @@ if [ "$BUILD" = 1 ]; then
   cargo build --quiet --release --manifest-path "$BENCH_DIR/baseline/Cargo.toml"
 fi
 
-RUBRIC=${RUBRIC:-$ROOT/target/release/rubric}
+RUBRIC=${RUBRIC:-${RUBRIC_BIN:-}}
+RUBRIC_GIVEN=1
+if [ -z "$RUBRIC" ]; then
+  RUBRIC=$ROOT/target/release/rubric
+  RUBRIC_GIVEN=0
+else
+  REQUIRE_RUBRIC=1
+fi
 RUBRIC_OK=1
 RUBRIC_WHY=""
-if [ "$BUILD" = 1 ] && [ "$RUBRIC" = "$ROOT/target/release/rubric" ]; then
+if [ "$BUILD" = 1 ] && [ "$RUBRIC_GIVEN" = 0 ]; then
   log "building rubric (cargo build --release -p rubric-cli)"
   if ! (cd "$ROOT" && cargo build --quiet --release -p rubric-cli) >"$BENCH_DIR/.rubric-build.log" 2>&1; then
     RUBRIC_OK=0
