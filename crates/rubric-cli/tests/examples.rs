@@ -42,6 +42,12 @@ fn every_example_checks_without_errors_or_warnings() {
 }
 
 #[test]
+fn every_example_is_formatted() {
+    let (code, out, err) = rubric(&["fmt", "--check", "examples"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
 fn every_example_passes_its_tests_and_snapshot() {
     let (code, out, err) = rubric(&["test", "examples"]);
     assert_eq!(code, 0, "{out}\n{err}");

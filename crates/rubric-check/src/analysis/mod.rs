@@ -18,9 +18,13 @@ pub fn analyze(model: &Model) -> Vec<Diagnostic> {
     for item in &model.items {
         for_each_expr(item, &mut |e, _| expr_lints(model, e, &mut out));
     }
+    let missing_tested = items_tested_for_missing(model);
     for (id, item) in model.items.iter().enumerate() {
+        let missing_is_tested = missing_tested.get(id).copied().unwrap_or(false);
         match &item.kind {
-            ItemKind::Grade(g) => rules(model, id, item, RuleSet::grade(g), &mut out),
+            ItemKind::Grade(g) => {
+                rules(model, item, missing_is_tested, RuleSet::grade(g), &mut out)
+            }
             ItemKind::Points { by, rules: rs } => {
                 let set = RuleSet {
                     by: by.as_ref(),
@@ -31,7 +35,7 @@ pub fn analyze(model: &Model) -> Vec<Diagnostic> {
                     is_tags: false,
                     what: "points",
                 };
-                rules(model, id, item, set, &mut out);
+                rules(model, item, missing_is_tested, set, &mut out);
             }
             ItemKind::Score { terms, bonuses } => score(item, terms, bonuses, &mut out),
             ItemKind::Let { .. } => {}
@@ -70,7 +74,13 @@ impl<'m> RuleSet<'m> {
     }
 }
 
-fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Diagnostic>) {
+fn rules(
+    model: &Model,
+    item: &Item,
+    missing_is_tested: bool,
+    set: RuleSet,
+    out: &mut Vec<Diagnostic>,
+) {
     let name = &item.name;
     // Rules after `otherwise` never run (tags aside: there `otherwise` means "no other tag").
     if !set.is_tags {
@@ -223,7 +233,6 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
     // declaration tests `name is missing` / `is present`, or every rule shares a gate (`and`-ed
     // into each condition, like `end_user == commercial`), so customers outside the gate are
     // meant to have no code. Then only customers inside the gate can be a gap.
-    let missing_is_tested = tests_missing(model, id);
     let gates = common_conjuncts(model, &conds);
     if !set.is_tags
         && set.what == "grade"
@@ -263,21 +272,24 @@ fn rules(model: &Model, id: ItemId, item: &Item, set: RuleSet, out: &mut Vec<Dia
     }
 }
 
-/// Whether any declaration tests `item is missing` or `item is present`.
-fn tests_missing(model: &Model, item: ItemId) -> bool {
-    let mut found = false;
+/// For every item, whether some declaration tests `item is missing` or `item is present`; one
+/// walk over the model.
+fn items_tested_for_missing(model: &Model) -> Vec<bool> {
+    let mut tested = vec![false; model.items.len()];
     for it in &model.items {
         for_each_expr(it, &mut |e, _| {
             crate::visit::walk(e, &mut |x| {
                 if let TExprKind::IsMissing { expr, .. } = &x.kind {
-                    if matches!(expr.kind, TExprKind::Item(i) if i == item) {
-                        found = true;
+                    if let TExprKind::Item(i) = expr.kind {
+                        if let Some(t) = tested.get_mut(i) {
+                            *t = true;
+                        }
                     }
                 }
             });
         });
     }
-    found
+    tested
 }
 
 /// The conjuncts (`a and b and c` → a, b, c) that every condition shares.
@@ -826,6 +838,12 @@ fn unused(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         if let Some(w) = &p.within {
             mark(w);
+        }
+    }
+    // A value a test pins is in use: the author checks it (and sees it in `run --all`).
+    for t in &model.tests {
+        for e in &t.expects {
+            mark(&e.expr);
         }
     }
     for (i, item) in model.items.iter().enumerate() {
