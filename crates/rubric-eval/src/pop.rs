@@ -99,6 +99,7 @@ pub(crate) fn compute(
     // rank, top_share, cumulative_share: one value triple per tie group, and per row its group.
     let mut group_of: Vec<u32> = Vec::new();
     let mut gvals: Vec<(Value, Value, Value)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     if needs_order {
         group_of = vec![u32::MAX; n];
         let idx: Vec<u32> = (0..n as u32)
@@ -144,7 +145,6 @@ pub(crate) fn compute(
                 e += 1;
             }
             let total = aggs.get(p as usize).and_then(|a| a.sum);
-            let npresent = Decimal::from(e - s);
             let mut cum: Option<Decimal> = Some(Decimal::ZERO);
             let mut cum_i: Option<i128> = Some(0);
             let mut i = s;
@@ -173,18 +173,14 @@ pub(crate) fn compute(
                         });
                     }
                 }
-                let rank = Value::Num(Decimal::from(i - s + 1));
-                let top = Decimal::from(j - s)
-                    .checked_div(npresent)
-                    .map_or(Value::Missing, Value::Num);
-                let share = match (cum, total) {
-                    (Some(c), Some(t)) if !t.is_zero() => {
-                        c.checked_div(t).map_or(Value::Missing, Value::Num)
-                    }
-                    _ => Value::Missing,
-                };
-                let g = gvals.len() as u32;
-                gvals.push((rank, top, share));
+                pending.push(Pending {
+                    rank: i - s + 1,
+                    at_or_above: j - s,
+                    present: e - s,
+                    cum,
+                    total,
+                });
+                let g = (pending.len() - 1) as u32;
                 for t in &sorted[i..j] {
                     if let Some(slot) = group_of.get_mut(t.2 as usize) {
                         *slot = g;
@@ -193,6 +189,46 @@ pub(crate) fn compute(
                 i = j;
             }
             s = e;
+        }
+    }
+    if !pending.is_empty() {
+        // The divisions of each tie group's shares, on every core.
+        let want_top = funcs.contains(&PopFunc::TopShare);
+        let want_share = funcs.contains(&PopFunc::CumulativeShare);
+        let value = |p: &Pending| {
+            let top = if want_top {
+                Decimal::from(p.at_or_above)
+                    .checked_div(Decimal::from(p.present))
+                    .map_or(Value::Missing, Value::Num)
+            } else {
+                Value::Missing
+            };
+            let share = match (want_share, p.cum, p.total) {
+                (true, Some(c), Some(t)) if !t.is_zero() => {
+                    c.checked_div(t).map_or(Value::Missing, Value::Num)
+                }
+                _ => Value::Missing,
+            };
+            (Value::Num(Decimal::from(p.rank)), top, share)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        if threads > 1 && pending.len() > 50_000 {
+            let chunk = pending.len().div_ceil(threads);
+            let parts: Vec<Vec<(Value, Value, Value)>> = std::thread::scope(|sc| {
+                let handles: Vec<_> = pending
+                    .chunks(chunk)
+                    .map(|c| sc.spawn(move || c.iter().map(value).collect::<Vec<_>>()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            gvals = parts.into_iter().flatten().collect();
+        } else {
+            gvals = pending.iter().map(value).collect();
         }
     }
     let ordered = |r: usize| group_of.get(r).and_then(|&g| gvals.get(g as usize));
@@ -227,6 +263,17 @@ pub(crate) fn compute(
                 .collect()
         })
         .collect()
+}
+
+/// One tie group before its shares are divided out.
+struct Pending {
+    rank: usize,
+    /// Customers of the partition whose value is at or above this group's.
+    at_or_above: usize,
+    /// Customers of the partition with a present value.
+    present: usize,
+    cum: Option<Decimal>,
+    total: Option<Decimal>,
 }
 
 /// The largest scale of the present values and every value rescaled to it as an i128, when all

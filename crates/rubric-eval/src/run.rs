@@ -330,7 +330,8 @@ pub fn run(
     // Population passes: which records are accepted, and the population values per accepted row.
     let mut accepted: Option<Vec<u32>> = None;
     let ns = plan.slots.len();
-    let mut pops: Vec<Value> = Vec::new();
+    // One column per population slot, indexed by accepted row.
+    let mut pops: Vec<Vec<Value>> = Vec::new();
     let mut reader = Some(reader);
     let mut n_acc_prev = 0usize;
     for level in 1..=plan.max_level {
@@ -359,6 +360,7 @@ pub fn run(
             &|first: u64, recs: &[RawRecord]| {
                 let mut out = BatchOut::default();
                 let mut scratch = Vec::with_capacity(plan.items.len());
+                let mut prow_buf: Vec<Value> = Vec::with_capacity(ns);
                 for (j, rec) in recs.iter().enumerate() {
                     let ord = first as usize + j;
                     let idx = match acc_ref {
@@ -379,7 +381,10 @@ pub fn run(
                         }
                     };
                     let prow: &[Value] = match idx {
-                        Some(i) => pops_ref.get(i * ns..(i + 1) * ns).unwrap_or(&[]),
+                        Some(i) => {
+                            pop_row(pops_ref, i, &mut prow_buf);
+                            &prow_buf
+                        }
                         None => &[],
                     };
                     if let Err(item) =
@@ -519,7 +524,7 @@ pub fn run(
                 n_acc = next;
             }
             accepted = Some(new_acc);
-            pops = vec![Value::Missing; n_acc as usize * ns];
+            pops = vec![Vec::new(); ns];
             summary.read = read;
             n_acc_prev = n_acc as usize;
         } else if let Some(acc) = accepted.as_mut() {
@@ -541,10 +546,8 @@ pub fn run(
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
             let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
-                for (r, v) in col.into_iter().enumerate() {
-                    if let Some(cell) = pops.get_mut(r * ns + slot) {
-                        *cell = v;
-                    }
+                if let Some(c) = pops.get_mut(slot) {
+                    *c = col;
                 }
             }
         }
@@ -690,7 +693,7 @@ fn overflow_reject(plan: &Plan, row: &InputRow, item: ItemId) -> Reject {
 fn final_batch(
     ctx: &Ctx<'_>,
     acc: Option<&[u32]>,
-    pops: &[Value],
+    pops: &[Vec<Value>],
     first: u64,
     recs: &[RawRecord],
 ) -> BatchOut {
@@ -701,13 +704,15 @@ fn final_batch(
     out.cells.reserve(recs.len() * ncols);
     out.text.reserve(recs.len() * ncols * 6);
     let mut scratch = Vec::with_capacity(plan.items.len());
+    let mut prow_buf: Vec<Value> = Vec::with_capacity(ns);
     for (j, rec) in recs.iter().enumerate() {
         let ord = first as usize + j;
         let prow: &[Value] = match acc {
             Some(acc) => match acc.get(ord) {
-                Some(&i) if i != NONE => pops
-                    .get(i as usize * ns..(i as usize + 1) * ns)
-                    .unwrap_or(&[]),
+                Some(&i) if i != NONE => {
+                    pop_row(pops, i as usize, &mut prow_buf);
+                    &prow_buf
+                }
                 _ => {
                     out.rows.push(Done::Skipped);
                     continue;
@@ -1137,4 +1142,13 @@ impl SortedKeys {
         }
         out
     }
+}
+
+/// The population values of accepted row `i`, one per slot, into `buf`.
+fn pop_row(cols: &[Vec<Value>], i: usize, buf: &mut Vec<Value>) {
+    buf.clear();
+    buf.extend(
+        cols.iter()
+            .map(|c| c.get(i).cloned().unwrap_or(Value::Missing)),
+    );
 }
