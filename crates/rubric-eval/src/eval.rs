@@ -93,11 +93,18 @@ pub(crate) fn dec_cmp(a: Decimal, b: Decimal) -> Ordering {
     if sa == sb {
         return a.mantissa().cmp(&b.mantissa());
     }
+    let s = sa.max(sb);
     if sa.abs_diff(sb) <= 9 {
-        let s = sa.max(sb);
         return (a.mantissa() * pow10(s - sa)).cmp(&(b.mantissa() * pow10(s - sb)));
     }
-    a.cmp(&b)
+    // a share (28 digits) against a constant such as 80%: the constant usually fits rescaled
+    match (
+        a.mantissa().checked_mul(pow10(s - sa)),
+        b.mantissa().checked_mul(pow10(s - sb)),
+    ) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(&b),
+    }
 }
 
 /// A comparison's truth (`None`: missing).
@@ -282,7 +289,7 @@ pub(crate) fn dec_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     a.checked_add(b)
 }
 #[inline]
-fn dec_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+pub(crate) fn dec_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
     dec_add(a, -b)
 }
 

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::{InputRow, Plan, Value};
+use crate::{InputRow, Outcome, Plan, TraceDetail, Value};
 use rubric_check::hir::{Model, Ty};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
@@ -150,4 +150,141 @@ fn scorecards_81_75_and_84() {
     assert_eq!(column(SCORE, "2024-06-30", &recs, "priority"), ["81.75"]);
     assert_eq!(column(SCORE, "2024-06-30", &recs, "level"), ["B"]);
     assert_eq!(column(SCORE, "2024-06-30", &recs, "s"), ["84"]);
+}
+
+#[test]
+fn fast_decimal_paths_agree_with_rust_decimal() {
+    use crate::eval::{dec_add, dec_cmp, dec_mul};
+    let samples = [
+        "0",
+        "1",
+        "-1",
+        "0.1",
+        "0.2",
+        "0.3",
+        "0.8",
+        "80",
+        "1.05",
+        "12345.67",
+        "-0.005",
+        "99999999999999.99",
+        "0.6166666666666666666666666667",
+        "0.8000000000000000000000000000",
+        "79228162514264337593543950335",
+        "-79228162514264337593543950335",
+        "7.9228162514264337593543950335",
+        "1000000.00",
+        "0.0000000000000000000000000001",
+    ];
+    let vals: Vec<Decimal> = samples
+        .iter()
+        .map(|s| Decimal::from_str(s).unwrap())
+        .collect();
+    for a in &vals {
+        for b in &vals {
+            assert_eq!(dec_cmp(*a, *b), a.cmp(b), "{a} vs {b}");
+            assert_eq!(dec_add(*a, *b), a.checked_add(*b), "{a} + {b}");
+            assert_eq!(dec_mul(*a, *b), a.checked_mul(*b), "{a} * {b}");
+        }
+    }
+}
+
+#[test]
+fn zero_point_one_plus_zero_point_two_is_exactly_zero_point_three() {
+    let src =
+        "input { id text key, a decimal, b decimal }\nlet s = a + b\nlet exact = a + b == 0.3\n";
+    assert_eq!(
+        column(src, "2024-06-30", &["id=x a=0.1 b=0.2"], "s"),
+        ["0.3"]
+    );
+    assert_eq!(
+        column(src, "2024-06-30", &["id=x a=0.1 b=0.2"], "exact"),
+        ["true"]
+    );
+}
+
+/// The test blocks of LANGUAGE.md: `given` records become rows, every `expect` holds.
+#[test]
+fn language_test_blocks_hold_through_eval_expr() {
+    use rubric_syntax::ast::Literal;
+    let check = |src: &str| {
+        let m = model(src);
+        for t in &m.tests {
+            let rows: Vec<InputRow> = t
+                .records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let mut values = vec![Value::Missing; m.fields.len()];
+                    for (f, lit) in &r.values {
+                        values[*f] = match lit {
+                            Literal::Text(s) if m.fields[*f].ty == Ty::Date => Value::Date(date(s)),
+                            other => crate::literal_value(other),
+                        };
+                    }
+                    InputRow {
+                        line: i as u64 + 1,
+                        values,
+                    }
+                })
+                .collect();
+            let plan = Plan::compile(&m, t.as_of.or(m.as_of).unwrap_or(date("2024-06-30")));
+            let ev = plan.evaluate(rows);
+            for e in &t.expects {
+                let v = if t.many {
+                    ev.eval_global(&m, &e.expr)
+                } else {
+                    ev.eval_expr(&m, &e.expr, 0)
+                };
+                assert_eq!(v, Value::Bool(true), "{}: {:?}", t.name, e.span);
+            }
+        }
+        m.tests.len()
+    };
+    assert_eq!(check(TIERS), 0);
+    let with_test = format!(
+        "{TIERS}\ntest \"the biggest customer is diamond\" {{\n  given [\n    {{ id: \"a\", revenue: 500, profit: 70, region: \"north\", orders_12m: 9 }},\n    {{ id: \"b\", revenue: 250, profit: 10, region: \"south\", orders_12m: 2 }},\n    {{ id: \"c\", revenue: 200, profit: 5,  region: \"south\", orders_12m: 1 }},\n    {{ id: \"d\", revenue: 50,  profit: 1,  region: \"south\", orders_12m: 1 }},\n  ]\n  expect tier[\"a\"] == diamond\n  expect tier[\"b\"] == gold\n  expect tier[\"c\"] == silver\n  expect tier[\"d\"] == other\n  expect tier[\"zz\"] is missing\n  expect owner[\"a\"] == \"集团副总裁\"\n}}\n"
+    );
+    assert_eq!(check(&with_test), 1);
+    let scorecard = format!(
+        "{SCORE}\ntest \"the term bonus applies to the forecast part only\" {{\n  given {{ id: \"g1\", history_sales: 1_200_000, forecast_sales: 2_500_000 }}\n  expect history_pts == 90\n  expect priority == 81.75\n  expect level == B\n  expect loyal is missing\n}}\n"
+    );
+    assert_eq!(check(&scorecard), 1);
+}
+
+#[test]
+fn traces_name_the_rule_that_fired_and_its_values() {
+    let m = model(TIERS);
+    let plan = Plan::compile(&m, date("2024-06-30"));
+    let ev = plan.evaluate(rows(
+        &m,
+        &[
+            "id=a revenue=500 profit=70 region=north orders_12m=9",
+            "id=b revenue=250 profit=10 region=south orders_12m=2",
+            "id=c revenue=200 profit=5 region=south orders_12m=1",
+            "id=d revenue=50 profit=1 region=south orders_12m=1",
+        ],
+    ));
+    let tier = m.item_named("tier").unwrap();
+    let t = ev.trace(&m, ev.row_of_key("b").unwrap(), tier);
+    let TraceDetail::Rules { rules, .. } = &t.detail else {
+        panic!("rules")
+    };
+    let outcomes: Vec<Outcome> = rules.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::False,
+            Outcome::True,
+            Outcome::NotReached,
+            Outcome::NotReached
+        ]
+    );
+    assert_eq!(rules[1].leaves[0].name, "cumulative_share(revenue)");
+    assert_eq!(
+        rules[1].leaves[0].value,
+        Value::Num(Decimal::from_str("0.75").unwrap())
+    );
+    assert_eq!(t.fired().len(), 1);
+    assert_eq!(t.fired()[0].label, "gold");
 }
