@@ -13,14 +13,17 @@
 #   --no-build        use the binaries already built
 #   --require-rubric  fail when the rubric binary cannot be built or has no `run`
 #   --tools LIST      which tools to run (default: all five)
+#   --keep            keep every output CSV (default: only those of a row count that disagrees)
 #
 # rubric-sql is not a peer but a check of `rubric sql`: the SELECT it compiles from the scheme,
 # run in DuckDB (benches/peers/rubric_sql_duckdb.py). It needs the rubric binary.
 #
 # The table also goes to benches/out/report.md, with the machine and tool versions.
 #
-# Data is generated once per row count into benches/data/ (cached). Outputs and logs go to
-# benches/out/N/. Python deps (benches/requirements.txt) are installed into benches/.venv.
+# Data is generated once per row count into benches/data/ (cached). Each invocation works in its
+# own directory benches/out/run.XXXXXX/ (N/TOOL.csv, .log, .rss; results.tsv; report.md), so
+# concurrent runs (say, `cargo test` while a benchmark runs) do not mix; the finished report is
+# also copied to benches/out/report.md. Python deps (benches/requirements.txt) are installed into benches/.venv.
 # The rubric binary is target/release/rubric (built with `cargo build --release -p rubric-cli`)
 # unless RUBRIC=/path/to/rubric (or RUBRIC_BIN, as `cargo test` sets it) names one; a binary named
 # that way is not built and must work (as with --require-rubric).
@@ -44,6 +47,7 @@ AS_OF=2024-06-30
 BUILD=1
 REQUIRE_RUBRIC=0
 TOOLS=rubric,rubric-sql,duckdb,polars,baseline
+KEEP=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --require-rubric) REQUIRE_RUBRIC=1; shift ;;
     --tools) TOOLS=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown argument \`$1\`" >&2; exit 2 ;;
   esac
@@ -159,10 +164,12 @@ fi
 
 # --- runs -------------------------------------------------------------------------------------
 
-RESULTS="$BENCH_DIR/out/results.tsv"
 mkdir -p "$BENCH_DIR/out" "$BENCH_DIR/data"
+WORK=$(mktemp -d "$BENCH_DIR/out/run.XXXXXX")
+log "outputs and logs in ${WORK#"$ROOT"/}"
+RESULTS="$WORK/results.tsv"
 printf 'rows\ttool\trun\tseconds\tcpu_seconds\trss_kb\tstatus\n' >"$RESULTS"
-AGREE="$BENCH_DIR/out/agreement.tsv"
+AGREE="$WORK/agreement.tsv"
 printf 'rows\ttool\tstatus\n' >"$AGREE"
 
 IFS=',' read -r -a ROW_LIST <<<"$ROWS"
@@ -171,11 +178,11 @@ for n in "${ROW_LIST[@]}"; do
   data="$BENCH_DIR/data/customers-$n.csv"
   if [ ! -s "$data" ]; then
     log "generating $n rows into benches/data/customers-$n.csv"
-    python3 "$BENCH_DIR/gen_data.py" "$n" --out "$data.tmp"
-    mv "$data.tmp" "$data"
+    python3 "$BENCH_DIR/gen_data.py" "$n" --out "$data.tmp.$$"
+    mv "$data.tmp.$$" "$data"
   fi
   cat "$data" >/dev/null # warm the page cache for everyone
-  outdir="$BENCH_DIR/out/$n"
+  outdir="$WORK/$n"
   mkdir -p "$outdir"
 
   for run in $(seq 1 "$RUNS"); do
@@ -214,6 +221,7 @@ for n in "${ROW_LIST[@]}"; do
   ref_tool=${ACTIVE[0]}
   for tool in "${ACTIVE[@]}"; do [ "$tool" = baseline ] && ref_tool=baseline; done
   ref="$outdir/$ref_tool.csv"
+  all_agree=1
   for tool in "${ACTIVE[@]}"; do
     out="$outdir/$tool.csv"
     if [ ! -f "$out" ] || [ ! -f "$ref" ]; then
@@ -226,7 +234,11 @@ for n in "${ROW_LIST[@]}"; do
       diff "$ref" "$out" | head -n 10 | sed 's/^/   | /' >&2 || true
     fi
     printf '%s\t%s\t%s\n' "$n" "$tool" "$status" >>"$AGREE"
+    [ "$status" = agrees ] || all_agree=0
   done
+  if [ "$KEEP" = 0 ] && [ "$all_agree" = 1 ]; then
+    rm -f "$outdir"/*.csv
+  fi
 done
 
 # --- report -----------------------------------------------------------------------------------
@@ -245,11 +257,12 @@ machine() {
     "polars $("$PY" -c 'import polars; print(polars.__version__)');" \
     "Python $("$PY" -c 'import platform; print(platform.python_version())')"
 }
-REPORT="$BENCH_DIR/out/report.md"
+REPORT="$WORK/report.md"
 machine >"$REPORT"
 echo >>"$REPORT"
 
-"$PY" - "$RESULTS" "$AGREE" "$RUBRIC_OK" "$RUBRIC_WHY" "$REPORT" <<'EOF'
+rc=0
+"$PY" - "$RESULTS" "$AGREE" "$RUBRIC_OK" "$RUBRIC_WHY" "$REPORT" <<'EOF' || rc=$?
 import csv, statistics, sys
 
 results, agree, rubric_ok, rubric_why = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
@@ -295,6 +308,9 @@ failed = sum(1 for s in status.values() if s != "agrees")
 failed += sum(1 for k in runs if median(k) is None and status.get(k) == "agrees")
 passed = len(status) - failed
 print()
+print(f"report: {report}")
 print(f"agreement: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 EOF
+cp "$REPORT" "$BENCH_DIR/out/report.md"
+exit "$rc"
