@@ -117,7 +117,9 @@ pub(crate) fn compute(
                     .zip(keys)
                     .map(|(&r, &k)| (pid[r as usize], k, r))
                     .collect();
-                sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+                par_sort(&mut sorted, |a, b| {
+                    a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
+                });
             }
             None => {
                 let mut order = idx.clone();
@@ -265,6 +267,39 @@ pub(crate) fn compute(
         .collect()
 }
 
+/// Sorts on every core: the halves are sorted on their own threads, then merged. The order of
+/// equal elements is unspecified, as with `sort_unstable_by`.
+pub(crate) fn par_sort<T: Copy + Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || v.len() < 100_000 {
+        v.sort_unstable_by(&cmp);
+        return;
+    }
+    let mid = v.len() / 2;
+    {
+        let (left, right) = v.split_at_mut(mid);
+        let cmp = &cmp;
+        std::thread::scope(|s| {
+            s.spawn(|| left.sort_unstable_by(cmp));
+            right.sort_unstable_by(cmp);
+        });
+    }
+    let mut merged: Vec<T> = Vec::with_capacity(v.len());
+    let (mut i, mut j) = (0, mid);
+    while i < mid && j < v.len() {
+        if cmp(&v[j], &v[i]) == Ordering::Less {
+            merged.push(v[j]);
+            j += 1;
+        } else {
+            merged.push(v[i]);
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(&v[i..mid]);
+    merged.extend_from_slice(&v[j..]);
+    v.copy_from_slice(&merged);
+}
+
 /// One tie group before its shares are divided out.
 struct Pending {
     rank: usize,
@@ -396,5 +431,60 @@ mod tests {
         let out = compute(&[PopFunc::CumulativeShare, PopFunc::TopShare], &args, None);
         assert_eq!(show(&out[0]), ["-", "-"]);
         assert_eq!(show(&out[1]), ["1", "1"]);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod sort_tests {
+    use super::*;
+
+    #[test]
+    fn parallel_sort_equals_sort() {
+        let mut x: u64 = 7;
+        let mut v: Vec<(u32, i128, u32)> = (0..250_000u32)
+            .map(|r| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 62) as u32, ((x >> 20) % 1000) as i128, r)
+            })
+            .collect();
+        let mut w = v.clone();
+        let cmp = |a: &(u32, i128, u32), b: &(u32, i128, u32)| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+        };
+        par_sort(&mut v, cmp);
+        w.sort_unstable_by(cmp);
+        assert!(v == w);
+    }
+
+    #[test]
+    fn large_population_matches_a_direct_count() {
+        // 150,000 customers (the parallel paths), values with many ties
+        let args: Vec<Value> = (0..150_000u64)
+            .map(|i| Value::Num(Decimal::from((i * 7919) % 1000)))
+            .collect();
+        let out = compute(&[PopFunc::Rank, PopFunc::TopShare], &args, None);
+        for r in [0usize, 1, 999, 149_999] {
+            let Value::Num(x) = args[r] else {
+                unreachable!()
+            };
+            let larger = args
+                .iter()
+                .filter(|v| matches!(v, Value::Num(y) if *y > x))
+                .count();
+            let at_least = args
+                .iter()
+                .filter(|v| matches!(v, Value::Num(y) if *y >= x))
+                .count();
+            assert_eq!(out[0][r], Value::Num(Decimal::from(larger + 1)));
+            assert_eq!(
+                out[1][r],
+                Value::Num(Decimal::from(at_least) / Decimal::from(150_000))
+            );
+        }
     }
 }

@@ -1104,7 +1104,7 @@ impl SortedKeys {
             .enumerate()
             .filter_map(|(i, r)| r.3.map(|h| (h, i as u32)))
             .collect();
-        order.sort_unstable();
+        crate::pop::par_sort(&mut order, |a, b| a.cmp(b));
         let key = |i: usize| {
             let (at, len, _, _) = self.rows[i];
             self.arena.get(at..at + len).unwrap_or(&[])
