@@ -250,7 +250,7 @@ machine() {
     "($(lscpu 2>/dev/null | sed -n 's/^Thread(s) per core: *//p') thread(s) per core)"
   echo "- memory: $(free -g | awk '/^Mem:/ { print $2 }') GiB; kernel $(uname -r)"
   echo "- repository HEAD: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
-    "rubric binary: $RUBRIC"
+    "rubric binary: $RUBRIC$([ "$RUBRIC_GIVEN" = 1 ] && echo " (given, not built here: it may be of another commit)")"
   echo "- rustc: $(rustc --version 2>/dev/null | cut -d' ' -f2);" \
     "rubric: $([ "$RUBRIC_OK" = 1 ] && "$RUBRIC" --version 2>/dev/null | head -n 1 || echo unavailable);" \
     "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)');" \
