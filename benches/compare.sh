@@ -3,7 +3,7 @@
 # RFM workload of benches/rfm/rfm.rubric.
 #
 #   benches/compare.sh [--rows 1000000,10000000] [--runs 3] [--smoke] [--as-of 2024-06-30]
-#                      [--no-build] [--require-rubric]
+#                      [--no-build] [--require-rubric] [--keep]
 #                      [--tools rubric,rubric-sql,duckdb,polars,baseline]
 #
 #   --rows LIST       comma-separated row counts (default 1000000)
@@ -18,21 +18,22 @@
 # rubric-sql is not a peer but a check of `rubric sql`: the SELECT it compiles from the scheme,
 # run in DuckDB (benches/peers/rubric_sql_duckdb.py). It needs the rubric binary.
 #
-# The table also goes to benches/out/report.md, with the machine and tool versions.
-#
 # Data is generated once per row count into benches/data/ (cached). Each invocation works in its
-# own directory benches/out/run.XXXXXX/ (N/TOOL.csv, .log, .rss; results.tsv; report.md), so
-# concurrent runs (say, `cargo test` while a benchmark runs) do not mix; the finished report is
-# also copied to benches/out/report.md. Python deps (benches/requirements.txt) are installed into benches/.venv.
+# own directory benches/out/run.XXXXXX/ (N/TOOL.csv, .log, .rss; results.tsv; report.md with the
+# table, the machine and the tool versions), so concurrent runs (say, `cargo test` while a
+# benchmark runs) do not mix; the finished report is also copied to benches/out/report.md.
+# Python deps (benches/requirements.txt) are installed into benches/.venv.
 # The rubric binary is target/release/rubric (built with `cargo build --release -p rubric-cli`)
 # unless RUBRIC=/path/to/rubric (or RUBRIC_BIN, as `cargo test` sets it) names one; a binary named
 # that way is not built and must work (as with --require-rubric).
 #
-# Correctness: every tool's output must equal the baseline's byte for byte (no normalisation: all
-# tools print decimals normalised, missing as the empty cell, rows in input order). Any
-# difference fails the run. Timing: wall clock of the whole process (interpreter start-up
-# included for the Python peers), warm page cache, median of R runs; CPU time (user + system,
-# all threads) and peak RSS from `/usr/bin/time` (Debian package `time`): median CPU, largest RSS.
+# Correctness: every tool's output must equal the baseline's byte for byte. The tools themselves
+# print decimals normalised, missing as the empty cell and rows in input order; the only
+# adjustment is in rubric-sql's wrapper (DECIMAL columns printed normalised, rows sorted by the
+# key, as the SELECT has no row order). Any difference fails the run. Timing: wall clock of the
+# whole process (interpreter start-up included for the Python tools), warm page cache, median of
+# R runs; CPU time (user + system, all threads) and peak RSS from `/usr/bin/time` (Debian package
+# `time`): median CPU, largest RSS.
 set -euo pipefail
 
 ARGS="$*"
