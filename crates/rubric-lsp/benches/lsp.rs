@@ -1,5 +1,5 @@
 //! Latency of a full re-check (what every change costs) and of completion, on a generated
-//! 5,000-line scheme. Run with `cargo bench -p rubric-lsp`; results are in BENCHMARKS-lsp.md.
+//! 5,000-line scheme. Run with `cargo bench -p rubric-lsp`; results are in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rubric_lsp::analysis::Analysis;
