@@ -346,9 +346,23 @@ pub fn run(
         let pops_ref = &pops;
         let acc_ref = accepted.as_deref();
         // Level 1 pushes per accepted row in order; later levels write at the row's index.
+        // Per argument column: whether it is kept (partition columns only with `within`).
+        let keep_col: Vec<bool> = groups
+            .iter()
+            .flat_map(|&g| [true, plan.groups[g].within.is_some()])
+            .collect();
         let mut args: Vec<Vec<Value>> = match acc_ref {
             None => vec![Vec::new(); ng * 2],
-            Some(_) => vec![vec![Value::Missing; n_acc_prev]; ng * 2],
+            Some(_) => keep_col
+                .iter()
+                .map(|&keep| {
+                    if keep {
+                        vec![Value::Missing; n_acc_prev]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
         };
         let mut new_acc: Vec<u32> = Vec::new();
         let mut overflowed: Vec<usize> = Vec::new();
@@ -473,6 +487,9 @@ pub fn run(
                             }
                             let at = acc_ref.and_then(|acc| acc.get(ord)).map(|&i| i as usize);
                             for (k, col) in args.iter_mut().enumerate() {
+                                if !keep_col[k] {
+                                    continue; // a partition column without `within`
+                                }
                                 let v = out.args.get(a + k).cloned().unwrap_or(Value::Missing);
                                 match at {
                                     None => col.push(v),
@@ -542,7 +559,9 @@ pub fn run(
             let mut a = std::mem::take(&mut args[2 * k]);
             let mut p = std::mem::take(&mut args[2 * k + 1]);
             a.resize(n, Value::Missing);
-            p.resize(n, Value::Missing);
+            if group.within.is_some() {
+                p.resize(n, Value::Missing);
+            }
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
             let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
