@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().and_then(Path::parent).unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
 }
 
 fn rubric(args: &[&str]) -> (i32, String, String) {
@@ -38,7 +41,10 @@ fn there_is_one_folder_per_practice() {
 fn every_example_checks_without_errors_or_warnings() {
     let (code, _, err) = rubric(&["check", "--deny-warnings", "examples"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("checked 27 files: 0 errors, 0 warnings"), "{err}");
+    assert!(
+        err.contains("checked 27 files: 0 errors, 0 warnings"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -51,10 +57,17 @@ fn every_example_is_formatted() {
 fn every_example_passes_its_tests_and_snapshot() {
     let (code, out, err) = rubric(&["test", "examples"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let last = out.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
     let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
     assert!(last.ends_with(" passed, 0 failed"), "{last}");
-    assert!(passed >= 27 * 2, "every example has tests and a snapshot: {last}");
+    assert!(
+        passed >= 27 * 2,
+        "every example has tests and a snapshot: {last}"
+    );
 }
 
 #[test]
@@ -77,7 +90,11 @@ fn the_readme_command_runs_an_example_end_to_end() {
 #[test]
 fn the_readme_example_and_its_test_pass() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let blocks: Vec<&str> = readme.split("```rubric\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    let blocks: Vec<&str> = readme
+        .split("```rubric\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
     assert!(blocks.len() >= 2, "the README shows a scheme and a test");
     let dir = std::env::temp_dir().join(format!("rubric-readme-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -11,7 +11,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().and_then(Path::parent).unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
 }
 
 fn run_script(script: &str, args: &[&str]) -> String {
@@ -22,7 +25,11 @@ fn run_script(script: &str, args: &[&str]) -> String {
         .env("RUBRIC_BIN", env!("CARGO_BIN_EXE_rubric"))
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{script} failed:\n{text}");
     text
 }

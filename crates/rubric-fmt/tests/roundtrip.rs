@@ -102,7 +102,9 @@ fn formatting_keeps_meaning_and_is_idempotent_on_every_scheme() {
 fn trailing_spaces_and_crlf_line_ends_do_not_change_the_result() {
     for path in repo_schemes() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let Ok(clean) = format_source(&src) else { continue };
+        let Ok(clean) = format_source(&src) else {
+            continue;
+        };
         let noisy: String = src.lines().map(|l| format!("{l}  \t\r\n")).collect();
         let again = format_source(&noisy).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         assert_eq!(again, clean, "{}", path.display());
@@ -113,7 +115,9 @@ fn trailing_spaces_and_crlf_line_ends_do_not_change_the_result() {
 fn extra_blank_lines_between_declarations_collapse_to_one() {
     for path in repo_schemes() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let Ok(clean) = format_source(&src) else { continue };
+        let Ok(clean) = format_source(&src) else {
+            continue;
+        };
         // three blank lines wherever the formatted text has one
         let spread = clean.replace("\n\n", "\n\n\n\n");
         assert_eq!(format_source(&spread).unwrap(), clean, "{}", path.display());
@@ -134,7 +138,12 @@ fn truncated_sources_never_panic() {
         for cut in cuts {
             let part = &src[..cut];
             if let Ok(once) = format_source(part) {
-                assert_eq!(format_source(&once).unwrap(), once, "{} cut at {cut}", path.display());
+                assert_eq!(
+                    format_source(&once).unwrap(),
+                    once,
+                    "{} cut at {cut}",
+                    path.display()
+                );
                 formatted += 1;
             }
         }

@@ -174,6 +174,7 @@ impl fmt::Debug for Date {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

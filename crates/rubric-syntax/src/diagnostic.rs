@@ -212,6 +212,7 @@ pub fn did_you_mean<'a>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

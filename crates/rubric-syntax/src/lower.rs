@@ -1402,6 +1402,7 @@ impl<'s> Lower<'s> {
 type Rule_ = crate::ast::Rule;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -248,7 +248,7 @@ fn rules(
         let gap = |allow_missing: bool| {
             cells.cells.iter().zip(&fires).find(|(cell, f)| {
                 !f.iter().any(|x| *x)
-                    && (allow_missing || !cell.iter().any(|v| *v == Val::Missing))
+                    && (allow_missing || !cell.contains(&Val::Missing))
                     && in_gate(cell)
             })
         };
@@ -547,40 +547,37 @@ fn share_range(model: &Model, pop: PopId, bound: &TExpr, out: &mut Vec<Diagnosti
     let Some(p) = model.pops.get(pop) else { return };
     let Some(v) = num(bound) else { return };
     match p.func {
-        PopFunc::TopShare | PopFunc::CumulativeShare => {
-            if v < Decimal::ZERO || v > Decimal::ONE {
-                let pct = (v * Decimal::ONE_HUNDRED).normalize();
-                out.push(
-                    Diagnostic::warning(
-                        "share-out-of-range",
-                        format!(
-                            "`{}` is a share between 0% and 100%, but this compares it with {pct}%",
-                            p.func.name()
-                        ),
-                        bound.span,
-                    )
-                    .with_help(
-                        if v > Decimal::ONE && v <= Decimal::ONE_HUNDRED && v.fract().is_zero() {
-                            format!(
-                                "a share of {} percent is written `{}%`",
-                                v.normalize(),
-                                v.normalize()
-                            )
-                        } else {
-                            "compare the share with a percent between 0% and 100%".to_string()
-                        },
+        PopFunc::TopShare | PopFunc::CumulativeShare if (v < Decimal::ZERO || v > Decimal::ONE) => {
+            let pct = (v * Decimal::ONE_HUNDRED).normalize();
+            out.push(
+                Diagnostic::warning(
+                    "share-out-of-range",
+                    format!(
+                        "`{}` is a share between 0% and 100%, but this compares it with {pct}%",
+                        p.func.name()
                     ),
-                );
-            }
+                    bound.span,
+                )
+                .with_help(
+                    if v > Decimal::ONE && v <= Decimal::ONE_HUNDRED && v.fract().is_zero() {
+                        format!(
+                            "a share of {} percent is written `{}%`",
+                            v.normalize(),
+                            v.normalize()
+                        )
+                    } else {
+                        "compare the share with a percent between 0% and 100%".to_string()
+                    },
+                ),
+            );
         }
-        PopFunc::Rank => {
-            if !v.fract().is_zero() || v <= Decimal::ZERO {
-                let arg = p
-                    .arg
-                    .as_ref()
-                    .map(|a| cells::key(a, model))
-                    .unwrap_or_default();
-                out.push(
+        PopFunc::Rank if (!v.fract().is_zero() || v <= Decimal::ZERO) => {
+            let arg = p
+                .arg
+                .as_ref()
+                .map(|a| cells::key(a, model))
+                .unwrap_or_default();
+            out.push(
                     Diagnostic::warning(
                         "rank-fraction",
                         format!("`rank` counts customers (1 is the largest), so comparing it with {} cannot be meant", v.normalize()),
@@ -588,7 +585,6 @@ fn share_range(model: &Model, pop: PopId, bound: &TExpr, out: &mut Vec<Diagnosti
                     )
                     .with_help(format!("for the top share of customers, write `top_share({arg}) <= {}%`", (v * Decimal::ONE_HUNDRED).normalize())),
                 );
-            }
         }
         _ => {}
     }
@@ -701,7 +697,7 @@ fn traps_in(model: &Model, e: &TExpr, guarded: &BTreeSet<String>, out: &mut Vec<
                 traps_in(model, a, guarded, out);
             }
         }
-        TExprKind::Cmp(op, l, r) if matches!(op, CmpOp::Ne | CmpOp::Lt | CmpOp::Le) => {
+        TExprKind::Cmp(CmpOp::Ne | CmpOp::Lt | CmpOp::Le, l, r) => {
             if let Some(v) = nullable_leaf(l).filter(|_| is_const(r)) {
                 report_trap(
                     model,
