@@ -7,15 +7,9 @@
 //! its own progress; `.ci/install` installs the system packages up front.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+mod common;
+use common::repo_root;
 use std::process::Command;
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-}
 
 fn run_script(script: &str, args: &[&str]) -> String {
     let out = Command::new("bash")

@@ -2,15 +2,10 @@
 //! `--strict`, the summary, `--measure`, `--all`, `--explain`, encodings and determinism.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::repo_root;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-}
 
 /// A fresh directory for one test.
 fn tmp(name: &str) -> PathBuf {
