@@ -1197,15 +1197,11 @@ impl<'a> Checker<'a> {
                         let rt = self.code_of(g, r).unwrap_or_else(|| self.expr(r, ctx));
                         (lt, rt)
                     }
+                    // Codes resolve on the right of a grade (`tier == gold`), as LANGUAGE.md
+                    // writes it; `gold == tier` reads `gold` as an ordinary name.
                     _ => {
-                        // `gold == tier`
                         let rt = self.expr(r, ctx);
-                        match (&lt.kind, &rt.ty) {
-                            (TExprKind::Item(_) | TExprKind::Field(_), _) | (_, Ty::Error) => {
-                                (lt, rt)
-                            }
-                            _ => (lt, rt),
-                        }
+                        (lt, rt)
                     }
                 };
                 if matches!(lt.ty, Ty::Tags(_)) && equality {
