@@ -89,56 +89,55 @@ impl<'a> Checker<'a> {
         self.diags.push(d);
     }
 
+    /// Whether `d` is the first of its kind (`scheme`, `as_of`, `input`); a later one is a
+    /// `duplicate-declaration` pointing back at the first.
+    fn first_of_kind(&mut self, seen: &mut Option<Span>, d: &ast::Decl, message: &str) -> bool {
+        match *seen {
+            Some(first) => {
+                let mut diag = Diagnostic::error("duplicate-declaration", message, d.span())
+                    .with_related(first, "first here");
+                if matches!(d.kind, DeclKind::Input(_)) {
+                    diag = diag.with_help("put every field in one `input { … }` block");
+                }
+                self.err(diag);
+                false
+            }
+            None => {
+                *seen = Some(d.span());
+                true
+            }
+        }
+    }
+
     fn collect_header(&mut self) {
-        let mut scheme_span: Option<Span> = None;
-        let mut as_of_span: Option<Span> = None;
-        let mut input_span: Option<Span> = None;
+        let (mut scheme_span, mut as_of_span, mut input_span) = (None, None, None);
         let decls = self.decls.clone();
         for d in decls {
             match &d.kind {
                 DeclKind::Scheme(name) => {
-                    if let Some(first) = scheme_span {
-                        self.err(
-                            Diagnostic::error(
-                                "duplicate-declaration",
-                                "a scheme has at most one `scheme` name",
-                                d.span(),
-                            )
-                            .with_related(first, "first named here"),
-                        );
-                    } else {
-                        scheme_span = Some(d.span());
+                    if self.first_of_kind(
+                        &mut scheme_span,
+                        d,
+                        "a scheme has at most one `scheme` name",
+                    ) {
                         self.model.name = Some(name.node.clone());
                     }
                 }
                 DeclKind::AsOf(date) => {
-                    if let Some(first) = as_of_span {
-                        self.err(
-                            Diagnostic::error(
-                                "duplicate-declaration",
-                                "a scheme has at most one `as_of` date",
-                                d.span(),
-                            )
-                            .with_related(first, "first set here"),
-                        );
-                    } else {
-                        as_of_span = Some(d.span());
+                    if self.first_of_kind(
+                        &mut as_of_span,
+                        d,
+                        "a scheme has at most one `as_of` date",
+                    ) {
                         self.model.as_of = Some(date.node);
                     }
                 }
                 DeclKind::Input(input) => {
-                    if let Some(first) = input_span {
-                        self.err(
-                            Diagnostic::error(
-                                "duplicate-declaration",
-                                "a scheme has exactly one `input` block",
-                                d.span(),
-                            )
-                            .with_related(first, "first declared here")
-                            .with_help("put every field in one `input { … }` block"),
-                        );
-                    } else {
-                        input_span = Some(d.span());
+                    if self.first_of_kind(
+                        &mut input_span,
+                        d,
+                        "a scheme has exactly one `input` block",
+                    ) {
                         self.collect_fields(input, d.span());
                     }
                 }
