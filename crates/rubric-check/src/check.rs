@@ -114,32 +114,32 @@ impl<'a> Checker<'a> {
         let decls = self.decls.clone();
         for d in decls {
             match &d.kind {
-                DeclKind::Scheme(name) => {
+                DeclKind::Scheme(name)
                     if self.first_of_kind(
                         &mut scheme_span,
                         d,
                         "a scheme has at most one `scheme` name",
-                    ) {
-                        self.model.name = Some(name.node.clone());
-                    }
+                    ) =>
+                {
+                    self.model.name = Some(name.node.clone());
                 }
-                DeclKind::AsOf(date) => {
+                DeclKind::AsOf(date)
                     if self.first_of_kind(
                         &mut as_of_span,
                         d,
                         "a scheme has at most one `as_of` date",
-                    ) {
-                        self.model.as_of = Some(date.node);
-                    }
+                    ) =>
+                {
+                    self.model.as_of = Some(date.node);
                 }
-                DeclKind::Input(input) => {
+                DeclKind::Input(input)
                     if self.first_of_kind(
                         &mut input_span,
                         d,
                         "a scheme has exactly one `input` block",
-                    ) {
-                        self.collect_fields(input, d.span());
-                    }
+                    ) =>
+                {
+                    self.collect_fields(input, d.span());
                 }
                 _ => {}
             }
