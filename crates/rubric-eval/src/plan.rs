@@ -645,48 +645,10 @@ fn collect_refs(e: &TExpr, out: &mut Vec<Ref>) {
     for_each_child(e, |c| collect_refs(c, out));
 }
 
-/// Calls `f` on every direct sub-expression (population-function arguments are not children).
-pub(crate) fn for_each_child<'e>(e: &'e TExpr, mut f: impl FnMut(&'e TExpr)) {
-    match &e.kind {
-        TExprKind::Lit(_)
-        | TExprKind::Field(_)
-        | TExprKind::Item(_)
-        | TExprKind::Code { .. }
-        | TExprKind::Today
-        | TExprKind::Subject
-        | TExprKind::Pop(_) => {}
-        TExprKind::List(items) | TExprKind::Call(_, items) => items.iter().for_each(f),
-        TExprKind::Unary(_, x)
-        | TExprKind::Has { tags: x, .. }
-        | TExprKind::IsMissing { expr: x, .. }
-        | TExprKind::Attr { value: x, .. } => f(x),
-        TExprKind::Arith(_, a, b)
-        | TExprKind::Cmp(_, a, b)
-        | TExprKind::And(a, b)
-        | TExprKind::Or(a, b)
-        | TExprKind::Coalesce(a, b)
-        | TExprKind::In {
-            value: a, list: b, ..
-        }
-        | TExprKind::Within {
-            date: a,
-            duration: b,
-        }
-        | TExprKind::Index { value: a, key: b } => {
-            f(a);
-            f(b);
-        }
-        TExprKind::Between {
-            value: a,
-            lo: b,
-            hi: c,
-        }
-        | TExprKind::If(a, b, c) => {
-            f(a);
-            f(b);
-            f(c);
-        }
-    }
+/// Calls `f` on every direct sub-expression (population-function arguments are not children);
+/// the one list of children lives in `rubric_check::visit`.
+pub(crate) fn for_each_child<'e>(e: &'e TExpr, f: impl FnMut(&'e TExpr)) {
+    rubric_check::visit::children(e).into_iter().for_each(f);
 }
 
 /// Folds a node whose children are all constants into a constant (when it evaluates without

@@ -78,9 +78,7 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-const DECL_KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
-];
+use rubric_syntax::DECL_KEYWORDS;
 
 const EXPR_KEYWORDS: &[&str] = &[
     "and",

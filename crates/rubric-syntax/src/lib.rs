@@ -12,6 +12,6 @@ mod lower;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use lower::{is_keyword, parse, Parsed, KEYWORDS};
+pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS};
 pub use rust_decimal::Decimal;
 pub use span::{Span, Spanned};

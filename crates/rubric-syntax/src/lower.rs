@@ -56,7 +56,8 @@ pub const KEYWORDS: &[&str] = &[
     "expect",
 ];
 
-const DECL_KEYWORDS: &[&str] = &[
+/// The keywords that start a top-level declaration.
+pub const DECL_KEYWORDS: &[&str] = &[
     "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
 ];
 
