@@ -15,6 +15,7 @@ mod plan;
 mod pop;
 mod population;
 pub mod run;
+mod table;
 #[cfg(test)]
 mod tests;
 mod trace;

@@ -282,6 +282,29 @@ impl Plan {
         !self.groups.is_empty()
     }
 
+    /// Per input field, whether any item or population-function argument reads it.
+    pub(crate) fn fields_read(&self) -> Vec<bool> {
+        let mut read = vec![false; self.nfields];
+        let mut mark = |n: &Node| {
+            if let Node::Field(f) = n {
+                if let Some(r) = read.get_mut(*f) {
+                    *r = true;
+                }
+            }
+        };
+        for item in &self.items {
+            for n in item_nodes(item) {
+                walk(n, &mut mark);
+            }
+        }
+        for g in &self.groups {
+            for n in g.arg.iter().chain(g.within.iter()) {
+                walk(n, &mut mark);
+            }
+        }
+        read
+    }
+
     /// Whether an item depends on a population function (directly or through other items).
     pub fn uses_population(&self, item: ItemId) -> bool {
         self.item_level.get(item).is_some_and(|l| *l > 0)
@@ -573,19 +596,20 @@ impl Compiler<'_> {
     }
 }
 
-/// The item references of a node (population-function slots are not followed: their values
-/// come from the population table).
-fn node_items(n: &Node, out: &mut Vec<usize>) {
+/// Calls `f` on `n` and every node below it (population-function slots are leaves: their
+/// arguments live in the population groups).
+fn walk(n: &Node, f: &mut dyn FnMut(&Node)) {
+    f(n);
     match n {
-        Node::Item(i) => out.push(*i),
-        Node::Const(_) | Node::Field(_) | Node::Pop(_) | Node::Subject => {}
+        Node::Const(_) | Node::Field(_) | Node::Item(_) | Node::Pop(_) | Node::Subject => {}
         Node::Neg(a)
         | Node::Not(a)
         | Node::Has(a, _)
         | Node::IsMissing(a, _)
-        | Node::Attr(a, _) => node_items(a, out),
-        Node::InSet { value, .. } => node_items(value, out),
-        Node::WithinRange { date, .. } => node_items(date, out),
+        | Node::Attr(a, _)
+        | Node::CmpK(_, a, _)
+        | Node::InSet { value: a, .. }
+        | Node::WithinRange { date: a, .. } => walk(a, f),
         Node::Arith(_, a, b)
         | Node::DateShift(a, b, _)
         | Node::DateDiff(a, b)
@@ -598,21 +622,30 @@ fn node_items(n: &Node, out: &mut Vec<usize>) {
             date: a,
             duration: b,
         } => {
-            node_items(a, out);
-            node_items(b, out);
+            walk(a, f);
+            walk(b, f);
         }
-        Node::CmpK(_, a, _) => node_items(a, out),
         Node::Between(a, b, c) | Node::If(a, b, c) => {
-            node_items(a, out);
-            node_items(b, out);
-            node_items(c, out);
+            walk(a, f);
+            walk(b, f);
+            walk(c, f);
         }
         Node::InList { value, list, .. } => {
-            node_items(value, out);
-            list.iter().for_each(|n| node_items(n, out));
+            walk(value, f);
+            list.iter().for_each(|n| walk(n, f));
         }
-        Node::Call(_, args) => args.iter().for_each(|n| node_items(n, out)),
+        Node::Call(_, args) => args.iter().for_each(|n| walk(n, f)),
     }
+}
+
+/// The item references of a node (population-function slots are not followed: their values
+/// come from the population table).
+fn node_items(n: &Node, out: &mut Vec<usize>) {
+    walk(n, &mut |n| {
+        if let Node::Item(i) = n {
+            out.push(*i);
+        }
+    });
 }
 
 fn item_nodes(item: &PItem) -> Vec<&Node> {

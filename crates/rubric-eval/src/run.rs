@@ -18,6 +18,7 @@ use crate::io::{
 use crate::plan::Plan;
 use crate::pop;
 use crate::population::overflow_reason;
+use crate::table::{self, Block, Keep};
 use crate::trace::{Explainer, RowView};
 use crate::value::{InputRow, Reject, Value, ValueFormat};
 use rubric_check::hir::{ItemId, Model, Ty};
@@ -26,8 +27,10 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 /// Records per batch.
 const BATCH: usize = 8192;
@@ -81,7 +84,6 @@ impl Measure {
 pub struct Columns {
     pub columns: Vec<OutputColumn>,
     items: Vec<(ItemId, ValueFormat, bool)>,
-    key_format: ValueFormat,
 }
 
 impl Columns {
@@ -111,11 +113,7 @@ impl Columns {
                 ));
             }
         }
-        Columns {
-            columns,
-            items,
-            key_format: ValueFormat::new(&key_ty, model),
-        }
+        Columns { columns, items }
     }
 }
 
@@ -191,8 +189,6 @@ enum Done {
     /// Accepted by the parser: its key, for the duplicate-key check in input order.
     Row(RowKey),
     Rejected(Reject),
-    /// Rejected in an earlier pass.
-    Skipped,
 }
 
 /// A worker's output for one batch.
@@ -207,13 +203,13 @@ struct BatchOut {
     codes: Vec<u64>,
     /// Final pass: per row, the measure.
     measures: Vec<Option<Decimal>>,
-    /// Population passes: per row, per group of the level: argument and partition.
-    args: Vec<Value>,
     /// CSV output: the rows, formatted; `row_ends` holds where each row ends.
     bytes: Vec<u8>,
     row_ends: Vec<usize>,
     /// The keys of the rows (see [`RowKey`]).
     keys: String,
+    /// Reading a held run: the batch's accepted rows.
+    block: Option<Block>,
 }
 
 /// Runs a scheme over a data file. `open` opens the file (again, for the second pass of a scheme
@@ -232,6 +228,7 @@ pub fn run(
     options: &RunOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(RunSummary, Vec<Reject>), RunError> {
+    phase("");
     let reader = open()?;
     let parser = reader.row_parser(model)?;
     let summary_items: Vec<ItemId> = model
@@ -317,7 +314,6 @@ pub fn run(
     };
     let mut rejects: Vec<Reject> = Vec::new();
     let mut keys = Keys::new(model);
-    let mut sorted_keys = SortedKeys::default();
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
         if strict {
@@ -327,368 +323,143 @@ pub fn run(
         Ok(())
     };
 
-    // Population passes: which records are accepted, and the population values per accepted row.
-    let mut accepted: Option<Vec<u32>> = None;
-    let ns = plan.slots.len();
-    // One column per population slot, indexed by accepted row.
-    let mut pops: Vec<Vec<Value>> = Vec::new();
-    let mut reader = Some(reader);
-    let mut n_acc_prev = 0usize;
-    for level in 1..=plan.max_level {
-        let groups: Vec<usize> = (0..plan.groups.len())
-            .filter(|g| plan.groups[*g].level == level)
-            .collect();
-        let ng = groups.len();
-        let rdr = match reader.take() {
-            Some(r) => r,
-            None => open()?,
-        };
-        let pops_ref = &pops;
-        let acc_ref = accepted.as_deref();
-        // Level 1 pushes per accepted row in order; later levels write at the row's index.
-        // Per argument column: whether it is kept (partition columns only with `within`).
-        let keep_col: Vec<bool> = groups
-            .iter()
-            .flat_map(|&g| [true, plan.groups[g].within.is_some()])
-            .collect();
-        let mut args: Vec<Vec<Value>> = match acc_ref {
-            None => vec![Vec::new(); ng * 2],
-            Some(_) => keep_col
-                .iter()
-                .map(|&keep| {
-                    if keep {
-                        vec![Value::Missing; n_acc_prev]
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        };
-        let mut new_acc: Vec<u32> = Vec::new();
-        let mut overflowed: Vec<usize> = Vec::new();
-        let mut n_acc: u32 = 0;
-        let mut read = 0u64;
-        pipeline(
-            rdr,
+    // A scheme with population functions: read the file once into compact columns, compute
+    // the population functions, then evaluate every row on every core.
+    let (held, reader) = if plan.has_population() {
+        let held = hold(
+            &ctx,
+            reader,
             threads,
-            &|first: u64, recs: &[RawRecord]| {
-                let mut out = BatchOut::default();
-                let mut scratch = Vec::with_capacity(plan.items.len());
-                let mut prow_buf: Vec<Value> = Vec::with_capacity(ns);
-                for (j, rec) in recs.iter().enumerate() {
-                    let ord = first as usize + j;
-                    let idx = match acc_ref {
-                        Some(acc) => match acc.get(ord) {
-                            Some(&i) if i != NONE => Some(i as usize),
-                            _ => {
-                                out.rows.push(Done::Skipped);
-                                continue;
-                            }
-                        },
-                        None => None,
-                    };
-                    let row = match parser.parse(rec) {
-                        Ok(row) => row,
-                        Err(r) => {
-                            out.rows.push(Done::Rejected(r));
-                            continue;
-                        }
-                    };
-                    let prow: &[Value] = match idx {
-                        Some(i) => {
-                            pop_row(pops_ref, i, &mut prow_buf);
-                            &prow_buf
-                        }
-                        None => &[],
-                    };
-                    if let Err(item) =
-                        eval::eval_row(plan, &row.values, prow, &mut scratch, Some(level))
-                    {
-                        out.rows
-                            .push(Done::Rejected(overflow_reject(plan, &row, item)));
-                        continue;
-                    }
-                    let env = Env {
-                        fields: &row.values,
-                        items: &scratch,
-                        pops: prow,
-                        subject: None,
-                        as_of: plan.as_of,
-                        lookup: None,
-                    };
-                    let start = out.args.len();
-                    let mut failed = None;
-                    for &g in &groups {
-                        let group = &plan.groups[g];
-                        let a = group
-                            .arg
-                            .as_ref()
-                            .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
-                        let p = group
-                            .within
-                            .as_ref()
-                            .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
-                        match (a, p) {
-                            (Ok(a), Ok(p)) => {
-                                out.args.push(a);
-                                out.args.push(p);
-                            }
-                            _ => {
-                                failed = Some(plan.first_user_of(g));
-                                break;
-                            }
-                        }
-                    }
-                    if let Some(item) = failed {
-                        out.args.truncate(start);
-                        out.rows
-                            .push(Done::Rejected(overflow_reject(plan, &row, item)));
-                        continue;
-                    }
-                    out.rows
-                        .push(Done::Row(RowKey::of(plan, &row, &mut out.keys)));
-                }
-                out
-            },
-            &mut |first: u64, out: BatchOut| {
-                let mut a = 0;
-                for (j, done) in out.rows.into_iter().enumerate() {
-                    let ord = first as usize + j;
-                    read += 1;
-                    match done {
-                        Done::Skipped => {
-                            if level == 1 {
-                                new_acc.push(NONE);
-                            }
-                        }
-                        Done::Rejected(r) => {
-                            if level == 1 {
-                                new_acc.push(NONE);
-                                reject(&mut rejects, r)?;
-                            } else {
-                                overflowed.push(ord);
-                                reject(&mut rejects, r)?;
-                            }
-                        }
-                        Done::Row(row) => {
-                            if level == 1 {
-                                if strict {
-                                    if let Err(r) = keys.check(&row, &out.keys) {
-                                        new_acc.push(NONE);
-                                        a += 2 * ng;
-                                        reject(&mut rejects, r)?;
-                                        continue;
-                                    }
-                                } else {
-                                    sorted_keys.push(&row, &out.keys);
-                                }
-                                new_acc.push(n_acc);
-                                n_acc += 1;
-                            }
-                            let at = acc_ref.and_then(|acc| acc.get(ord)).map(|&i| i as usize);
-                            for (k, col) in args.iter_mut().enumerate() {
-                                if !keep_col[k] {
-                                    continue; // a partition column without `within`
-                                }
-                                let v = out.args.get(a + k).cloned().unwrap_or(Value::Missing);
-                                match at {
-                                    None => col.push(v),
-                                    Some(i) => {
-                                        if let Some(cell) = col.get_mut(i) {
-                                            *cell = v;
-                                        }
-                                    }
-                                }
-                            }
-                            a += 2 * ng;
-                        }
-                    }
-                }
-                if level == 1 {
-                    progress(read);
-                }
-                Ok(())
-            },
+            strict,
+            &mut keys,
+            &mut rejects,
+            &mut summary,
+            progress,
         )?;
-        if level == 1 {
-            // Duplicate keys, found by sorting hashes: drop them from the population.
-            let dups = std::mem::take(&mut sorted_keys).duplicates(keys.column.as_deref());
-            if !dups.is_empty() {
-                let mut is_dup = vec![false; n_acc as usize];
-                for (cand, r) in dups {
-                    if let Some(d) = is_dup.get_mut(cand) {
-                        *d = true;
-                    }
-                    rejects.push(r);
-                }
-                let mut next = 0u32;
-                for a in new_acc.iter_mut().filter(|a| **a != NONE) {
-                    if is_dup.get(*a as usize).copied().unwrap_or(false) {
-                        *a = NONE;
-                    } else {
-                        *a = next;
-                        next += 1;
-                    }
-                }
-                for col in args.iter_mut() {
-                    let mut k = 0;
-                    col.retain(|_| {
-                        let keep = !is_dup.get(k).copied().unwrap_or(false);
-                        k += 1;
-                        keep
-                    });
-                }
-                n_acc = next;
-            }
-            accepted = Some(new_acc);
-            pops = vec![Vec::new(); ns];
-            summary.read = read;
-            n_acc_prev = n_acc as usize;
-        } else if let Some(acc) = accepted.as_mut() {
-            // Rows that overflowed now are left out from here on (earlier levels counted them).
-            for &o in &overflowed {
-                if let Some(a) = acc.get_mut(o) {
-                    *a = NONE;
-                }
-            }
-        }
-        // Compute this level's functions over the first pass's accepted rows.
-        let n = n_acc_prev;
-        for (k, &g) in groups.iter().enumerate() {
-            let group = &plan.groups[g];
-            let mut a = std::mem::take(&mut args[2 * k]);
-            let mut p = std::mem::take(&mut args[2 * k + 1]);
-            a.resize(n, Value::Missing);
-            if group.within.is_some() {
-                p.resize(n, Value::Missing);
-            }
-            let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
-            let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
-            for (col, &slot) in cols.into_iter().zip(&group.slots) {
-                if let Some(c) = pops.get_mut(slot) {
-                    *c = col;
-                }
-            }
-        }
-    }
-
-    // The final pass.
-    let rdr = match reader.take() {
-        Some(r) => r,
-        None => open()?,
+        (Some(held), None)
+    } else {
+        (None, Some(reader))
     };
-    let acc_ref = accepted.as_deref();
-    let pops_ref = &pops;
-    let ctx_ref = &ctx;
     let ngrades = ctx.summary_items.len();
     let mut read = 0u64;
-    let single_pass = accepted.is_none();
+    let single_pass = held.is_none();
     let mut measure_total = Decimal::ZERO;
     let mut measure_overflow = false;
-    pipeline(
-        rdr,
-        threads,
-        &|first: u64, recs: &[RawRecord]| final_batch(ctx_ref, acc_ref, pops_ref, first, recs),
-        &mut |_first: u64, out: BatchOut| {
-            let ncols = columns.columns.len();
-            let mut row_i = 0usize;
-            for done in out.rows {
-                read += 1;
-                match done {
-                    Done::Skipped => {}
-                    Done::Rejected(r) => reject(&mut rejects, r)?,
-                    Done::Row(row) => {
-                        let i = row_i;
-                        row_i += 1;
-                        if single_pass {
-                            if let Err(r) = keys.check(&row, &out.keys) {
-                                reject(&mut rejects, r)?;
-                                continue;
-                            }
+    let mut sink = |out: BatchOut| -> Result<(), RunError> {
+        let ncols = columns.columns.len();
+        let mut row_i = 0usize;
+        for done in out.rows {
+            read += 1;
+            match done {
+                Done::Rejected(r) => reject(&mut rejects, r)?,
+                Done::Row(row) => {
+                    let i = row_i;
+                    row_i += 1;
+                    if single_pass {
+                        if let Err(r) = keys.check(&row, &out.keys) {
+                            reject(&mut rejects, r)?;
+                            continue;
                         }
-                        match (writer.as_mut(), out_csv.as_mut()) {
-                            (Some(w), _) => {
-                                for c in 0..ncols {
-                                    let (s, e) = out
-                                        .cells
-                                        .get(i * ncols + c)
-                                        .copied()
-                                        .unwrap_or((u32::MAX, 0));
-                                    let cell = if s == u32::MAX {
-                                        None
-                                    } else {
-                                        out.text.get(s as usize..e as usize)
-                                    };
-                                    w.cell(cell)?;
-                                }
-                                w.end_row()?;
-                            }
-                            (None, Some(o)) => {
-                                let start = if i == 0 {
-                                    0
+                    }
+                    match (writer.as_mut(), out_csv.as_mut()) {
+                        (Some(w), _) => {
+                            for c in 0..ncols {
+                                let (s, e) = out
+                                    .cells
+                                    .get(i * ncols + c)
+                                    .copied()
+                                    .unwrap_or((u32::MAX, 0));
+                                let cell = if s == u32::MAX {
+                                    None
                                 } else {
-                                    out.row_ends.get(i - 1).copied().unwrap_or(0)
+                                    out.text.get(s as usize..e as usize)
                                 };
-                                let end = out.row_ends.get(i).copied().unwrap_or(start);
-                                o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
-                                    .map_err(write_err)?;
+                                w.cell(cell)?;
                             }
-                            (None, None) => {}
+                            w.end_row()?;
                         }
-                        summary.written += 1;
-                        let m = out.measures.get(i).copied().flatten();
-                        if let Some(m) = m {
-                            match measure_total.checked_add(m) {
-                                Some(t) => measure_total = t,
-                                None => measure_overflow = true,
-                            }
-                        }
-                        for (g, gs) in summary.grades.iter_mut().enumerate() {
-                            let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
-                            let mut add = |slot: &mut (u64, Decimal)| {
-                                slot.0 += 1;
-                                if let Some(m) = m {
-                                    match slot.1.checked_add(m) {
-                                        Some(t) => slot.1 = t,
-                                        None => measure_overflow = true,
-                                    }
-                                }
-                            };
-                            if gs.is_tags {
-                                if code == 0 || code == u64::MAX {
-                                    add(&mut gs.missing);
-                                }
-                                for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
-                                    if code != u64::MAX && code & (1 << c) != 0 {
-                                        let mut pair = (slot.1, slot.2);
-                                        add(&mut pair);
-                                        slot.1 = pair.0;
-                                        slot.2 = pair.1;
-                                    }
-                                }
-                            } else if let Some(slot) =
-                                usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
-                            {
-                                let mut pair = (slot.1, slot.2);
-                                add(&mut pair);
-                                slot.1 = pair.0;
-                                slot.2 = pair.1;
+                        (None, Some(o)) => {
+                            let start = if i == 0 {
+                                0
                             } else {
+                                out.row_ends.get(i - 1).copied().unwrap_or(0)
+                            };
+                            let end = out.row_ends.get(i).copied().unwrap_or(start);
+                            o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
+                                .map_err(write_err)?;
+                        }
+                        (None, None) => {}
+                    }
+                    summary.written += 1;
+                    let m = out.measures.get(i).copied().flatten();
+                    if let Some(m) = m {
+                        match measure_total.checked_add(m) {
+                            Some(t) => measure_total = t,
+                            None => measure_overflow = true,
+                        }
+                    }
+                    for (g, gs) in summary.grades.iter_mut().enumerate() {
+                        let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
+                        let mut add = |slot: &mut (u64, Decimal)| {
+                            slot.0 += 1;
+                            if let Some(m) = m {
+                                match slot.1.checked_add(m) {
+                                    Some(t) => slot.1 = t,
+                                    None => measure_overflow = true,
+                                }
+                            }
+                        };
+                        if gs.is_tags {
+                            if code == 0 || code == u64::MAX {
                                 add(&mut gs.missing);
                             }
+                            for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
+                                if code != u64::MAX && code & (1 << c) != 0 {
+                                    let mut pair = (slot.1, slot.2);
+                                    add(&mut pair);
+                                    slot.1 = pair.0;
+                                    slot.2 = pair.1;
+                                }
+                            }
+                        } else if let Some(slot) =
+                            usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
+                        {
+                            let mut pair = (slot.1, slot.2);
+                            add(&mut pair);
+                            slot.1 = pair.0;
+                            slot.2 = pair.1;
+                        } else {
+                            add(&mut gs.missing);
                         }
                     }
                 }
             }
-            if single_pass {
-                progress(read);
-            }
-            Ok(())
-        },
-    )?;
+        }
+        if single_pass {
+            progress(read);
+        }
+        Ok(())
+    };
+    let ctx_ref = &ctx;
+    match (&held, reader) {
+        (Some(h), _) => par_blocks(
+            h.blocks.len(),
+            threads,
+            &|b: usize| final_block(ctx_ref, h, b),
+            &mut sink,
+        )?,
+        (None, Some(reader)) => pipeline(
+            reader,
+            threads,
+            &|_first: u64, recs: &[RawRecord]| final_batch(ctx_ref, recs),
+            &mut |_first: u64, out: BatchOut| sink(out),
+        )?,
+        (None, None) => {}
+    }
     if single_pass {
         summary.read = read;
     }
+    phase("final");
     summary.measure_total = measure_total;
     summary.measure_overflow = measure_overflow;
     rejects.sort_by_key(|r| r.line);
@@ -708,37 +479,14 @@ fn overflow_reject(plan: &Plan, row: &InputRow, item: ItemId) -> Reject {
     }
 }
 
-/// The final pass over one batch: parse, evaluate every item, format the output cells.
-fn final_batch(
-    ctx: &Ctx<'_>,
-    acc: Option<&[u32]>,
-    pops: &[Vec<Value>],
-    first: u64,
-    recs: &[RawRecord],
-) -> BatchOut {
+/// The final pass over one batch of a streaming run: parse, evaluate every item, format the
+/// output cells.
+fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
     let plan = ctx.plan;
-    let ns = plan.slots.len();
     let mut out = BatchOut::default();
-    let ncols = ctx.columns.columns.len();
-    out.cells.reserve(recs.len() * ncols);
-    out.text.reserve(recs.len() * ncols * 6);
+    out.cells.reserve(recs.len() * ctx.columns.columns.len());
     let mut scratch = Vec::with_capacity(plan.items.len());
-    let mut prow_buf: Vec<Value> = Vec::with_capacity(ns);
-    for (j, rec) in recs.iter().enumerate() {
-        let ord = first as usize + j;
-        let prow: &[Value] = match acc {
-            Some(acc) => match acc.get(ord) {
-                Some(&i) if i != NONE => {
-                    pop_row(pops, i as usize, &mut prow_buf);
-                    &prow_buf
-                }
-                _ => {
-                    out.rows.push(Done::Skipped);
-                    continue;
-                }
-            },
-            None => &[],
-        };
+    for rec in recs {
         let row = match ctx.parser.parse(rec) {
             Ok(row) => row,
             Err(r) => {
@@ -746,100 +494,619 @@ fn final_batch(
                 continue;
             }
         };
-        if let Err(item) = eval::eval_row(plan, &row.values, prow, &mut scratch, None) {
+        if let Err(item) = eval::eval_row(plan, &row.values, &[], &mut scratch, None) {
             out.rows
                 .push(Done::Rejected(overflow_reject(plan, &row, item)));
             continue;
         }
-        // cells
-        let push = |out: &mut BatchOut, f: &dyn Fn(&mut String) -> bool| {
-            let s = out.text.len();
-            if f(&mut out.text) {
-                out.cells.push((s as u32, out.text.len() as u32));
-            } else {
-                out.text.truncate(s);
-                out.cells.push((u32::MAX, 0));
-            }
+        let key_text = match plan.key.and_then(|k| row.values.get(k)) {
+            Some(Value::Text(t)) => Some(t.to_string()),
+            Some(Value::Missing) | None => None,
+            Some(_) => Some(plan.key_text(&row.values)),
         };
-        let key = ctx
-            .plan
-            .key
-            .and_then(|k| row.values.get(k))
-            .unwrap_or(&Value::Missing);
-        push(&mut out, &|t: &mut String| {
-            if key.is_missing() {
-                return false;
-            }
-            ctx.columns.key_format.write(key, t);
-            true
-        });
-        for (id, fmt, why) in &ctx.columns.items {
-            let v = scratch.get(*id).unwrap_or(&Value::Missing);
-            push(&mut out, &|t: &mut String| {
-                if v.is_missing() {
-                    return false;
-                }
-                fmt.write(v, t);
-                true
-            });
-            if *why {
-                let text = match &ctx.explainer {
-                    Some(ex) => {
-                        let view = RowView {
-                            fields: &row.values,
-                            items: &scratch,
-                            pops: prow,
-                        };
-                        ex.trace_view(plan, ctx.model, &view, *id, None)
-                            .why(ctx.src, ctx.model)
-                    }
-                    None => String::new(),
-                };
-                push(&mut out, &|t: &mut String| {
-                    t.push_str(&text);
-                    true
-                });
-            }
-        }
-        for &g in &ctx.summary_items {
-            out.codes.push(match scratch.get(g) {
-                Some(Value::Code(c)) => u64::from(*c),
-                Some(Value::Tags(b)) => *b,
-                _ => u64::MAX,
-            });
-        }
-        out.measures.push(match ctx.measure {
-            Some(Measure::Field(f)) => match row.values.get(f) {
-                Some(Value::Num(d)) => Some(*d),
-                _ => None,
-            },
-            Some(Measure::Item(i)) => match scratch.get(i) {
-                Some(Value::Num(d)) => Some(*d),
-                _ => None,
-            },
-            None => None,
-        });
-        if ctx.csv {
-            for (c, &(a, b)) in out.cells.iter().enumerate() {
-                if c > 0 {
-                    out.bytes.push(b',');
-                }
-                let text = if a == u32::MAX {
-                    ""
-                } else {
-                    out.text.get(a as usize..b as usize).unwrap_or("")
-                };
-                csv_cell(&mut out.bytes, text.as_bytes(), ncols == 1);
-            }
-            out.bytes.push(b'\n');
-            out.row_ends.push(out.bytes.len());
-            out.text.clear();
-            out.cells.clear();
-        }
+        emit(
+            ctx,
+            &mut out,
+            key_text.as_deref(),
+            &row.values,
+            &scratch,
+            &[],
+        );
         let key = RowKey::of(plan, &row, &mut out.keys);
         out.rows.push(Done::Row(key));
     }
     out
+}
+
+/// The final pass over one block of a held run: evaluate every item of every row still in the
+/// population, format the output cells.
+fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize) -> BatchOut {
+    let plan = ctx.plan;
+    let mut out = BatchOut::default();
+    let Some(block) = held.blocks.get(b) else {
+        return out;
+    };
+    let base = held.starts.get(b).copied().unwrap_or(0);
+    out.cells.reserve(block.len() * ctx.columns.columns.len());
+    let mut scratch = Vec::with_capacity(plan.items.len());
+    let mut values = Vec::with_capacity(plan.nfields);
+    let mut prow = Vec::with_capacity(plan.slots.len());
+    for r in 0..block.len() {
+        let p = held.state.get(base + r).copied().unwrap_or(NONE);
+        if p == NONE {
+            continue;
+        }
+        block.row(r, &mut values);
+        pop_row(&held.pops, p as usize, &mut prow);
+        let key = plan.key.and_then(|k| block.text(k, r));
+        if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, None) {
+            let line = block.lines.get(r).copied().unwrap_or(0);
+            out.rows.push(Done::Rejected(Reject {
+                line,
+                column: None,
+                reason: overflow_reason(plan, item),
+                key: key.map(String::from),
+            }));
+            continue;
+        }
+        emit(ctx, &mut out, key, &values, &scratch, &prow);
+        out.rows.push(Done::Row(RowKey::none()));
+    }
+    out
+}
+
+/// Formats one evaluated row's output cells (and its summary codes and measure) into `out`.
+fn emit(
+    ctx: &Ctx<'_>,
+    out: &mut BatchOut,
+    key: Option<&str>,
+    fields: &[Value],
+    items: &[Value],
+    pops: &[Value],
+) {
+    let plan = ctx.plan;
+    let ncols = ctx.columns.columns.len();
+    let push = |out: &mut BatchOut, f: &dyn Fn(&mut String) -> bool| {
+        let s = out.text.len();
+        if f(&mut out.text) {
+            out.cells.push((s as u32, out.text.len() as u32));
+        } else {
+            out.text.truncate(s);
+            out.cells.push((u32::MAX, 0));
+        }
+    };
+    push(out, &|t: &mut String| match key {
+        Some(k) => {
+            t.push_str(k);
+            true
+        }
+        None => false,
+    });
+    for (id, fmt, why) in &ctx.columns.items {
+        let v = items.get(*id).unwrap_or(&Value::Missing);
+        push(out, &|t: &mut String| {
+            if v.is_missing() {
+                return false;
+            }
+            fmt.write(v, t);
+            true
+        });
+        if *why {
+            let text = match &ctx.explainer {
+                Some(ex) => {
+                    let view = RowView {
+                        fields,
+                        items,
+                        pops,
+                    };
+                    ex.trace_view(plan, ctx.model, &view, *id, None)
+                        .why(ctx.src, ctx.model)
+                }
+                None => String::new(),
+            };
+            push(out, &|t: &mut String| {
+                t.push_str(&text);
+                true
+            });
+        }
+    }
+    for &g in &ctx.summary_items {
+        out.codes.push(match items.get(g) {
+            Some(Value::Code(c)) => u64::from(*c),
+            Some(Value::Tags(b)) => *b,
+            _ => u64::MAX,
+        });
+    }
+    out.measures.push(match ctx.measure {
+        Some(Measure::Field(f)) => match fields.get(f) {
+            Some(Value::Num(d)) => Some(*d),
+            _ => None,
+        },
+        Some(Measure::Item(i)) => match items.get(i) {
+            Some(Value::Num(d)) => Some(*d),
+            _ => None,
+        },
+        None => None,
+    });
+    if ctx.csv {
+        for (c, &(a, b)) in out.cells.iter().enumerate() {
+            if c > 0 {
+                out.bytes.push(b',');
+            }
+            let text = if a == u32::MAX {
+                ""
+            } else {
+                out.text.get(a as usize..b as usize).unwrap_or("")
+            };
+            csv_cell(&mut out.bytes, text.as_bytes(), ncols == 1);
+        }
+        out.bytes.push(b'\n');
+        out.row_ends.push(out.bytes.len());
+        out.text.clear();
+        out.cells.clear();
+    }
+}
+
+/// The accepted rows of a file held in memory, and their population values.
+struct Held {
+    blocks: Vec<Block>,
+    /// Per block, the index of its first row among all held rows.
+    starts: Vec<usize>,
+    /// Per held row: its index in the population columns, or `NONE` when it has left the
+    /// population (a duplicate key, an overflow).
+    state: Vec<u32>,
+    /// One column per population slot, indexed by population index.
+    pops: Vec<Vec<Value>>,
+}
+
+impl Held {
+    /// The block and row of held row `i`.
+    fn locate(&self, i: usize) -> Option<(&Block, usize)> {
+        let b = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        let block = self.blocks.get(b)?;
+        Some((block, i - self.starts.get(b)?))
+    }
+}
+
+/// One held row's work in a population stage.
+#[derive(Default)]
+struct StageOut {
+    /// Per evaluated row: its held index, then `2 * groups` argument and partition values.
+    rows: Vec<usize>,
+    args: Vec<Value>,
+    /// Rows that overflowed: held index and reject.
+    failed: Vec<(usize, Reject)>,
+    /// Stage 1: per evaluated row, the hash of its key (`None`: no key).
+    hashes: Vec<Option<u64>>,
+}
+
+/// Reads the whole file into blocks (rejecting bad rows), then computes the population
+/// functions stage by stage: evaluates each stage's arguments on every core, leaves rows that
+/// overflow or repeat an earlier row's key out of the population, and sorts.
+#[allow(clippy::too_many_arguments)]
+fn hold(
+    ctx: &Ctx<'_>,
+    reader: Reader,
+    threads: usize,
+    strict: bool,
+    keys: &mut Keys,
+    rejects: &mut Vec<Reject>,
+    summary: &mut RunSummary,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Held, RunError> {
+    let plan = ctx.plan;
+    let model = ctx.model;
+    let keep: Arc<[Keep]> = table::keep_fields(
+        &model.fields,
+        &plan.fields_read(),
+        ctx.explainer.is_some() || ctx.measure.is_some(),
+    )
+    .into();
+    let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
+        if strict {
+            return Err(RunError::Strict(r));
+        }
+        rejects.push(r);
+        Ok(())
+    };
+    // Read and parse.
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut starts: Vec<usize> = Vec::new();
+    let mut n_held = 0usize;
+    let mut read = 0u64;
+    pipeline(
+        reader,
+        threads,
+        &|_first: u64, recs: &[RawRecord]| {
+            let mut out = BatchOut::default();
+            let mut block = Block::new(&model.fields, &keep);
+            let mut values = Vec::with_capacity(model.fields.len());
+            for rec in recs {
+                match ctx.parser.parse_into(rec, &mut values) {
+                    Ok(()) => {
+                        block.push(rec.line, &values);
+                        out.rows.push(Done::Row(RowKey::none()));
+                    }
+                    Err(r) => out.rows.push(Done::Rejected(r)),
+                }
+            }
+            out.block = Some(block);
+            out
+        },
+        &mut |_first: u64, mut out: BatchOut| {
+            let Some(block) = out.block.take() else {
+                return Ok(());
+            };
+            for done in out.rows {
+                read += 1;
+                if let Done::Rejected(r) = done {
+                    reject(rejects, r)?;
+                }
+            }
+            if strict {
+                // the first bad row in file order fails the run: duplicates too
+                for r in 0..block.len() {
+                    if let Some(k) = plan.key.and_then(|k| block.text(k, r)) {
+                        let mut buf = String::new();
+                        let key =
+                            RowKey::text(block.lines.get(r).copied().unwrap_or(0), k, &mut buf);
+                        if let Err(e) = keys.check(&key, &buf) {
+                            reject(rejects, e)?;
+                        }
+                    }
+                }
+            }
+            starts.push(n_held);
+            n_held += block.len();
+            blocks.push(block);
+            progress(read);
+            Ok(())
+        },
+    )?;
+    summary.read = read;
+    phase("read");
+    let mut held = Held {
+        blocks,
+        starts,
+        state: vec![0; n_held],
+        pops: vec![Vec::new(); plan.slots.len()],
+    };
+    let mut n_pop = 0usize;
+    for level in 1..=plan.max_level {
+        let groups: Vec<usize> = (0..plan.groups.len())
+            .filter(|g| plan.groups[*g].level == level)
+            .collect();
+        let ng = groups.len();
+        let outs = par_map(held.blocks.len(), threads, &|b: usize| {
+            stage_block(ctx, &held, b, level, &groups)
+        });
+        // Rows that overflow leave the population: at stage 1 before it is numbered (and before
+        // they could claim a key), later after this stage's values were counted.
+        let mut args: Vec<Vec<Value>> = vec![Vec::new(); 2 * ng];
+        if level == 1 {
+            let mut order: Vec<(u64, u32)> = Vec::new();
+            let mut alive = vec![false; n_held];
+            for out in &outs {
+                for (i, r) in out.failed.iter().cloned() {
+                    let _ = i;
+                    reject(rejects, r)?;
+                }
+                for (k, &i) in out.rows.iter().enumerate() {
+                    if let Some(a) = alive.get_mut(i) {
+                        *a = true;
+                    }
+                    if let Some(Some(h)) = out.hashes.get(k) {
+                        order.push((*h, i as u32));
+                    }
+                }
+            }
+            if !strict {
+                for (i, r) in duplicates(order, plan, &held, keys.column.as_deref()) {
+                    if let Some(a) = alive.get_mut(i) {
+                        *a = false;
+                    }
+                    rejects.push(r);
+                }
+            }
+            let mut next = 0u32;
+            for (s, a) in held.state.iter_mut().zip(&alive) {
+                if *a {
+                    *s = next;
+                    next += 1;
+                } else {
+                    *s = NONE;
+                }
+            }
+            n_pop = next as usize;
+            for col in args.iter_mut() {
+                col.reserve(n_pop);
+            }
+            for out in outs {
+                let mut a = out.args.into_iter();
+                for &i in &out.rows {
+                    let keep = held.state.get(i).is_some_and(|&s| s != NONE);
+                    for col in args.iter_mut() {
+                        let v = a.next().unwrap_or(Value::Missing);
+                        if keep {
+                            col.push(v);
+                        }
+                    }
+                }
+            }
+        } else {
+            for col in args.iter_mut() {
+                *col = vec![Value::Missing; n_pop];
+            }
+            let mut failed = Vec::new();
+            for out in outs {
+                for (i, r) in out.failed {
+                    failed.push(i);
+                    reject(rejects, r)?;
+                }
+                let mut a = out.args.into_iter();
+                for &i in &out.rows {
+                    let p = held.state.get(i).copied().unwrap_or(NONE) as usize;
+                    for col in args.iter_mut() {
+                        let v = a.next().unwrap_or(Value::Missing);
+                        if let Some(cell) = col.get_mut(p) {
+                            *cell = v;
+                        }
+                    }
+                }
+            }
+            for i in failed {
+                if let Some(s) = held.state.get_mut(i) {
+                    *s = NONE;
+                }
+            }
+        }
+        phase("stage args");
+        // Compute this stage's functions.
+        for (k, &g) in groups.iter().enumerate() {
+            let group = &plan.groups[g];
+            let a = std::mem::take(&mut args[2 * k]);
+            let p = std::mem::take(&mut args[2 * k + 1]);
+            let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
+            let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
+            for (col, &slot) in cols.into_iter().zip(&group.slots) {
+                if let Some(c) = held.pops.get_mut(slot) {
+                    *c = col;
+                }
+            }
+        }
+    }
+    phase("pops");
+    Ok(held)
+}
+
+/// With `RUBRIC_PHASES=1` in the environment, prints the time since the run started at the end
+/// of each phase to stderr (for profiling; see BENCHMARKS.md).
+fn phase(name: &str) {
+    static START: OnceLock<(Instant, bool)> = OnceLock::new();
+    let (t0, on) =
+        START.get_or_init(|| (Instant::now(), std::env::var_os("RUBRIC_PHASES").is_some()));
+    if *on && !name.is_empty() {
+        eprintln!("phase {name}: {:.3} s", t0.elapsed().as_secs_f64());
+    }
+}
+
+/// Stage `level` over one block: the arguments and partitions of the stage's groups for every
+/// row still in the population (at stage 1: every held row, with its key's hash).
+fn stage_block(ctx: &Ctx<'_>, held: &Held, b: usize, level: u32, groups: &[usize]) -> StageOut {
+    let plan = ctx.plan;
+    let mut out = StageOut::default();
+    let Some(block) = held.blocks.get(b) else {
+        return out;
+    };
+    let base = held.starts.get(b).copied().unwrap_or(0);
+    let mut scratch = Vec::with_capacity(plan.items.len());
+    let mut values = Vec::with_capacity(plan.nfields);
+    let mut prow = Vec::with_capacity(plan.slots.len());
+    for r in 0..block.len() {
+        let i = base + r;
+        if level > 1 {
+            let p = held.state.get(i).copied().unwrap_or(NONE);
+            if p == NONE {
+                continue;
+            }
+            pop_row(&held.pops, p as usize, &mut prow);
+        }
+        block.row(r, &mut values);
+        let key = plan.key.and_then(|k| block.text(k, r));
+        let fail = |item: ItemId| Reject {
+            line: block.lines.get(r).copied().unwrap_or(0),
+            column: None,
+            reason: overflow_reason(plan, item),
+            key: key.map(String::from),
+        };
+        if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, Some(level)) {
+            out.failed.push((i, fail(item)));
+            continue;
+        }
+        let env = Env {
+            fields: &values,
+            items: &scratch,
+            pops: &prow,
+            subject: None,
+            as_of: plan.as_of,
+            lookup: None,
+        };
+        let start = out.args.len();
+        let mut failed = None;
+        for &g in groups {
+            let group = &plan.groups[g];
+            let a = group
+                .arg
+                .as_ref()
+                .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
+            let p = group
+                .within
+                .as_ref()
+                .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
+            match (a, p) {
+                (Ok(a), Ok(p)) => {
+                    out.args.push(a);
+                    out.args.push(p);
+                }
+                _ => {
+                    failed = Some(plan.first_user_of(g));
+                    break;
+                }
+            }
+        }
+        if let Some(item) = failed {
+            out.args.truncate(start);
+            out.failed.push((i, fail(item)));
+            continue;
+        }
+        out.rows.push(i);
+        if level == 1 {
+            out.hashes.push(key.map(|k| hash_bytes(k.as_bytes())));
+        }
+    }
+    out
+}
+
+/// The held rows (candidates, in `order` as (key hash, held index)) whose key an earlier
+/// candidate already had, with their rejects, worded as the data layer's `KeyTracker` does.
+fn duplicates(
+    mut order: Vec<(u64, u32)>,
+    plan: &Plan,
+    held: &Held,
+    column: Option<&str>,
+) -> Vec<(usize, Reject)> {
+    crate::pop::par_sort(&mut order, |a, b| a.cmp(b));
+    let key = |i: usize| -> (&str, u64) {
+        match held.locate(i) {
+            Some((block, r)) => (
+                plan.key.and_then(|k| block.text(k, r)).unwrap_or(""),
+                block.lines.get(r).copied().unwrap_or(0),
+            ),
+            None => ("", 0),
+        }
+    };
+    let mut out = Vec::new();
+    let mut s = 0;
+    while s < order.len() {
+        let mut e = s + 1;
+        while e < order.len() && order[e].0 == order[s].0 {
+            e += 1;
+        }
+        // within one hash, in held (input) order: each key's first occurrence wins
+        for x in s + 1..e {
+            let cx = order[x].1 as usize;
+            let (kx, line) = key(cx);
+            if let Some(first) = (s..x)
+                .map(|y| order[y].1 as usize)
+                .find(|&cy| key(cy).0 == kx)
+            {
+                out.push((
+                    cx,
+                    Reject {
+                        line,
+                        column: column.map(String::from),
+                        reason: format!("duplicate key `{kx}` (first on line {})", key(first).1),
+                        key: Some(kx.to_string()),
+                    },
+                ));
+            }
+        }
+        s = e;
+    }
+    out
+}
+
+/// Maps `work` over `0..n` on `threads` workers; the results in index order.
+fn par_map<T: Send>(n: usize, threads: usize, work: &(dyn Fn(usize) -> T + Sync)) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, T)>> = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        mine.push((i, work(i)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Ok(mine) = h.join() {
+                parts.push(mine);
+            }
+        }
+    });
+    let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
+}
+
+/// Maps `work` over blocks `0..n` on `threads` workers and hands the results to `sink` in
+/// block order, a few blocks ahead at most. Stops at the first error of the sink.
+fn par_blocks(
+    n: usize,
+    threads: usize,
+    work: &(dyn Fn(usize) -> BatchOut + Sync),
+    sink: &mut dyn FnMut(BatchOut) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let threads = threads.max(1);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = sync_channel::<(usize, BatchOut)>(2 * threads);
+    // Workers do not run more than `window` blocks ahead of the sink.
+    let window = 4 * threads;
+    let written = AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, written, stop) = (&next, &written, &stop);
+            s.spawn(move || loop {
+                if stop.load(AtomicOrdering::Relaxed) {
+                    return;
+                }
+                let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                while i >= written.load(AtomicOrdering::Acquire) + window {
+                    if stop.load(AtomicOrdering::Relaxed) {
+                        return;
+                    }
+                    std::thread::yield_now();
+                }
+                if tx.send((i, work(i))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending: BTreeMap<usize, BatchOut> = BTreeMap::new();
+        let mut want = 0usize;
+        let mut result = Ok(());
+        for (i, out) in rx.iter() {
+            pending.insert(i, out);
+            while let Some(out) = pending.remove(&want) {
+                want += 1;
+                written.store(want, AtomicOrdering::Release);
+                if let Err(e) = sink(out) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if result.is_err() {
+                stop.store(true, AtomicOrdering::Relaxed);
+                break;
+            }
+        }
+        drop(rx);
+        result
+    })
 }
 
 /// Reads batches on one thread, maps them on `threads` workers, and hands the results to
@@ -932,6 +1199,28 @@ struct RowKey {
 }
 
 impl RowKey {
+    /// A row whose key is not checked here.
+    fn none() -> RowKey {
+        RowKey {
+            line: 0,
+            start: u32::MAX,
+            end: 0,
+            hash: 0,
+        }
+    }
+
+    /// The key `text` of the row on `line`, copied into `buf`.
+    fn text(line: u64, text: &str, buf: &mut String) -> RowKey {
+        let start = buf.len();
+        buf.push_str(text);
+        RowKey {
+            line,
+            start: start as u32,
+            end: buf.len() as u32,
+            hash: hash_bytes(text.as_bytes()),
+        }
+    }
+
     fn of(plan: &Plan, row: &InputRow, buf: &mut String) -> RowKey {
         let start = buf.len();
         match plan.key.and_then(|k| row.values.get(k)) {
@@ -1088,78 +1377,6 @@ impl Keys {
             reason: format!("duplicate key `{key}` (first on line {first})"),
             key: Some(key),
         })
-    }
-}
-
-/// Duplicate keys found after a whole pass by sorting key hashes (cheaper than probing a map
-/// per row): the keys are kept in one arena, in candidate order.
-#[derive(Default)]
-struct SortedKeys {
-    arena: Vec<u8>,
-    /// Per candidate row: where its key is, its line and its hash (`None`: no key).
-    rows: Vec<(usize, usize, u64, Option<u64>)>,
-}
-
-impl SortedKeys {
-    fn push(&mut self, row: &RowKey, buf: &str) {
-        if row.start == u32::MAX {
-            self.rows.push((0, 0, row.line, None));
-            return;
-        }
-        let key = buf
-            .as_bytes()
-            .get(row.start as usize..row.end as usize)
-            .unwrap_or(&[]);
-        let at = self.arena.len();
-        self.arena.extend_from_slice(key);
-        self.rows.push((at, key.len(), row.line, Some(row.hash)));
-    }
-
-    /// The candidates whose key an earlier candidate already had, with their rejects.
-    fn duplicates(self, column: Option<&str>) -> Vec<(usize, Reject)> {
-        let mut order: Vec<(u64, u32)> = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.3.map(|h| (h, i as u32)))
-            .collect();
-        crate::pop::par_sort(&mut order, |a, b| a.cmp(b));
-        let key = |i: usize| {
-            let (at, len, _, _) = self.rows[i];
-            self.arena.get(at..at + len).unwrap_or(&[])
-        };
-        let mut out = Vec::new();
-        let mut s = 0;
-        while s < order.len() {
-            let mut e = s + 1;
-            while e < order.len() && order[e].0 == order[s].0 {
-                e += 1;
-            }
-            // within one hash, in candidate (input) order: each key's first occurrence wins
-            for x in s + 1..e {
-                let cx = order[x].1 as usize;
-                if let Some(first) = (s..x)
-                    .map(|y| order[y].1 as usize)
-                    .find(|&cy| key(cy) == key(cx))
-                {
-                    let text = String::from_utf8_lossy(key(cx)).into_owned();
-                    out.push((
-                        cx,
-                        Reject {
-                            line: self.rows[cx].2,
-                            column: column.map(String::from),
-                            reason: format!(
-                                "duplicate key `{text}` (first on line {})",
-                                self.rows[first].2
-                            ),
-                            key: Some(text),
-                        },
-                    ));
-                }
-            }
-            s = e;
-        }
-        out
     }
 }
 

@@ -1,0 +1,189 @@
+//! Accepted input rows held in memory as compact typed columns: what `rubric run` keeps of a
+//! file between reading it and writing the grades, when the scheme has population functions.
+//!
+//! One [`Block`] per batch of records, in file order. A number costs 17 bytes, a date 4, a bool
+//! 1, a text its bytes plus 5; fields no expression reads (except the key) are not kept at
+//! all. Reading the file once and keeping these columns is what lets the final pass run on
+//! every core without parsing the file a second time.
+
+use crate::value::Value;
+use rubric_check::hir::{FieldDef, Ty};
+use rubric_syntax::date::Date;
+use rubric_syntax::Decimal;
+use std::sync::Arc;
+
+/// How one input field is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Read by no expression and not the key: dropped.
+    Drop,
+    /// Kept, and given to the evaluator.
+    Read,
+    /// Kept (the key, for the output and for messages) but not materialised for the evaluator.
+    KeyOnly,
+}
+
+/// Decides per field whether it is kept: `read[f]` tells whether any expression reads it.
+pub(crate) fn keep_fields(fields: &[FieldDef], read: &[bool], everything: bool) -> Vec<Keep> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(f, def)| {
+            if everything || read.get(f).copied().unwrap_or(true) {
+                Keep::Read
+            } else if def.is_key {
+                Keep::KeyOnly
+            } else {
+                Keep::Drop
+            }
+        })
+        .collect()
+}
+
+/// One column of a block.
+#[derive(Debug)]
+enum Col {
+    Dropped,
+    /// `ok[r]` is false for a missing value (the decimal is then zero).
+    Num {
+        v: Vec<Decimal>,
+        ok: Vec<bool>,
+    },
+    /// `i32::MIN` is missing (no calendar date of years 1–9999 is that far out).
+    Date(Vec<i32>),
+    /// 0 false, 1 true, 2 missing.
+    Bool(Vec<u8>),
+    /// The texts back to back; row `r`'s is `bytes[ends[r - 1]..ends[r]]`, missing unless `ok[r]`.
+    Text {
+        bytes: Vec<u8>,
+        ends: Vec<u32>,
+        ok: Vec<bool>,
+    },
+}
+
+const NO_DATE: i32 = i32::MIN;
+
+/// The accepted rows of one batch of records.
+#[derive(Debug)]
+pub(crate) struct Block {
+    /// Per row, its line in the file.
+    pub lines: Vec<u64>,
+    cols: Vec<Col>,
+    keep: Arc<[Keep]>,
+}
+
+impl Block {
+    pub fn new(fields: &[FieldDef], keep: &Arc<[Keep]>) -> Block {
+        let cols = fields
+            .iter()
+            .zip(keep.iter())
+            .map(|(f, k)| match (k, &f.ty) {
+                (Keep::Drop, _) => Col::Dropped,
+                (_, Ty::Int | Ty::Decimal) => Col::Num {
+                    v: Vec::new(),
+                    ok: Vec::new(),
+                },
+                (_, Ty::Date) => Col::Date(Vec::new()),
+                (_, Ty::Bool) => Col::Bool(Vec::new()),
+                _ => Col::Text {
+                    bytes: Vec::new(),
+                    ends: Vec::new(),
+                    ok: Vec::new(),
+                },
+            })
+            .collect();
+        Block {
+            lines: Vec::new(),
+            cols,
+            keep: Arc::clone(keep),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Appends a parsed row (one value per field, as the row parser gives them).
+    pub fn push(&mut self, line: u64, values: &[Value]) {
+        self.lines.push(line);
+        for (c, v) in self.cols.iter_mut().zip(values) {
+            match c {
+                Col::Dropped => {}
+                Col::Num { v: nums, ok } => match v {
+                    Value::Num(d) => {
+                        nums.push(*d);
+                        ok.push(true);
+                    }
+                    _ => {
+                        nums.push(Decimal::ZERO);
+                        ok.push(false);
+                    }
+                },
+                Col::Date(ds) => ds.push(match v {
+                    Value::Date(d) => d.0,
+                    _ => NO_DATE,
+                }),
+                Col::Bool(bs) => bs.push(match v {
+                    Value::Bool(b) => u8::from(*b),
+                    _ => 2,
+                }),
+                Col::Text { bytes, ends, ok } => {
+                    let present = if let Value::Text(t) = v {
+                        bytes.extend_from_slice(t.as_bytes());
+                        true
+                    } else {
+                        false
+                    };
+                    // past 4 GiB of text in one block the slice is out of range: missing
+                    ends.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+                    ok.push(present);
+                }
+            }
+        }
+    }
+
+    /// The text of field `f` in row `r`, when it is a kept text that is present.
+    pub fn text(&self, f: usize, r: usize) -> Option<&str> {
+        let Some(Col::Text { bytes, ends, ok }) = self.cols.get(f) else {
+            return None;
+        };
+        if !ok.get(r).copied().unwrap_or(false) {
+            return None;
+        }
+        let start = if r == 0 { 0 } else { *ends.get(r - 1)? };
+        std::str::from_utf8(bytes.get(start as usize..*ends.get(r)? as usize)?).ok()
+    }
+
+    /// Row `r`'s values for the evaluator, into `out` (one per field; a dropped or key-only
+    /// field is missing).
+    pub fn row(&self, r: usize, out: &mut Vec<Value>) {
+        out.clear();
+        for (f, c) in self.cols.iter().enumerate() {
+            let v = match c {
+                Col::Dropped => Value::Missing,
+                Col::Num { v, ok } => match (v.get(r), ok.get(r)) {
+                    (Some(d), Some(true)) => Value::Num(*d),
+                    _ => Value::Missing,
+                },
+                Col::Date(ds) => match ds.get(r) {
+                    Some(&d) if d != NO_DATE => Value::Date(Date(d)),
+                    _ => Value::Missing,
+                },
+                Col::Bool(bs) => match bs.get(r) {
+                    Some(0) => Value::Bool(false),
+                    Some(1) => Value::Bool(true),
+                    _ => Value::Missing,
+                },
+                Col::Text { .. } => {
+                    if self.keep.get(f) == Some(&Keep::Read) {
+                        self.text(f, r)
+                            .map_or(Value::Missing, |s| Value::Text(Arc::from(s)))
+                    } else {
+                        Value::Missing
+                    }
+                }
+            };
+            out.push(v);
+        }
+    }
+}
