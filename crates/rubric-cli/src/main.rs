@@ -6,6 +6,12 @@ use std::process::ExitCode;
 mod command;
 mod render;
 
+/// mimalloc: `rubric run` allocates and frees a value per cell on every core; the system
+/// allocator made that (and the page faults of returning memory to the kernel) a tenth of a run
+/// (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rubric: write down how you grade your customers, check it, test it, and run it.
 #[derive(Parser)]
 #[command(name = "rubric", version, about, long_about = None, propagate_version = true)]

@@ -17,6 +17,7 @@ use rubric_check::hir::PopFunc;
 use rubric_syntax::Decimal;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Clone, Default)]
 struct Agg {
@@ -28,14 +29,39 @@ struct Agg {
     max: Option<Value>,
 }
 
+const NONE: u32 = u32::MAX;
+
+/// One population function's values: a value per partition or per tie group, and per row the
+/// index of its value (`u32::MAX`: missing). Rows share values, and the functions of one sort
+/// share the index, so a column costs 4 bytes per row, not a value per row.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PopTable {
+    index: Arc<[u32]>,
+    values: Vec<Value>,
+}
+
+impl PopTable {
+    /// The value of row `r`.
+    pub fn get(&self, r: usize) -> Value {
+        match self.index.get(r) {
+            Some(&i) if i != NONE => self
+                .values
+                .get(i as usize)
+                .cloned()
+                .unwrap_or(Value::Missing),
+            _ => Value::Missing,
+        }
+    }
+}
+
 /// Computes, for every row, the value of each function in `funcs` over the argument column
 /// `args` (one value per accepted row; ignored by `count()`), partitioned by `parts` when given.
-/// Returns one column per function, in `funcs` order.
-pub(crate) fn compute(
+/// Returns one table per function, in `funcs` order.
+pub(crate) fn compute_tables(
     funcs: &[PopFunc],
     args: &[Value],
     parts: Option<&[Value]>,
-) -> Vec<Vec<Value>> {
+) -> Vec<PopTable> {
     let n = args.len();
     // Partition ids.
     let mut pid: Vec<u32> = vec![0; n];
@@ -233,37 +259,72 @@ pub(crate) fn compute(
             gvals = pending.iter().map(value).collect();
         }
     }
-    let ordered = |r: usize| group_of.get(r).and_then(|&g| gvals.get(g as usize));
+    let present_rows = |index: &[u32]| -> Vec<u32> {
+        index
+            .iter()
+            .enumerate()
+            .map(|(r, &i)| if present(&args[r]) { i } else { NONE })
+            .collect()
+    };
+    // Per row, its partition (every row: `count()`), or NONE where the argument is missing.
+    let all_parts: Arc<[u32]> = pid.into();
+    let mut present_parts: Option<Arc<[u32]>> = None;
+    let mut present_parts =
+        || Arc::clone(present_parts.get_or_insert_with(|| present_rows(&all_parts).into()));
+    let groups: Arc<[u32]> = group_of.into();
+    let per_part = |f: &dyn Fn(&Agg) -> Value| -> Vec<Value> { aggs.iter().map(f).collect() };
     funcs
         .iter()
-        .map(|f| {
-            (0..n)
-                .map(|r| {
-                    let agg = &aggs[pid[r] as usize];
-                    if *f == PopFunc::Count {
-                        return Value::Num(Decimal::from(agg.rows));
-                    }
-                    if !present(&args[r]) {
-                        return Value::Missing;
-                    }
-                    match f {
-                        PopFunc::Total => agg.sum.map_or(Value::Missing, Value::Num),
-                        PopFunc::Mean => agg
-                            .sum
-                            .and_then(|s| s.checked_div(Decimal::from(agg.present)))
-                            .map_or(Value::Missing, Value::Num),
-                        PopFunc::MinOf => agg.min.clone().unwrap_or(Value::Missing),
-                        PopFunc::MaxOf => agg.max.clone().unwrap_or(Value::Missing),
-                        PopFunc::Rank => ordered(r).map_or(Value::Missing, |o| o.0.clone()),
-                        PopFunc::TopShare => ordered(r).map_or(Value::Missing, |o| o.1.clone()),
-                        PopFunc::CumulativeShare => {
-                            ordered(r).map_or(Value::Missing, |o| o.2.clone())
-                        }
-                        PopFunc::Count => Value::Missing,
-                    }
-                })
-                .collect()
+        .map(|f| match f {
+            PopFunc::Count => PopTable {
+                index: Arc::clone(&all_parts),
+                values: per_part(&|a| Value::Num(Decimal::from(a.rows))),
+            },
+            PopFunc::Total => PopTable {
+                index: present_parts(),
+                values: per_part(&|a| a.sum.map_or(Value::Missing, Value::Num)),
+            },
+            PopFunc::Mean => PopTable {
+                index: present_parts(),
+                values: per_part(&|a| {
+                    a.sum
+                        .and_then(|s| s.checked_div(Decimal::from(a.present)))
+                        .map_or(Value::Missing, Value::Num)
+                }),
+            },
+            PopFunc::MinOf => PopTable {
+                index: present_parts(),
+                values: per_part(&|a| a.min.clone().unwrap_or(Value::Missing)),
+            },
+            PopFunc::MaxOf => PopTable {
+                index: present_parts(),
+                values: per_part(&|a| a.max.clone().unwrap_or(Value::Missing)),
+            },
+            PopFunc::Rank => PopTable {
+                index: Arc::clone(&groups),
+                values: gvals.iter().map(|g| g.0.clone()).collect(),
+            },
+            PopFunc::TopShare => PopTable {
+                index: Arc::clone(&groups),
+                values: gvals.iter().map(|g| g.1.clone()).collect(),
+            },
+            PopFunc::CumulativeShare => PopTable {
+                index: Arc::clone(&groups),
+                values: gvals.iter().map(|g| g.2.clone()).collect(),
+            },
         })
+        .collect()
+}
+
+/// [`compute_tables`], one value per row.
+pub(crate) fn compute(
+    funcs: &[PopFunc],
+    args: &[Value],
+    parts: Option<&[Value]>,
+) -> Vec<Vec<Value>> {
+    compute_tables(funcs, args, parts)
+        .into_iter()
+        .map(|t| (0..args.len()).map(|r| t.get(r)).collect())
         .collect()
 }
 

@@ -1,22 +1,28 @@
 //! `rubric run`'s evaluation of a data file: batches of records are parsed and evaluated on
 //! every core, and written in input order.
 //!
-//! - A scheme without population functions is one streaming pass in bounded memory.
-//! - With population functions, a first pass parses every record, rejects bad rows and
-//!   duplicate keys, and keeps only the population-function arguments (and partition values) as
-//!   columns; the functions are computed; the file is then read again and every row evaluated.
-//!   Population functions that read other population functions add one pass per level.
+//! - A scheme without population functions is one streaming pass in bounded memory: a reader
+//!   thread splits records, workers parse, evaluate and format them, and a sink checks keys
+//!   and writes in order ([`pipeline`]).
+//! - With population functions, the file is read once ([`hold`]): workers parse every record
+//!   into compact typed columns ([`crate::table::Block`], one per batch), bad rows are
+//!   rejected. Then, per population stage, every core evaluates the stage's arguments straight
+//!   into argument columns, rows that overflow leave the population, at stage 1 repeated keys
+//!   too (found by sorting key hashes), and the functions are computed into compact tables
+//!   ([`crate::pop::PopTable`]). Finally every core evaluates and formats whole blocks, written
+//!   in block order ([`par_blocks`]). Memory: the kept columns (about 50 bytes a row for six
+//!   fields) plus 4 bytes a row per population sort.
 //! - A row whose evaluation overflows is rejected. When that happens only after the population
 //!   functions were computed (in an item that reads them), the row is left out of the output
 //!   but was counted in the population; an overflow while computing a population function's
-//!   argument leaves the row out of the population too.
+//!   argument leaves the row out of the population too (and, at stage 1, it claims no key).
 
 use crate::eval::{self, Env};
 use crate::io::{
     ColumnKind, DataError, OutputColumn, OutputFormat, RawRecord, Reader, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
-use crate::pop;
+use crate::pop::{self, PopTable};
 use crate::population::overflow_reason;
 use crate::table::{self, Block, Keep};
 use crate::trace::{Explainer, RowView};
@@ -35,6 +41,8 @@ use std::time::Instant;
 /// Records per batch.
 const BATCH: usize = 8192;
 const NONE: u32 = u32::MAX;
+/// No key (a key's hash is never this: see `stage_block`).
+const NO_HASH: u64 = u64::MAX;
 
 /// What to write and how.
 #[derive(Clone, Debug, Default)]
@@ -540,7 +548,7 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize) -> BatchOut {
         pop_row(&held.pops, p as usize, &mut prow);
         let key = plan.key.and_then(|k| block.text(k, r));
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, None) {
-            let line = block.lines.get(r).copied().unwrap_or(0);
+            let line = block.line(r);
             out.rows.push(Done::Rejected(Reject {
                 line,
                 column: None,
@@ -655,8 +663,8 @@ struct Held {
     /// Per held row: its index in the population columns, or `NONE` when it has left the
     /// population (a duplicate key, an overflow).
     state: Vec<u32>,
-    /// One column per population slot, indexed by population index.
-    pops: Vec<Vec<Value>>,
+    /// One table per population slot, indexed by population index.
+    pops: Vec<PopTable>,
 }
 
 impl Held {
@@ -666,18 +674,6 @@ impl Held {
         let block = self.blocks.get(b)?;
         Some((block, i - self.starts.get(b)?))
     }
-}
-
-/// One held row's work in a population stage.
-#[derive(Default)]
-struct StageOut {
-    /// Per evaluated row: its held index, then `2 * groups` argument and partition values.
-    rows: Vec<usize>,
-    args: Vec<Value>,
-    /// Rows that overflowed: held index and reject.
-    failed: Vec<(usize, Reject)>,
-    /// Stage 1: per evaluated row, the hash of its key (`None`: no key).
-    hashes: Vec<Option<u64>>,
 }
 
 /// Reads the whole file into blocks (rejecting bad rows), then computes the population
@@ -748,8 +744,7 @@ fn hold(
                 for r in 0..block.len() {
                     if let Some(k) = plan.key.and_then(|k| block.text(k, r)) {
                         let mut buf = String::new();
-                        let key =
-                            RowKey::text(block.lines.get(r).copied().unwrap_or(0), k, &mut buf);
+                        let key = RowKey::text(block.line(r), k, &mut buf);
                         if let Err(e) = keys.check(&key, &buf) {
                             reject(rejects, e)?;
                         }
@@ -769,38 +764,101 @@ fn hold(
         blocks,
         starts,
         state: vec![0; n_held],
-        pops: vec![Vec::new(); plan.slots.len()],
+        pops: vec![PopTable::default(); plan.slots.len()],
     };
     let mut n_pop = 0usize;
     for level in 1..=plan.max_level {
         let groups: Vec<usize> = (0..plan.groups.len())
             .filter(|g| plan.groups[*g].level == level)
             .collect();
-        let ng = groups.len();
-        let outs = par_map(held.blocks.len(), threads, &|b: usize| {
-            stage_block(ctx, &held, b, level, &groups)
-        });
-        // Rows that overflow leave the population: at stage 1 before it is numbered (and before
-        // they could claim a key), later after this stage's values were counted.
-        let mut args: Vec<Vec<Value>> = vec![Vec::new(); 2 * ng];
-        if level == 1 {
-            let mut order: Vec<(u64, u32)> = Vec::new();
-            let mut alive = vec![false; n_held];
-            for out in &outs {
-                for (i, r) in out.failed.iter().cloned() {
-                    let _ = i;
-                    reject(rejects, r)?;
+        // Per group, where its argument column is and whether a partition column follows.
+        let mut at = Vec::with_capacity(groups.len());
+        let mut width = 0;
+        for &g in &groups {
+            at.push(width);
+            width += 1 + usize::from(plan.groups[g].within.is_some());
+        }
+        // Each block writes its rows' arguments into its own range of the columns: at stage 1
+        // every held row, later the rows still in the population (whose population indices
+        // are consecutive within a block).
+        let ranges: Vec<(usize, usize)> = if level == 1 {
+            (0..held.blocks.len())
+                .map(|b| {
+                    let s = held.starts.get(b).copied().unwrap_or(0);
+                    (s, s + held.blocks.get(b).map_or(0, Block::len))
+                })
+                .collect()
+        } else {
+            let mut next = 0usize;
+            (0..held.blocks.len())
+                .map(|b| {
+                    let s = held.starts.get(b).copied().unwrap_or(0);
+                    let len = held.blocks.get(b).map_or(0, Block::len);
+                    let alive = held
+                        .state
+                        .get(s..s + len)
+                        .map_or(0, |st| st.iter().filter(|&&p| p != NONE).count());
+                    next += alive;
+                    (next - alive, next)
+                })
+                .collect()
+        };
+        let rows = if level == 1 { n_held } else { n_pop };
+        let mut args: Vec<Vec<Value>> = vec![vec![Value::Missing; rows]; width];
+        let mut hashes: Vec<u64> = if level == 1 {
+            vec![NO_HASH; rows]
+        } else {
+            Vec::new()
+        };
+        let failed: Vec<(usize, Reject)> = {
+            let mut per_block: Vec<Mutex<(Vec<&mut [Value]>, &mut [u64])>> = (0..held.blocks.len())
+                .map(|_| Mutex::new((Vec::new(), &mut [][..])))
+                .collect();
+            let mut rest: Vec<&mut [Value]> = args.iter_mut().map(|c| c.as_mut_slice()).collect();
+            let mut rest_h: &mut [u64] = hashes.as_mut_slice();
+            for (slot, &(s, e)) in per_block.iter_mut().zip(&ranges) {
+                let n = e - s;
+                let mut mine = Vec::with_capacity(width);
+                for col in rest.iter_mut() {
+                    let cut = n.min(col.len());
+                    let (head, tail) = std::mem::take(col).split_at_mut(cut);
+                    mine.push(head);
+                    *col = tail;
                 }
-                for (k, &i) in out.rows.iter().enumerate() {
-                    if let Some(a) = alive.get_mut(i) {
-                        *a = true;
-                    }
-                    if let Some(Some(h)) = out.hashes.get(k) {
-                        order.push((*h, i as u32));
-                    }
+                let hn = if level == 1 { n.min(rest_h.len()) } else { 0 };
+                let (hh, ht) = std::mem::take(&mut rest_h).split_at_mut(hn);
+                rest_h = ht;
+                if let Ok(slot) = slot.get_mut() {
+                    *slot = (mine, hh);
                 }
             }
+            let outs = par_map(held.blocks.len(), threads, &|b: usize| {
+                let Some(Ok(mut dst)) = per_block.get(b).map(|m| m.lock()) else {
+                    return Vec::new();
+                };
+                let (cols, hashes) = &mut *dst;
+                stage_block(ctx, &held, b, level, &groups, &at, cols, hashes)
+            });
+            outs.into_iter().flatten().collect()
+        };
+        // Rows that overflow leave the population: at stage 1 before it is numbered (and before
+        // they could claim a key), later after this stage's values were counted.
+        if level == 1 {
+            let mut alive = vec![true; n_held];
+            for (i, r) in failed {
+                if let Some(a) = alive.get_mut(i) {
+                    *a = false;
+                }
+                reject(rejects, r)?;
+            }
             if !strict {
+                let order: Vec<(u64, u32)> = hashes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &h)| h != NO_HASH && alive.get(i).copied().unwrap_or(false))
+                    .map(|(i, &h)| (h, i as u32))
+                    .collect();
+                drop(hashes);
                 for (i, r) in duplicates(order, plan, &held, keys.column.as_deref()) {
                     if let Some(a) = alive.get_mut(i) {
                         *a = false;
@@ -818,56 +876,35 @@ fn hold(
                 }
             }
             n_pop = next as usize;
-            for col in args.iter_mut() {
-                col.reserve(n_pop);
-            }
-            for out in outs {
-                let mut a = out.args.into_iter();
-                for &i in &out.rows {
-                    let keep = held.state.get(i).is_some_and(|&s| s != NONE);
-                    for col in args.iter_mut() {
-                        let v = a.next().unwrap_or(Value::Missing);
-                        if keep {
-                            col.push(v);
-                        }
-                    }
+            if n_pop < n_held {
+                for col in args.iter_mut() {
+                    let mut k = 0;
+                    col.retain(|_| {
+                        let keep = alive.get(k).copied().unwrap_or(false);
+                        k += 1;
+                        keep
+                    });
                 }
             }
         } else {
-            for col in args.iter_mut() {
-                *col = vec![Value::Missing; n_pop];
-            }
-            let mut failed = Vec::new();
-            for out in outs {
-                for (i, r) in out.failed {
-                    failed.push(i);
-                    reject(rejects, r)?;
-                }
-                let mut a = out.args.into_iter();
-                for &i in &out.rows {
-                    let p = held.state.get(i).copied().unwrap_or(NONE) as usize;
-                    for col in args.iter_mut() {
-                        let v = a.next().unwrap_or(Value::Missing);
-                        if let Some(cell) = col.get_mut(p) {
-                            *cell = v;
-                        }
-                    }
-                }
-            }
-            for i in failed {
+            for (i, r) in failed {
                 if let Some(s) = held.state.get_mut(i) {
                     *s = NONE;
                 }
+                reject(rejects, r)?;
             }
         }
         phase("stage args");
         // Compute this stage's functions.
         for (k, &g) in groups.iter().enumerate() {
             let group = &plan.groups[g];
-            let a = std::mem::take(&mut args[2 * k]);
-            let p = std::mem::take(&mut args[2 * k + 1]);
+            let a = std::mem::take(&mut args[at[k]]);
+            let p = match group.within {
+                Some(_) => std::mem::take(&mut args[at[k] + 1]),
+                None => Vec::new(),
+            };
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
-            let cols = pop::compute(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
+            let cols = pop::compute_tables(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
                 if let Some(c) = held.pops.get_mut(slot) {
                     *c = col;
@@ -891,17 +928,30 @@ fn phase(name: &str) {
 }
 
 /// Stage `level` over one block: the arguments and partitions of the stage's groups for every
-/// row still in the population (at stage 1: every held row, with its key's hash).
-fn stage_block(ctx: &Ctx<'_>, held: &Held, b: usize, level: u32, groups: &[usize]) -> StageOut {
+/// row still in the population (at stage 1: every held row, with its key's hash), written in
+/// row order into `cols` (the block's range of each argument column). Returns the rows that
+/// overflowed (held index and reject); their arguments stay missing.
+#[allow(clippy::too_many_arguments)]
+fn stage_block(
+    ctx: &Ctx<'_>,
+    held: &Held,
+    b: usize,
+    level: u32,
+    groups: &[usize],
+    at: &[usize],
+    cols: &mut [&mut [Value]],
+    hashes: &mut [u64],
+) -> Vec<(usize, Reject)> {
     let plan = ctx.plan;
-    let mut out = StageOut::default();
+    let mut failed = Vec::new();
     let Some(block) = held.blocks.get(b) else {
-        return out;
+        return failed;
     };
     let base = held.starts.get(b).copied().unwrap_or(0);
     let mut scratch = Vec::with_capacity(plan.items.len());
     let mut values = Vec::with_capacity(plan.nfields);
     let mut prow = Vec::with_capacity(plan.slots.len());
+    let mut k = 0usize; // the row's place in the block's range
     for r in 0..block.len() {
         let i = base + r;
         if level > 1 {
@@ -911,16 +961,23 @@ fn stage_block(ctx: &Ctx<'_>, held: &Held, b: usize, level: u32, groups: &[usize
             }
             pop_row(&held.pops, p as usize, &mut prow);
         }
+        let here = k;
+        k += 1;
         block.row(r, &mut values);
-        let key = plan.key.and_then(|k| block.text(k, r));
+        let key = plan.key.and_then(|f| block.text(f, r));
+        if level == 1 {
+            if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
+                *h = hash_bytes(key.as_bytes()).min(NO_HASH - 1);
+            }
+        }
         let fail = |item: ItemId| Reject {
-            line: block.lines.get(r).copied().unwrap_or(0),
+            line: block.line(r),
             column: None,
             reason: overflow_reason(plan, item),
             key: key.map(String::from),
         };
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, Some(level)) {
-            out.failed.push((i, fail(item)));
+            failed.push((i, fail(item)));
             continue;
         }
         let env = Env {
@@ -931,10 +988,9 @@ fn stage_block(ctx: &Ctx<'_>, held: &Held, b: usize, level: u32, groups: &[usize
             as_of: plan.as_of,
             lookup: None,
         };
-        let start = out.args.len();
-        let mut failed = None;
-        for &g in groups {
+        for (gk, &g) in groups.iter().enumerate() {
             let group = &plan.groups[g];
+            let c = at.get(gk).copied().unwrap_or(0);
             let a = group
                 .arg
                 .as_ref()
@@ -945,26 +1001,29 @@ fn stage_block(ctx: &Ctx<'_>, held: &Held, b: usize, level: u32, groups: &[usize
                 .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
             match (a, p) {
                 (Ok(a), Ok(p)) => {
-                    out.args.push(a);
-                    out.args.push(p);
+                    if let Some(cell) = cols.get_mut(c).and_then(|col| col.get_mut(here)) {
+                        *cell = a;
+                    }
+                    if group.within.is_some() {
+                        if let Some(cell) = cols.get_mut(c + 1).and_then(|col| col.get_mut(here)) {
+                            *cell = p;
+                        }
+                    }
                 }
                 _ => {
-                    failed = Some(plan.first_user_of(g));
+                    // this row's arguments of the stage stay missing
+                    for col in cols.iter_mut() {
+                        if let Some(cell) = col.get_mut(here) {
+                            *cell = Value::Missing;
+                        }
+                    }
+                    failed.push((i, fail(plan.first_user_of(g))));
                     break;
                 }
             }
         }
-        if let Some(item) = failed {
-            out.args.truncate(start);
-            out.failed.push((i, fail(item)));
-            continue;
-        }
-        out.rows.push(i);
-        if level == 1 {
-            out.hashes.push(key.map(|k| hash_bytes(k.as_bytes())));
-        }
     }
-    out
+    failed
 }
 
 /// The held rows (candidates, in `order` as (key hash, held index)) whose key an earlier
@@ -980,7 +1039,7 @@ fn duplicates(
         match held.locate(i) {
             Some((block, r)) => (
                 plan.key.and_then(|k| block.text(k, r)).unwrap_or(""),
-                block.lines.get(r).copied().unwrap_or(0),
+                block.line(r),
             ),
             None => ("", 0),
         }
@@ -1380,11 +1439,8 @@ impl Keys {
     }
 }
 
-/// The population values of accepted row `i`, one per slot, into `buf`.
-fn pop_row(cols: &[Vec<Value>], i: usize, buf: &mut Vec<Value>) {
+/// The population values of row `i` (its population index), one per slot, into `buf`.
+fn pop_row(cols: &[PopTable], i: usize, buf: &mut Vec<Value>) {
     buf.clear();
-    buf.extend(
-        cols.iter()
-            .map(|c| c.get(i).cloned().unwrap_or(Value::Missing)),
-    );
+    buf.extend(cols.iter().map(|c| c.get(i)));
 }

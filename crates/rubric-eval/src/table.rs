@@ -1,8 +1,8 @@
 //! Accepted input rows held in memory as compact typed columns: what `rubric run` keeps of a
 //! file between reading it and writing the grades, when the scheme has population functions.
 //!
-//! One [`Block`] per batch of records, in file order. A number costs 17 bytes, a date 4, a bool
-//! 1, a text its bytes plus 5; fields no expression reads (except the key) are not kept at
+//! One [`Block`] per batch of records, in file order. A number costs 9 bytes (17 if its mantissa
+//! does not fit 64 bits), a date 4, a bool 1, a text its bytes plus 5, a row's line 4; fields no expression reads (except the key) are not kept at
 //! all. Reading the file once and keeping these columns is what lets the final pass run on
 //! every core without parsing the file a second time.
 
@@ -44,8 +44,14 @@ pub(crate) fn keep_fields(fields: &[FieldDef], read: &[bool], everything: bool) 
 #[derive(Debug)]
 enum Col {
     Dropped,
-    /// `ok[r]` is false for a missing value (the decimal is then zero).
-    Num {
+    /// Numbers whose mantissa fits an i64 (nearly all): mantissa and scale, scale
+    /// `MISSING_SCALE` for a missing value.
+    Small {
+        m: Vec<i64>,
+        scale: Vec<u8>,
+    },
+    /// A block with a larger number: every number as a decimal, `ok[r]` false for missing.
+    Wide {
         v: Vec<Decimal>,
         ok: Vec<bool>,
     },
@@ -62,12 +68,16 @@ enum Col {
 }
 
 const NO_DATE: i32 = i32::MIN;
+const MISSING_SCALE: u8 = u8::MAX;
 
 /// The accepted rows of one batch of records.
 #[derive(Debug)]
 pub(crate) struct Block {
-    /// Per row, its line in the file.
-    pub lines: Vec<u64>,
+    /// The line of the first row; per row, its line's distance from it (a block whose lines
+    /// are more than 4 billion apart keeps whole lines in `far_lines` instead).
+    first_line: u64,
+    line_offsets: Vec<u32>,
+    far_lines: Option<Vec<u64>>,
     cols: Vec<Col>,
     keep: Arc<[Keep]>,
 }
@@ -79,9 +89,9 @@ impl Block {
             .zip(keep.iter())
             .map(|(f, k)| match (k, &f.ty) {
                 (Keep::Drop, _) => Col::Dropped,
-                (_, Ty::Int | Ty::Decimal) => Col::Num {
-                    v: Vec::new(),
-                    ok: Vec::new(),
+                (_, Ty::Int | Ty::Decimal) => Col::Small {
+                    m: Vec::new(),
+                    scale: Vec::new(),
                 },
                 (_, Ty::Date) => Col::Date(Vec::new()),
                 (_, Ty::Bool) => Col::Bool(Vec::new()),
@@ -93,23 +103,75 @@ impl Block {
             })
             .collect();
         Block {
-            lines: Vec::new(),
+            first_line: 0,
+            line_offsets: Vec::new(),
+            far_lines: None,
             cols,
             keep: Arc::clone(keep),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.line_offsets.len()
+    }
+
+    /// The line of row `r` in the file.
+    pub fn line(&self, r: usize) -> u64 {
+        match &self.far_lines {
+            Some(lines) => lines.get(r).copied().unwrap_or(0),
+            None => self
+                .line_offsets
+                .get(r)
+                .map_or(0, |&o| self.first_line + u64::from(o)),
+        }
     }
 
     /// Appends a parsed row (one value per field, as the row parser gives them).
     pub fn push(&mut self, line: u64, values: &[Value]) {
-        self.lines.push(line);
+        if self.line_offsets.is_empty() {
+            self.first_line = line;
+        }
+        match line.checked_sub(self.first_line).map(u32::try_from) {
+            Some(Ok(o)) if self.far_lines.is_none() => self.line_offsets.push(o),
+            _ => {
+                let mut lines: Vec<u64> = match self.far_lines.take() {
+                    Some(l) => l,
+                    None => (0..self.line_offsets.len()).map(|r| self.line(r)).collect(),
+                };
+                lines.push(line);
+                self.far_lines = Some(lines);
+                self.line_offsets.push(0);
+            }
+        }
         for (c, v) in self.cols.iter_mut().zip(values) {
             match c {
                 Col::Dropped => {}
-                Col::Num { v: nums, ok } => match v {
+                Col::Small { m, scale } => match v {
+                    Value::Num(d) => match i64::try_from(d.mantissa()) {
+                        Ok(x) if d.scale() < u32::from(MISSING_SCALE) => {
+                            m.push(x);
+                            scale.push(d.scale() as u8);
+                        }
+                        _ => {
+                            // widen the block's column
+                            let mut v: Vec<Decimal> = m
+                                .iter()
+                                .zip(scale.iter())
+                                .map(|(&x, &s)| small(x, s).unwrap_or(Decimal::ZERO))
+                                .collect();
+                            let mut ok: Vec<bool> =
+                                scale.iter().map(|&s| s != MISSING_SCALE).collect();
+                            v.push(*d);
+                            ok.push(true);
+                            *c = Col::Wide { v, ok };
+                        }
+                    },
+                    _ => {
+                        m.push(0);
+                        scale.push(MISSING_SCALE);
+                    }
+                },
+                Col::Wide { v: nums, ok } => match v {
                     Value::Num(d) => {
                         nums.push(*d);
                         ok.push(true);
@@ -161,7 +223,11 @@ impl Block {
         for (f, c) in self.cols.iter().enumerate() {
             let v = match c {
                 Col::Dropped => Value::Missing,
-                Col::Num { v, ok } => match (v.get(r), ok.get(r)) {
+                Col::Small { m, scale } => match (m.get(r), scale.get(r)) {
+                    (Some(&x), Some(&s)) => small(x, s).map_or(Value::Missing, Value::Num),
+                    _ => Value::Missing,
+                },
+                Col::Wide { v, ok } => match (v.get(r), ok.get(r)) {
                     (Some(d), Some(true)) => Value::Num(*d),
                     _ => Value::Missing,
                 },
@@ -186,4 +252,12 @@ impl Block {
             out.push(v);
         }
     }
+}
+
+/// The decimal of a small column's cell (`None`: missing).
+fn small(m: i64, scale: u8) -> Option<Decimal> {
+    if scale == MISSING_SCALE {
+        return None;
+    }
+    Decimal::try_new(m, u32::from(scale)).ok()
 }
