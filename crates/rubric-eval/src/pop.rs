@@ -14,6 +14,7 @@
 use crate::eval::{compare, dec_add};
 use crate::value::Value;
 use rubric_check::hir::PopFunc;
+use rubric_syntax::decimal::div;
 use rubric_syntax::Decimal;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -199,15 +200,14 @@ pub(crate) fn compute(
         let want_share = funcs.contains(&PopFunc::CumulativeShare);
         let value = |p: &Pending| {
             let top = if want_top {
-                Decimal::from(p.at_or_above)
-                    .checked_div(Decimal::from(p.present))
+                div(Decimal::from(p.at_or_above), Decimal::from(p.present))
                     .map_or(Value::Missing, Value::Num)
             } else {
                 Value::Missing
             };
             let share = match (want_share, p.cum, p.total) {
                 (true, Some(c), Some(t)) if !t.is_zero() => {
-                    c.checked_div(t).map_or(Value::Missing, Value::Num)
+                    div(c, t).map_or(Value::Missing, Value::Num)
                 }
                 _ => Value::Missing,
             };
@@ -250,7 +250,7 @@ pub(crate) fn compute(
                         PopFunc::Total => agg.sum.map_or(Value::Missing, Value::Num),
                         PopFunc::Mean => agg
                             .sum
-                            .and_then(|s| s.checked_div(Decimal::from(agg.present)))
+                            .and_then(|s| div(s, Decimal::from(agg.present)))
                             .map_or(Value::Missing, Value::Num),
                         PopFunc::MinOf => agg.min.clone().unwrap_or(Value::Missing),
                         PopFunc::MaxOf => agg.max.clone().unwrap_or(Value::Missing),
@@ -383,10 +383,11 @@ mod tests {
         assert_eq!(show(&out[1]), ["0.2", "0.6", "0.6", "0.8", "-", "1"]);
         assert_eq!(
             show(&out[2]),
+            // quotients carry 16 places
             [
-                "0.4166666666666666666666666667",
-                "0.9166666666666666666666666667",
-                "0.9166666666666666666666666667",
+                "0.4166666666666667",
+                "0.9166666666666667",
+                "0.9166666666666667",
                 "1",
                 "-",
                 "1"
@@ -483,7 +484,7 @@ mod sort_tests {
             assert_eq!(out[0][r], Value::Num(Decimal::from(larger + 1)));
             assert_eq!(
                 out[1][r],
-                Value::Num(Decimal::from(at_least) / Decimal::from(150_000))
+                Value::Num(div(Decimal::from(at_least), Decimal::from(150_000)).unwrap())
             );
         }
     }

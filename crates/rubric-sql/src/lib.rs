@@ -12,9 +12,8 @@
 //!   every number is a `DECIMAL(38, s)` whose scale `s` is known statically, so `+ - *` are exact
 //!   (an overflow is an error, never a silent rounding) and no engine falls back to binary
 //!   floating point;
-//! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places (the
-//!   evaluator keeps up to 28 significant digits; no 38-digit SQL decimal can hold that for
-//!   every magnitude, see `docs/warehouse.md`);
+//! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places, once,
+//!   as the evaluator rounds it (`rubric_syntax::decimal::div`; see `docs/warehouse.md`);
 //! - PostgreSQL uses `NUMERIC` without a precision, so its `+ - *` are exact at any size.
 
 use rubric_check::hir::{
@@ -31,10 +30,13 @@ pub const INPUT_SCALE: u32 = 6;
 /// The most places a decimal input field can be read with.
 pub const MAX_INPUT_SCALE: u32 = 12;
 /// The scale of a division result (and of `mean`, `top_share` and `cumulative_share`).
-pub const DIV_SCALE: u32 = 16;
+pub const DIV_SCALE: u32 = rubric_syntax::decimal::DIV_PLACES;
 /// The largest scale a product keeps before its operands are rounded (a product of two division
 /// results would otherwise leave no room for the integer part in 38 digits).
 const MAX_SCALE: u32 = 24;
+/// The comment beside an operand that a product rounds (DuckDB and Spark), where `rubric run`
+/// keeps every place: the one place where the query and `rubric run` may differ.
+pub const ROUNDED_OPERAND: &str = "/* rounded: a product keeps at most 24 places */";
 
 /// The SQL engine to write for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -646,14 +648,15 @@ impl Gen<'_> {
         E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready).with_div(div)
     }
 
-    /// `e` rounded half away from zero to `t` places (when it has more).
+    /// `e` rounded half away from zero to `t` places (when it has more). In DuckDB and Spark the
+    /// SQL says so in a comment: `rubric run` keeps those places (the differential test reads it).
     fn round_to(&self, e: E, t: u32) -> E {
         if e.scale <= t {
             return e;
         }
         let sql = match self.d {
             Dialect::Postgres => format!("ROUND({}, {t})", e.sql),
-            _ => format!("CAST({} AS {})", e.sql, self.dec(t)),
+            _ => format!("CAST({} AS {}) {ROUNDED_OPERAND}", e.sql, self.dec(t)),
         };
         E::new(sql, t, e.ready).with_div(e.div)
     }
@@ -664,13 +667,21 @@ impl Gen<'_> {
         let p = DIV_SCALE;
         match self.d {
             Dialect::Postgres => {
-                let pad = format!("0.{}", "0".repeat(p as usize + 4));
-                E::new(
-                    format!("ROUND(({} + {pad}) / NULLIF({}, 0), {p})", a.sql, b.sql),
-                    p,
-                    a.ready.max(b.ready),
-                )
-                .with_div(true)
+                // NUMERIC division rounds its last place, so ROUND(a / b, 16) would round twice:
+                // divide a * 10^16 by b with the exact, truncating div() and round with mod().
+                let ready = a.ready.max(b.ready);
+                let nn = self.fresh("num");
+                let dn = self.fresh("den");
+                let scaled = format!("({} * 1{})", a.sql, "0".repeat(p as usize));
+                let n = self.place(ready, nn, scaled, 0).sql;
+                let dd = self
+                    .place(ready, dn, format!("NULLIF({}, 0)", b.sql), 0)
+                    .sql;
+                let q = format!(
+                    "(div({n}, {dd}) + CASE WHEN 2 * abs(mod({n}, {dd})) >= abs({dd}) THEN sign({n}) * sign({dd}) ELSE 0 END)"
+                );
+                let unit = format!("0.{}1", "0".repeat(p as usize - 1));
+                E::new(format!("({q} * {unit})"), p, ready + 1).with_div(true)
             }
             Dialect::Spark => E::new(
                 format!("CAST({} / NULLIF({}, 0) AS {})", a.sql, b.sql, self.dec(p)),
