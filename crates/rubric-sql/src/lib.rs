@@ -683,12 +683,35 @@ impl Gen<'_> {
                 let unit = format!("0.{}1", "0".repeat(p as usize - 1));
                 E::new(format!("({q} * {unit})"), p, ready + 1).with_div(true)
             }
-            Dialect::Spark => E::new(
-                format!("CAST({} / NULLIF({}, 0) AS {})", a.sql, b.sql, self.dec(p)),
-                p,
-                a.ready.max(b.ready),
-            )
-            .with_div(true),
+            Dialect::Spark => {
+                // Spark rounds a quotient to at least 18 places, and a cast to 16 would round it
+                // again: take the 16 places below the quotient's magnitude, then add the last
+                // one when the exact remainder |a| - f |b| is at least half of it.
+                let ready = a.ready.max(b.ready);
+                let (an, bn, qn) = (self.fresh("num"), self.fresh("den"), self.fresh("quo"));
+                let a = self.place(ready, an, a.sql, a.scale);
+                let b = self.place(ready, bn, format!("NULLIF({}, 0)", b.sql), b.scale);
+                let q = self.place(
+                    a.ready.max(b.ready),
+                    qn,
+                    format!("({} / {})", a.sql, b.sql),
+                    0,
+                );
+                let ready = q.ready;
+                let (a, b, q) = (a.sql, b.sql, q.sql);
+                let f = format!("floor(abs({q}), {p})");
+                let half = format!("0.{}5", "0".repeat(p as usize));
+                let unit = format!("0.{}1", "0".repeat(p as usize - 1));
+                E::new(
+                    format!(
+                        "CAST(CASE WHEN ({a} < 0) = ({b} < 0) THEN 1 ELSE -1 END * ({f} + CASE WHEN abs({a}) - {f} * abs({b}) >= abs({b}) * {half} THEN {unit} ELSE 0 END) AS {})",
+                        self.dec(p)
+                    ),
+                    p,
+                    ready,
+                )
+                .with_div(true)
+            }
             Dialect::DuckDb => {
                 // DuckDB divides decimals in DOUBLE, so divide the unscaled integers (HUGEINT,
                 // truncating) and round with the remainder.
