@@ -182,9 +182,35 @@ def norm(v) -> str:
 # significant digits.
 # ROUNDED_OPERAND: DuckDB and Spark hold 38 digits, so a product whose operands have more than 24
 # places between them rounds one operand (`mul()` in rubric-sql), and the query says so with
-# this comment (docs/warehouse.md); such a query's numbers must agree to a relative 1e-6.
+# this comment (docs/warehouse.md); the columns computed from such a product (`rounded_columns`)
+# must agree to a relative 1e-6, every other column of the query exactly.
 ROUNDED_OPERAND = "/* rounded: a product keeps at most 24 places */"
 excused = {"CAPACITY": 0, "ROUNDED_OPERAND": 0}
+
+
+def rounded_columns(sql: str) -> set[str]:
+    """The columns of a query whose value is computed, directly or through other columns, from
+    a product whose operand the query rounds. Every column is one line `EXPR AS NAME`."""
+    import re
+
+    defs: list[tuple[str, str]] = []
+    for line in sql.splitlines():
+        m = re.match(r'^\s+(.*) AS ("(?:[^"]|"")*"|`(?:[^`]|``)*`),?$', line)
+        if m:
+            q = m.group(2)
+            name = q[1:-1].replace(q[0] * 2, q[0])
+            defs.append((name, m.group(1)))
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, expr in defs:
+            if name in out:
+                continue
+            if ROUNDED_OPERAND in expr or any(f'"{n}"' in expr or f"`{n}`" in expr for n in out):
+                out.add(name)
+                changed = True
+    return out
 
 
 def representable(d: decimal.Decimal) -> bool:
@@ -198,7 +224,7 @@ def representable(d: decimal.Decimal) -> bool:
     return mantissa < 2**96 and -exp <= 28
 
 
-def exception(expected: str, actual: str, rounded_query: bool) -> str | None:
+def exception(expected: str, actual: str, rounded: bool) -> str | None:
     """The named exception that excuses two different cells, if one does."""
     try:
         e = decimal.Decimal(expected)
@@ -211,24 +237,24 @@ def exception(expected: str, actual: str, rounded_query: bool) -> str | None:
         diff = abs(e - a)
         if not representable(a) and diff <= decimal.Decimal(10) ** (a.adjusted() - 26):
             return "CAPACITY"
-        if rounded_query and diff <= decimal.Decimal("1e-6") * max(decimal.Decimal(1), abs(e)):
+        if rounded and diff <= decimal.Decimal("1e-6") * max(decimal.Decimal(1), abs(e)):
             return "ROUNDED_OPERAND"
     return None
 
 
-def same(expected: str, actual: str, rounded_query: bool = False) -> bool:
+def same(expected: str, actual: str, rounded: bool = False) -> bool:
     """Cells must be equal as printed (every quotient is rounded to 16 places on both sides),
     but for the two named exceptions above."""
     if expected == actual:
         return True
-    why = exception(expected, actual, rounded_query)
+    why = exception(expected, actual, rounded)
     if why:
         excused[why] += 1
         return True
     return False
 
 
-def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str], rounded_query: bool = False) -> bool:
+def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str], rounded: set[str] = frozenset()) -> bool:
     exp = {row[0]: row for row in expected}
     act = {}
     for row in actual_rows:
@@ -244,7 +270,7 @@ def compare(name: str, dialect: str, columns, expected, actual_rows, failures: l
     for key in sorted(set(exp) & set(act)):
         e, a = exp[key], act[key]
         for i, col in enumerate(columns):
-            if i >= len(a) or not same(e[i], a[i], rounded_query):
+            if i >= len(a) or not same(e[i], a[i], col in rounded):
                 problems.append(f"key {key!r}, column {col!r}: rubric {e[i]!r}, {dialect} {a[i] if i < len(a) else None!r}")
     if problems:
         shown = problems[:MAX_SHOWN]
@@ -382,7 +408,7 @@ def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: d
             if os.environ.get("RUBRIC_SQL_DUMP"):
                 print(sql, file=sys.stderr)
             continue
-        rounded = eng.name in ("duckdb", "spark") and ROUNDED_OPERAND in sql
+        rounded = rounded_columns(sql) if eng.name in ("duckdb", "spark") else set()
         if compare(case_def["name"], eng.name, case["columns"], case["expected"], rows, failures, rounded):
             counts["passed"] += 1
         else:

@@ -435,6 +435,13 @@ impl Gen<'_> {
         };
         let name = self.item_cols[id].clone();
         let (ready, scale, div) = match &it.kind {
+            ItemKind::Let { value } if value.ty == Ty::Duration => {
+                // read where it is used (`d + window`, `within window`); the column is the
+                // duration as `rubric run --all` prints it
+                let dur = self.duration_of(value)?;
+                let r = self.place(1, name, text_literal(&dur.to_string(), self.d), 0);
+                (r.ready, 0, false)
+            }
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
                 let r = self.place(e.ready, name, e.sql, e.scale);
@@ -780,11 +787,22 @@ impl Gen<'_> {
         Ok(E::new(sql, 0, date.ready))
     }
 
-    fn duration_of(e: &TExpr) -> Result<Duration, Error> {
-        match &e.kind {
-            TExprKind::Lit(Literal::Duration(d)) => Ok(*d),
-            _ => err("`rubric sql` needs a duration written as a literal, such as `30d`"),
+    /// The duration an expression stands for: a literal, or a `let` that holds one (`let window
+    /// = 90d`, `let w = window`), resolved when the query is written.
+    fn duration_of(&self, e: &TExpr) -> Result<Duration, Error> {
+        let mut e = e;
+        // lets cannot form cycles (the checker rejects them); the bound is only a guard
+        for _ in 0..=self.m.items.len() {
+            match &e.kind {
+                TExprKind::Lit(Literal::Duration(d)) => return Ok(*d),
+                TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
+                    Some(ItemKind::Let { value }) => e = value,
+                    _ => break,
+                },
+                _ => break,
+            }
         }
+        err("`rubric sql` needs a duration written as a literal (`30d`) or a `let` holding one")
     }
 
     /// Whole days from `b` to `a`, as a number.
@@ -1127,7 +1145,7 @@ impl Gen<'_> {
                 match (lt, rt) {
                     (Ty::Date, Ty::Duration) => {
                         let x = self.expr(a, subj)?;
-                        let dur = Self::duration_of(b)?;
+                        let dur = self.duration_of(b)?;
                         self.date_add(&x, dur, if *op == ArithOp::Sub { -1 } else { 1 })?
                     }
                     (Ty::Date, Ty::Date) => {
@@ -1235,7 +1253,7 @@ impl Gen<'_> {
             }
             TExprKind::Within { date, duration } => {
                 let x = self.expr(date, subj)?;
-                let dur = Self::duration_of(duration)?;
+                let dur = self.duration_of(duration)?;
                 let today = E::new(self.today.clone(), 0, 1);
                 let from = self.date_add(&today, dur, -1)?;
                 E::new(
