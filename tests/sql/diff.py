@@ -186,6 +186,7 @@ def norm(v) -> str:
 # must agree to a relative 1e-6, every other column of the query exactly.
 ROUNDED_OPERAND = "/* rounded: a product keeps at most 24 places */"
 excused = {"CAPACITY": 0, "ROUNDED_OPERAND": 0}
+excused_where: dict[str, set[str]] = {"CAPACITY": set(), "ROUNDED_OPERAND": set()}
 
 
 def rounded_columns(sql: str) -> set[str]:
@@ -242,7 +243,7 @@ def exception(expected: str, actual: str, rounded: bool) -> str | None:
     return None
 
 
-def same(expected: str, actual: str, rounded: bool = False) -> bool:
+def same(expected: str, actual: str, rounded: bool = False, where: str = "") -> bool:
     """Cells must be equal as printed (every quotient is rounded to 16 places on both sides),
     but for the two named exceptions above."""
     if expected == actual:
@@ -250,6 +251,7 @@ def same(expected: str, actual: str, rounded: bool = False) -> bool:
     why = exception(expected, actual, rounded)
     if why:
         excused[why] += 1
+        excused_where[why].add(where)
         return True
     return False
 
@@ -270,7 +272,7 @@ def compare(name: str, dialect: str, columns, expected, actual_rows, failures: l
     for key in sorted(set(exp) & set(act)):
         e, a = exp[key], act[key]
         for i, col in enumerate(columns):
-            if i >= len(a) or not same(e[i], a[i], col in rounded):
+            if i >= len(a) or not same(e[i], a[i], col in rounded, f"{name} [{dialect}] column {col!r}"):
                 problems.append(f"key {key!r}, column {col!r}: rubric {e[i]!r}, {dialect} {a[i] if i < len(a) else None!r}")
     if problems:
         shown = problems[:MAX_SHOWN]
@@ -506,7 +508,9 @@ def main() -> int:
         print(n, file=sys.stderr)
     for why, n in excused.items():
         if n:
-            print(f"EXCUSED {n} cells by {why} (see diff.py)", file=sys.stderr)
+            print(f"EXCUSED {n} cells by {why} (see diff.py):", file=sys.stderr)
+            for w in sorted(excused_where[why]):
+                print(f"  {w}", file=sys.stderr)
     for f in failures:
         print(f, file=sys.stderr)
     print(f"diff.py: {time.time() - started:.0f}s", flush=True)
