@@ -23,8 +23,10 @@
 //!   x DESC)`); `cumulative_share` = sum of revenue over rows with revenue >= this one's / total
 //!   revenue (SQL `SUM(x) OVER (ORDER BY x DESC RANGE UNBOUNDED PRECEDING) / SUM(x) OVER ()`),
 //!   missing when the total is zero. Shares are compared with percentages exactly, as
-//!   cross-multiplied integers: `c / t <= 4/5` is `5c <= 4t` for t > 0. This equals comparing a
-//!   28-digit quotient, since two different ratios of the sums differ by far more than 1e-28.
+//!   cross-multiplied integers: `c / t <= 4/5` is `5c <= 4t` for t > 0. This equals comparing
+//!   rubric's quotient (rounded to 16 places): with sums in cents, a share other than 4/5 differs
+//!   from it by at least 1 / (5t), more than the 5e-17 a rounding to 16 places can hide while the
+//!   total stays below 4e15 cents (the generated data stays far below).
 //! - Three-valued logic: `loyal when rfm >= 3.5 and activity != lost` does not fire when
 //!   `activity` is missing; `activity` itself has no `otherwise`, so a missing or future
 //!   `last_order` leaves it missing and it prints as the empty cell.

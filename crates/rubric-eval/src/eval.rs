@@ -318,7 +318,7 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
                     if y.is_zero() {
                         MISSING
                     } else {
-                        num(x.checked_div(y))?
+                        num(rubric_syntax::decimal::div(x, y))?
                     }
                 }
             }

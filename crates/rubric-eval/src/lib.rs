@@ -6,8 +6,9 @@
 //!   every value, [`Evaluation::eval_expr`] for test expectations and [`Evaluation::trace`].
 //! - [`run`]: `rubric run`'s streaming, parallel evaluation of a data file.
 //!
-//! Semantics: exact decimals (division by zero is missing, overflow rejects the row), calendar
-//! dates, SQL three-valued logic, population functions as SQL window functions (see `pop`).
+//! Semantics: exact decimals (a quotient is rounded to 16 places, division by zero is missing,
+//! overflow rejects the row), calendar dates, SQL three-valued logic, population functions as SQL
+//! window functions (see `pop`).
 
 mod eval;
 pub mod io;

@@ -14,6 +14,7 @@
 use crate::eval::{compare, dec_add};
 use crate::value::Value;
 use rubric_check::hir::PopFunc;
+use rubric_syntax::decimal::div;
 use rubric_syntax::Decimal;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -225,15 +226,14 @@ pub(crate) fn compute_tables(
         let want_share = funcs.contains(&PopFunc::CumulativeShare);
         let value = |p: &Pending| {
             let top = if want_top {
-                Decimal::from(p.at_or_above)
-                    .checked_div(Decimal::from(p.present))
+                div(Decimal::from(p.at_or_above), Decimal::from(p.present))
                     .map_or(Value::Missing, Value::Num)
             } else {
                 Value::Missing
             };
             let share = match (want_share, p.cum, p.total) {
                 (true, Some(c), Some(t)) if !t.is_zero() => {
-                    c.checked_div(t).map_or(Value::Missing, Value::Num)
+                    div(c, t).map_or(Value::Missing, Value::Num)
                 }
                 _ => Value::Missing,
             };
@@ -288,7 +288,7 @@ pub(crate) fn compute_tables(
                 index: present_parts(),
                 values: per_part(&|a| {
                     a.sum
-                        .and_then(|s| s.checked_div(Decimal::from(a.present)))
+                        .and_then(|s| div(s, Decimal::from(a.present)))
                         .map_or(Value::Missing, Value::Num)
                 }),
             },
@@ -444,10 +444,11 @@ mod tests {
         assert_eq!(show(&out[1]), ["0.2", "0.6", "0.6", "0.8", "-", "1"]);
         assert_eq!(
             show(&out[2]),
+            // quotients carry 16 places
             [
-                "0.4166666666666666666666666667",
-                "0.9166666666666666666666666667",
-                "0.9166666666666666666666666667",
+                "0.4166666666666667",
+                "0.9166666666666667",
+                "0.9166666666666667",
                 "1",
                 "-",
                 "1"
@@ -544,7 +545,7 @@ mod sort_tests {
             assert_eq!(out[0][r], Value::Num(Decimal::from(larger + 1)));
             assert_eq!(
                 out[1][r],
-                Value::Num(Decimal::from(at_least) / Decimal::from(150_000))
+                Value::Num(div(Decimal::from(at_least), Decimal::from(150_000)).unwrap())
             );
         }
     }

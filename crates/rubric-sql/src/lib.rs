@@ -12,9 +12,8 @@
 //!   every number is a `DECIMAL(38, s)` whose scale `s` is known statically, so `+ - *` are exact
 //!   (an overflow is an error, never a silent rounding) and no engine falls back to binary
 //!   floating point;
-//! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places (the
-//!   evaluator keeps up to 28 significant digits; no 38-digit SQL decimal can hold that for
-//!   every magnitude, see `docs/warehouse.md`);
+//! - a division is the exact quotient rounded half away from zero to [`DIV_SCALE`] places, once,
+//!   as the evaluator rounds it (`rubric_syntax::decimal::div`; see `docs/warehouse.md`);
 //! - PostgreSQL uses `NUMERIC` without a precision, so its `+ - *` are exact at any size.
 
 use rubric_check::hir::{
@@ -31,10 +30,13 @@ pub const INPUT_SCALE: u32 = 6;
 /// The most places a decimal input field can be read with.
 pub const MAX_INPUT_SCALE: u32 = 12;
 /// The scale of a division result (and of `mean`, `top_share` and `cumulative_share`).
-pub const DIV_SCALE: u32 = 16;
+pub const DIV_SCALE: u32 = rubric_syntax::decimal::DIV_PLACES;
 /// The largest scale a product keeps before its operands are rounded (a product of two division
 /// results would otherwise leave no room for the integer part in 38 digits).
 const MAX_SCALE: u32 = 24;
+/// The comment beside an operand that a product rounds (DuckDB and Spark), where `rubric run`
+/// keeps every place: the one place where the query and `rubric run` may differ.
+pub const ROUNDED_OPERAND: &str = "/* rounded: a product keeps at most 24 places */";
 
 /// The SQL engine to write for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -433,6 +435,13 @@ impl Gen<'_> {
         };
         let name = self.item_cols[id].clone();
         let (ready, scale, div) = match &it.kind {
+            ItemKind::Let { value } if value.ty == Ty::Duration => {
+                // read where it is used (`d + window`, `within window`); the column is the
+                // duration as `rubric run --all` prints it
+                let dur = self.duration_of(value)?;
+                let r = self.place(1, name, text_literal(&dur.to_string(), self.d), 0);
+                (r.ready, 0, false)
+            }
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
                 let r = self.place(e.ready, name, e.sql, e.scale);
@@ -646,14 +655,15 @@ impl Gen<'_> {
         E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready).with_div(div)
     }
 
-    /// `e` rounded half away from zero to `t` places (when it has more).
+    /// `e` rounded half away from zero to `t` places (when it has more). In DuckDB and Spark the
+    /// SQL says so in a comment: `rubric run` keeps those places (the differential test reads it).
     fn round_to(&self, e: E, t: u32) -> E {
         if e.scale <= t {
             return e;
         }
         let sql = match self.d {
             Dialect::Postgres => format!("ROUND({}, {t})", e.sql),
-            _ => format!("CAST({} AS {})", e.sql, self.dec(t)),
+            _ => format!("CAST({} AS {}) {ROUNDED_OPERAND}", e.sql, self.dec(t)),
         };
         E::new(sql, t, e.ready).with_div(e.div)
     }
@@ -664,20 +674,51 @@ impl Gen<'_> {
         let p = DIV_SCALE;
         match self.d {
             Dialect::Postgres => {
-                let pad = format!("0.{}", "0".repeat(p as usize + 4));
-                E::new(
-                    format!("ROUND(({} + {pad}) / NULLIF({}, 0), {p})", a.sql, b.sql),
-                    p,
+                // NUMERIC division rounds its last place, so ROUND(a / b, 16) would round twice:
+                // divide a * 10^16 by b with the exact, truncating div() and round with mod().
+                let ready = a.ready.max(b.ready);
+                let nn = self.fresh("num");
+                let dn = self.fresh("den");
+                let scaled = format!("({} * 1{})", a.sql, "0".repeat(p as usize));
+                let n = self.place(ready, nn, scaled, 0).sql;
+                let dd = self
+                    .place(ready, dn, format!("NULLIF({}, 0)", b.sql), 0)
+                    .sql;
+                let q = format!(
+                    "(div({n}, {dd}) + CASE WHEN 2 * abs(mod({n}, {dd})) >= abs({dd}) THEN sign({n}) * sign({dd}) ELSE 0 END)"
+                );
+                let unit = format!("0.{}1", "0".repeat(p as usize - 1));
+                E::new(format!("({q} * {unit})"), p, ready + 1).with_div(true)
+            }
+            Dialect::Spark => {
+                // Spark rounds a quotient to at least 18 places, and a cast to 16 would round it
+                // again: take the 16 places below the quotient's magnitude, then add the last
+                // one when the exact remainder |a| - f |b| is at least half of it.
+                let ready = a.ready.max(b.ready);
+                let (an, bn, qn) = (self.fresh("num"), self.fresh("den"), self.fresh("quo"));
+                let a = self.place(ready, an, a.sql, a.scale);
+                let b = self.place(ready, bn, format!("NULLIF({}, 0)", b.sql), b.scale);
+                let q = self.place(
                     a.ready.max(b.ready),
+                    qn,
+                    format!("({} / {})", a.sql, b.sql),
+                    0,
+                );
+                let ready = q.ready;
+                let (a, b, q) = (a.sql, b.sql, q.sql);
+                let f = format!("floor(abs({q}), {p})");
+                let half = format!("0.{}5", "0".repeat(p as usize));
+                let unit = format!("0.{}1", "0".repeat(p as usize - 1));
+                E::new(
+                    format!(
+                        "CAST(CASE WHEN ({a} < 0) = ({b} < 0) THEN 1 ELSE -1 END * ({f} + CASE WHEN abs({a}) - {f} * abs({b}) >= abs({b}) * {half} THEN {unit} ELSE 0 END) AS {})",
+                        self.dec(p)
+                    ),
+                    p,
+                    ready,
                 )
                 .with_div(true)
             }
-            Dialect::Spark => E::new(
-                format!("CAST({} / NULLIF({}, 0) AS {})", a.sql, b.sql, self.dec(p)),
-                p,
-                a.ready.max(b.ready),
-            )
-            .with_div(true),
             Dialect::DuckDb => {
                 // DuckDB divides decimals in DOUBLE, so divide the unscaled integers (HUGEINT,
                 // truncating) and round with the remainder.
@@ -746,11 +787,22 @@ impl Gen<'_> {
         Ok(E::new(sql, 0, date.ready))
     }
 
-    fn duration_of(e: &TExpr) -> Result<Duration, Error> {
-        match &e.kind {
-            TExprKind::Lit(Literal::Duration(d)) => Ok(*d),
-            _ => err("`rubric sql` needs a duration written as a literal, such as `30d`"),
+    /// The duration an expression stands for: a literal, or a `let` that holds one (`let window
+    /// = 90d`, `let w = window`), resolved when the query is written.
+    fn duration_of(&self, e: &TExpr) -> Result<Duration, Error> {
+        let mut e = e;
+        // lets cannot form cycles (the checker rejects them); the bound is only a guard
+        for _ in 0..=self.m.items.len() {
+            match &e.kind {
+                TExprKind::Lit(Literal::Duration(d)) => return Ok(*d),
+                TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
+                    Some(ItemKind::Let { value }) => e = value,
+                    _ => break,
+                },
+                _ => break,
+            }
         }
+        err("`rubric sql` needs a duration written as a literal (`30d`) or a `let` holding one")
     }
 
     /// Whole days from `b` to `a`, as a number.
@@ -1093,7 +1145,7 @@ impl Gen<'_> {
                 match (lt, rt) {
                     (Ty::Date, Ty::Duration) => {
                         let x = self.expr(a, subj)?;
-                        let dur = Self::duration_of(b)?;
+                        let dur = self.duration_of(b)?;
                         self.date_add(&x, dur, if *op == ArithOp::Sub { -1 } else { 1 })?
                     }
                     (Ty::Date, Ty::Date) => {
@@ -1201,7 +1253,7 @@ impl Gen<'_> {
             }
             TExprKind::Within { date, duration } => {
                 let x = self.expr(date, subj)?;
-                let dur = Self::duration_of(duration)?;
+                let dur = self.duration_of(duration)?;
                 let today = E::new(self.today.clone(), 0, 1);
                 let from = self.date_add(&today, dur, -1)?;
                 E::new(

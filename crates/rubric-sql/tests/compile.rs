@@ -203,3 +203,49 @@ fn decimal_places_set_the_input_scale() {
         "decimal fields can be read with at most 12 places"
     );
 }
+
+#[test]
+fn a_let_holding_a_duration_is_read_where_it_is_used() {
+    let src = r#"
+input {
+  id   text key
+  d    date?
+  vip  bool
+}
+let window = 90d
+let w      = window
+let seen   = d within w
+let due    = d + window
+"#;
+    for dialect in Dialect::ALL {
+        let q = sql(src, dialect, true);
+        assert!(
+            q.contains("'90d'"),
+            "{dialect:?}: the --all column prints the duration"
+        );
+        assert!(
+            !q.contains("\"window\" >=") && !q.contains("`window` >="),
+            "{q}"
+        );
+    }
+    assert!(sql(src, Dialect::Postgres, false).contains("- 90)"));
+    // a duration that is not known when the query is written stays refused
+    let computed = r#"
+input {
+  id   text key
+  d    date?
+  vip  bool
+}
+let window = if vip then 30d else 90d
+let seen   = d within window
+"#;
+    let opts = Options {
+        dialect: Dialect::DuckDb,
+        table: "t".into(),
+        as_of: None,
+        all: false,
+        decimal_places: rubric_sql::INPUT_SCALE,
+    };
+    let e = compile(&model(computed), &opts).unwrap_err();
+    assert!(e.to_string().contains("a `let` holding one"), "{e}");
+}

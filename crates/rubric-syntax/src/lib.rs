@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod date;
+pub mod decimal;
 pub mod diagnostic;
 mod lower;
 pub mod span;

@@ -194,7 +194,7 @@ fn arith(op: ArithOp, a: &Val, b: &Val, dur: Option<Duration>) -> Option<Val> {
             ArithOp::Add => x.checked_add(*y)?,
             ArithOp::Sub => x.checked_sub(*y)?,
             ArithOp::Mul => x.checked_mul(*y)?,
-            ArithOp::Div => x.checked_div(*y)?,
+            ArithOp::Div => rubric_syntax::decimal::div(*x, *y)?,
         })),
         (Val::Date(d), _) if dur.is_some() => {
             let sign = if op == ArithOp::Sub { -1 } else { 1 };
