@@ -6,11 +6,26 @@ use std::process::ExitCode;
 mod command;
 mod render;
 
-/// mimalloc: `rubric run` allocates and frees a value per cell on every core; the system
-/// allocator made that (and the page faults of returning memory to the kernel) a tenth of a run
-/// (BENCHMARKS.md).
+/// mimalloc: `rubric run` allocates and frees a value per cell on every core, and holds large
+/// columns; see [`large_pages`] and BENCHMARKS.md.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Asks mimalloc for large OS pages (transparent huge pages, by `madvise`, where the kernel
+/// allows them). Touching hundreds of megabytes of fresh 4 KiB pages made the kernel's page
+/// clearing a fifth of a `rubric run` (BENCHMARKS.md). `MIMALLOC_ALLOW_LARGE_OS_PAGES=0` in the
+/// environment turns it off.
+#[allow(unsafe_code)]
+fn large_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_LARGE_OS_PAGES").is_some() {
+        return; // mimalloc read the user's choice at start-up
+    }
+    // SAFETY: `mi_option_set_enabled` only stores an option value (atomically) that mimalloc
+    // reads when it next maps memory from the OS; it takes no pointers.
+    unsafe {
+        libmimalloc_sys::mi_option_set_enabled(libmimalloc_sys::mi_option_large_os_pages, true);
+    }
+}
 
 /// Rubric: write down how you grade your customers, check it, test it, and run it.
 #[derive(Parser)]
@@ -39,6 +54,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    large_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -35,7 +35,7 @@ use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Instant;
 
 /// Records per batch.
@@ -196,7 +196,17 @@ struct Ctx<'a> {
 enum Done {
     /// Accepted by the parser: its key, for the duplicate-key check in input order.
     Row(RowKey),
-    Rejected(Reject),
+    /// A run of accepted rows whose keys are not checked here (a held run).
+    Rows(u32),
+    Rejected(Box<Reject>),
+}
+
+/// Appends one accepted row whose key is not checked to `rows`.
+fn push_ok(rows: &mut Vec<Done>) {
+    match rows.last_mut() {
+        Some(Done::Rows(n)) if *n < u32::MAX => *n += 1,
+        _ => rows.push(Done::Rows(1)),
+    }
 }
 
 /// A worker's output for one batch.
@@ -218,6 +228,21 @@ struct BatchOut {
     keys: String,
     /// Reading a held run: the batch's accepted rows.
     block: Option<Block>,
+}
+
+impl BatchOut {
+    /// Empties every buffer, keeping its memory.
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.text.clear();
+        self.cells.clear();
+        self.codes.clear();
+        self.measures.clear();
+        self.bytes.clear();
+        self.row_ends.clear();
+        self.keys.clear();
+        self.block = None;
+    }
 }
 
 /// Runs a scheme over a data file. `open` opens the file (again, for the second pass of a scheme
@@ -353,14 +378,99 @@ pub fn run(
     let single_pass = held.is_none();
     let mut measure_total = Decimal::ZERO;
     let mut measure_overflow = false;
-    let mut sink = |out: BatchOut| -> Result<(), RunError> {
+    let mut sink = |out: &mut BatchOut| -> Result<(), RunError> {
+        let mut rows = std::mem::take(&mut out.rows);
         let ncols = columns.columns.len();
         let mut row_i = 0usize;
-        for done in out.rows {
-            read += 1;
+        let mut write_row = |i: usize| -> Result<(), RunError> {
+            match (writer.as_mut(), out_csv.as_mut()) {
+                (Some(w), _) => {
+                    for c in 0..ncols {
+                        let (s, e) = out
+                            .cells
+                            .get(i * ncols + c)
+                            .copied()
+                            .unwrap_or((u32::MAX, 0));
+                        let cell = if s == u32::MAX {
+                            None
+                        } else {
+                            out.text.get(s as usize..e as usize)
+                        };
+                        w.cell(cell)?;
+                    }
+                    w.end_row()?;
+                }
+                (None, Some(o)) => {
+                    let start = if i == 0 {
+                        0
+                    } else {
+                        out.row_ends.get(i - 1).copied().unwrap_or(0)
+                    };
+                    let end = out.row_ends.get(i).copied().unwrap_or(start);
+                    o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
+                        .map_err(write_err)?;
+                }
+                (None, None) => {}
+            }
+            summary.written += 1;
+            let m = out.measures.get(i).copied().flatten();
+            if let Some(m) = m {
+                match measure_total.checked_add(m) {
+                    Some(t) => measure_total = t,
+                    None => measure_overflow = true,
+                }
+            }
+            for (g, gs) in summary.grades.iter_mut().enumerate() {
+                let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
+                let mut add = |slot: &mut (u64, Decimal)| {
+                    slot.0 += 1;
+                    if let Some(m) = m {
+                        match slot.1.checked_add(m) {
+                            Some(t) => slot.1 = t,
+                            None => measure_overflow = true,
+                        }
+                    }
+                };
+                if gs.is_tags {
+                    if code == 0 || code == u64::MAX {
+                        add(&mut gs.missing);
+                    }
+                    for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
+                        if code != u64::MAX && code & (1 << c) != 0 {
+                            let mut pair = (slot.1, slot.2);
+                            add(&mut pair);
+                            slot.1 = pair.0;
+                            slot.2 = pair.1;
+                        }
+                    }
+                } else if let Some(slot) =
+                    usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
+                {
+                    let mut pair = (slot.1, slot.2);
+                    add(&mut pair);
+                    slot.1 = pair.0;
+                    slot.2 = pair.1;
+                } else {
+                    add(&mut gs.missing);
+                }
+            }
+            Ok(())
+        };
+        for done in rows.drain(..) {
             match done {
-                Done::Rejected(r) => reject(&mut rejects, r)?,
+                Done::Rejected(r) => {
+                    read += 1;
+                    reject(&mut rejects, *r)?;
+                }
+                Done::Rows(n) => {
+                    for _ in 0..n {
+                        read += 1;
+                        write_row(row_i)?;
+                        row_i += 1;
+                    }
+                }
                 Done::Row(row) => {
+                    read += 1;
                     let i = row_i;
                     row_i += 1;
                     if single_pass {
@@ -369,80 +479,12 @@ pub fn run(
                             continue;
                         }
                     }
-                    match (writer.as_mut(), out_csv.as_mut()) {
-                        (Some(w), _) => {
-                            for c in 0..ncols {
-                                let (s, e) = out
-                                    .cells
-                                    .get(i * ncols + c)
-                                    .copied()
-                                    .unwrap_or((u32::MAX, 0));
-                                let cell = if s == u32::MAX {
-                                    None
-                                } else {
-                                    out.text.get(s as usize..e as usize)
-                                };
-                                w.cell(cell)?;
-                            }
-                            w.end_row()?;
-                        }
-                        (None, Some(o)) => {
-                            let start = if i == 0 {
-                                0
-                            } else {
-                                out.row_ends.get(i - 1).copied().unwrap_or(0)
-                            };
-                            let end = out.row_ends.get(i).copied().unwrap_or(start);
-                            o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
-                                .map_err(write_err)?;
-                        }
-                        (None, None) => {}
-                    }
-                    summary.written += 1;
-                    let m = out.measures.get(i).copied().flatten();
-                    if let Some(m) = m {
-                        match measure_total.checked_add(m) {
-                            Some(t) => measure_total = t,
-                            None => measure_overflow = true,
-                        }
-                    }
-                    for (g, gs) in summary.grades.iter_mut().enumerate() {
-                        let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
-                        let mut add = |slot: &mut (u64, Decimal)| {
-                            slot.0 += 1;
-                            if let Some(m) = m {
-                                match slot.1.checked_add(m) {
-                                    Some(t) => slot.1 = t,
-                                    None => measure_overflow = true,
-                                }
-                            }
-                        };
-                        if gs.is_tags {
-                            if code == 0 || code == u64::MAX {
-                                add(&mut gs.missing);
-                            }
-                            for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
-                                if code != u64::MAX && code & (1 << c) != 0 {
-                                    let mut pair = (slot.1, slot.2);
-                                    add(&mut pair);
-                                    slot.1 = pair.0;
-                                    slot.2 = pair.1;
-                                }
-                            }
-                        } else if let Some(slot) =
-                            usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
-                        {
-                            let mut pair = (slot.1, slot.2);
-                            add(&mut pair);
-                            slot.1 = pair.0;
-                            slot.2 = pair.1;
-                        } else {
-                            add(&mut gs.missing);
-                        }
-                    }
+                    write_row(i)?;
                 }
             }
         }
+        drop(write_row);
+        out.rows = rows;
         if single_pass {
             progress(read);
         }
@@ -453,14 +495,14 @@ pub fn run(
         (Some(h), _) => par_blocks(
             h.blocks.len(),
             threads,
-            &|b: usize| final_block(ctx_ref, h, b),
+            &|b: usize, out: &mut BatchOut| final_block(ctx_ref, h, b, out),
             &mut sink,
         )?,
         (None, Some(reader)) => pipeline(
             reader,
             threads,
             &|_first: u64, recs: &[RawRecord]| final_batch(ctx_ref, recs),
-            &mut |_first: u64, out: BatchOut| sink(out),
+            &mut |_first: u64, mut out: BatchOut| sink(&mut out),
         )?,
         (None, None) => {}
     }
@@ -498,13 +540,13 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
         let row = match ctx.parser.parse(rec) {
             Ok(row) => row,
             Err(r) => {
-                out.rows.push(Done::Rejected(r));
+                out.rows.push(Done::Rejected(Box::new(r)));
                 continue;
             }
         };
         if let Err(item) = eval::eval_row(plan, &row.values, &[], &mut scratch, None) {
             out.rows
-                .push(Done::Rejected(overflow_reject(plan, &row, item)));
+                .push(Done::Rejected(Box::new(overflow_reject(plan, &row, item))));
             continue;
         }
         let key_text = match plan.key.and_then(|k| row.values.get(k)) {
@@ -528,14 +570,15 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
 
 /// The final pass over one block of a held run: evaluate every item of every row still in the
 /// population, format the output cells.
-fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize) -> BatchOut {
+fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
     let plan = ctx.plan;
-    let mut out = BatchOut::default();
     let Some(block) = held.blocks.get(b) else {
-        return out;
+        return;
     };
     let base = held.starts.get(b).copied().unwrap_or(0);
-    out.cells.reserve(block.len() * ctx.columns.columns.len());
+    if !ctx.csv {
+        out.cells.reserve(block.len() * ctx.columns.columns.len());
+    }
     let mut scratch = Vec::with_capacity(plan.items.len());
     let mut values = Vec::with_capacity(plan.nfields);
     let mut prow = Vec::with_capacity(plan.slots.len());
@@ -549,18 +592,17 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize) -> BatchOut {
         let key = plan.key.and_then(|k| block.text(k, r));
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, None) {
             let line = block.line(r);
-            out.rows.push(Done::Rejected(Reject {
+            out.rows.push(Done::Rejected(Box::new(Reject {
                 line,
                 column: None,
                 reason: overflow_reason(plan, item),
                 key: key.map(String::from),
-            }));
+            })));
             continue;
         }
-        emit(ctx, &mut out, key, &values, &scratch, &prow);
-        out.rows.push(Done::Row(RowKey::none()));
+        emit(ctx, out, key, &values, &scratch, &prow);
+        push_ok(&mut out.rows);
     }
-    out
 }
 
 /// Formats one evaluated row's output cells (and its summary codes and measure) into `out`.
@@ -715,15 +757,15 @@ fn hold(
         threads,
         &|_first: u64, recs: &[RawRecord]| {
             let mut out = BatchOut::default();
-            let mut block = Block::new(&model.fields, &keep);
+            let mut block = Block::new(&model.fields, &keep, recs.len());
             let mut values = Vec::with_capacity(model.fields.len());
             for rec in recs {
                 match ctx.parser.parse_into(rec, &mut values) {
                     Ok(()) => {
                         block.push(rec.line, &values);
-                        out.rows.push(Done::Row(RowKey::none()));
+                        push_ok(&mut out.rows);
                     }
-                    Err(r) => out.rows.push(Done::Rejected(r)),
+                    Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
                 }
             }
             out.block = Some(block);
@@ -734,9 +776,13 @@ fn hold(
                 return Ok(());
             };
             for done in out.rows {
-                read += 1;
-                if let Done::Rejected(r) = done {
-                    reject(rejects, r)?;
+                match done {
+                    Done::Rejected(r) => {
+                        read += 1;
+                        reject(rejects, *r)?;
+                    }
+                    Done::Rows(n) => read += u64::from(n),
+                    Done::Row(_) => read += 1,
                 }
             }
             if strict {
@@ -1107,39 +1153,52 @@ fn par_map<T: Send>(n: usize, threads: usize, work: &(dyn Fn(usize) -> T + Sync)
 }
 
 /// Maps `work` over blocks `0..n` on `threads` workers and hands the results to `sink` in
-/// block order, a few blocks ahead at most. Stops at the first error of the sink.
+/// block order, a few blocks ahead at most. The outputs' buffers are reused (fresh memory costs
+/// a page fault per page). Stops at the first error of the sink.
 fn par_blocks(
     n: usize,
     threads: usize,
-    work: &(dyn Fn(usize) -> BatchOut + Sync),
-    sink: &mut dyn FnMut(BatchOut) -> Result<(), RunError>,
+    work: &(dyn Fn(usize, &mut BatchOut) + Sync),
+    sink: &mut dyn FnMut(&mut BatchOut) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
     let threads = threads.max(1);
     let next = AtomicUsize::new(0);
     let (tx, rx) = sync_channel::<(usize, BatchOut)>(2 * threads);
     // Workers do not run more than `window` blocks ahead of the sink.
     let window = 4 * threads;
-    let written = AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    // How many blocks the sink has taken, or `usize::MAX` once it stopped.
+    let written = (Mutex::new(0usize), Condvar::new());
+    let pool: Mutex<Vec<BatchOut>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (next, written, stop) = (&next, &written, &stop);
+            let (next, written, pool) = (&next, &written, &pool);
             s.spawn(move || loop {
-                if stop.load(AtomicOrdering::Relaxed) {
-                    return;
-                }
                 let i = next.fetch_add(1, AtomicOrdering::Relaxed);
                 if i >= n {
                     return;
                 }
-                while i >= written.load(AtomicOrdering::Acquire) + window {
-                    if stop.load(AtomicOrdering::Relaxed) {
+                {
+                    let Ok(mut done) = written.0.lock() else {
+                        return;
+                    };
+                    while *done != usize::MAX && i >= *done + window {
+                        match written.1.wait(done) {
+                            Ok(d) => done = d,
+                            Err(_) => return,
+                        }
+                    }
+                    if *done == usize::MAX {
                         return;
                     }
-                    std::thread::yield_now();
                 }
-                if tx.send((i, work(i))).is_err() {
+                let mut out = pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_default();
+                work(i, &mut out);
+                if tx.send((i, out)).is_err() {
                     return;
                 }
             });
@@ -1150,18 +1209,28 @@ fn par_blocks(
         let mut result = Ok(());
         for (i, out) in rx.iter() {
             pending.insert(i, out);
-            while let Some(out) = pending.remove(&want) {
+            while let Some(mut out) = pending.remove(&want) {
                 want += 1;
-                written.store(want, AtomicOrdering::Release);
-                if let Err(e) = sink(out) {
+                if let Ok(mut done) = written.0.lock() {
+                    *done = want;
+                    written.1.notify_all();
+                }
+                if let Err(e) = sink(&mut out) {
                     result = Err(e);
                     break;
                 }
+                out.clear();
+                if let Ok(mut p) = pool.lock() {
+                    p.push(out);
+                }
             }
             if result.is_err() {
-                stop.store(true, AtomicOrdering::Relaxed);
                 break;
             }
+        }
+        if let Ok(mut done) = written.0.lock() {
+            *done = usize::MAX;
+            written.1.notify_all();
         }
         drop(rx);
         result
@@ -1258,16 +1327,6 @@ struct RowKey {
 }
 
 impl RowKey {
-    /// A row whose key is not checked here.
-    fn none() -> RowKey {
-        RowKey {
-            line: 0,
-            start: u32::MAX,
-            end: 0,
-            hash: 0,
-        }
-    }
-
     /// The key `text` of the row on `line`, copied into `buf`.
     fn text(line: u64, text: &str, buf: &mut String) -> RowKey {
         let start = buf.len();

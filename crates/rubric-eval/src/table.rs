@@ -83,28 +83,30 @@ pub(crate) struct Block {
 }
 
 impl Block {
-    pub fn new(fields: &[FieldDef], keep: &Arc<[Keep]>) -> Block {
+    /// An empty block with room for `rows` rows (sized once: growing columns by doubling
+    /// touches twice the memory).
+    pub fn new(fields: &[FieldDef], keep: &Arc<[Keep]>, rows: usize) -> Block {
         let cols = fields
             .iter()
             .zip(keep.iter())
             .map(|(f, k)| match (k, &f.ty) {
                 (Keep::Drop, _) => Col::Dropped,
                 (_, Ty::Int | Ty::Decimal) => Col::Small {
-                    m: Vec::new(),
-                    scale: Vec::new(),
+                    m: Vec::with_capacity(rows),
+                    scale: Vec::with_capacity(rows),
                 },
-                (_, Ty::Date) => Col::Date(Vec::new()),
-                (_, Ty::Bool) => Col::Bool(Vec::new()),
+                (_, Ty::Date) => Col::Date(Vec::with_capacity(rows)),
+                (_, Ty::Bool) => Col::Bool(Vec::with_capacity(rows)),
                 _ => Col::Text {
                     bytes: Vec::new(),
-                    ends: Vec::new(),
-                    ok: Vec::new(),
+                    ends: Vec::with_capacity(rows),
+                    ok: Vec::with_capacity(rows),
                 },
             })
             .collect();
         Block {
             first_line: 0,
-            line_offsets: Vec::new(),
+            line_offsets: Vec::with_capacity(rows),
             far_lines: None,
             cols,
             keep: Arc::clone(keep),
@@ -190,6 +192,12 @@ impl Block {
                     _ => 2,
                 }),
                 Col::Text { bytes, ends, ok } => {
+                    if bytes.capacity() == 0 {
+                        if let Value::Text(t) = v {
+                            // a guess from the first text (ids are usually alike), capped
+                            bytes.reserve(t.len().clamp(1, 64) * ends.capacity());
+                        }
+                    }
                     let present = if let Value::Text(t) = v {
                         bytes.extend_from_slice(t.as_bytes());
                         true
