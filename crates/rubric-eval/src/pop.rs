@@ -136,17 +136,17 @@ pub(crate) fn compute_tables(
         // fit are rescaled to one scale as i128 keys: sorting, tie detection and running sums
         // then never touch the decimals (nor the rows, in random order).
         let mut sorted: Vec<(u32, i128, u32)>;
-        let scale = common_scale(args, &idx);
-        match scale {
-            Some((_, ref keys)) => {
+        let fast = match common_scale(args, &idx) {
+            Some((scale, keys)) => {
                 sorted = idx
                     .iter()
                     .zip(keys)
-                    .map(|(&r, &k)| (pid[r as usize], k, r))
+                    .map(|(&r, k)| (pid[r as usize], k, r))
                     .collect();
                 par_sort(&mut sorted, |a, b| {
                     a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
                 });
+                Some(scale)
             }
             None => {
                 let mut order = idx.clone();
@@ -156,9 +156,10 @@ pub(crate) fn compute_tables(
                     })
                 });
                 sorted = order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
+                None
             }
-        }
-        let fast = scale.as_ref().map(|s| s.0);
+        };
+        drop(idx);
         let value_at = |k: usize| &args[sorted[k].2 as usize];
         let same = |i: usize, j: usize| -> bool {
             match fast {
@@ -345,20 +346,9 @@ pub(crate) fn par_sort<T: Copy + Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Orde
             right.sort_unstable_by(cmp);
         });
     }
-    let mut merged: Vec<T> = Vec::with_capacity(v.len());
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < v.len() {
-        if cmp(&v[j], &v[i]) == Ordering::Less {
-            merged.push(v[j]);
-            j += 1;
-        } else {
-            merged.push(v[i]);
-            i += 1;
-        }
-    }
-    merged.extend_from_slice(&v[i..mid]);
-    merged.extend_from_slice(&v[j..]);
-    v.copy_from_slice(&merged);
+    // The standard stable sort finds the two sorted runs and merges them in linear time, with
+    // a buffer of at most half the slice (a merge by hand needs a whole copy).
+    v.sort_by(cmp);
 }
 
 /// One tie group before its shares are divided out.
