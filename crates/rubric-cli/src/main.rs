@@ -7,23 +7,32 @@ mod command;
 mod render;
 
 /// mimalloc: `rubric run` allocates and frees a value per cell on every core, and holds large
-/// columns; see [`large_pages`] and BENCHMARKS.md.
+/// columns; see [`tune_allocator`] and BENCHMARKS.md.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Asks mimalloc for large OS pages (transparent huge pages, by `madvise`, where the kernel
-/// allows them). Touching hundreds of megabytes of fresh 4 KiB pages made the kernel's page
-/// clearing a fifth of a `rubric run` (BENCHMARKS.md). `MIMALLOC_ALLOW_LARGE_OS_PAGES=0` in the
-/// environment turns it off.
+/// Tunes mimalloc for `rubric run`, which holds large columns and frees and reallocates large
+/// buffers between phases:
+/// - large OS pages (transparent huge pages, by `madvise`, where the kernel allows them);
+/// - no purging: memory freed between phases is kept for the next one instead of being handed
+///   back to the kernel and faulted in (and zeroed) again.
+///
+/// Touching fresh 4 KiB pages made the kernel's page clearing a fifth of a run (BENCHMARKS.md).
+/// The environment variables `MIMALLOC_ALLOW_LARGE_OS_PAGES` and `MIMALLOC_PURGE_DELAY` still
+/// decide where they are set.
 #[allow(unsafe_code)]
-fn large_pages() {
-    if std::env::var_os("MIMALLOC_ALLOW_LARGE_OS_PAGES").is_some() {
-        return; // mimalloc read the user's choice at start-up
-    }
-    // SAFETY: `mi_option_set_enabled` only stores an option value (atomically) that mimalloc
-    // reads when it next maps memory from the OS; it takes no pointers.
+fn tune_allocator() {
+    /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (libmimalloc-sys names no constant).
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: `mi_option_set` stores an option value that mimalloc reads when it next maps or
+    // purges memory; it takes no pointers and is safe to call at any time.
     unsafe {
-        libmimalloc_sys::mi_option_set_enabled(libmimalloc_sys::mi_option_large_os_pages, true);
+        if std::env::var_os("MIMALLOC_ALLOW_LARGE_OS_PAGES").is_none() {
+            libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1);
+        }
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+        }
     }
 }
 
@@ -54,7 +63,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    large_pages();
+    tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
