@@ -483,7 +483,6 @@ pub fn run(
                 }
             }
         }
-        drop(write_row);
         out.rows = rows;
         if single_pass {
             progress(read);
@@ -697,6 +696,9 @@ fn emit(
     }
 }
 
+/// One block's ranges of the argument columns and of the key hashes, for one stage.
+type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [u64]);
+
 /// The accepted rows of a file held in memory, and their population values.
 struct Held {
     blocks: Vec<Block>,
@@ -857,7 +859,7 @@ fn hold(
             Vec::new()
         };
         let failed: Vec<(usize, Reject)> = {
-            let mut per_block: Vec<Mutex<(Vec<&mut [Value]>, &mut [u64])>> = (0..held.blocks.len())
+            let mut per_block: Vec<Mutex<BlockArgs<'_>>> = (0..held.blocks.len())
                 .map(|_| Mutex::new((Vec::new(), &mut [][..])))
                 .collect();
             let mut rest: Vec<&mut [Value]> = args.iter_mut().map(|c| c.as_mut_slice()).collect();
