@@ -133,92 +133,66 @@ pub(crate) fn compute_tables(
             .filter(|&r| present(&args[r as usize]))
             .collect();
         // (partition, sort key, row), sorted by partition then key descending. Numbers that
-        // fit are rescaled to one scale as i128 keys: sorting, tie detection and running sums
-        // then never touch the decimals (nor the rows, in random order).
-        let mut sorted: Vec<(u32, i128, u32)>;
-        let fast = match common_scale(args, &idx) {
-            Some((scale, keys)) => {
-                sorted = idx
+        // fit are rescaled to one scale as integer keys (i64 when they fit, else i128):
+        // sorting, tie detection and running sums then never touch the decimals (nor the rows,
+        // in random order).
+        let desc =
+            |a: &(u32, i64, u32), b: &(u32, i64, u32)| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1));
+        match common_scale(args, &idx) {
+            Some((scale, true)) => {
+                let mut sorted: Vec<(u32, i64, u32)> = idx
                     .iter()
-                    .zip(keys)
-                    .map(|(&r, k)| (pid[r as usize], k, r))
+                    .map(|&r| {
+                        let k = scaled(&args[r as usize], scale).unwrap_or(0);
+                        (pid[r as usize], i64::try_from(k).unwrap_or(0), r)
+                    })
                     .collect();
+                drop(idx);
+                par_sort(&mut sorted, desc);
+                tie_groups(
+                    args,
+                    &aggs,
+                    Some(scale),
+                    &sorted,
+                    &mut pending,
+                    &mut group_of,
+                );
+            }
+            Some((scale, false)) => {
+                let mut sorted: Vec<(u32, i128, u32)> = idx
+                    .iter()
+                    .map(|&r| {
+                        (
+                            pid[r as usize],
+                            scaled(&args[r as usize], scale).unwrap_or(0),
+                            r,
+                        )
+                    })
+                    .collect();
+                drop(idx);
                 par_sort(&mut sorted, |a, b| {
                     a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
                 });
-                Some(scale)
+                tie_groups(
+                    args,
+                    &aggs,
+                    Some(scale),
+                    &sorted,
+                    &mut pending,
+                    &mut group_of,
+                );
             }
             None => {
-                let mut order = idx.clone();
+                let mut order = idx;
                 order.sort_unstable_by(|&a, &b| {
                     pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
                         compare(&args[b as usize], &args[a as usize]).unwrap_or(Ordering::Equal)
                     })
                 });
-                sorted = order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
-                None
+                let sorted: Vec<(u32, i64, u32)> =
+                    order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
+                tie_groups(args, &aggs, None, &sorted, &mut pending, &mut group_of);
             }
-        };
-        drop(idx);
-        let value_at = |k: usize| &args[sorted[k].2 as usize];
-        let same = |i: usize, j: usize| -> bool {
-            match fast {
-                Some(_) => sorted[i].1 == sorted[j].1,
-                None => compare(value_at(i), value_at(j)) == Some(Ordering::Equal),
-            }
-        };
-        let mut s = 0usize;
-        while s < sorted.len() {
-            let p = sorted[s].0;
-            let mut e = s;
-            while e < sorted.len() && sorted[e].0 == p {
-                e += 1;
-            }
-            let total = aggs.get(p as usize).and_then(|a| a.sum);
-            let mut cum: Option<Decimal> = Some(Decimal::ZERO);
-            let mut cum_i: Option<i128> = Some(0);
-            let mut i = s;
-            while i < e {
-                let mut j = i;
-                while j < e && (j == i || same(i, j)) {
-                    match fast {
-                        Some(_) => cum_i = cum_i.and_then(|c| c.checked_add(sorted[j].1)),
-                        None => {
-                            if let Value::Num(d) = value_at(j) {
-                                cum = cum.and_then(|c| dec_add(c, *d));
-                            }
-                        }
-                    }
-                    j += 1;
-                }
-                if let Some(sc) = fast {
-                    cum = cum_i.and_then(|c| Decimal::try_from_i128_with_scale(c, sc).ok());
-                    if cum.is_none() {
-                        // too large for the fast path: sum the decimals
-                        cum = sorted[s..j].iter().try_fold(Decimal::ZERO, |acc, t| {
-                            match &args[t.2 as usize] {
-                                Value::Num(d) => dec_add(acc, *d),
-                                _ => Some(acc),
-                            }
-                        });
-                    }
-                }
-                pending.push(Pending {
-                    rank: i - s + 1,
-                    at_or_above: j - s,
-                    present: e - s,
-                    cum,
-                    total,
-                });
-                let g = (pending.len() - 1) as u32;
-                for t in &sorted[i..j] {
-                    if let Some(slot) = group_of.get_mut(t.2 as usize) {
-                        *slot = g;
-                    }
-                }
-                i = j;
-            }
-            s = e;
         }
     }
     if !pending.is_empty() {
@@ -362,9 +336,82 @@ struct Pending {
     total: Option<Decimal>,
 }
 
-/// The largest scale of the present values and every value rescaled to it as an i128, when all
-/// of them are numbers and fit; `None` otherwise.
-fn common_scale(args: &[Value], idx: &[u32]) -> Option<(u32, Vec<i128>)> {
+/// The tie groups of `sorted` (rows by partition, then argument descending; with `fast`, the
+/// keys are the arguments rescaled to that scale, else they are unused and the arguments are
+/// compared): one `Pending` per group in `pending`, and per row its group in `group_of`.
+fn tie_groups<K: Copy + Eq + Into<i128>>(
+    args: &[Value],
+    aggs: &[Agg],
+    fast: Option<u32>,
+    sorted: &[(u32, K, u32)],
+    pending: &mut Vec<Pending>,
+    group_of: &mut [u32],
+) {
+    let value_at = |k: usize| &args[sorted[k].2 as usize];
+    let same = |i: usize, j: usize| -> bool {
+        match fast {
+            Some(_) => sorted[i].1 == sorted[j].1,
+            None => compare(value_at(i), value_at(j)) == Some(Ordering::Equal),
+        }
+    };
+    let mut s = 0usize;
+    while s < sorted.len() {
+        let p = sorted[s].0;
+        let mut e = s;
+        while e < sorted.len() && sorted[e].0 == p {
+            e += 1;
+        }
+        let total = aggs.get(p as usize).and_then(|a| a.sum);
+        let mut cum: Option<Decimal> = Some(Decimal::ZERO);
+        let mut cum_i: Option<i128> = Some(0);
+        let mut i = s;
+        while i < e {
+            let mut j = i;
+            while j < e && (j == i || same(i, j)) {
+                match fast {
+                    Some(_) => cum_i = cum_i.and_then(|c| c.checked_add(sorted[j].1.into())),
+                    None => {
+                        if let Value::Num(d) = value_at(j) {
+                            cum = cum.and_then(|c| dec_add(c, *d));
+                        }
+                    }
+                }
+                j += 1;
+            }
+            if let Some(sc) = fast {
+                cum = cum_i.and_then(|c| Decimal::try_from_i128_with_scale(c, sc).ok());
+                if cum.is_none() {
+                    // too large for the fast path: sum the decimals
+                    cum = sorted[s..j].iter().try_fold(Decimal::ZERO, |acc, t| {
+                        match &args[t.2 as usize] {
+                            Value::Num(d) => dec_add(acc, *d),
+                            _ => Some(acc),
+                        }
+                    });
+                }
+            }
+            pending.push(Pending {
+                rank: i - s + 1,
+                at_or_above: j - s,
+                present: e - s,
+                cum,
+                total,
+            });
+            let g = (pending.len() - 1) as u32;
+            for t in &sorted[i..j] {
+                if let Some(slot) = group_of.get_mut(t.2 as usize) {
+                    *slot = g;
+                }
+            }
+            i = j;
+        }
+        s = e;
+    }
+}
+
+/// The largest scale of the present values, when all of them are numbers that fit the fast
+/// path rescaled to it (see [`scaled`]); and whether they all fit an i64 so rescaled.
+fn common_scale(args: &[Value], idx: &[u32]) -> Option<(u32, bool)> {
     let mut scale = 0u32;
     for &r in idx {
         match &args[r as usize] {
@@ -372,21 +419,24 @@ fn common_scale(args: &[Value], idx: &[u32]) -> Option<(u32, Vec<i128>)> {
             _ => return None,
         }
     }
-    let mut out = Vec::with_capacity(idx.len());
+    let mut small = true;
     for &r in idx {
-        let Value::Num(d) = &args[r as usize] else {
-            return None;
-        };
-        // keep a margin so that running sums of up to 2^32 values cannot overflow an i128
-        let k = d
-            .mantissa()
-            .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
-        if k.unsigned_abs() >= 1u128 << 96 {
-            return None;
-        }
-        out.push(k);
+        let k = scaled(&args[r as usize], scale)?;
+        small &= i64::try_from(k).is_ok();
     }
-    Some((scale, out))
+    Some((scale, small))
+}
+
+/// A number rescaled to `scale` as an i128 below 2^96 (a margin so that running sums of up to
+/// 2^32 values cannot overflow), when it is one.
+fn scaled(v: &Value, scale: u32) -> Option<i128> {
+    let Value::Num(d) = v else {
+        return None;
+    };
+    let k = d
+        .mantissa()
+        .checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)?;
+    (k.unsigned_abs() < 1u128 << 96).then_some(k)
 }
 
 #[cfg(test)]

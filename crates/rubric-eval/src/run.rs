@@ -697,7 +697,7 @@ fn emit(
 }
 
 /// One block's ranges of the argument columns and of the key hashes, for one stage.
-type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [u64]);
+type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [(u64, u32)]);
 
 /// The accepted rows of a file held in memory, and their population values.
 struct Held {
@@ -853,17 +853,20 @@ fn hold(
         };
         let rows = if level == 1 { n_held } else { n_pop };
         let mut args: Vec<Vec<Value>> = vec![vec![Value::Missing; rows]; width];
-        let mut hashes: Vec<u64> = if level == 1 {
-            vec![NO_HASH; rows]
+        // Stage 1: per held row, its key's hash and its index (sorted to find repeated keys).
+        let hashing = level == 1 && !strict;
+        let mut order: Vec<(u64, u32)> = if hashing {
+            vec![(NO_HASH, 0); rows]
         } else {
             Vec::new()
         };
+        phase("stage columns");
         let failed: Vec<(usize, Reject)> = {
             let mut per_block: Vec<Mutex<BlockArgs<'_>>> = (0..held.blocks.len())
                 .map(|_| Mutex::new((Vec::new(), &mut [][..])))
                 .collect();
             let mut rest: Vec<&mut [Value]> = args.iter_mut().map(|c| c.as_mut_slice()).collect();
-            let mut rest_h: &mut [u64] = hashes.as_mut_slice();
+            let mut rest_h: &mut [(u64, u32)] = order.as_mut_slice();
             for (slot, &(s, e)) in per_block.iter_mut().zip(&ranges) {
                 let n = e - s;
                 let mut mine = Vec::with_capacity(width);
@@ -873,7 +876,7 @@ fn hold(
                     mine.push(head);
                     *col = tail;
                 }
-                let hn = if level == 1 { n.min(rest_h.len()) } else { 0 };
+                let hn = if hashing { n.min(rest_h.len()) } else { 0 };
                 let (hh, ht) = std::mem::take(&mut rest_h).split_at_mut(hn);
                 rest_h = ht;
                 if let Ok(slot) = slot.get_mut() {
@@ -891,6 +894,7 @@ fn hold(
         };
         // Rows that overflow leave the population: at stage 1 before it is numbered (and before
         // they could claim a key), later after this stage's values were counted.
+        phase("stage evaluated");
         if level == 1 {
             let mut alive = vec![true; n_held];
             for (i, r) in failed {
@@ -899,14 +903,11 @@ fn hold(
                 }
                 reject(rejects, r)?;
             }
-            if !strict {
-                let order: Vec<(u64, u32)> = hashes
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, &h)| h != NO_HASH && alive.get(i).copied().unwrap_or(false))
-                    .map(|(i, &h)| (h, i as u32))
-                    .collect();
-                drop(hashes);
+            if hashing {
+                order.retain(|&(h, i)| {
+                    h != NO_HASH && alive.get(i as usize).copied().unwrap_or(false)
+                });
+                phase("keys hashed");
                 for (i, r) in duplicates(order, plan, &held, keys.column.as_deref()) {
                     if let Some(a) = alive.get_mut(i) {
                         *a = false;
@@ -914,6 +915,7 @@ fn hold(
                     rejects.push(r);
                 }
             }
+            phase("keys checked");
             let mut next = 0u32;
             for (s, a) in held.state.iter_mut().zip(&alive) {
                 if *a {
@@ -988,7 +990,7 @@ fn stage_block(
     groups: &[usize],
     at: &[usize],
     cols: &mut [&mut [Value]],
-    hashes: &mut [u64],
+    hashes: &mut [(u64, u32)],
 ) -> Vec<(usize, Reject)> {
     let plan = ctx.plan;
     let mut failed = Vec::new();
@@ -1013,10 +1015,8 @@ fn stage_block(
         k += 1;
         block.row(r, &mut values);
         let key = plan.key.and_then(|f| block.text(f, r));
-        if level == 1 {
-            if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
-                *h = hash_bytes(key.as_bytes()).min(NO_HASH - 1);
-            }
+        if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
+            *h = (hash_bytes(key.as_bytes()).min(NO_HASH - 1), i as u32);
         }
         let fail = |item: ItemId| Reject {
             line: block.line(r),
