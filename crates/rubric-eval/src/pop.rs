@@ -125,7 +125,6 @@ pub(crate) fn compute_tables(
     });
     // rank, top_share, cumulative_share: one value triple per tie group, and per row its group.
     let mut group_of: Vec<u32> = Vec::new();
-    let mut gvals: Vec<(Value, Value, Value)> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     if needs_order {
         group_of = vec![u32::MAX; n];
@@ -195,45 +194,6 @@ pub(crate) fn compute_tables(
             }
         }
     }
-    if !pending.is_empty() {
-        // The divisions of each tie group's shares, on every core.
-        let want_top = funcs.contains(&PopFunc::TopShare);
-        let want_share = funcs.contains(&PopFunc::CumulativeShare);
-        let value = |p: &Pending| {
-            let top = if want_top {
-                div(Decimal::from(p.at_or_above), Decimal::from(p.present))
-                    .map_or(Value::Missing, Value::Num)
-            } else {
-                Value::Missing
-            };
-            let share = match (want_share, p.cum, p.total) {
-                (true, Some(c), Some(t)) if !t.is_zero() => {
-                    div(c, t).map_or(Value::Missing, Value::Num)
-                }
-                _ => Value::Missing,
-            };
-            (Value::Num(Decimal::from(p.rank)), top, share)
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        if threads > 1 && pending.len() > 50_000 {
-            let chunk = pending.len().div_ceil(threads);
-            let parts: Vec<Vec<(Value, Value, Value)>> = std::thread::scope(|sc| {
-                let handles: Vec<_> = pending
-                    .chunks(chunk)
-                    .map(|c| sc.spawn(move || c.iter().map(value).collect::<Vec<_>>()))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            gvals = parts.into_iter().flatten().collect();
-        } else {
-            gvals = pending.iter().map(value).collect();
-        }
-    }
     let present_rows = |index: &[u32]| -> Vec<u32> {
         index
             .iter()
@@ -277,18 +237,52 @@ pub(crate) fn compute_tables(
             },
             PopFunc::Rank => PopTable {
                 index: Arc::clone(&groups),
-                values: gvals.iter().map(|g| g.0.clone()).collect(),
+                values: per_group(&pending, |p| Value::Num(Decimal::from(p.rank))),
             },
             PopFunc::TopShare => PopTable {
                 index: Arc::clone(&groups),
-                values: gvals.iter().map(|g| g.1.clone()).collect(),
+                values: per_group(&pending, |p| {
+                    div(Decimal::from(p.at_or_above), Decimal::from(p.present))
+                        .map_or(Value::Missing, Value::Num)
+                }),
             },
             PopFunc::CumulativeShare => PopTable {
                 index: Arc::clone(&groups),
-                values: gvals.iter().map(|g| g.2.clone()).collect(),
+                values: per_group(&pending, |p| match (p.cum, p.total) {
+                    (Some(c), Some(t)) if !t.is_zero() => {
+                        div(c, t).map_or(Value::Missing, Value::Num)
+                    }
+                    _ => Value::Missing,
+                }),
             },
         })
         .collect()
+}
+
+/// `f` of every tie group, in group order; the divisions run on every core.
+fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Value + Sync) -> Vec<Value> {
+    let mut out = vec![Value::Missing; pending.len()];
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if threads < 2 || pending.len() < 50_000 {
+        for (o, p) in out.iter_mut().zip(pending) {
+            *o = f(p);
+        }
+        return out;
+    }
+    let chunk = pending.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|sc| {
+        for (outs, ps) in out.chunks_mut(chunk).zip(pending.chunks(chunk)) {
+            sc.spawn(move || {
+                for (o, p) in outs.iter_mut().zip(ps) {
+                    *o = f(p);
+                }
+            });
+        }
+    });
+    out
 }
 
 /// [`compute_tables`], one value per row.
