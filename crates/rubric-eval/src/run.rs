@@ -192,6 +192,109 @@ struct Ctx<'a> {
     csv: bool,
 }
 
+/// Counts and measure sums per grade code of written rows: per summary grade, one
+/// (customers, measure sum) per code and a last one for "no code".
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    grades: Vec<Vec<(u64, Decimal)>>,
+    /// Which summary grades are tags.
+    tags: Vec<bool>,
+    measure_total: Decimal,
+    overflow: bool,
+}
+
+impl Tally {
+    /// An empty tally of the grades and tags `items`.
+    fn new(model: &Model, items: &[ItemId]) -> Tally {
+        Tally {
+            grades: items
+                .iter()
+                .map(|&id| {
+                    let codes = model.grade(id).map_or(0, |g| g.codes.len());
+                    vec![(0, Decimal::ZERO); codes + 1]
+                })
+                .collect(),
+            tags: items
+                .iter()
+                .map(|&id| model.grade(id).is_some_and(|g| g.is_tags))
+                .collect(),
+            measure_total: Decimal::ZERO,
+            overflow: false,
+        }
+    }
+
+    fn add_to(slot: &mut (u64, Decimal), m: Option<Decimal>, overflow: &mut bool) {
+        slot.0 += 1;
+        if let Some(m) = m {
+            match slot.1.checked_add(m) {
+                Some(t) => slot.1 = t,
+                None => *overflow = true,
+            }
+        }
+    }
+
+    /// Counts one written row: per summary grade its code (`u64::MAX`: missing) or tag bits.
+    fn count(&mut self, codes: impl Iterator<Item = u64>, m: Option<Decimal>) {
+        if let Some(m) = m {
+            match self.measure_total.checked_add(m) {
+                Some(t) => self.measure_total = t,
+                None => self.overflow = true,
+            }
+        }
+        for ((slots, &tags), code) in self.grades.iter_mut().zip(&self.tags).zip(codes) {
+            let none = slots.len() - 1;
+            if tags {
+                if code == 0 || code == u64::MAX {
+                    if let Some(s) = slots.get_mut(none) {
+                        Tally::add_to(s, m, &mut self.overflow);
+                    }
+                } else {
+                    for (c, slot) in slots.iter_mut().enumerate().take(none.min(64)) {
+                        if code & (1 << c) != 0 {
+                            Tally::add_to(slot, m, &mut self.overflow);
+                        }
+                    }
+                }
+            } else {
+                let at = usize::try_from(code)
+                    .ok()
+                    .filter(|&c| c < none)
+                    .unwrap_or(none);
+                if let Some(s) = slots.get_mut(at) {
+                    Tally::add_to(s, m, &mut self.overflow);
+                }
+            }
+        }
+    }
+
+    /// Adds another tally of the same run.
+    fn merge(&mut self, other: &Tally) {
+        match self.measure_total.checked_add(other.measure_total) {
+            Some(t) => self.measure_total = t,
+            None => self.overflow = true,
+        }
+        self.overflow |= other.overflow;
+        for (mine, theirs) in self.grades.iter_mut().zip(&other.grades) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.0 += b.0;
+                match a.1.checked_add(b.1) {
+                    Some(t) => a.1 = t,
+                    None => self.overflow = true,
+                }
+            }
+        }
+    }
+
+    /// Empties the counts, keeping the shape.
+    fn clear(&mut self) {
+        for slots in &mut self.grades {
+            slots.fill((0, Decimal::ZERO));
+        }
+        self.measure_total = Decimal::ZERO;
+        self.overflow = false;
+    }
+}
+
 /// One record after a worker is done with it.
 enum Done {
     /// Accepted by the parser: its key, for the duplicate-key check in input order.
@@ -228,6 +331,9 @@ struct BatchOut {
     keys: String,
     /// Reading a held run: the batch's accepted rows.
     block: Option<Block>,
+    /// Final pass of a held run: the written rows' counts, kept on the worker (no row of a
+    /// held run is rejected after it is formatted, so `codes` and `measures` stay empty).
+    tally: Option<Tally>,
 }
 
 impl BatchOut {
@@ -242,6 +348,9 @@ impl BatchOut {
         self.row_ends.clear();
         self.keys.clear();
         self.block = None;
+        if let Some(t) = self.tally.as_mut() {
+            t.clear();
+        }
     }
 }
 
@@ -376,82 +485,56 @@ pub fn run(
     let ngrades = ctx.summary_items.len();
     let mut read = 0u64;
     let single_pass = held.is_none();
-    let mut measure_total = Decimal::ZERO;
-    let mut measure_overflow = false;
+    let mut tally = Tally::new(model, &ctx.summary_items);
     let mut sink = |out: &mut BatchOut| -> Result<(), RunError> {
         let mut rows = std::mem::take(&mut out.rows);
         let ncols = columns.columns.len();
         let mut row_i = 0usize;
-        let mut write_row = |i: usize| -> Result<(), RunError> {
+        // Writes rows `from..to` of the batch; counts them unless the worker did.
+        let mut write_rows = |from: usize, to: usize| -> Result<(), RunError> {
             match (writer.as_mut(), out_csv.as_mut()) {
                 (Some(w), _) => {
-                    for c in 0..ncols {
-                        let (s, e) = out
-                            .cells
-                            .get(i * ncols + c)
-                            .copied()
-                            .unwrap_or((u32::MAX, 0));
-                        let cell = if s == u32::MAX {
-                            None
-                        } else {
-                            out.text.get(s as usize..e as usize)
-                        };
-                        w.cell(cell)?;
+                    for i in from..to {
+                        for c in 0..ncols {
+                            let (s, e) = out
+                                .cells
+                                .get(i * ncols + c)
+                                .copied()
+                                .unwrap_or((u32::MAX, 0));
+                            let cell = if s == u32::MAX {
+                                None
+                            } else {
+                                out.text.get(s as usize..e as usize)
+                            };
+                            w.cell(cell)?;
+                        }
+                        w.end_row()?;
                     }
-                    w.end_row()?;
                 }
                 (None, Some(o)) => {
-                    let start = if i == 0 {
+                    let start = if from == 0 {
                         0
                     } else {
-                        out.row_ends.get(i - 1).copied().unwrap_or(0)
+                        out.row_ends.get(from - 1).copied().unwrap_or(0)
                     };
-                    let end = out.row_ends.get(i).copied().unwrap_or(start);
+                    let end = to
+                        .checked_sub(1)
+                        .and_then(|last| out.row_ends.get(last))
+                        .copied()
+                        .unwrap_or(start)
+                        .max(start);
                     o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
                         .map_err(write_err)?;
                 }
                 (None, None) => {}
             }
-            summary.written += 1;
-            let m = out.measures.get(i).copied().flatten();
-            if let Some(m) = m {
-                match measure_total.checked_add(m) {
-                    Some(t) => measure_total = t,
-                    None => measure_overflow = true,
-                }
-            }
-            for (g, gs) in summary.grades.iter_mut().enumerate() {
-                let code = out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX);
-                let mut add = |slot: &mut (u64, Decimal)| {
-                    slot.0 += 1;
-                    if let Some(m) = m {
-                        match slot.1.checked_add(m) {
-                            Some(t) => slot.1 = t,
-                            None => measure_overflow = true,
-                        }
-                    }
-                };
-                if gs.is_tags {
-                    if code == 0 || code == u64::MAX {
-                        add(&mut gs.missing);
-                    }
-                    for (c, slot) in gs.codes.iter_mut().enumerate().take(64) {
-                        if code != u64::MAX && code & (1 << c) != 0 {
-                            let mut pair = (slot.1, slot.2);
-                            add(&mut pair);
-                            slot.1 = pair.0;
-                            slot.2 = pair.1;
-                        }
-                    }
-                } else if let Some(slot) =
-                    usize::try_from(code).ok().and_then(|c| gs.codes.get_mut(c))
-                {
-                    let mut pair = (slot.1, slot.2);
-                    add(&mut pair);
-                    slot.1 = pair.0;
-                    slot.2 = pair.1;
-                } else {
-                    add(&mut gs.missing);
+            summary.written += (to - from) as u64;
+            if out.tally.is_none() {
+                for i in from..to {
+                    let m = out.measures.get(i).copied().flatten();
+                    let codes = (0..ngrades)
+                        .map(|g| out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX));
+                    tally.count(codes, m);
                 }
             }
             Ok(())
@@ -463,11 +546,10 @@ pub fn run(
                     reject(&mut rejects, *r)?;
                 }
                 Done::Rows(n) => {
-                    for _ in 0..n {
-                        read += 1;
-                        write_row(row_i)?;
-                        row_i += 1;
-                    }
+                    let n = n as usize;
+                    read += n as u64;
+                    write_rows(row_i, row_i + n)?;
+                    row_i += n;
                 }
                 Done::Row(row) => {
                     read += 1;
@@ -479,9 +561,12 @@ pub fn run(
                             continue;
                         }
                     }
-                    write_row(i)?;
+                    write_rows(i, i + 1)?;
                 }
             }
+        }
+        if let Some(t) = &out.tally {
+            tally.merge(t);
         }
         out.rows = rows;
         if single_pass {
@@ -509,8 +594,17 @@ pub fn run(
         summary.read = read;
     }
     phase("final");
-    summary.measure_total = measure_total;
-    summary.measure_overflow = measure_overflow;
+    summary.measure_total = tally.measure_total;
+    summary.measure_overflow = tally.overflow;
+    for (gs, slots) in summary.grades.iter_mut().zip(&tally.grades) {
+        for (code, &(n, m)) in gs.codes.iter_mut().zip(slots.iter()) {
+            code.1 = n;
+            code.2 = m;
+        }
+        if let Some(&none) = slots.last() {
+            gs.missing = none;
+        }
+    }
     rejects.sort_by_key(|r| r.line);
     summary.rejected = rejects.len() as u64;
     if let Some(w) = writer {
@@ -571,6 +665,9 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
 /// population, format the output cells.
 fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
     let plan = ctx.plan;
+    if out.tally.is_none() {
+        out.tally = Some(Tally::new(ctx.model, &ctx.summary_items));
+    }
     let Some(block) = held.blocks.get(b) else {
         return;
     };
@@ -659,14 +756,12 @@ fn emit(
             });
         }
     }
-    for &g in &ctx.summary_items {
-        out.codes.push(match items.get(g) {
-            Some(Value::Code(c)) => u64::from(*c),
-            Some(Value::Tags(b)) => *b,
-            _ => u64::MAX,
-        });
-    }
-    out.measures.push(match ctx.measure {
+    let code = |g: &ItemId| match items.get(*g) {
+        Some(Value::Code(c)) => u64::from(*c),
+        Some(Value::Tags(b)) => *b,
+        _ => u64::MAX,
+    };
+    let measure = match ctx.measure {
         Some(Measure::Field(f)) => match fields.get(f) {
             Some(Value::Num(d)) => Some(*d),
             _ => None,
@@ -676,7 +771,14 @@ fn emit(
             _ => None,
         },
         None => None,
-    });
+    };
+    match out.tally.as_mut() {
+        Some(t) => t.count(ctx.summary_items.iter().map(code), measure),
+        None => {
+            out.codes.extend(ctx.summary_items.iter().map(code));
+            out.measures.push(measure);
+        }
+    }
     if ctx.csv {
         for (c, &(a, b)) in out.cells.iter().enumerate() {
             if c > 0 {
