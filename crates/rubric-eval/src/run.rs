@@ -863,10 +863,11 @@ fn hold(
             let mut out = BatchOut::default();
             let mut block = Block::new(&model.fields, &keep, recs.len());
             let mut values = Vec::with_capacity(model.fields.len());
+            let mut texts = Vec::with_capacity(model.fields.len());
             for rec in recs {
-                match ctx.parser.parse_into(rec, &mut values) {
+                match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
                     Ok(()) => {
-                        block.push(rec.line, &values);
+                        block.push(rec.line, &values, &texts);
                         push_ok(&mut out.rows);
                     }
                     Err(r) => out.rows.push(Done::Rejected(Box::new(r))),

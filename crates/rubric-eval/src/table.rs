@@ -128,8 +128,9 @@ impl Block {
         }
     }
 
-    /// Appends a parsed row (one value per field, as the row parser gives them).
-    pub fn push(&mut self, line: u64, values: &[Value]) {
+    /// Appends a parsed row: one value per field, as the row parser gives them, and per field
+    /// optionally its text (see `RowParser::parse_borrowed`), which wins over the value.
+    pub fn push(&mut self, line: u64, values: &[Value], texts: &[Option<&str>]) {
         if self.line_offsets.is_empty() {
             self.first_line = line;
         }
@@ -145,7 +146,7 @@ impl Block {
                 self.line_offsets.push(0);
             }
         }
-        for (c, v) in self.cols.iter_mut().zip(values) {
+        for (f, (c, v)) in self.cols.iter_mut().zip(values).enumerate() {
             match c {
                 Col::Dropped => {}
                 Col::Small { m, scale } => match v {
@@ -192,13 +193,18 @@ impl Block {
                     _ => 2,
                 }),
                 Col::Text { bytes, ends, ok } => {
+                    let text: Option<&str> = match (texts.get(f).copied().flatten(), v) {
+                        (Some(t), _) => Some(t),
+                        (None, Value::Text(t)) => Some(t),
+                        _ => None,
+                    };
                     if bytes.capacity() == 0 {
-                        if let Value::Text(t) = v {
+                        if let Some(t) = text {
                             // a guess from the first text (ids are usually alike), capped
                             bytes.reserve(t.len().clamp(1, 64) * ends.capacity());
                         }
                     }
-                    let present = if let Value::Text(t) = v {
+                    let present = if let Some(t) = text {
                         bytes.extend_from_slice(t.as_bytes());
                         true
                     } else {

@@ -193,6 +193,52 @@ impl RowParser {
         Ok(())
     }
 
+    /// [`RowParser::parse_into`], except that the text cells of a CSV record are not copied:
+    /// a text field's value is left missing and `texts[f]` holds its cell (for other records
+    /// every text is a `Value::Text` and `texts` is all `None`). What a worker that only
+    /// stores the row needs.
+    pub(crate) fn parse_borrowed<'r>(
+        &self,
+        rec: &'r RawRecord,
+        values: &mut Vec<Value>,
+        texts: &mut Vec<Option<&'r str>>,
+    ) -> Result<(), Reject> {
+        texts.clear();
+        let Cells::Bytes(r) = &rec.cells else {
+            self.parse_into(rec, values)?;
+            texts.resize(values.len(), None);
+            return Ok(());
+        };
+        values.clear();
+        if r.len() != self.header_len && !self.extra_cells_are_empty(r) {
+            // the same reject as `parse_into` gives
+            return self.parse_into(rec, values);
+        }
+        for f in &self.fields {
+            let Some(bytes) = f.col.and_then(|c| r.get(c)) else {
+                values.push(Value::Missing);
+                texts.push(None);
+                continue;
+            };
+            if f.kind == Kind::Text && !cell::trim(bytes).is_empty() {
+                // invalid utf-8 falls through: parse_bytes words the reject
+                if let Ok(t) = std::str::from_utf8(bytes) {
+                    values.push(Value::Missing);
+                    texts.push(Some(t));
+                    continue;
+                }
+            }
+            match parse_bytes(f, bytes, Origin::Text) {
+                Ok(v) => {
+                    values.push(v);
+                    texts.push(None);
+                }
+                Err(reason) => return Err(self.reject(rec, Some(f), reason)),
+            }
+        }
+        Ok(())
+    }
+
     fn parse_typed_cells(
         &self,
         line: u64,
