@@ -135,19 +135,10 @@ pub(crate) fn compute_tables(
         // fit are rescaled to one scale as integer keys (i64 when they fit, else i128):
         // sorting, tie detection and running sums then never touch the decimals (nor the rows,
         // in random order).
-        let desc =
-            |a: &(u32, i64, u32), b: &(u32, i64, u32)| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1));
         match common_scale(args, &idx) {
             Some((scale, true)) => {
-                let mut sorted: Vec<(u32, i64, u32)> = idx
-                    .iter()
-                    .map(|&r| {
-                        let k = scaled(&args[r as usize], scale).unwrap_or(0);
-                        (pid[r as usize], i64::try_from(k).unwrap_or(0), r)
-                    })
-                    .collect();
-                drop(idx);
-                par_sort(&mut sorted, desc);
+                let key = |k: i128| i64::try_from(k).unwrap_or(0);
+                let sorted = sort_scaled(args, &pid, idx, scale, key);
                 tie_groups(
                     args,
                     &aggs,
@@ -158,20 +149,7 @@ pub(crate) fn compute_tables(
                 );
             }
             Some((scale, false)) => {
-                let mut sorted: Vec<(u32, i128, u32)> = idx
-                    .iter()
-                    .map(|&r| {
-                        (
-                            pid[r as usize],
-                            scaled(&args[r as usize], scale).unwrap_or(0),
-                            r,
-                        )
-                    })
-                    .collect();
-                drop(idx);
-                par_sort(&mut sorted, |a, b| {
-                    a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
-                });
+                let sorted = sort_scaled(args, &pid, idx, scale, |k| k);
                 tie_groups(
                     args,
                     &aggs,
@@ -328,6 +306,29 @@ struct Pending {
     present: usize,
     cum: Option<Decimal>,
     total: Option<Decimal>,
+}
+
+/// The rows `idx` as (partition, argument rescaled to `scale` as a `K`, row), sorted by
+/// partition, then argument descending.
+fn sort_scaled<K: Copy + Ord + Send>(
+    args: &[Value],
+    pid: &[u32],
+    idx: Vec<u32>,
+    scale: u32,
+    key: impl Fn(i128) -> K,
+) -> Vec<(u32, K, u32)> {
+    let mut sorted: Vec<(u32, K, u32)> = idx
+        .iter()
+        .map(|&r| {
+            let k = scaled(&args[r as usize], scale).unwrap_or(0);
+            (pid[r as usize], key(k), r)
+        })
+        .collect();
+    drop(idx);
+    par_sort(&mut sorted, |a, b| {
+        a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
+    });
+    sorted
 }
 
 /// The tie groups of `sorted` (rows by partition, then argument descending; with `fast`, the
