@@ -354,15 +354,14 @@ impl BatchOut {
     }
 }
 
-/// Runs a scheme over a data file. `open` opens the file (again, for the second pass of a scheme
-/// with population functions). Rejects are returned in line order; `progress` is called with the
-/// number of records processed so far.
+/// Runs a scheme over the data `reader` reads. Rejects are returned in line order; `progress`
+/// is called with the number of records read so far.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     plan: &Plan,
     model: &Model,
     src: &str,
-    open: &dyn Fn() -> Result<Reader, DataError>,
+    reader: Reader,
     out: &mut dyn Write,
     out_name: &str,
     format: OutputFormat,
@@ -371,7 +370,6 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(RunSummary, Vec<Reject>), RunError> {
     phase("");
-    let reader = open()?;
     let parser = reader.row_parser(model)?;
     let summary_items: Vec<ItemId> = model
         .items

@@ -169,16 +169,8 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     };
     // Open the input first: a missing file or column fails before any output is created.
     let data = args.data.clone();
-    let open = |m: &rubric_check::hir::Model| Reader::open(&data, &read_options, m);
-    let first = open(&model).map_err(Fail::Data)?;
-    first.row_parser(&model).map_err(Fail::Data)?;
-    let first = std::cell::RefCell::new(Some(first));
-    let open_again = || -> Result<Reader, DataError> {
-        match first.borrow_mut().take() {
-            Some(r) => Ok(r),
-            None => open(&model),
-        }
-    };
+    let reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
+    reader.row_parser(&model).map_err(Fail::Data)?;
 
     let plan = Plan::compile(&model, as_of);
     let columns = Columns::new(&model, args.all, args.explain);
@@ -208,7 +200,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         &plan,
         &model,
         &src,
-        &open_again,
+        reader,
         &mut sink,
         &out_name,
         out_format,
