@@ -41,8 +41,10 @@ use std::time::Instant;
 /// Records per batch.
 const BATCH: usize = 8192;
 const NONE: u32 = u32::MAX;
-/// No key (a key's hash is never this: see `stage_block`).
-const NO_HASH: u64 = u64::MAX;
+/// No key (a key's hash is never this: see `stage_block`). Zero, so that the column of hashes
+/// is allocated zeroed and its pages are first touched by the workers that fill it, in
+/// parallel.
+const NO_HASH: u64 = 0;
 
 /// What to write and how.
 #[derive(Clone, Debug, Default)]
@@ -1117,7 +1119,7 @@ fn stage_block(
         block.row(r, &mut values);
         let key = plan.key.and_then(|f| block.text(f, r));
         if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
-            *h = (hash_bytes(key.as_bytes()).min(NO_HASH - 1), i as u32);
+            *h = (hash_bytes(key.as_bytes()).max(NO_HASH + 1), i as u32);
         }
         let fail = |item: ItemId| Reject {
             line: block.line(r),
