@@ -880,26 +880,41 @@ fn hold(
             let Some(block) = out.block.take() else {
                 return Ok(());
             };
+            // With `--strict` the first bad row in file order fails the run, be it a bad record
+            // or a repeated key.
+            let mut first_bad: Option<Reject> = None;
             for done in out.rows {
                 match done {
                     Done::Rejected(r) => {
                         read += 1;
-                        reject(rejects, *r)?;
+                        if !strict {
+                            rejects.push(*r);
+                        } else if first_bad.is_none() {
+                            first_bad = Some(*r);
+                        }
                     }
                     Done::Rows(n) => read += u64::from(n),
                     Done::Row(_) => read += 1,
                 }
             }
             if strict {
-                // the first bad row in file order fails the run: duplicates too
+                let mut buf = String::new();
                 for r in 0..block.len() {
+                    let line = block.line(r);
+                    if first_bad.as_ref().is_some_and(|b| b.line < line) {
+                        break;
+                    }
                     if let Some(k) = plan.key.and_then(|k| block.text(k, r)) {
-                        let mut buf = String::new();
-                        let key = RowKey::text(block.line(r), k, &mut buf);
+                        buf.clear();
+                        let key = RowKey::text(line, k, &mut buf);
                         if let Err(e) = keys.check(&key, &buf) {
-                            reject(rejects, e)?;
+                            first_bad = Some(e);
+                            break;
                         }
                     }
+                }
+                if let Some(bad) = first_bad {
+                    return Err(RunError::Strict(bad));
                 }
             }
             starts.push(n_held);
