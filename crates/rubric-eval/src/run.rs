@@ -26,9 +26,10 @@ use crate::pop::{self, PopTable};
 use crate::population::overflow_reason;
 use crate::table::{self, Block, Keep};
 use crate::trace::{Explainer, RowView};
-use crate::value::{InputRow, Reject, Value, ValueFormat};
+use crate::value::{Reject, Value, ValueFormat};
 use rubric_check::hir::{ItemId, Model, Ty};
 use rubric_syntax::Decimal;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -613,12 +614,22 @@ pub fn run(
     Ok((summary, rejects))
 }
 
-fn overflow_reject(plan: &Plan, row: &InputRow, item: ItemId) -> Reject {
+/// The reject of the row on `line` whose evaluation overflowed in `item`.
+fn overflow_reject(plan: &Plan, line: u64, key: Option<&str>, item: ItemId) -> Reject {
     Reject {
-        line: row.line,
+        line,
         column: None,
         reason: overflow_reason(plan, item),
-        key: Some(plan.key_text(&row.values)),
+        key: key.map(String::from),
+    }
+}
+
+/// A parsed row's key as text (`None`: it has none).
+fn key_of<'v>(plan: &Plan, values: &'v [Value]) -> Option<Cow<'v, str>> {
+    match plan.key.and_then(|k| values.get(k)) {
+        Some(Value::Text(t)) => Some(Cow::Borrowed(t)),
+        None | Some(Value::Missing) => None,
+        Some(_) => Some(Cow::Owned(plan.key_text(values))),
     }
 }
 
@@ -629,33 +640,21 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
     let mut out = BatchOut::default();
     out.cells.reserve(recs.len() * ctx.columns.columns.len());
     let mut scratch = Vec::with_capacity(plan.items.len());
+    let mut values = Vec::with_capacity(plan.nfields);
     for rec in recs {
-        let row = match ctx.parser.parse(rec) {
-            Ok(row) => row,
-            Err(r) => {
-                out.rows.push(Done::Rejected(Box::new(r)));
-                continue;
-            }
-        };
-        if let Err(item) = eval::eval_row(plan, &row.values, &[], &mut scratch, None) {
-            out.rows
-                .push(Done::Rejected(Box::new(overflow_reject(plan, &row, item))));
+        if let Err(r) = ctx.parser.parse_into(rec, &mut values) {
+            out.rows.push(Done::Rejected(Box::new(r)));
             continue;
         }
-        let key_text = match plan.key.and_then(|k| row.values.get(k)) {
-            Some(Value::Text(t)) => Some(t.to_string()),
-            Some(Value::Missing) | None => None,
-            Some(_) => Some(plan.key_text(&row.values)),
-        };
-        emit(
-            ctx,
-            &mut out,
-            key_text.as_deref(),
-            &row.values,
-            &scratch,
-            &[],
-        );
-        let key = RowKey::of(plan, &row, &mut out.keys);
+        let key = key_of(plan, &values);
+        if let Err(item) = eval::eval_row(plan, &values, &[], &mut scratch, None) {
+            // a row without a key is named by an empty one
+            let reject = overflow_reject(plan, rec.line, Some(key.as_deref().unwrap_or("")), item);
+            out.rows.push(Done::Rejected(Box::new(reject)));
+            continue;
+        }
+        emit(ctx, &mut out, key.as_deref(), &values, &scratch, &[]);
+        let key = RowKey::of(rec.line, key.as_deref(), &mut out.keys);
         out.rows.push(Done::Row(key));
     }
     out
@@ -687,13 +686,8 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
         pop_row(&held.pops, p as usize, &mut prow);
         let key = plan.key.and_then(|k| block.text(k, r));
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, None) {
-            let line = block.line(r);
-            out.rows.push(Done::Rejected(Box::new(Reject {
-                line,
-                column: None,
-                reason: overflow_reason(plan, item),
-                key: key.map(String::from),
-            })));
+            let reject = overflow_reject(plan, block.line(r), key, item);
+            out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }
         emit(ctx, out, key, &values, &scratch, &prow);
@@ -1136,12 +1130,7 @@ fn stage_block(
         if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
             *h = (hash_bytes(key.as_bytes()).max(NO_HASH + 1), i as u32);
         }
-        let fail = |item: ItemId| Reject {
-            line: block.line(r),
-            column: None,
-            reason: overflow_reason(plan, item),
-            key: key.map(String::from),
-        };
+        let fail = |item: ItemId| overflow_reject(plan, block.line(r), key, item);
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, Some(level)) {
             failed.push((i, fail(item)));
             continue;
@@ -1459,26 +1448,16 @@ impl RowKey {
         }
     }
 
-    fn of(plan: &Plan, row: &InputRow, buf: &mut String) -> RowKey {
-        let start = buf.len();
-        match plan.key.and_then(|k| row.values.get(k)) {
-            Some(Value::Text(t)) => buf.push_str(t),
-            None | Some(Value::Missing) => {
-                return RowKey {
-                    line: row.line,
-                    start: u32::MAX,
-                    end: 0,
-                    hash: 0,
-                };
-            }
-            Some(_) => buf.push_str(&plan.key_text(&row.values)),
-        }
-        let hash = hash_bytes(buf.as_bytes().get(start..).unwrap_or(&[]));
-        RowKey {
-            line: row.line,
-            start: start as u32,
-            end: buf.len() as u32,
-            hash,
+    /// The key of a row (`key`, as [`key_of`] gives it), copied into `buf`.
+    fn of(line: u64, key: Option<&str>, buf: &mut String) -> RowKey {
+        match key {
+            Some(k) => RowKey::text(line, k, buf),
+            None => RowKey {
+                line,
+                start: u32::MAX,
+                end: 0,
+                hash: 0,
+            },
         }
     }
 }
