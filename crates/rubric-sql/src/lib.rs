@@ -448,28 +448,13 @@ impl Gen<'_> {
                 (r.ready, r.scale, e.div)
             }
             ItemKind::Points { by, rules } => {
-                let subject = match by {
-                    Some(b) => {
-                        let e = self.expr(b, None)?;
-                        Some(self.hoist(e, "by"))
-                    }
-                    None => None,
-                };
+                let subject = self.subject(by.as_ref())?;
                 let scale = rules.iter().map(|r| r.value.scale()).max().unwrap_or(0);
-                let mut ready = subject.as_ref().map_or(1, |s| s.ready);
-                let mut sql = String::from("CASE");
-                for r in rules {
-                    let v = self.num_lit_at(r.value, scale);
-                    match &r.cond {
-                        Some(c) => {
-                            let c = self.expr(c, subject.as_ref())?;
-                            ready = ready.max(c.ready);
-                            sql.push_str(&format!(" WHEN {} THEN {v}", c.sql));
-                        }
-                        None => sql.push_str(&format!(" WHEN TRUE THEN {v}")),
-                    }
-                }
-                sql.push_str(" END");
+                let arms: Vec<_> = rules
+                    .iter()
+                    .map(|r| (r.cond.as_ref(), self.num_lit_at(r.value, scale)))
+                    .collect();
+                let (sql, ready) = self.case(arms, subject.as_ref())?;
                 let r = self.place(ready, name, sql, scale);
                 (r.ready, scale, false)
             }
@@ -505,27 +490,13 @@ impl Gen<'_> {
                 (r, s, false)
             }
             ItemKind::Grade(gd) => {
-                let subject = match &gd.by {
-                    Some(b) => {
-                        let e = self.expr(b, None)?;
-                        Some(self.hoist(e, "by"))
-                    }
-                    None => None,
-                };
-                let mut ready = subject.as_ref().map_or(1, |s| s.ready);
-                let mut sql = String::from("CASE");
-                for c in &gd.codes {
-                    let code = text_literal(&c.name, self.d);
-                    match &c.cond {
-                        Some(cond) => {
-                            let e = self.expr(cond, subject.as_ref())?;
-                            ready = ready.max(e.ready);
-                            sql.push_str(&format!(" WHEN {} THEN {code}", e.sql));
-                        }
-                        None => sql.push_str(&format!(" WHEN TRUE THEN {code}")),
-                    }
-                }
-                sql.push_str(" END");
+                let subject = self.subject(gd.by.as_ref())?;
+                let arms: Vec<_> = gd
+                    .codes
+                    .iter()
+                    .map(|c| (c.cond.as_ref(), text_literal(&c.name, self.d)))
+                    .collect();
+                let (sql, ready) = self.case(arms, subject.as_ref())?;
                 let r = self.place(ready, name, sql, 0);
                 (r.ready, 0, false)
             }
@@ -547,13 +518,7 @@ impl Gen<'_> {
     }
 
     fn tags(&mut self, id: ItemId, gd: &GradeDef) -> Result<(usize, u32), Error> {
-        let subject = match &gd.by {
-            Some(b) => {
-                let e = self.expr(b, None)?;
-                Some(self.hoist(e, "by"))
-            }
-            None => None,
-        };
+        let subject = self.subject(gd.by.as_ref())?;
         let mut flags = Vec::new();
         let mut others = Vec::new();
         let mut otherwise = Vec::new();
@@ -606,6 +571,40 @@ impl Gen<'_> {
         let name = self.item_cols[id].clone();
         let r = self.place(ready, name, sql, 0);
         Ok((r.ready, 0))
+    }
+
+    /// The subject of a `points`, `grade` or `tags … by`, computed once in its own column.
+    fn subject(&mut self, by: Option<&TExpr>) -> Result<Option<E>, Error> {
+        Ok(match by {
+            Some(b) => {
+                let e = self.expr(b, None)?;
+                Some(self.hoist(e, "by"))
+            }
+            None => None,
+        })
+    }
+
+    /// `CASE WHEN cond THEN value … END` over rules in order (a rule without a condition is
+    /// `WHEN TRUE`), and the stage where every condition is ready.
+    fn case(
+        &mut self,
+        arms: Vec<(Option<&TExpr>, String)>,
+        subject: Option<&E>,
+    ) -> Result<(String, usize), Error> {
+        let mut ready = subject.map_or(1, |s| s.ready);
+        let mut sql = String::from("CASE");
+        for (cond, then) in arms {
+            match cond {
+                Some(c) => {
+                    let c = self.expr(c, subject)?;
+                    ready = ready.max(c.ready);
+                    sql.push_str(&format!(" WHEN {} THEN {then}", c.sql));
+                }
+                None => sql.push_str(&format!(" WHEN TRUE THEN {then}")),
+            }
+        }
+        sql.push_str(" END");
+        Ok((sql, ready))
     }
 
     /// `CASE WHEN cond THEN factor ELSE 1 END`.
