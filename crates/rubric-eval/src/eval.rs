@@ -64,7 +64,7 @@ pub(crate) fn truth(v: &Value) -> Option<bool> {
 }
 
 #[inline]
-fn tri(b: Option<bool>) -> Value {
+pub(crate) fn tri(b: Option<bool>) -> Value {
     match b {
         Some(b) => Value::Bool(b),
         None => Value::Missing,
@@ -183,7 +183,7 @@ pub(crate) fn cond(node: &Node, env: &Env<'_>) -> Result<Option<bool>, Overflow>
 }
 
 #[inline]
-fn cmp_op(op: CmpOp, a: &Value, b: &Value) -> Value {
+pub(crate) fn cmp_op(op: CmpOp, a: &Value, b: &Value) -> Value {
     if a.is_missing() || b.is_missing() {
         return Value::Missing;
     }
@@ -205,7 +205,7 @@ fn cmp_op(op: CmpOp, a: &Value, b: &Value) -> Value {
     })
 }
 
-fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+pub(crate) fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     match (a, b) {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), Some(true)) => Some(true),
@@ -223,7 +223,7 @@ fn num(d: Option<Decimal>) -> R {
 
 /// `x in set`: true when an element equals; else missing when `x` or an element is missing
 /// (SQL `IN`), else false.
-fn in_set<'v>(v: &Value, set: impl Iterator<Item = &'v Value>, negated: bool) -> Value {
+pub(crate) fn in_set<'v>(v: &Value, set: impl Iterator<Item = &'v Value>, negated: bool) -> Value {
     if v.is_missing() {
         return Value::Missing;
     }
@@ -293,6 +293,86 @@ pub(crate) fn dec_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
     dec_add(a, -b)
 }
 
+/// `x op y` over numbers: missing unless both are numbers; a quotient by zero is missing.
+pub(crate) fn arith(op: ArithOp, x: &Value, y: &Value) -> R {
+    let (Value::Num(x), Value::Num(y)) = (x, y) else {
+        return Ok(MISSING);
+    };
+    let (x, y) = (*x, *y);
+    match op {
+        ArithOp::Add => num(dec_add(x, y)),
+        ArithOp::Sub => num(dec_sub(x, y)),
+        ArithOp::Mul => num(dec_mul(x, y)),
+        ArithOp::Div => {
+            if y.is_zero() {
+                Ok(MISSING)
+            } else {
+                num(rubric_syntax::decimal::div(x, y))
+            }
+        }
+    }
+}
+
+pub(crate) fn neg(v: &Value) -> Value {
+    match v {
+        Value::Num(d) => Value::Num(-*d),
+        _ => MISSING,
+    }
+}
+
+/// `date ± duration` (`sign` 1 or -1).
+pub(crate) fn date_shift(a: &Value, b: &Value, sign: i64) -> R {
+    match (a, b) {
+        (Value::Date(d), Value::Duration(dur)) => shift(*d, *dur, sign),
+        _ => Ok(MISSING),
+    }
+}
+
+/// `date - date` in days.
+pub(crate) fn date_diff(a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Date(x), Value::Date(y)) => {
+            Value::Num(Decimal::from(i64::from(x.0) - i64::from(y.0)))
+        }
+        _ => MISSING,
+    }
+}
+
+/// `tags has code`, with the code's bit.
+pub(crate) fn has(t: &Value, bit: u64) -> Value {
+    match t {
+        Value::Tags(bits) => Value::Bool(bits & bit != 0),
+        _ => MISSING,
+    }
+}
+
+/// `v between lo and hi`.
+pub(crate) fn between(v: &Value, lo: &Value, hi: &Value) -> Value {
+    tri(and(
+        truth(&cmp_op(CmpOp::Ge, v, lo)),
+        truth(&cmp_op(CmpOp::Le, v, hi)),
+    ))
+}
+
+/// `d within duration` of `as_of`.
+pub(crate) fn within(d: &Value, dur: &Value, as_of: Date) -> R {
+    match (d, dur) {
+        (Value::Date(d), Value::Duration(dur)) => {
+            let lo = as_of.add(*dur, -1).ok_or(Overflow)?;
+            Ok(Value::Bool(*d >= lo && *d <= as_of))
+        }
+        _ => Ok(MISSING),
+    }
+}
+
+/// `grade.attr`: the attribute of the grade's code.
+pub(crate) fn attr(g: &Value, table: &[Value]) -> Value {
+    match g {
+        Value::Code(c) => table.get(usize::from(*c)).cloned().unwrap_or(MISSING),
+        _ => MISSING,
+    }
+}
+
 /// Evaluates one node.
 pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
     Ok(match node {
@@ -301,38 +381,11 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
         Node::Item(i) => get(env.items, *i),
         Node::Pop(p) => get(env.pops, *p),
         Node::Subject => env.subject.cloned().unwrap_or(MISSING),
-        Node::Neg(a) => match eval(a, env)? {
-            Value::Num(d) => Value::Num(-d),
-            _ => MISSING,
-        },
+        Node::Neg(a) => neg(&eval(a, env)?),
         Node::Not(a) => tri(cond(a, env)?.map(|b| !b)),
-        Node::Arith(op, a, b) => {
-            let (Value::Num(x), Value::Num(y)) = (eval(a, env)?, eval(b, env)?) else {
-                return Ok(MISSING);
-            };
-            match op {
-                ArithOp::Add => num(dec_add(x, y))?,
-                ArithOp::Sub => num(dec_sub(x, y))?,
-                ArithOp::Mul => num(dec_mul(x, y))?,
-                ArithOp::Div => {
-                    if y.is_zero() {
-                        MISSING
-                    } else {
-                        num(rubric_syntax::decimal::div(x, y))?
-                    }
-                }
-            }
-        }
-        Node::DateShift(a, b, sign) => match (eval(a, env)?, eval(b, env)?) {
-            (Value::Date(d), Value::Duration(dur)) => shift(d, dur, *sign)?,
-            _ => MISSING,
-        },
-        Node::DateDiff(a, b) => match (eval(a, env)?, eval(b, env)?) {
-            (Value::Date(x), Value::Date(y)) => {
-                Value::Num(Decimal::from(i64::from(x.0) - i64::from(y.0)))
-            }
-            _ => MISSING,
-        },
+        Node::Arith(op, a, b) => arith(*op, &eval(a, env)?, &eval(b, env)?)?,
+        Node::DateShift(a, b, sign) => date_shift(&eval(a, env)?, &eval(b, env)?, *sign)?,
+        Node::DateDiff(a, b) => date_diff(&eval(a, env)?, &eval(b, env)?),
         Node::Cmp(..) | Node::CmpK(..) | Node::WithinRange { .. } => tri(cond(node, env)?),
         Node::And(a, b) => {
             let x = cond(a, env)?;
@@ -370,26 +423,11 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
             }
             in_set(&v, vals.iter(), *negated)
         }
-        Node::Has(t, bit) => match eval(t, env)? {
-            Value::Tags(bits) => Value::Bool(bits & bit != 0),
-            _ => MISSING,
-        },
-        Node::Between(v, lo, hi) => {
-            let v = eval(v, env)?;
-            let lo = eval(lo, env)?;
-            let hi = eval(hi, env)?;
-            tri(and(
-                truth(&cmp_op(CmpOp::Ge, &v, &lo)),
-                truth(&cmp_op(CmpOp::Le, &v, &hi)),
-            ))
+        Node::Has(t, bit) => has(&eval(t, env)?, *bit),
+        Node::Between(v, lo, hi) => between(&eval(v, env)?, &eval(lo, env)?, &eval(hi, env)?),
+        Node::Within { date, duration } => {
+            within(&eval(date, env)?, &eval(duration, env)?, env.as_of)?
         }
-        Node::Within { date, duration } => match (eval(date, env)?, eval(duration, env)?) {
-            (Value::Date(d), Value::Duration(dur)) => {
-                let lo = env.as_of.add(dur, -1).ok_or(Overflow)?;
-                Value::Bool(d >= lo && d <= env.as_of)
-            }
-            _ => MISSING,
-        },
         Node::IsMissing(a, present) => Value::Bool(eval(a, env)?.is_missing() != *present),
         Node::Coalesce(a, b) => match eval(a, env)? {
             Value::Missing => eval(b, env)?,
@@ -403,10 +441,7 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
             }
         }
         Node::Call(f, args) => call(*f, args, env)?,
-        Node::Attr(g, table) => match eval(g, env)? {
-            Value::Code(c) => table.get(usize::from(c)).cloned().unwrap_or(MISSING),
-            _ => MISSING,
-        },
+        Node::Attr(g, table) => attr(&eval(g, env)?, table),
         Node::Index(value, key) => match (eval(key, env)?, env.lookup) {
             (Value::Text(k), Some(l)) => l.eval_at(&k, value)?,
             _ => MISSING,
@@ -415,31 +450,38 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
 }
 
 fn call(f: Builtin, args: &[Node], env: &Env<'_>) -> R {
-    let arg = |i: usize| -> R {
-        match args.get(i) {
-            Some(n) => eval(n, env),
-            None => Ok(MISSING),
-        }
+    let a = match args.first() {
+        Some(n) => eval(n, env)?,
+        None => MISSING,
     };
-    let a = arg(0)?;
+    let b = match args.get(1) {
+        Some(n) => eval(n, env)?,
+        None => MISSING,
+    };
+    call_values(f, a, b, env.as_of)
+}
+
+/// A builtin function applied to its (at most two) evaluated arguments; a missing argument
+/// stands for an absent one.
+pub(crate) fn call_values(f: Builtin, a: Value, b: Value, as_of: Date) -> R {
     Ok(match f {
         Builtin::DaysSince => match a {
-            Value::Date(d) => Value::Num(Decimal::from(i64::from(env.as_of.0) - i64::from(d.0))),
+            Value::Date(d) => Value::Num(Decimal::from(i64::from(as_of.0) - i64::from(d.0))),
             _ => MISSING,
         },
         Builtin::MonthsSince => match a {
-            Value::Date(d) => Value::Num(Decimal::from(d.months_until(env.as_of))),
+            Value::Date(d) => Value::Num(Decimal::from(d.months_until(as_of))),
             _ => MISSING,
         },
         Builtin::YearsSince => match a {
-            Value::Date(d) => Value::Num(Decimal::from(d.months_until(env.as_of) / 12)),
+            Value::Date(d) => Value::Num(Decimal::from(d.months_until(as_of) / 12)),
             _ => MISSING,
         },
         Builtin::Year => match a {
             Value::Date(d) => Value::Num(Decimal::from(d.year())),
             _ => MISSING,
         },
-        Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => match (a, arg(1)?) {
+        Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => match (a, b) {
             (Value::Text(s), Value::Text(p)) => Value::Bool(match f {
                 Builtin::StartsWith => s.starts_with(&*p),
                 Builtin::EndsWith => s.ends_with(&*p),
@@ -459,29 +501,26 @@ fn call(f: Builtin, args: &[Node], env: &Env<'_>) -> R {
             Value::Text(s) => Value::Num(Decimal::from(s.chars().count())),
             _ => MISSING,
         },
-        Builtin::Min | Builtin::Max => {
-            let b = arg(1)?;
-            match compare(&a, &b) {
-                Some(o) => {
-                    let first = if f == Builtin::Min {
-                        o != Ordering::Greater
-                    } else {
-                        o != Ordering::Less
-                    };
-                    if first {
-                        a
-                    } else {
-                        b
-                    }
+        Builtin::Min | Builtin::Max => match compare(&a, &b) {
+            Some(o) => {
+                let first = if f == Builtin::Min {
+                    o != Ordering::Greater
+                } else {
+                    o != Ordering::Less
+                };
+                if first {
+                    a
+                } else {
+                    b
                 }
-                None => MISSING,
             }
-        }
+            None => MISSING,
+        },
         Builtin::Abs => match a {
             Value::Num(d) => Value::Num(d.abs()),
             _ => MISSING,
         },
-        Builtin::Round => match (a, arg(1)?) {
+        Builtin::Round => match (a, b) {
             (Value::Num(d), Value::Num(digits)) => {
                 let dp = u32::try_from(digits.trunc().mantissa())
                     .unwrap_or(0)

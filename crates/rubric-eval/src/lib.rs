@@ -21,6 +21,7 @@ mod table;
 mod tests;
 mod trace;
 pub mod value;
+mod vector;
 
 pub use eval::Overflow;
 pub use plan::{literal_value, Plan};

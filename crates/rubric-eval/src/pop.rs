@@ -42,6 +42,17 @@ pub(crate) struct PopTable {
 }
 
 impl PopTable {
+    /// The index into [`PopTable::values`] of row `r`'s value (`u32::MAX`: missing).
+    #[inline]
+    pub fn value_index(&self, r: usize) -> u32 {
+        self.index.get(r).copied().unwrap_or(NONE)
+    }
+
+    /// The distinct values.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// The value of row `r`.
     pub fn get(&self, r: usize) -> Value {
         match self.index.get(r) {

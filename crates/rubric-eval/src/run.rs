@@ -27,6 +27,7 @@ use crate::population::overflow_reason;
 use crate::table::{self, Block, Keep};
 use crate::trace::{Explainer, RowView};
 use crate::value::{Reject, Value, ValueFormat};
+use crate::vector::{self, Col, Frame, Source};
 use rubric_check::hir::{ItemId, Model, Ty};
 use rubric_syntax::Decimal;
 use std::borrow::Cow;
@@ -653,7 +654,7 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
             out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }
-        emit(ctx, &mut out, key.as_deref(), &values, &scratch, &[]);
+        emit_row(ctx, &mut out, key.as_deref(), &values, &scratch, &[]);
         let key = RowKey::of(rec.line, key.as_deref(), &mut out.keys);
         out.rows.push(Done::Row(key));
     }
@@ -674,6 +675,41 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
     if !ctx.csv {
         out.cells.reserve(block.len() * ctx.columns.columns.len());
     }
+    if ctx.explainer.is_none() {
+        let src = HeldBlock { held, block, base };
+        let frame = Frame::evaluate(plan, &src);
+        let measure_col = match ctx.measure {
+            Some(Measure::Field(f)) => Some(frame.field_col(f)),
+            Some(Measure::Item(i)) => frame.item_col(i),
+            None => None,
+        };
+        for r in 0..block.len() {
+            if held.state.get(base + r).copied().unwrap_or(NONE) == NONE {
+                continue;
+            }
+            let key = plan.key.and_then(|k| block.text(k, r));
+            if let Some(item) = frame.overflow(r) {
+                let reject = overflow_reject(plan, block.line(r), key, item);
+                out.rows.push(Done::Rejected(Box::new(reject)));
+                continue;
+            }
+            let cell = |id: ItemId, fmt: &ValueFormat, t: &mut String| match frame.item_col(id) {
+                Some(c) => c.write(r, fmt, t),
+                None => false,
+            };
+            let code = |id: ItemId| match frame.item_col(id).map(|c| c.value(r)) {
+                Some(Value::Code(c)) => u64::from(c),
+                Some(Value::Tags(b)) => b,
+                _ => u64::MAX,
+            };
+            let measure = measure_col
+                .and_then(|c| c.num(r))
+                .and_then(|(m, s)| vector::dec(m, s));
+            emit(ctx, out, key, &cell, &code, &|_| String::new(), measure);
+            push_ok(&mut out.rows);
+        }
+        return;
+    }
     let mut scratch = Vec::with_capacity(plan.items.len());
     let mut values = Vec::with_capacity(plan.nfields);
     let mut prow = Vec::with_capacity(plan.slots.len());
@@ -690,13 +726,13 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
             out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }
-        emit(ctx, out, key, &values, &scratch, &prow);
+        emit_row(ctx, out, key, &values, &scratch, &prow);
         push_ok(&mut out.rows);
     }
 }
 
-/// Formats one evaluated row's output cells (and its summary codes and measure) into `out`.
-fn emit(
+/// Formats one row evaluated by the row interpreter (see [`emit`]).
+fn emit_row(
     ctx: &Ctx<'_>,
     out: &mut BatchOut,
     key: Option<&str>,
@@ -704,7 +740,59 @@ fn emit(
     items: &[Value],
     pops: &[Value],
 ) {
-    let plan = ctx.plan;
+    let measure = match ctx.measure {
+        Some(Measure::Field(f)) => match fields.get(f) {
+            Some(Value::Num(d)) => Some(*d),
+            _ => None,
+        },
+        Some(Measure::Item(i)) => match items.get(i) {
+            Some(Value::Num(d)) => Some(*d),
+            _ => None,
+        },
+        None => None,
+    };
+    let why = |id: ItemId| match &ctx.explainer {
+        Some(ex) => {
+            let view = RowView {
+                fields,
+                items,
+                pops,
+            };
+            ex.trace_view(ctx.plan, ctx.model, &view, id, None)
+                .why(ctx.src, ctx.model)
+        }
+        None => String::new(),
+    };
+    let cell = |id: ItemId, fmt: &ValueFormat, t: &mut String| match items.get(id) {
+        None | Some(Value::Missing) => false,
+        Some(v) => {
+            fmt.write(v, t);
+            true
+        }
+    };
+    let code = |id: ItemId| match items.get(id) {
+        Some(Value::Code(c)) => u64::from(*c),
+        Some(Value::Tags(b)) => *b,
+        _ => u64::MAX,
+    };
+    emit(ctx, out, key, &cell, &code, &why, measure);
+}
+
+/// Writes an item's cell (returns false, writing nothing, when it is missing).
+type CellFn<'a> = dyn Fn(ItemId, &ValueFormat, &mut String) -> bool + 'a;
+
+/// Formats one evaluated row's output cells (and its summary codes and measure) into `out`:
+/// `cell` writes an item's value, `code` gives a grade's code or a tags item's bits (`u64::MAX`:
+/// missing), `why` an item's explanation (for `--explain` columns).
+fn emit(
+    ctx: &Ctx<'_>,
+    out: &mut BatchOut,
+    key: Option<&str>,
+    cell: &CellFn<'_>,
+    code: &dyn Fn(ItemId) -> u64,
+    why: &dyn Fn(ItemId) -> String,
+    measure: Option<Decimal>,
+) {
     let ncols = ctx.columns.columns.len();
     let push = |out: &mut BatchOut, f: &dyn Fn(&mut String) -> bool| {
         let s = out.text.len();
@@ -722,50 +810,17 @@ fn emit(
         }
         None => false,
     });
-    for (id, fmt, why) in &ctx.columns.items {
-        let v = items.get(*id).unwrap_or(&Value::Missing);
-        push(out, &|t: &mut String| {
-            if v.is_missing() {
-                return false;
-            }
-            fmt.write(v, t);
-            true
-        });
-        if *why {
-            let text = match &ctx.explainer {
-                Some(ex) => {
-                    let view = RowView {
-                        fields,
-                        items,
-                        pops,
-                    };
-                    ex.trace_view(plan, ctx.model, &view, *id, None)
-                        .why(ctx.src, ctx.model)
-                }
-                None => String::new(),
-            };
+    for (id, fmt, explain) in &ctx.columns.items {
+        push(out, &|t: &mut String| cell(*id, fmt, t));
+        if *explain {
+            let text = why(*id);
             push(out, &|t: &mut String| {
                 t.push_str(&text);
                 true
             });
         }
     }
-    let code = |g: &ItemId| match items.get(*g) {
-        Some(Value::Code(c)) => u64::from(*c),
-        Some(Value::Tags(b)) => *b,
-        _ => u64::MAX,
-    };
-    let measure = match ctx.measure {
-        Some(Measure::Field(f)) => match fields.get(f) {
-            Some(Value::Num(d)) => Some(*d),
-            _ => None,
-        },
-        Some(Measure::Item(i)) => match items.get(i) {
-            Some(Value::Num(d)) => Some(*d),
-            _ => None,
-        },
-        None => None,
-    };
+    let code = |g: &ItemId| code(*g);
     match out.tally.as_mut() {
         Some(t) => t.count(ctx.summary_items.iter().map(code), measure),
         None => {
@@ -805,6 +860,46 @@ struct Held {
     state: Vec<u32>,
     /// One table per population slot, indexed by population index.
     pops: Vec<PopTable>,
+    /// Per population slot, its table's distinct values as a column (for the block evaluator).
+    pop_values: Vec<Col>,
+}
+
+/// One held block as the block evaluator's input.
+struct HeldBlock<'a> {
+    held: &'a Held,
+    block: &'a Block,
+    /// The index of the block's first row among all held rows.
+    base: usize,
+}
+
+impl Source for HeldBlock<'_> {
+    fn rows(&self) -> usize {
+        self.block.len()
+    }
+
+    fn field(&self, f: usize) -> Col {
+        self.block.column(f)
+    }
+
+    fn pop(&self, slot: usize) -> Col {
+        let (Some(table), Some(values)) =
+            (self.held.pops.get(slot), self.held.pop_values.get(slot))
+        else {
+            return Col::Const(Value::Missing);
+        };
+        let state = self
+            .held
+            .state
+            .get(self.base..self.base + self.block.len())
+            .unwrap_or(&[]);
+        values.gather(state.iter().map(|&p| {
+            if p == NONE {
+                NONE
+            } else {
+                table.value_index(p as usize)
+            }
+        }))
+    }
 }
 
 impl Held {
@@ -925,6 +1020,7 @@ fn hold(
         starts,
         state: vec![0; n_held],
         pops: vec![PopTable::default(); plan.slots.len()],
+        pop_values: Vec::new(),
     };
     let mut n_pop = 0usize;
     for level in 1..=plan.max_level {
@@ -1074,6 +1170,11 @@ fn hold(
             }
         }
     }
+    held.pop_values = held
+        .pops
+        .iter()
+        .map(|t| Col::from_values(t.values().to_vec()))
+        .collect();
     phase("pops");
     Ok(held)
 }

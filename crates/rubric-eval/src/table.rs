@@ -7,6 +7,7 @@
 //! every core without parsing the file a second time.
 
 use crate::value::Value;
+use crate::vector;
 use rubric_check::hir::{FieldDef, Ty};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
@@ -264,6 +265,63 @@ impl Block {
                 }
             };
             out.push(v);
+        }
+    }
+}
+
+impl Block {
+    /// Field `f` of every row as a column for the block evaluator (a dropped or key-only field
+    /// is missing).
+    pub fn column(&self, f: usize) -> vector::Col {
+        use vector::Col as V;
+        match self.cols.get(f) {
+            None | Some(Col::Dropped) => V::Const(Value::Missing),
+            Some(Col::Small { m, scale }) => V::Num {
+                m: m.iter().map(|&x| i128::from(x)).collect(),
+                s: scale
+                    .iter()
+                    .map(|&s| {
+                        if s == MISSING_SCALE {
+                            vector::NO_SCALE
+                        } else {
+                            s
+                        }
+                    })
+                    .collect(),
+            },
+            Some(Col::Wide { v, ok }) => V::Num {
+                m: v.iter().map(|d| d.mantissa()).collect(),
+                s: v.iter()
+                    .zip(ok)
+                    .map(|(d, &ok)| {
+                        if ok {
+                            d.scale() as u8
+                        } else {
+                            vector::NO_SCALE
+                        }
+                    })
+                    .collect(),
+            },
+            Some(Col::Date(ds)) => V::Date(
+                ds.iter()
+                    .map(|&d| if d == NO_DATE { vector::NO_DATE } else { d })
+                    .collect(),
+            ),
+            Some(Col::Bool(bs)) => V::Bool(bs.clone()),
+            Some(Col::Text { .. }) => {
+                if self.keep.get(f) == Some(&Keep::Read) {
+                    V::Any(
+                        (0..self.len())
+                            .map(|r| {
+                                self.text(f, r)
+                                    .map_or(Value::Missing, |s| Value::Text(Arc::from(s)))
+                            })
+                            .collect(),
+                    )
+                } else {
+                    V::Const(Value::Missing)
+                }
+            }
         }
     }
 }

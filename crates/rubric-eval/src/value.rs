@@ -111,6 +111,11 @@ impl ValueFormat {
         s
     }
 
+    /// The name of code `c` of a grade column.
+    pub(crate) fn write_code(&self, c: u16, out: &mut String) {
+        self.write(&Value::Code(c), out);
+    }
+
     /// The code names, for a grade or tags column (JSON writers print tags as an array).
     pub fn codes(&self) -> &[String] {
         &self.codes
@@ -130,8 +135,13 @@ pub fn format_value(
 /// (What `Decimal::normalize` and `Display` print, without their work: this runs for every
 /// number of every output row.)
 pub fn write_decimal(d: Decimal, out: &mut String) {
-    let mut m = d.mantissa();
-    let mut scale = d.scale() as usize;
+    write_parts(d.mantissa(), d.scale(), out);
+}
+
+/// [`write_decimal`] of the decimal with mantissa `m` and scale `scale`.
+pub(crate) fn write_parts(m: i128, scale: u32, out: &mut String) {
+    let mut m = m;
+    let mut scale = scale as usize;
     while scale > 0 && m % 10 == 0 {
         m /= 10;
         scale -= 1;
