@@ -17,7 +17,7 @@
 //!   but was counted in the population; an overflow while computing a population function's
 //!   argument leaves the row out of the population too (and, at stage 1, it claims no key).
 
-use crate::eval::{self, Env};
+use crate::eval;
 use crate::io::{
     ColumnKind, DataError, OutputColumn, OutputFormat, RawRecord, Reader, RecordWriter, RowParser,
 };
@@ -1020,7 +1020,7 @@ fn hold(
         starts,
         state: vec![0; n_held],
         pops: vec![PopTable::default(); plan.slots.len()],
-        pop_values: Vec::new(),
+        pop_values: vec![Col::Const(Value::Missing); plan.slots.len()],
     };
     let mut n_pop = 0usize;
     for level in 1..=plan.max_level {
@@ -1164,17 +1164,15 @@ fn hold(
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
             let cols = pop::compute_tables(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
+                if let Some(v) = held.pop_values.get_mut(slot) {
+                    *v = Col::from_values(col.values().to_vec());
+                }
                 if let Some(c) = held.pops.get_mut(slot) {
                     *c = col;
                 }
             }
         }
     }
-    held.pop_values = held
-        .pops
-        .iter()
-        .map(|t| Col::from_values(t.values().to_vec()))
-        .collect();
     phase("pops");
     Ok(held)
 }
@@ -1186,7 +1184,21 @@ fn phase(name: &str) {
     let (t0, on) =
         START.get_or_init(|| (Instant::now(), std::env::var_os("RUBRIC_PHASES").is_some()));
     if *on && !name.is_empty() {
-        eprintln!("phase {name}: {:.3} s", t0.elapsed().as_secs_f64());
+        // resident memory now and at its peak (Linux), from /proc/self/status
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let mb = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .map_or(0, |kb| kb / 1024)
+        };
+        eprintln!(
+            "phase {name}: {:.3} s, rss {} MB, peak {} MB",
+            t0.elapsed().as_secs_f64(),
+            mb("VmRSS:"),
+            mb("VmHWM:")
+        );
     }
 }
 
@@ -1211,70 +1223,60 @@ fn stage_block(
         return failed;
     };
     let base = held.starts.get(b).copied().unwrap_or(0);
-    let mut scratch = Vec::with_capacity(plan.items.len());
-    let mut values = Vec::with_capacity(plan.nfields);
-    let mut prow = Vec::with_capacity(plan.slots.len());
+    let src = HeldBlock { held, block, base };
+    let list = plan
+        .stage_items
+        .get(level as usize - 1)
+        .map_or(&[][..], Vec::as_slice);
+    let frame = Frame::evaluate_items(plan, &src, list);
+    let missing = vector::Column::ok(Col::Const(Value::Missing));
+    let args: Vec<_> = groups
+        .iter()
+        .map(|&g| {
+            let group = &plan.groups[g];
+            let arg = group
+                .arg
+                .as_ref()
+                .map_or(Cow::Borrowed(&missing), |n| frame.column(n));
+            let within = group.within.as_ref().map(|n| frame.column(n));
+            (g, arg, within)
+        })
+        .collect();
     let mut k = 0usize; // the row's place in the block's range
     for r in 0..block.len() {
         let i = base + r;
-        if level > 1 {
-            let p = held.state.get(i).copied().unwrap_or(NONE);
-            if p == NONE {
-                continue;
-            }
-            pop_row(&held.pops, p as usize, &mut prow);
+        if level > 1 && held.state.get(i).copied().unwrap_or(NONE) == NONE {
+            continue;
         }
         let here = k;
         k += 1;
-        block.row(r, &mut values);
         let key = plan.key.and_then(|f| block.text(f, r));
         if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
             *h = (hash_bytes(key.as_bytes()).max(NO_HASH + 1), i as u32);
         }
         let fail = |item: ItemId| overflow_reject(plan, block.line(r), key, item);
-        if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, Some(level)) {
+        if let Some(item) = frame.overflow(r) {
             failed.push((i, fail(item)));
             continue;
         }
-        let env = Env {
-            fields: &values,
-            items: &scratch,
-            pops: &prow,
-            subject: None,
-            as_of: plan.as_of,
-            lookup: None,
-        };
-        for (gk, &g) in groups.iter().enumerate() {
-            let group = &plan.groups[g];
+        for (gk, (g, arg, within)) in args.iter().enumerate() {
             let c = at.get(gk).copied().unwrap_or(0);
-            let a = group
-                .arg
-                .as_ref()
-                .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
-            let p = group
-                .within
-                .as_ref()
-                .map_or(Ok(Value::Missing), |n| eval::eval(n, &env));
-            match (a, p) {
-                (Ok(a), Ok(p)) => {
-                    if let Some(cell) = cols.get_mut(c).and_then(|col| col.get_mut(here)) {
-                        *cell = a;
-                    }
-                    if group.within.is_some() {
-                        if let Some(cell) = cols.get_mut(c + 1).and_then(|col| col.get_mut(here)) {
-                            *cell = p;
-                        }
+            if arg.is_bad(r) || within.as_ref().is_some_and(|p| p.is_bad(r)) {
+                // this row's arguments of the stage stay missing
+                for col in cols.iter_mut() {
+                    if let Some(cell) = col.get_mut(here) {
+                        *cell = Value::Missing;
                     }
                 }
-                _ => {
-                    // this row's arguments of the stage stay missing
-                    for col in cols.iter_mut() {
-                        if let Some(cell) = col.get_mut(here) {
-                            *cell = Value::Missing;
-                        }
-                    }
-                    failed.push((i, fail(plan.first_user_of(g))));
-                    break;
+                failed.push((i, fail(plan.first_user_of(*g))));
+                break;
+            }
+            if let Some(cell) = cols.get_mut(c).and_then(|col| col.get_mut(here)) {
+                *cell = arg.col.value(r);
+            }
+            if let Some(p) = within {
+                if let Some(cell) = cols.get_mut(c + 1).and_then(|col| col.get_mut(here)) {
+                    *cell = p.col.value(r);
                 }
             }
         }

@@ -542,6 +542,12 @@ pub(crate) struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// Evaluates every item of the plan over the rows of `src`.
     pub fn evaluate(plan: &'a Plan, src: &'a dyn Source) -> Frame<'a> {
+        Frame::evaluate_items(plan, src, &plan.order)
+    }
+
+    /// Evaluates the items `list` (in dependency order) over the rows of `src`; other items
+    /// are missing.
+    pub fn evaluate_items(plan: &'a Plan, src: &'a dyn Source, list: &[usize]) -> Frame<'a> {
         let n = src.rows();
         let mut f = Frame {
             plan,
@@ -552,7 +558,7 @@ impl<'a> Frame<'a> {
             items: vec![None; plan.items.len()],
             first_bad: vec![NO_ITEM; n],
         };
-        for &i in &plan.order {
+        for &i in list {
             let col = f.item(i);
             if let Some(bad) = &col.bad {
                 for (first, &b) in f.first_bad.iter_mut().zip(bad) {
@@ -575,6 +581,11 @@ impl<'a> Frame<'a> {
             .copied()
             .filter(|&i| i != NO_ITEM)
             .map(|i| i as usize)
+    }
+
+    /// A node over every row (a population function's argument).
+    pub fn column(&self, node: &Node) -> Cow<'_, Column> {
+        self.eval(node, None)
     }
 
     /// Item `i`'s column.
