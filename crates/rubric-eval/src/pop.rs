@@ -13,6 +13,7 @@
 
 use crate::eval::{compare, dec_add};
 use crate::value::Value;
+use crate::vector::{Col, NO_SCALE};
 use rubric_check::hir::PopFunc;
 use rubric_syntax::decimal::div;
 use rubric_syntax::Decimal;
@@ -34,11 +35,21 @@ const NONE: u32 = u32::MAX;
 
 /// One population function's values: a value per partition or per tie group, and per row the
 /// index of its value (`u32::MAX`: missing). Rows share values, and the functions of one sort
-/// share the index, so a column costs 4 bytes per row, not a value per row.
-#[derive(Clone, Debug, Default)]
+/// share the index, so a function costs 4 bytes per row and a typed value per group, not a
+/// value per row.
+#[derive(Clone, Debug)]
 pub(crate) struct PopTable {
     index: Arc<[u32]>,
-    values: Vec<Value>,
+    values: Col,
+}
+
+impl Default for PopTable {
+    fn default() -> PopTable {
+        PopTable {
+            index: Arc::from(Vec::new()),
+            values: Col::Const(Value::Missing),
+        }
+    }
 }
 
 impl PopTable {
@@ -49,18 +60,14 @@ impl PopTable {
     }
 
     /// The distinct values.
-    pub fn values(&self) -> &[Value] {
+    pub fn values(&self) -> &Col {
         &self.values
     }
 
     /// The value of row `r`.
     pub fn get(&self, r: usize) -> Value {
         match self.index.get(r) {
-            Some(&i) if i != NONE => self
-                .values
-                .get(i as usize)
-                .cloned()
-                .unwrap_or(Value::Missing),
+            Some(&i) if i != NONE => self.values.value(i as usize),
             _ => Value::Missing,
         }
     }
@@ -150,25 +157,11 @@ pub(crate) fn compute_tables(
             Some((scale, true)) => {
                 let key = |k: i128| i64::try_from(k).unwrap_or(0);
                 let sorted = sort_scaled(args, &pid, idx, scale, key);
-                tie_groups(
-                    args,
-                    &aggs,
-                    Some(scale),
-                    &sorted,
-                    &mut pending,
-                    &mut group_of,
-                );
+                tie_groups(args, Some(scale), &sorted, &mut pending, &mut group_of);
             }
             Some((scale, false)) => {
                 let sorted = sort_scaled(args, &pid, idx, scale, |k| k);
-                tie_groups(
-                    args,
-                    &aggs,
-                    Some(scale),
-                    &sorted,
-                    &mut pending,
-                    &mut group_of,
-                );
+                tie_groups(args, Some(scale), &sorted, &mut pending, &mut group_of);
             }
             None => {
                 let mut order = idx;
@@ -179,7 +172,7 @@ pub(crate) fn compute_tables(
                 });
                 let sorted: Vec<(u32, i64, u32)> =
                     order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
-                tie_groups(args, &aggs, None, &sorted, &mut pending, &mut group_of);
+                tie_groups(args, None, &sorted, &mut pending, &mut group_of);
             }
         }
     }
@@ -196,7 +189,8 @@ pub(crate) fn compute_tables(
     let mut present_parts =
         || Arc::clone(present_parts.get_or_insert_with(|| present_rows(&all_parts).into()));
     let groups: Arc<[u32]> = group_of.into();
-    let per_part = |f: &dyn Fn(&Agg) -> Value| -> Vec<Value> { aggs.iter().map(f).collect() };
+    let per_part =
+        |f: &dyn Fn(&Agg) -> Value| -> Col { Col::from_values(aggs.iter().map(f).collect()) };
     funcs
         .iter()
         .map(|f| match f {
@@ -226,52 +220,61 @@ pub(crate) fn compute_tables(
             },
             PopFunc::Rank => PopTable {
                 index: Arc::clone(&groups),
-                values: per_group(&pending, |p| Value::Num(Decimal::from(p.rank))),
+                values: per_group(&pending, |p| Some(Decimal::from(p.rank))),
             },
             PopFunc::TopShare => PopTable {
                 index: Arc::clone(&groups),
                 values: per_group(&pending, |p| {
-                    div(Decimal::from(p.at_or_above), Decimal::from(p.present))
-                        .map_or(Value::Missing, Value::Num)
+                    let present = aggs.get(p.part as usize).map_or(0, |a| a.present);
+                    div(Decimal::from(p.at_or_above), Decimal::from(present))
                 }),
             },
             PopFunc::CumulativeShare => PopTable {
                 index: Arc::clone(&groups),
-                values: per_group(&pending, |p| match (p.cum, p.total) {
-                    (Some(c), Some(t)) if !t.is_zero() => {
-                        div(c, t).map_or(Value::Missing, Value::Num)
+                values: per_group(&pending, |p| {
+                    let total = aggs.get(p.part as usize).and_then(|a| a.sum);
+                    match (p.cum, total) {
+                        (Some(c), Some(t)) if !t.is_zero() => div(c, t),
+                        _ => None,
                     }
-                    _ => Value::Missing,
                 }),
             },
         })
         .collect()
 }
 
-/// `f` of every tie group, in group order; the divisions run on every core.
-fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Value + Sync) -> Vec<Value> {
-    let mut out = vec![Value::Missing; pending.len()];
+/// `f` of every tie group (`None`: missing), in group order, as a column of numbers; the
+/// divisions run on every core.
+fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Option<Decimal> + Sync) -> Col {
+    let mut m = vec![0i128; pending.len()];
+    let mut s = vec![NO_SCALE; pending.len()];
+    let fill = |m: &mut [i128], s: &mut [u8], ps: &[Pending]| {
+        for ((m, s), p) in m.iter_mut().zip(s.iter_mut()).zip(ps) {
+            if let Some(d) = f(p) {
+                *m = d.mantissa();
+                *s = d.scale() as u8;
+            }
+        }
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     if threads < 2 || pending.len() < 50_000 {
-        for (o, p) in out.iter_mut().zip(pending) {
-            *o = f(p);
-        }
-        return out;
+        fill(&mut m, &mut s, pending);
+    } else {
+        let chunk = pending.len().div_ceil(threads);
+        let fill = &fill;
+        std::thread::scope(|sc| {
+            for ((ms, ss), ps) in m
+                .chunks_mut(chunk)
+                .zip(s.chunks_mut(chunk))
+                .zip(pending.chunks(chunk))
+            {
+                sc.spawn(move || fill(ms, ss, ps));
+            }
+        });
     }
-    let chunk = pending.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|sc| {
-        for (outs, ps) in out.chunks_mut(chunk).zip(pending.chunks(chunk)) {
-            sc.spawn(move || {
-                for (o, p) in outs.iter_mut().zip(ps) {
-                    *o = f(p);
-                }
-            });
-        }
-    });
-    out
+    Col::Num { m, s }
 }
 
 /// [`compute_tables`], one value per row.
@@ -308,15 +311,15 @@ pub(crate) fn par_sort<T: Copy + Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Orde
     v.sort_by(cmp);
 }
 
-/// One tie group before its shares are divided out.
+/// One tie group before its shares are divided out (kept small: there can be one per row).
 struct Pending {
-    rank: usize,
+    rank: u32,
     /// Customers of the partition whose value is at or above this group's.
-    at_or_above: usize,
-    /// Customers of the partition with a present value.
-    present: usize,
+    at_or_above: u32,
+    /// The partition (its customers with a present value and their total are in its `Agg`).
+    part: u32,
+    /// The sum of the values at or above this group's (missing after an overflow).
     cum: Option<Decimal>,
-    total: Option<Decimal>,
 }
 
 /// The rows `idx` as (partition, argument rescaled to `scale` as a `K`, row), sorted by
@@ -347,7 +350,6 @@ fn sort_scaled<K: Copy + Ord + Send>(
 /// compared): one `Pending` per group in `pending`, and per row its group in `group_of`.
 fn tie_groups<K: Copy + Eq + Into<i128>>(
     args: &[Value],
-    aggs: &[Agg],
     fast: Option<u32>,
     sorted: &[(u32, K, u32)],
     pending: &mut Vec<Pending>,
@@ -367,7 +369,6 @@ fn tie_groups<K: Copy + Eq + Into<i128>>(
         while e < sorted.len() && sorted[e].0 == p {
             e += 1;
         }
-        let total = aggs.get(p as usize).and_then(|a| a.sum);
         let mut cum: Option<Decimal> = Some(Decimal::ZERO);
         let mut cum_i: Option<i128> = Some(0);
         let mut i = s;
@@ -397,11 +398,10 @@ fn tie_groups<K: Copy + Eq + Into<i128>>(
                 }
             }
             pending.push(Pending {
-                rank: i - s + 1,
-                at_or_above: j - s,
-                present: e - s,
+                rank: u32::try_from(i - s + 1).unwrap_or(u32::MAX),
+                at_or_above: u32::try_from(j - s).unwrap_or(u32::MAX),
+                part: p,
                 cum,
-                total,
             });
             let g = (pending.len() - 1) as u32;
             for t in &sorted[i..j] {

@@ -860,8 +860,6 @@ struct Held {
     state: Vec<u32>,
     /// One table per population slot, indexed by population index.
     pops: Vec<PopTable>,
-    /// Per population slot, its table's distinct values as a column (for the block evaluator).
-    pop_values: Vec<Col>,
 }
 
 /// One held block as the block evaluator's input.
@@ -882,9 +880,7 @@ impl Source for HeldBlock<'_> {
     }
 
     fn pop(&self, slot: usize) -> Col {
-        let (Some(table), Some(values)) =
-            (self.held.pops.get(slot), self.held.pop_values.get(slot))
-        else {
+        let Some(table) = self.held.pops.get(slot) else {
             return Col::Const(Value::Missing);
         };
         let state = self
@@ -892,7 +888,7 @@ impl Source for HeldBlock<'_> {
             .state
             .get(self.base..self.base + self.block.len())
             .unwrap_or(&[]);
-        values.gather(state.iter().map(|&p| {
+        table.values().gather(state.iter().map(|&p| {
             if p == NONE {
                 NONE
             } else {
@@ -1020,7 +1016,6 @@ fn hold(
         starts,
         state: vec![0; n_held],
         pops: vec![PopTable::default(); plan.slots.len()],
-        pop_values: vec![Col::Const(Value::Missing); plan.slots.len()],
     };
     let mut n_pop = 0usize;
     for level in 1..=plan.max_level {
@@ -1164,9 +1159,6 @@ fn hold(
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
             let cols = pop::compute_tables(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
-                if let Some(v) = held.pop_values.get_mut(slot) {
-                    *v = Col::from_values(col.values().to_vec());
-                }
                 if let Some(c) = held.pops.get_mut(slot) {
                     *c = col;
                 }
