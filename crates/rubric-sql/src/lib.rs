@@ -845,7 +845,13 @@ impl Gen<'_> {
         match dur {
             Dur::Known(d) => self.date_add(&date, d, sign),
             Dur::Computed { text, leaves } => {
-                let date = self.hoist(date, "date");
+                // read once per arm: a column, a date literal or today, else hoisted
+                let constant = date.sql.starts_with("DATE '") || date.sql == "CURRENT_DATE";
+                let date = if constant {
+                    date
+                } else {
+                    self.hoist(date, "date")
+                };
                 let mut sql = format!("CASE {}", text.sql);
                 for d in leaves {
                     let shifted = self.date_add(&date, d, sign)?;
