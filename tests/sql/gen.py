@@ -80,9 +80,18 @@ class Gen:
             return Expr("today", "date")
         return Expr(r.choice(["2024-02-29", "2024-01-31", "2023-03-31"]), "date")
 
-    def duration(self) -> str:
+    def duration_lit(self) -> str:
         r = self.r
         return r.choice([f"{r.randint(0, 90)}d", f"{r.randint(1, 8)}w", f"{r.randint(1, 14)}mo", f"{r.randint(1, 3)}y"])
+
+    def duration(self, depth: int = 0) -> str:
+        """A duration literal, or (with depth) one computed per customer: `if` over two, whose
+        condition may be missing (the else branch then applies)."""
+        r = self.r
+        if depth > 0 and r.random() < 0.3:
+            cond = self.cond(depth - 1).text
+            return f"(if {cond} then {self.duration_lit()} else {self.duration_lit()})"
+        return self.duration_lit()
 
     # --- typed expressions ------------------------------------------------------------------
 
@@ -174,7 +183,7 @@ class Gen:
         c = r.randrange(4)
         if c < 2:
             d = self.date(depth - 1)
-            return Expr(f"({d.text} {r.choice(['+', '-'])} {self.duration()})", "date")
+            return Expr(f"({d.text} {r.choice(['+', '-'])} {self.duration(depth - 1)})", "date")
         if c == 2:
             a, b = self.date(depth - 1), self.date(depth - 1)
             if r.random() < 0.3:
@@ -202,7 +211,7 @@ class Gen:
             a, b = self.date(depth - 1), self.date(depth - 1)
             return Expr(f"({a.text} {r.choice(['==', '<', '>='])} {b.text})", "bool")
         if c == 4:
-            return Expr(f"({self.date(depth - 1).text} within {self.duration()})", "bool")
+            return Expr(f"({self.date(depth - 1).text} within {self.duration(depth - 1)})", "bool")
         if c == 5:
             what = r.choice(["x1", "x2", "n1", "d1", "t1", "b1"] + [n for n, _, _ in self.items])
             return Expr(f"({what} is {r.choice(['missing', 'present'])})", "bool")

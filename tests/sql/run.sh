@@ -6,8 +6,9 @@
 # Installs what it needs (apt: postgresql, openjdk-17-jre-headless, python3-venv; pip into
 # tests/sql/.venv), builds the case tool, runs every example and fixture in every dialect plus
 # RUBRIC_SQL_RANDOM (default 300) generated schemes against DuckDB and PostgreSQL (the first
-# RUBRIC_SQL_RANDOM_SPARK, default 25, against Spark too), stops the server, and exits non-zero
-# on any mismatch.
+# RUBRIC_SQL_RANDOM_SPARK, default 25, against Spark too), loads the files of
+# tests/fixtures/sql/constraints.toml into the `--create-table` tables (refused exactly where
+# `rubric run` rejects a row), stops the server, and exits non-zero on any mismatch.
 #
 #   bash tests/sql/run.sh                    # everything
 #   RUBRIC_SQL_ENGINES=duckdb bash tests/sql/run.sh   # one engine

@@ -1,7 +1,8 @@
 //! One case of the differential test (`tests/sql/run.sh`): reads a data file with the
 //! evaluator's own readers, evaluates the scheme with `rubric_eval` (as `rubric run --all`), and
-//! prints JSON with the accepted input rows, the expected output cells, and the SQL (query and
-//! `CREATE TABLE`) for every dialect.
+//! prints JSON with the accepted input rows, the expected output cells, and the SQL for every
+//! dialect: the query, the `CREATE TABLE` of `rubric sql --create-table` (`ddl`), the same table
+//! without constraints (`plain_ddl`) and the `check_queries` for such a table (`checks`).
 //!
 //! `cargo run -p rubric-sql --example sqldiff_case -- SCHEME DATA [--as-of DATE] [--encoding E]`
 //!
@@ -130,6 +131,8 @@ fn build_case(
     }
     let mut sql = Map::new();
     let mut ddl = Map::new();
+    let mut plain = Map::new();
+    let mut checks = Map::new();
     for d in Dialect::ALL {
         let o = Options {
             dialect: d,
@@ -151,6 +154,11 @@ fn build_case(
                 rubric_sql::INPUT_SCALE
             )),
         );
+        plain.insert(d.name().into(), json!(plain_table(model, d)));
+        checks.insert(
+            d.name().into(),
+            json!(rubric_sql::check_queries(model, "input", d)),
+        );
     }
     let fields: Vec<_> = model
         .fields
@@ -165,7 +173,29 @@ fn build_case(
         "expected": expected,
         "sql": sql,
         "ddl": ddl,
+        "plain_ddl": plain,
+        "checks": checks,
     })
+}
+
+/// The table of `create_table` without its constraints: every column nullable, no key.
+fn plain_table(model: &Model, d: Dialect) -> String {
+    let cols: Vec<String> = model
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "  {} {}",
+                rubric_sql::ident(&f.column, d),
+                rubric_sql::column_type(f, d, rubric_sql::INPUT_SCALE)
+            )
+        })
+        .collect();
+    format!(
+        "CREATE TABLE {} (\n{}\n)",
+        rubric_sql::table_name("input", d),
+        cols.join(",\n")
+    )
 }
 
 /// One case per `test` block.
@@ -191,6 +221,8 @@ fn test_cases(model: &Model) -> serde_json::Value {
             .collect();
         let date = t.as_of.or(model.as_of).unwrap_or(Date(0));
         let mut case = build_case(model, rows, Vec::new(), date);
+        // a test leaves unlisted fields missing, required ones too: the table must take them
+        case["ddl"] = case["plain_ddl"].clone();
         case["name"] = json!(t.name);
         cases.push(case);
     }

@@ -123,23 +123,98 @@ pub fn column_type(field: &FieldDef, dialect: Dialect, places: u32) -> String {
 
 /// `CREATE TABLE` for a table the scheme can read: one column per input field, named by its
 /// column header, in declaration order, decimals with `places` places.
+///
+/// In DuckDB and PostgreSQL the table cannot hold a row that `rubric run` would reject or read
+/// differently: every required field (one without `?`) is `NOT NULL`, the key is the `PRIMARY
+/// KEY`, and a text column holds no blank value ([`not_blank`]: `rubric run` reads a cell of only
+/// spaces, tabs and line breaks as empty). Spark SQL enforces no constraint, so there the
+/// statement is preceded by the [`check_queries`] to run instead, as comments.
 pub fn create_table(model: &Model, table: &str, dialect: Dialect, places: u32) -> String {
-    let cols: Vec<String> = model
+    let spark = dialect == Dialect::Spark;
+    let mut cols: Vec<String> = model
         .fields
         .iter()
         .map(|f| {
-            format!(
-                "  {} {}",
-                ident(&f.column, dialect),
-                column_type(f, dialect, places)
-            )
+            let col = ident(&f.column, dialect);
+            let mut line = format!("  {col} {}", column_type(f, dialect, places));
+            if !spark {
+                if !f.optional {
+                    line.push_str(" NOT NULL");
+                }
+                if f.ty == Ty::Text {
+                    line.push_str(&format!(" CHECK ({})", not_blank(&col, dialect)));
+                }
+            }
+            line
         })
         .collect();
-    format!(
+    let key = model.key.and_then(|k| model.fields.get(k));
+    if let (false, Some(k)) = (spark, key) {
+        cols.push(format!("  PRIMARY KEY ({})", ident(&k.column, dialect)));
+    }
+    let mut out = String::new();
+    if spark {
+        out.push_str(
+            "-- Spark SQL enforces neither NOT NULL nor a key: before running the query, check that\n\
+             -- these return no rows (a repeated key; a missing required value or a blank text)\n",
+        );
+        for q in check_queries(model, table, dialect) {
+            let lines: Vec<String> = q.lines().map(|l| format!("--   {l}")).collect();
+            out.push_str(&lines.join("\n"));
+            out.push_str(";\n");
+        }
+    }
+    out.push_str(&format!(
         "CREATE TABLE {} (\n{}\n)",
         table_name(table, dialect),
         cols.join(",\n")
-    )
+    ));
+    out
+}
+
+/// A condition that holds where text column `col` holds a character other than a space, a tab
+/// or a line break: a blank cell is empty to `rubric run` (missing, or a rejected row where the
+/// field is required), so a table must hold `NULL` there.
+pub fn not_blank(col: &str, dialect: Dialect) -> String {
+    const NON_BLANK: &str = r"'[^ \t\r\n]'";
+    match dialect {
+        Dialect::DuckDb => format!("regexp_matches({col}, {NON_BLANK})"),
+        Dialect::Postgres => format!("{col} ~ {NON_BLANK}"),
+        Dialect::Spark => format!("{col} RLIKE {NON_BLANK}"),
+    }
+}
+
+/// Two queries (without a final `;`) that return the rows of `table` that `rubric run` would reject or read
+/// differently, for a table without the constraints of [`create_table`] (any Spark table): the
+/// keys held by more than one row, and the rows with a missing required value or a blank text.
+/// Both return no rows for a table the query reads exactly as `rubric run` reads the file.
+pub fn check_queries(model: &Model, table: &str, dialect: Dialect) -> Vec<String> {
+    let t = table_name(table, dialect);
+    let mut out = Vec::new();
+    if let Some(k) = model.key.and_then(|k| model.fields.get(k)) {
+        let key = ident(&k.column, dialect);
+        out.push(format!(
+            "SELECT {key}, COUNT(*) AS {} FROM {t} GROUP BY {key} HAVING COUNT(*) > 1",
+            ident("rows", dialect)
+        ));
+    }
+    let mut bad = Vec::new();
+    for f in &model.fields {
+        let col = ident(&f.column, dialect);
+        match (f.optional, f.ty == Ty::Text) {
+            (false, true) => bad.push(format!(
+                "{col} IS NULL OR NOT ({})",
+                not_blank(&col, dialect)
+            )),
+            (false, false) => bad.push(format!("{col} IS NULL")),
+            (true, true) => bad.push(format!("NOT ({})", not_blank(&col, dialect))),
+            (true, false) => {}
+        }
+    }
+    if !bad.is_empty() {
+        out.push(format!("SELECT * FROM {t}\nWHERE {}", bad.join("\n   OR ")));
+    }
+    out
 }
 
 /// The output column names of the query, in order: the key's column header, then the items.
@@ -324,6 +399,13 @@ pub fn text_literal(s: &str, d: Dialect) -> String {
     }
 }
 
+/// A duration: known when the query is written, or computed per row (its text, `NULL` where it
+/// is missing, and every duration it can hold).
+enum Dur {
+    Known(Duration),
+    Computed { text: E, leaves: Vec<Duration> },
+}
+
 /// A compiled expression: its SQL, the scale of a number, and the first stage that can compute
 /// it (every column it reads is made in an earlier stage).
 #[derive(Clone, Debug)]
@@ -435,13 +517,6 @@ impl Gen<'_> {
         };
         let name = self.item_cols[id].clone();
         let (ready, scale, div) = match &it.kind {
-            ItemKind::Let { value } if value.ty == Ty::Duration => {
-                // read where it is used (`d + window`, `within window`); the column is the
-                // duration as `rubric run --all` prints it
-                let dur = self.duration_of(value)?;
-                let r = self.place(1, name, text_literal(&dur.to_string(), self.d), 0);
-                (r.ready, 0, false)
-            }
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
                 let r = self.place(e.ready, name, e.sql, e.scale);
@@ -764,6 +839,34 @@ impl Gen<'_> {
         }
     }
 
+    /// `date ± dur`: a known duration shifts the date directly; a computed one is a `CASE` over
+    /// its text with one arm per duration it can hold (no arm, `NULL`, where it is missing).
+    fn date_shift(&mut self, date: E, dur: Dur, sign: i64) -> Result<E, Error> {
+        match dur {
+            Dur::Known(d) => self.date_add(&date, d, sign),
+            Dur::Computed { text, leaves } => {
+                // read once per arm: a column, a date literal or today, else hoisted
+                let constant = date.sql.starts_with("DATE '") || date.sql == "CURRENT_DATE";
+                let date = if constant {
+                    date
+                } else {
+                    self.hoist(date, "date")
+                };
+                let mut sql = format!("CASE {}", text.sql);
+                for d in leaves {
+                    let shifted = self.date_add(&date, d, sign)?;
+                    sql.push_str(&format!(
+                        " WHEN {} THEN {}",
+                        text_literal(&d.to_string(), self.d),
+                        shifted.sql
+                    ));
+                }
+                sql.push_str(" END");
+                Ok(E::new(sql, 0, date.ready.max(text.ready)))
+            }
+        }
+    }
+
     fn date_add(&self, date: &E, dur: Duration, sign: i64) -> Result<E, Error> {
         let (n, months) = match dur.unit {
             DurationUnit::Day => (dur.count, false),
@@ -786,22 +889,82 @@ impl Gen<'_> {
         Ok(E::new(sql, 0, date.ready))
     }
 
-    /// The duration an expression stands for: a literal, or a `let` that holds one (`let window
-    /// = 90d`, `let w = window`), resolved when the query is written.
-    fn duration_of(&self, e: &TExpr) -> Result<Duration, Error> {
+    /// The duration an expression stands for. A literal, or a `let` that holds one (`let window
+    /// = 90d`, `let w = window`), is known when the query is written. Any other duration (`if vip
+    /// then 30d else 90d`, `w ?? 7d`, a grade attribute) is computed per row as its text (`'30d'`,
+    /// as `rubric run --all` prints it, `NULL` where it is missing), with every duration it can
+    /// hold, so that a date shifted by it is a `CASE` over that text.
+    fn duration(&mut self, e: &TExpr, subj: Option<&E>) -> Result<Dur, Error> {
+        if let Some(d) = self.known_duration(e) {
+            return Ok(Dur::Known(d));
+        }
+        let mut leaves = Vec::new();
+        self.duration_leaves(e, &mut leaves, 0)?;
+        let text = self.expr(e, subj)?;
+        let text = self.hoist(text, "dur");
+        Ok(Dur::Computed { text, leaves })
+    }
+
+    /// A duration written as a literal, or a chain of `let`s ending in one.
+    fn known_duration(&self, e: &TExpr) -> Option<Duration> {
         let mut e = e;
         // lets cannot form cycles (the checker rejects them); the bound is only a guard
         for _ in 0..=self.m.items.len() {
             match &e.kind {
-                TExprKind::Lit(Literal::Duration(d)) => return Ok(*d),
+                TExprKind::Lit(Literal::Duration(d)) => return Some(*d),
                 TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
                     Some(ItemKind::Let { value }) => e = value,
-                    _ => break,
+                    _ => return None,
                 },
-                _ => break,
+                _ => return None,
             }
         }
-        err("`rubric sql` needs a duration written as a literal (`30d`) or a `let` holding one")
+        None
+    }
+
+    /// Every duration `e` can hold, each once, in the order they are written.
+    fn duration_leaves(
+        &self,
+        e: &TExpr,
+        out: &mut Vec<Duration>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        // lets cannot form cycles (the checker rejects them); the bound is only a guard
+        if depth > self.m.items.len() + 64 {
+            return err("a duration nests too deeply");
+        }
+        let add = |d: Duration, out: &mut Vec<Duration>| {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        };
+        match &e.kind {
+            TExprKind::Lit(Literal::Duration(d)) => add(*d, out),
+            TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
+                Some(ItemKind::Let { value }) => self.duration_leaves(value, out, depth + 1)?,
+                _ => return err("`rubric sql` cannot compile this duration"),
+            },
+            TExprKind::If(_, a, b) | TExprKind::Coalesce(a, b) => {
+                self.duration_leaves(a, out, depth + 1)?;
+                self.duration_leaves(b, out, depth + 1)?;
+            }
+            TExprKind::Attr { grade, attr, .. } => {
+                let Some(gd) = self.m.grade(*grade) else {
+                    return err("unknown grade");
+                };
+                for c in &gd.codes {
+                    if let Some(Literal::Duration(d)) = c.attrs.get(*attr) {
+                        add(*d, out);
+                    }
+                }
+            }
+            _ => {
+                return err(
+                    "`rubric sql` compiles a duration written as a literal, a `let`, `if`, `??` or a grade attribute",
+                )
+            }
+        }
+        Ok(())
     }
 
     /// Whole days from `b` to `a`, as a number.
@@ -1099,9 +1262,9 @@ impl Gen<'_> {
                 Literal::Text(s) => E::new(text_literal(s, d), 0, 1),
                 Literal::Bool(b) => E::new(if *b { "TRUE" } else { "FALSE" }.into(), 0, 1),
                 Literal::Date(date) => E::new(format!("DATE '{date}'"), 0, 1),
-                Literal::Duration(_) => {
-                    return err("a duration can only be added to a date or follow `within`")
-                }
+                // a duration as a value is its text, as `rubric run --all` prints it (`'30d'`):
+                // `==`, `in`, `??` and `is missing` then mean what they mean in `rubric run`
+                Literal::Duration(dur) => E::new(text_literal(&dur.to_string(), d), 0, 1),
             },
             TExprKind::Field(f) => {
                 let Some(fd) = self.m.fields.get(*f) else {
@@ -1144,8 +1307,8 @@ impl Gen<'_> {
                 match (lt, rt) {
                     (Ty::Date, Ty::Duration) => {
                         let x = self.expr(a, subj)?;
-                        let dur = self.duration_of(b)?;
-                        self.date_add(&x, dur, if *op == ArithOp::Sub { -1 } else { 1 })?
+                        let dur = self.duration(b, subj)?;
+                        self.date_shift(x, dur, if *op == ArithOp::Sub { -1 } else { 1 })?
                     }
                     (Ty::Date, Ty::Date) => {
                         let x = self.expr(a, subj)?;
@@ -1252,14 +1415,34 @@ impl Gen<'_> {
             }
             TExprKind::Within { date, duration } => {
                 let x = self.expr(date, subj)?;
-                let dur = self.duration_of(duration)?;
                 let today = E::new(self.today.clone(), 0, 1);
-                let from = self.date_add(&today, dur, -1)?;
-                E::new(
-                    format!("({0} >= {1} AND {0} <= {2})", x.sql, from.sql, self.today),
-                    0,
-                    x.ready,
-                )
+                match self.duration(duration, subj)? {
+                    Dur::Known(dur) => {
+                        let from = self.date_add(&today, dur, -1)?;
+                        E::new(
+                            format!("({0} >= {1} AND {0} <= {2})", x.sql, from.sql, self.today),
+                            0,
+                            x.ready,
+                        )
+                    }
+                    Dur::Computed { text, leaves } => {
+                        // one arm per duration; `NULL` where it is missing, as in `rubric run`
+                        let x = self.hoist(x, "date");
+                        let mut sql = format!("CASE {}", text.sql);
+                        for dur in leaves {
+                            let from = self.date_add(&today, dur, -1)?;
+                            sql.push_str(&format!(
+                                " WHEN {0} THEN ({1} >= {2} AND {1} <= {3})",
+                                text_literal(&dur.to_string(), d),
+                                x.sql,
+                                from.sql,
+                                self.today
+                            ));
+                        }
+                        sql.push_str(" END");
+                        E::new(sql, 0, x.ready.max(text.ready))
+                    }
+                }
             }
             TExprKind::IsMissing { expr, present } => {
                 if matches!(expr.ty, Ty::Tags(_)) {

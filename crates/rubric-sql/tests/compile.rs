@@ -229,23 +229,30 @@ let due    = d + window
         );
     }
     assert!(sql(src, Dialect::Postgres, false).contains("- 90)"));
-    // a duration that is not known when the query is written stays refused
+    // a duration computed per row is its text, and a date shifted by it a CASE over that text
+    // with one arm per duration it can hold (NULL where it is missing)
     let computed = r#"
 input {
   id   text key
   d    date?
-  vip  bool
+  vip  bool?
 }
-let window = if vip then 30d else 90d
+let window = if vip then 30d else 3mo
 let seen   = d within window
+let due    = d + (window ?? 7d)
 "#;
-    let opts = Options {
-        dialect: Dialect::DuckDb,
-        table: "t".into(),
-        as_of: None,
-        all: false,
-        decimal_places: rubric_sql::INPUT_SCALE,
-    };
-    let e = compile(&model(computed), &opts).unwrap_err();
-    assert!(e.to_string().contains("a `let` holding one"), "{e}");
+    let q = sql(computed, Dialect::DuckDb, true);
+    assert!(
+        q.contains(r#"CASE WHEN "vip" THEN '30d' ELSE '3mo' END AS "window""#),
+        "{q}"
+    );
+    assert!(
+        q.contains(r#"CASE "window" WHEN '30d' THEN ("d" >= CAST(CURRENT_DATE - INTERVAL 30 DAY AS DATE) AND "d" <= CURRENT_DATE) WHEN '3mo' THEN ("d" >= CAST(CURRENT_DATE - INTERVAL 3 MONTH AS DATE) AND "d" <= CURRENT_DATE) END AS "seen""#),
+        "{q}"
+    );
+    let spark = sql(computed, Dialect::Spark, true);
+    assert!(
+        spark.contains("WHEN '3mo' THEN add_months(`d`, 3) WHEN '7d' THEN date_add(`d`, 7) END"),
+        "{spark}"
+    );
 }

@@ -34,7 +34,8 @@ pub struct Args {
     /// Places decimal fields are read with in DuckDB and Spark (`DECIMAL(38, N)`, at most 12)
     #[arg(long, value_name = "N", default_value_t = rubric_sql::INPUT_SCALE)]
     decimal_places: u32,
-    /// Print the `CREATE TABLE` statement for the table the query reads, instead of the query
+    /// Print the `CREATE TABLE` for the table the query reads, with constraints that keep out the
+    /// rows `rubric run` rejects, instead of the query
     #[arg(long)]
     create_table: bool,
 }
