@@ -1,9 +1,11 @@
 //! Accepted input rows held in memory as compact typed columns: what `rubric run` keeps of a
 //! file between reading it and writing the grades, when the scheme has population functions.
 //!
-//! One [`Block`] per batch of records, in file order. A number costs 9 bytes (17 if its mantissa
-//! does not fit 64 bits), a date 4, a bool 1, a text its bytes plus 5, a row's line 4; fields no expression reads (except the key) are not kept at
-//! all. Reading the file once and keeping these columns is what lets the final pass run on
+//! One [`Block`] per batch of records, in file order. An int costs 4 bytes (9 if it does not fit
+//! 32 bits), a decimal 9 (17 if its mantissa does not fit 64 bits), a date 4, a bool 1, a text
+//! its bytes plus 5; a row's line costs nothing while the block's rows are on consecutive lines
+//! (else 4). Fields no expression reads (except the key) are not kept at all. Reading the file
+//! once and keeping these columns is what lets the final pass run on
 //! every core without parsing the file a second time.
 
 use crate::value::Value;
@@ -12,6 +14,57 @@ use rubric_check::hir::{FieldDef, Ty};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
 use std::sync::Arc;
+
+/// The line of each row of a block.
+#[derive(Debug)]
+enum Lines {
+    /// Row `r` is on line `first + r`: no blank line, multi-line record or rejected row
+    /// between them (the usual case, which costs nothing per row).
+    Consecutive { first: u64, len: usize },
+    /// Row `r` is on line `first + offsets[r]`.
+    Offsets { first: u64, offsets: Vec<u32> },
+    /// Lines more than 4 billion apart.
+    Far(Vec<u64>),
+}
+
+impl Lines {
+    fn push(&mut self, line: u64) {
+        match self {
+            Lines::Consecutive { first, len } => {
+                if *len == 0 {
+                    *first = line;
+                    *len = 1;
+                    return;
+                }
+                if line == *first + *len as u64 {
+                    *len += 1;
+                    return;
+                }
+                let (first, len) = (*first, *len);
+                *self = Lines::Offsets {
+                    first,
+                    offsets: (0..len).map(|r| r as u32).collect(),
+                };
+            }
+            Lines::Offsets { .. } | Lines::Far(_) => {}
+        }
+        if let Lines::Offsets { first, offsets } = self {
+            match line.checked_sub(*first).map(u32::try_from) {
+                Some(Ok(o)) => {
+                    offsets.push(o);
+                    return;
+                }
+                _ => {
+                    let first = *first;
+                    *self = Lines::Far(offsets.iter().map(|&o| first + u64::from(o)).collect());
+                }
+            }
+        }
+        if let Lines::Far(lines) = self {
+            lines.push(line);
+        }
+    }
+}
 
 /// How one input field is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +104,8 @@ enum Col {
         m: Vec<i64>,
         scale: Vec<u8>,
     },
+    /// Integers that fit an i32 (nearly all counts): `i32::MIN` is missing.
+    Int(Vec<i32>),
     /// A block with a larger number: every number as a decimal, `ok[r]` false for missing.
     Wide {
         v: Vec<Decimal>,
@@ -69,16 +124,13 @@ enum Col {
 }
 
 const NO_DATE: i32 = i32::MIN;
+const NO_INT: i32 = i32::MIN;
 const MISSING_SCALE: u8 = u8::MAX;
 
 /// The accepted rows of one batch of records.
 #[derive(Debug)]
 pub(crate) struct Block {
-    /// The line of the first row; per row, its line's distance from it (a block whose lines
-    /// are more than 4 billion apart keeps whole lines in `far_lines` instead).
-    first_line: u64,
-    line_offsets: Vec<u32>,
-    far_lines: Option<Vec<u64>>,
+    lines: Lines,
     cols: Vec<Col>,
     keep: Arc<[Keep]>,
 }
@@ -92,7 +144,8 @@ impl Block {
             .zip(keep.iter())
             .map(|(f, k)| match (k, &f.ty) {
                 (Keep::Drop, _) => Col::Dropped,
-                (_, Ty::Int | Ty::Decimal) => Col::Small {
+                (_, Ty::Int) => Col::Int(Vec::with_capacity(rows)),
+                (_, Ty::Decimal) => Col::Small {
                     m: Vec::with_capacity(rows),
                     scale: Vec::with_capacity(rows),
                 },
@@ -106,85 +159,51 @@ impl Block {
             })
             .collect();
         Block {
-            first_line: 0,
-            line_offsets: Vec::with_capacity(rows),
-            far_lines: None,
+            lines: Lines::Consecutive { first: 0, len: 0 },
             cols,
             keep: Arc::clone(keep),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.line_offsets.len()
+        match &self.lines {
+            Lines::Consecutive { len, .. } => *len,
+            Lines::Offsets { offsets, .. } => offsets.len(),
+            Lines::Far(lines) => lines.len(),
+        }
     }
 
     /// The line of row `r` in the file.
     pub fn line(&self, r: usize) -> u64 {
-        match &self.far_lines {
-            Some(lines) => lines.get(r).copied().unwrap_or(0),
-            None => self
-                .line_offsets
-                .get(r)
-                .map_or(0, |&o| self.first_line + u64::from(o)),
+        match &self.lines {
+            Lines::Consecutive { first, .. } => first + r as u64,
+            Lines::Offsets { first, offsets } => {
+                offsets.get(r).map_or(0, |&o| first + u64::from(o))
+            }
+            Lines::Far(lines) => lines.get(r).copied().unwrap_or(0),
         }
     }
 
     /// Appends a parsed row: one value per field, as the row parser gives them, and per field
     /// optionally its text (see `RowParser::parse_borrowed`), which wins over the value.
     pub fn push(&mut self, line: u64, values: &[Value], texts: &[Option<&str>]) {
-        if self.line_offsets.is_empty() {
-            self.first_line = line;
-        }
-        match line.checked_sub(self.first_line).map(u32::try_from) {
-            Some(Ok(o)) if self.far_lines.is_none() => self.line_offsets.push(o),
-            _ => {
-                let mut lines: Vec<u64> = match self.far_lines.take() {
-                    Some(l) => l,
-                    None => (0..self.line_offsets.len()).map(|r| self.line(r)).collect(),
-                };
-                lines.push(line);
-                self.far_lines = Some(lines);
-                self.line_offsets.push(0);
-            }
-        }
+        self.lines.push(line);
         for (f, (c, v)) in self.cols.iter_mut().zip(values).enumerate() {
+            if let (Col::Int(_) | Col::Small { .. } | Col::Wide { .. }, Value::Num(d)) = (&*c, v) {
+                push_num(c, *d);
+                continue;
+            }
             match c {
                 Col::Dropped => {}
-                Col::Small { m, scale } => match v {
-                    Value::Num(d) => match i64::try_from(d.mantissa()) {
-                        Ok(x) if d.scale() < u32::from(MISSING_SCALE) => {
-                            m.push(x);
-                            scale.push(d.scale() as u8);
-                        }
-                        _ => {
-                            // widen the block's column
-                            let mut v: Vec<Decimal> = m
-                                .iter()
-                                .zip(scale.iter())
-                                .map(|(&x, &s)| small(x, s).unwrap_or(Decimal::ZERO))
-                                .collect();
-                            let mut ok: Vec<bool> =
-                                scale.iter().map(|&s| s != MISSING_SCALE).collect();
-                            v.push(*d);
-                            ok.push(true);
-                            *c = Col::Wide { v, ok };
-                        }
-                    },
-                    _ => {
-                        m.push(0);
-                        scale.push(MISSING_SCALE);
-                    }
-                },
-                Col::Wide { v: nums, ok } => match v {
-                    Value::Num(d) => {
-                        nums.push(*d);
-                        ok.push(true);
-                    }
-                    _ => {
-                        nums.push(Decimal::ZERO);
-                        ok.push(false);
-                    }
-                },
+                Col::Int(xs) => xs.push(NO_INT),
+                Col::Small { m, scale } => {
+                    m.push(0);
+                    scale.push(MISSING_SCALE);
+                }
+                Col::Wide { v: nums, ok } => {
+                    nums.push(Decimal::ZERO);
+                    ok.push(false);
+                }
                 Col::Date(ds) => ds.push(match v {
                     Value::Date(d) => d.0,
                     _ => NO_DATE,
@@ -238,6 +257,10 @@ impl Block {
         for (f, c) in self.cols.iter().enumerate() {
             let v = match c {
                 Col::Dropped => Value::Missing,
+                Col::Int(xs) => match xs.get(r) {
+                    Some(&x) if x != NO_INT => Value::Num(Decimal::from(x)),
+                    _ => Value::Missing,
+                },
                 Col::Small { m, scale } => match (m.get(r), scale.get(r)) {
                     (Some(&x), Some(&s)) => small(x, s).map_or(Value::Missing, Value::Num),
                     _ => Value::Missing,
@@ -276,6 +299,13 @@ impl Block {
         use vector::Col as V;
         match self.cols.get(f) {
             None | Some(Col::Dropped) => V::Const(Value::Missing),
+            Some(Col::Int(xs)) => V::Num {
+                m: xs.iter().map(|&x| i128::from(x)).collect(),
+                s: xs
+                    .iter()
+                    .map(|&x| if x == NO_INT { vector::NO_SCALE } else { 0 })
+                    .collect(),
+            },
             Some(Col::Small { m, scale }) => V::Num {
                 m: m.iter().map(|&x| i128::from(x)).collect(),
                 s: scale
@@ -323,6 +353,49 @@ impl Block {
                 }
             }
         }
+    }
+}
+
+/// Appends a number to a number column, widening the column when the number does not fit it:
+/// an int column to mantissas and scales, those to decimals.
+fn push_num(c: &mut Col, d: Decimal) {
+    if let Col::Int(xs) = c {
+        match i32::try_from(d.mantissa()) {
+            Ok(x) if d.scale() == 0 && x != NO_INT => {
+                xs.push(x);
+                return;
+            }
+            _ => {
+                let scale = xs
+                    .iter()
+                    .map(|&x| if x == NO_INT { MISSING_SCALE } else { 0 })
+                    .collect();
+                let m = xs.iter().map(|&x| i64::from(x)).collect();
+                *c = Col::Small { m, scale };
+            }
+        }
+    }
+    if let Col::Small { m, scale } = c {
+        match i64::try_from(d.mantissa()) {
+            Ok(x) if d.scale() < u32::from(MISSING_SCALE) => {
+                m.push(x);
+                scale.push(d.scale() as u8);
+                return;
+            }
+            _ => {
+                let v: Vec<Decimal> = m
+                    .iter()
+                    .zip(scale.iter())
+                    .map(|(&x, &s)| small(x, s).unwrap_or(Decimal::ZERO))
+                    .collect();
+                let ok: Vec<bool> = scale.iter().map(|&s| s != MISSING_SCALE).collect();
+                *c = Col::Wide { v, ok };
+            }
+        }
+    }
+    if let Col::Wide { v, ok } = c {
+        v.push(d);
+        ok.push(true);
     }
 }
 

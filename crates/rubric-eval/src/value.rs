@@ -140,27 +140,43 @@ pub fn write_decimal(d: Decimal, out: &mut String) {
 
 /// [`write_decimal`] of the decimal with mantissa `m` and scale `scale`.
 pub(crate) fn write_parts(m: i128, scale: u32, out: &mut String) {
-    let mut m = m;
+    let negative = m < 0;
     let mut scale = scale as usize;
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
-        scale -= 1;
-    }
-    if m == 0 {
-        out.push('0');
-        return;
-    }
-    if m < 0 {
-        out.push('-');
-    }
-    // at most 29 digits (96 bits)
+    // at most 29 digits (96 bits), written from the end
     let mut buf = [0u8; 40];
     let mut at = buf.len();
-    let mut u = m.unsigned_abs();
-    while u > 0 {
-        at -= 1;
-        buf[at] = b'0' + (u % 10) as u8;
-        u /= 10;
+    match u64::try_from(m.unsigned_abs()) {
+        // the common case, in 64-bit arithmetic
+        Ok(mut u) => {
+            while scale > 0 && u % 10 == 0 && u != 0 {
+                u /= 10;
+                scale -= 1;
+            }
+            if u == 0 {
+                out.push('0');
+                return;
+            }
+            while u > 0 {
+                at -= 1;
+                buf[at] = b'0' + (u % 10) as u8;
+                u /= 10;
+            }
+        }
+        Err(_) => {
+            let mut u = m.unsigned_abs();
+            while scale > 0 && u % 10 == 0 {
+                u /= 10;
+                scale -= 1;
+            }
+            while u > 0 {
+                at -= 1;
+                buf[at] = b'0' + (u % 10) as u8;
+                u /= 10;
+            }
+        }
+    }
+    if negative {
+        out.push('-');
     }
     let digits = &buf[at..];
     let push = |out: &mut String, b: &[u8]| {

@@ -352,6 +352,15 @@ impl Col {
         }
     }
 
+    /// Every row's truth as a condition (0 false, 1 true, 2 missing), for `n` rows.
+    fn truths(&self, n: usize) -> Cow<'_, [u8]> {
+        match self {
+            Col::Bool(b) => Cow::Borrowed(b),
+            Col::Const(v) => Cow::Owned(vec![byte_of(eval::truth(v)); n]),
+            _ => Cow::Owned((0..n).map(|r| self.truth(r)).collect()),
+        }
+    }
+
     fn is_missing(&self, r: usize) -> bool {
         match self {
             Col::Const(v) => v.is_missing(),
@@ -930,32 +939,32 @@ impl<'a> Frame<'a> {
     /// Kleene's `and` (`stop` 0) or `or` (`stop` 1): `b` is not looked at where `a` is `stop`.
     fn logic(&self, a: &Column, b: &Column, stop: u8) -> Column {
         let n = self.n;
+        let (x, y) = (a.col.truths(n), b.col.truths(n));
+        let col: Vec<u8> = x
+            .iter()
+            .zip(y.iter())
+            .map(|(&x, &y)| {
+                if x == stop || y == stop {
+                    stop
+                } else if x == 2 || y == 2 {
+                    2
+                } else {
+                    1 - stop
+                }
+            })
+            .collect();
+        if a.bad.is_none() && b.bad.is_none() {
+            return Column {
+                col: Col::Bool(col),
+                bad: None,
+            };
+        }
+        // a row is bad where `a` is, or where `b` is and `a` did not decide it
         let mut bad = None;
-        let mut col = Vec::with_capacity(n);
-        for r in 0..n {
-            if a.is_bad(r) {
+        for (r, &x) in x.iter().enumerate() {
+            if a.is_bad(r) || (x != stop && b.is_bad(r)) {
                 mark(&mut bad, n, r);
-                col.push(2);
-                continue;
             }
-            let x = a.col.truth(r);
-            if x == stop {
-                col.push(stop);
-                continue;
-            }
-            if b.is_bad(r) {
-                mark(&mut bad, n, r);
-                col.push(2);
-                continue;
-            }
-            let y = b.col.truth(r);
-            col.push(if y == stop {
-                stop
-            } else if x == 2 || y == 2 {
-                2
-            } else {
-                1 - stop
-            });
         }
         Column {
             col: Col::Bool(col),
@@ -1011,46 +1020,13 @@ impl<'a> Frame<'a> {
                     .iter()
                     .map(|(c, _)| c.as_ref().map(|c| self.eval(c, subj)))
                     .collect();
-                let mut bad = None;
+                let (pick, bad) = self.first_match(subj, &conds);
+                let values: Vec<(i128, u8)> = rules.iter().map(|(_, v)| parts(*v)).collect();
                 let (mut m, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
-                for r in 0..n {
-                    let mut v = Some(None);
-                    if !subj.is_some_and(|c| c.is_bad(r)) {
-                        for ((_, value), cond) in rules.iter().zip(&conds) {
-                            match cond {
-                                None => {
-                                    v = Some(Some(parts(*value)));
-                                    break;
-                                }
-                                Some(c) if c.is_bad(r) => {
-                                    v = None;
-                                    break;
-                                }
-                                Some(c) if c.col.truth(r) == 1 => {
-                                    v = Some(Some(parts(*value)));
-                                    break;
-                                }
-                                Some(_) => {}
-                            }
-                        }
-                    } else {
-                        v = None;
-                    }
-                    match v {
-                        Some(Some((a, b))) => {
-                            m.push(a);
-                            s.push(b);
-                        }
-                        Some(None) => {
-                            m.push(0);
-                            s.push(NO_SCALE);
-                        }
-                        None => {
-                            mark(&mut bad, n, r);
-                            m.push(0);
-                            s.push(NO_SCALE);
-                        }
-                    }
+                for &k in &pick {
+                    let (a, b) = values.get(k as usize).copied().unwrap_or((0, NO_SCALE));
+                    m.push(a);
+                    s.push(b);
                 }
                 Column {
                     col: Col::Num { m, s },
@@ -1074,17 +1050,28 @@ impl<'a> Frame<'a> {
                     .iter()
                     .map(|(f, c)| (parts(*f), self.eval(c, None)))
                     .collect();
+                // per term: its numbers, weight, and bonus (factor, truths); per extra bonus the same
+                let nums: Vec<_> = cols.iter().map(|(c, _, _)| c.col.nums()).collect();
+                let truths: Vec<_> = cols
+                    .iter()
+                    .map(|(_, _, b)| b.as_ref().map(|(_, c)| c.col.truths(n)))
+                    .collect();
+                let extra_truths: Vec<_> = extra.iter().map(|(_, c)| c.col.truths(n)).collect();
                 let mut bad = None;
                 let (mut m, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
                 for r in 0..n {
                     // `Some(None)`: missing; `None`: overflow
                     let v = (|| -> Option<Option<(i128, u8)>> {
                         let mut sum = (0i128, 0u8);
-                        for (col, weight, bonus) in &cols {
+                        for (k, (col, weight, bonus)) in cols.iter().enumerate() {
                             if col.is_bad(r) {
                                 return None;
                             }
-                            let Some(x) = col.col.num(r) else {
+                            let x = match nums.get(k) {
+                                Some(Some(view)) => view.get(r),
+                                _ => col.col.num(r),
+                            };
+                            let Some(x) = x else {
                                 return Some(None);
                             };
                             let mut part = mul(x, *weight)?;
@@ -1092,17 +1079,18 @@ impl<'a> Frame<'a> {
                                 if cond.is_bad(r) {
                                     return None;
                                 }
-                                if cond.col.truth(r) == 1 {
+                                let t = truths.get(k).and_then(|t| t.as_ref()?.get(r).copied());
+                                if t == Some(1) {
                                     part = mul(part, *factor)?;
                                 }
                             }
                             sum = add(sum, part)?;
                         }
-                        for (factor, cond) in &extra {
+                        for (k, (factor, cond)) in extra.iter().enumerate() {
                             if cond.is_bad(r) {
                                 return None;
                             }
-                            if cond.col.truth(r) == 1 {
+                            if extra_truths.get(k).and_then(|t| t.get(r)) == Some(&1) {
                                 sum = mul(sum, *factor)?;
                             }
                         }
@@ -1169,37 +1157,78 @@ impl<'a> Frame<'a> {
                         bad,
                     }
                 } else {
-                    let mut out = Vec::with_capacity(n);
-                    for r in 0..n {
-                        let mut code = NO_CODE;
-                        let mut over = subj.is_some_and(|c| c.is_bad(r));
-                        if !over {
-                            for (k, c) in cols.iter().enumerate() {
-                                match c {
-                                    Some(c) if c.is_bad(r) => {
-                                        over = true;
-                                        break;
-                                    }
-                                    Some(c) if c.col.truth(r) != 1 => {}
-                                    _ => {
-                                        code = u16::try_from(k).unwrap_or(u16::MAX);
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        if over {
-                            mark(&mut bad, n, r);
-                        }
-                        out.push(code);
-                    }
+                    let (pick, bad) = self.first_match(subj, &cols);
                     Column {
-                        col: Col::Code(out),
+                        col: Col::Code(
+                            pick.iter()
+                                .map(|&k| u16::try_from(k).unwrap_or(NO_CODE))
+                                .collect(),
+                        ),
                         bad,
                     }
                 }
             }
         }
+    }
+
+    /// The first rule that fires on each row (`u32::MAX`: none), first match wins: `rules[k]`
+    /// is a condition, or `None` for `otherwise`. A row is bad when its subject overflowed or
+    /// a condition overflowed before a rule fired (the row interpreter stops there).
+    fn first_match(
+        &self,
+        subject: Option<&Column>,
+        rules: &[Option<Cow<'_, Column>>],
+    ) -> (Vec<u32>, Option<Vec<bool>>) {
+        let n = self.n;
+        let mut pick = vec![u32::MAX; n];
+        let mut done = vec![false; n];
+        let mut bad = None;
+        if let Some(sb) = subject.and_then(|s| s.bad.as_ref()) {
+            for (r, (&b, d)) in sb.iter().zip(done.iter_mut()).enumerate() {
+                if b {
+                    *d = true;
+                    mark(&mut bad, n, r);
+                }
+            }
+        }
+        for (k, rule) in rules.iter().enumerate() {
+            let k = u32::try_from(k).unwrap_or(u32::MAX);
+            let Some(c) = rule else {
+                for (p, d) in pick.iter_mut().zip(done.iter_mut()) {
+                    if !*d {
+                        *p = k;
+                        *d = true;
+                    }
+                }
+                break;
+            };
+            let t = c.col.truths(n);
+            match &c.bad {
+                None => {
+                    for ((p, d), &t) in pick.iter_mut().zip(done.iter_mut()).zip(t.iter()) {
+                        if !*d && t == 1 {
+                            *p = k;
+                            *d = true;
+                        }
+                    }
+                }
+                Some(cb) => {
+                    for r in 0..n {
+                        if done[r] {
+                            continue;
+                        }
+                        if cb.get(r).copied().unwrap_or(false) {
+                            done[r] = true;
+                            mark(&mut bad, n, r);
+                        } else if t.get(r) == Some(&1) {
+                            pick[r] = k;
+                            done[r] = true;
+                        }
+                    }
+                }
+            }
+        }
+        (pick, bad)
     }
 }
 

@@ -153,11 +153,14 @@ impl CsvReader {
     /// skipped), or `None` at the end of the input.
     fn read_record(&mut self, row: &mut ByteRow) -> Result<Option<u64>, DataError> {
         use csv_core::ReadRecordResult as R;
-        if row.data.len() < 256 {
-            row.data.resize(256, 0);
+        // small to start with (a batch holds thousands of rows; a customer record is usually
+        // well under 64 bytes): a record that needs more doubles its row's buffers, which then
+        // keep their size for the records read into them later
+        if row.data.len() < 64 {
+            row.data.resize(64, 0);
         }
-        if row.ends.len() < 16 {
-            row.ends.resize(16, 0);
+        if row.ends.len() < 8 {
+            row.ends.resize(8, 0);
         }
         let (mut outlen, mut endlen) = (0usize, 0usize);
         let mut start: Option<u64> = None;
