@@ -848,7 +848,7 @@ fn emit(
 }
 
 /// One block's ranges of the argument columns and of the key hashes, for one stage.
-type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [(u64, u32)]);
+type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [u64]);
 
 /// The accepted rows of a file held in memory, and their population values.
 struct Held {
@@ -1058,8 +1058,8 @@ fn hold(
         let mut args: Vec<Vec<Value>> = vec![vec![Value::Missing; rows]; width];
         // Stage 1: per held row, its key's hash and its index (sorted to find repeated keys).
         let hashing = level == 1 && !strict;
-        let mut order: Vec<(u64, u32)> = if hashing {
-            vec![(NO_HASH, 0); rows]
+        let mut order: Vec<u64> = if hashing {
+            vec![NO_HASH; rows]
         } else {
             Vec::new()
         };
@@ -1069,7 +1069,7 @@ fn hold(
                 .map(|_| Mutex::new((Vec::new(), &mut [][..])))
                 .collect();
             let mut rest: Vec<&mut [Value]> = args.iter_mut().map(|c| c.as_mut_slice()).collect();
-            let mut rest_h: &mut [(u64, u32)] = order.as_mut_slice();
+            let mut rest_h: &mut [u64] = order.as_mut_slice();
             for (slot, &(s, e)) in per_block.iter_mut().zip(&ranges) {
                 let n = e - s;
                 let mut mine = Vec::with_capacity(width);
@@ -1107,8 +1107,8 @@ fn hold(
                 reject(rejects, r)?;
             }
             if hashing {
-                order.retain(|&(h, i)| {
-                    h != NO_HASH && alive.get(i as usize).copied().unwrap_or(false)
+                order.retain(|&h| {
+                    h != NO_HASH && alive.get(held_index(h)).copied().unwrap_or(false)
                 });
                 phase("keys hashed");
                 for (i, r) in duplicates(order, plan, &held, keys.column.as_deref()) {
@@ -1207,7 +1207,7 @@ fn stage_block(
     groups: &[usize],
     at: &[usize],
     cols: &mut [&mut [Value]],
-    hashes: &mut [(u64, u32)],
+    hashes: &mut [u64],
 ) -> Vec<(usize, Reject)> {
     let plan = ctx.plan;
     let mut failed = Vec::new();
@@ -1244,7 +1244,7 @@ fn stage_block(
         k += 1;
         let key = plan.key.and_then(|f| block.text(f, r));
         if let (Some(h), Some(key)) = (hashes.get_mut(here), key) {
-            *h = (hash_bytes(key.as_bytes()).max(NO_HASH + 1), i as u32);
+            *h = key_hash(key, i);
         }
         let fail = |item: ItemId| overflow_reject(plan, block.line(r), key, item);
         if let Some(item) = frame.overflow(r) {
@@ -1276,10 +1276,23 @@ fn stage_block(
     failed
 }
 
-/// The held rows (candidates, in `order` as (key hash, held index)) whose key an earlier
+/// A held row's key hash for the duplicate search: 32 bits of the key's hash above the row's
+/// held index, never [`NO_HASH`]. Sorting these sorts by hash, then input order; rows whose
+/// 32 bits collide are told apart by comparing their keys.
+fn key_hash(key: &str, i: usize) -> u64 {
+    let h = (hash_bytes(key.as_bytes()) >> 32).max(1);
+    (h << 32) | (i as u64 & 0xFFFF_FFFF)
+}
+
+/// The held index in a [`key_hash`].
+fn held_index(h: u64) -> usize {
+    (h & 0xFFFF_FFFF) as usize
+}
+
+/// The held rows (candidates, in `order` as [`key_hash`]es) whose key an earlier
 /// candidate already had, with their rejects, worded as the data layer's `KeyTracker` does.
 fn duplicates(
-    mut order: Vec<(u64, u32)>,
+    mut order: Vec<u64>,
     plan: &Plan,
     held: &Held,
     column: Option<&str>,
@@ -1298,15 +1311,15 @@ fn duplicates(
     let mut s = 0;
     while s < order.len() {
         let mut e = s + 1;
-        while e < order.len() && order[e].0 == order[s].0 {
+        while e < order.len() && order[e] >> 32 == order[s] >> 32 {
             e += 1;
         }
         // within one hash, in held (input) order: each key's first occurrence wins
         for x in s + 1..e {
-            let cx = order[x].1 as usize;
+            let cx = held_index(order[x]);
             let (kx, line) = key(cx);
             if let Some(first) = (s..x)
-                .map(|y| order[y].1 as usize)
+                .map(|y| held_index(order[y]))
                 .find(|&cy| key(cy).0 == kx)
             {
                 out.push((

@@ -164,7 +164,7 @@ pub(crate) fn write_parts(m: i128, scale: u32, out: &mut String) {
         }
         Err(_) => {
             let mut u = m.unsigned_abs();
-            while scale > 0 && u % 10 == 0 {
+            while scale > 0 && u.is_multiple_of(10) {
                 u /= 10;
                 scale -= 1;
             }
