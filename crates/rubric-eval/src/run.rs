@@ -683,6 +683,35 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
             Some(Measure::Item(i)) => frame.item_col(i),
             None => None,
         };
+        // CSV: each cell straight into the output bytes; a grade's codes are printed once
+        let code_cells: Vec<Vec<Vec<u8>>> = ctx
+            .columns
+            .items
+            .iter()
+            .map(|(_, fmt, _)| {
+                fmt.codes()
+                    .iter()
+                    .map(|c| {
+                        let mut cell = Vec::new();
+                        csv_cell(&mut cell, c.as_bytes(), false);
+                        cell
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut scratch = String::new();
+        let ncols = ctx.columns.columns.len();
+        let items: Vec<Option<&Col>> = ctx
+            .columns
+            .items
+            .iter()
+            .map(|(id, _, _)| frame.item_col(*id))
+            .collect();
+        let summary: Vec<Option<&Col>> = ctx
+            .summary_items
+            .iter()
+            .map(|&id| frame.item_col(id))
+            .collect();
         for r in 0..block.len() {
             if held.state.get(base + r).copied().unwrap_or(NONE) == NONE {
                 continue;
@@ -691,6 +720,30 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
             if let Some(item) = frame.overflow(r) {
                 let reject = overflow_reject(plan, block.line(r), key, item);
                 out.rows.push(Done::Rejected(Box::new(reject)));
+                continue;
+            }
+            if ctx.csv {
+                csv_cell(&mut out.bytes, key.unwrap_or("").as_bytes(), ncols == 1);
+                for ((col, (_, fmt, _)), codes) in
+                    items.iter().zip(&ctx.columns.items).zip(&code_cells)
+                {
+                    out.bytes.push(b',');
+                    if let Some(col) = col {
+                        col.write_csv(r, fmt, codes, &mut out.bytes, &mut scratch);
+                    }
+                }
+                out.bytes.push(b'\n');
+                out.row_ends.push(out.bytes.len());
+                let measure = measure_col
+                    .and_then(|c| c.num(r))
+                    .and_then(|(m, s)| vector::dec(m, s));
+                let codes = summary
+                    .iter()
+                    .map(|c| c.map_or(u64::MAX, |c| c.code_bits(r)));
+                if let Some(t) = out.tally.as_mut() {
+                    t.count(codes, measure);
+                }
+                push_ok(&mut out.rows);
                 continue;
             }
             let cell = |id: ItemId, fmt: &ValueFormat, t: &mut String| match frame.item_col(id) {
@@ -1573,7 +1626,7 @@ impl RowKey {
 /// Writes one CSV cell as the data layer's writer does (RFC 4180, quotes only where needed:
 /// around a cell holding `,` `"` CR or LF, with `"` doubled; an empty cell alone in its row is
 /// `""`).
-fn csv_cell(out: &mut Vec<u8>, cell: &[u8], alone: bool) {
+pub(crate) fn csv_cell(out: &mut Vec<u8>, cell: &[u8], alone: bool) {
     let quote = cell
         .iter()
         .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))

@@ -140,21 +140,36 @@ pub fn write_decimal(d: Decimal, out: &mut String) {
 
 /// [`write_decimal`] of the decimal with mantissa `m` and scale `scale`.
 pub(crate) fn write_parts(m: i128, scale: u32, out: &mut String) {
+    let mut buf = [0u8; 64];
+    let n = format_parts(m, scale, &mut buf);
+    out.push_str(std::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or(""));
+}
+
+/// [`write_parts`] onto bytes.
+pub(crate) fn write_parts_bytes(m: i128, scale: u32, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 64];
+    let n = format_parts(m, scale, &mut buf);
+    out.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+}
+
+/// Prints the decimal with mantissa `m` and scale `scale` (at most 38) into `out`, returning
+/// the length: at most a sign, 39 digits and a point, or a sign, `0.` and 38 places.
+fn format_parts(m: i128, scale: u32, out: &mut [u8; 64]) -> usize {
     let negative = m < 0;
-    let mut scale = scale as usize;
-    // at most 29 digits (96 bits), written from the end
+    let mut scale = (scale as usize).min(38);
+    // the digits, written from the end
     let mut buf = [0u8; 40];
     let mut at = buf.len();
     match u64::try_from(m.unsigned_abs()) {
         // the common case, in 64-bit arithmetic
         Ok(mut u) => {
-            while scale > 0 && u % 10 == 0 && u != 0 {
+            while scale > 0 && u != 0 && u.is_multiple_of(10) {
                 u /= 10;
                 scale -= 1;
             }
             if u == 0 {
-                out.push('0');
-                return;
+                out[0] = b'0';
+                return 1;
             }
             while u > 0 {
                 at -= 1;
@@ -175,29 +190,32 @@ pub(crate) fn write_parts(m: i128, scale: u32, out: &mut String) {
             }
         }
     }
-    if negative {
-        out.push('-');
-    }
     let digits = &buf[at..];
-    let push = |out: &mut String, b: &[u8]| {
-        for &c in b {
-            out.push(char::from(c));
+    let mut n = 0;
+    let mut put = |b: &[u8]| {
+        if let Some(dst) = out.get_mut(n..n + b.len()) {
+            dst.copy_from_slice(b);
+            n += b.len();
         }
     };
+    if negative {
+        put(b"-");
+    }
     if scale == 0 {
-        push(out, digits);
+        put(digits);
     } else if digits.len() > scale {
         let (int, frac) = digits.split_at(digits.len() - scale);
-        push(out, int);
-        out.push('.');
-        push(out, frac);
+        put(int);
+        put(b".");
+        put(frac);
     } else {
-        out.push_str("0.");
+        put(b"0.");
         for _ in digits.len()..scale {
-            out.push('0');
+            put(b"0");
         }
-        push(out, digits);
+        put(digits);
     }
+    n
 }
 
 /// [`write_decimal`] into a new string.

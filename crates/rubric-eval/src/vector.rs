@@ -20,7 +20,8 @@
 
 use crate::eval::{self, Overflow};
 use crate::plan::{Node, PItem, Plan};
-use crate::value::{write_parts, Value, ValueFormat};
+use crate::run::csv_cell;
+use crate::value::{write_parts, write_parts_bytes, Value, ValueFormat};
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
@@ -324,6 +325,53 @@ impl Col {
                 fmt.write(&v, out);
                 true
             }
+        }
+    }
+
+    /// Prints row `r` as a CSV cell, as [`Col::write`] does; `codes` are the code names of a
+    /// grade column, each already a CSV cell.
+    pub fn write_csv(
+        &self,
+        r: usize,
+        fmt: &ValueFormat,
+        codes: &[Vec<u8>],
+        out: &mut Vec<u8>,
+        scratch: &mut String,
+    ) {
+        match self {
+            Col::Num { m, s } => {
+                if let (Some(&m), Some(&s)) = (m.get(r), s.get(r)) {
+                    if s != NO_SCALE {
+                        write_parts_bytes(m, u32::from(s), out);
+                    }
+                }
+            }
+            Col::Code(c) => {
+                if let Some(name) = c.get(r).and_then(|&c| codes.get(usize::from(c))) {
+                    out.extend_from_slice(name);
+                }
+            }
+            _ => {
+                scratch.clear();
+                if self.write(r, fmt, scratch) {
+                    csv_cell(out, scratch.as_bytes(), false);
+                }
+            }
+        }
+    }
+
+    /// The code of row `r`, or the bits of a tags value (`u64::MAX`: missing).
+    pub fn code_bits(&self, r: usize) -> u64 {
+        match self {
+            Col::Code(c) => match c.get(r) {
+                Some(&c) if c != NO_CODE => u64::from(c),
+                _ => u64::MAX,
+            },
+            _ => match self.value(r) {
+                Value::Code(c) => u64::from(c),
+                Value::Tags(b) => b,
+                _ => u64::MAX,
+            },
         }
     }
 
@@ -1205,11 +1253,11 @@ impl<'a> Frame<'a> {
             let t = c.col.truths(n);
             match &c.bad {
                 None => {
+                    // branch-free: which rows fire is data, not a pattern to predict
                     for ((p, d), &t) in pick.iter_mut().zip(done.iter_mut()).zip(t.iter()) {
-                        if !*d && t == 1 {
-                            *p = k;
-                            *d = true;
-                        }
+                        let fire = !*d & (t == 1);
+                        *p = if fire { k } else { *p };
+                        *d |= fire;
                     }
                 }
                 Some(cb) => {
