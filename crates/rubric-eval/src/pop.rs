@@ -17,6 +17,7 @@ use crate::vector::{Col, NO_SCALE};
 use rubric_check::hir::PopFunc;
 use rubric_syntax::decimal::div;
 use rubric_syntax::Decimal;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -73,12 +74,79 @@ impl PopTable {
     }
 }
 
+/// A population function's argument for every row in the population.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Args<'a> {
+    Values(&'a [Value]),
+    /// Numbers as mantissa and scale (scale `NO_SCALE`: missing): 9 bytes a row, not a value's
+    /// 24, for the usual argument (revenue, orders, a score).
+    Nums {
+        m: &'a [i64],
+        s: &'a [u8],
+    },
+}
+
+impl Args<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Args::Values(v) => v.len(),
+            Args::Nums { m, .. } => m.len(),
+        }
+    }
+
+    /// Row `r`'s value.
+    #[inline]
+    fn get(&self, r: usize) -> Cow<'_, Value> {
+        match self {
+            Args::Values(v) => v.get(r).map_or(Cow::Owned(Value::Missing), Cow::Borrowed),
+            Args::Nums { m, s } => Cow::Owned(
+                match (m.get(r), s.get(r)) {
+                    (Some(&m), Some(&s)) if s != NO_SCALE => {
+                        Decimal::try_new(m, u32::from(s)).ok().map(Value::Num)
+                    }
+                    _ => None,
+                }
+                .unwrap_or(Value::Missing),
+            ),
+        }
+    }
+
+    /// Whether row `r` has a value the functions count (a number or a date).
+    #[inline]
+    fn present(&self, r: usize) -> bool {
+        match self {
+            Args::Values(v) => v.get(r).is_some_and(present),
+            Args::Nums { s, .. } => s.get(r).is_some_and(|&s| s != NO_SCALE),
+        }
+    }
+
+    /// Row `r`'s number as a mantissa and scale, when it is one.
+    #[inline]
+    fn parts(&self, r: usize) -> Option<(i128, u32)> {
+        match self {
+            Args::Values(v) => match v.get(r) {
+                Some(Value::Num(d)) => Some((d.mantissa(), d.scale())),
+                _ => None,
+            },
+            Args::Nums { m, s } => match (m.get(r), s.get(r)) {
+                (Some(&m), Some(&s)) if s != NO_SCALE => Some((i128::from(m), u32::from(s))),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Whether a value is one the functions count: a number or a date.
+fn present(v: &Value) -> bool {
+    matches!(v, Value::Num(_) | Value::Date(_))
+}
+
 /// Computes, for every row, the value of each function in `funcs` over the argument column
 /// `args` (one value per accepted row; ignored by `count()`), partitioned by `parts` when given.
 /// Returns one table per function, in `funcs` order.
 pub(crate) fn compute_tables(
     funcs: &[PopFunc],
-    args: &[Value],
+    args: Args<'_>,
     parts: Option<&[Value]>,
 ) -> Vec<PopTable> {
     let n = args.len();
@@ -96,7 +164,6 @@ pub(crate) fn compute_tables(
         }
         nparts = ids.len().max(1);
     }
-    let present = |v: &Value| matches!(v, Value::Num(_) | Value::Date(_));
     let want_minmax = funcs
         .iter()
         .any(|f| matches!(f, PopFunc::MinOf | PopFunc::MaxOf));
@@ -108,15 +175,17 @@ pub(crate) fn compute_tables(
         };
         nparts
     ];
-    for (r, v) in args.iter().enumerate() {
-        let Some(a) = aggs.get_mut(pid[r] as usize) else {
+    for (r, &part) in pid.iter().enumerate() {
+        let Some(a) = aggs.get_mut(part as usize) else {
             continue;
         };
         a.rows += 1;
-        if !present(v) {
+        if !args.present(r) {
             continue;
         }
         a.present += 1;
+        let v = args.get(r);
+        let v = v.as_ref();
         if let Value::Num(d) = v {
             a.sum = a.sum.and_then(|s| dec_add(s, *d));
         }
@@ -147,7 +216,7 @@ pub(crate) fn compute_tables(
     if needs_order {
         group_of = vec![u32::MAX; n];
         let idx: Vec<u32> = (0..n as u32)
-            .filter(|&r| present(&args[r as usize]))
+            .filter(|&r| args.present(r as usize))
             .collect();
         // (partition, sort key, row), sorted by partition then key descending. Numbers that
         // fit are rescaled to one scale as integer keys (i64 when they fit, else i128):
@@ -167,7 +236,8 @@ pub(crate) fn compute_tables(
                 let mut order = idx;
                 order.sort_unstable_by(|&a, &b| {
                     pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
-                        compare(&args[b as usize], &args[a as usize]).unwrap_or(Ordering::Equal)
+                        compare(&args.get(b as usize), &args.get(a as usize))
+                            .unwrap_or(Ordering::Equal)
                     })
                 });
                 let sorted: Vec<(u32, i64, u32)> =
@@ -180,7 +250,7 @@ pub(crate) fn compute_tables(
         index
             .iter()
             .enumerate()
-            .map(|(r, &i)| if present(&args[r]) { i } else { NONE })
+            .map(|(r, &i)| if args.present(r) { i } else { NONE })
             .collect()
     };
     // Per row, its partition (every row: `count()`), or NONE where the argument is missing.
@@ -283,7 +353,7 @@ pub(crate) fn compute(
     args: &[Value],
     parts: Option<&[Value]>,
 ) -> Vec<Vec<Value>> {
-    compute_tables(funcs, args, parts)
+    compute_tables(funcs, Args::Values(args), parts)
         .into_iter()
         .map(|t| (0..args.len()).map(|r| t.get(r)).collect())
         .collect()
@@ -325,7 +395,7 @@ struct Pending {
 /// The rows `idx` as (partition, argument rescaled to `scale` as a `K`, row), sorted by
 /// partition, then argument descending.
 fn sort_scaled<K: Copy + Ord + Send>(
-    args: &[Value],
+    args: Args<'_>,
     pid: &[u32],
     idx: Vec<u32>,
     scale: u32,
@@ -334,7 +404,7 @@ fn sort_scaled<K: Copy + Ord + Send>(
     let mut sorted: Vec<(u32, K, u32)> = idx
         .iter()
         .map(|&r| {
-            let k = scaled(&args[r as usize], scale).unwrap_or(0);
+            let k = scaled(args.parts(r as usize), scale).unwrap_or(0);
             (pid[r as usize], key(k), r)
         })
         .collect();
@@ -349,17 +419,17 @@ fn sort_scaled<K: Copy + Ord + Send>(
 /// keys are the arguments rescaled to that scale, else they are unused and the arguments are
 /// compared): one `Pending` per group in `pending`, and per row its group in `group_of`.
 fn tie_groups<K: Copy + Eq + Into<i128>>(
-    args: &[Value],
+    args: Args<'_>,
     fast: Option<u32>,
     sorted: &[(u32, K, u32)],
     pending: &mut Vec<Pending>,
     group_of: &mut [u32],
 ) {
-    let value_at = |k: usize| &args[sorted[k].2 as usize];
+    let value_at = |k: usize| args.get(sorted[k].2 as usize);
     let same = |i: usize, j: usize| -> bool {
         match fast {
             Some(_) => sorted[i].1 == sorted[j].1,
-            None => compare(value_at(i), value_at(j)) == Some(Ordering::Equal),
+            None => compare(&value_at(i), &value_at(j)) == Some(Ordering::Equal),
         }
     };
     let mut s = 0usize;
@@ -378,7 +448,7 @@ fn tie_groups<K: Copy + Eq + Into<i128>>(
                 match fast {
                     Some(_) => cum_i = cum_i.and_then(|c| c.checked_add(sorted[j].1.into())),
                     None => {
-                        if let Value::Num(d) = value_at(j) {
+                        if let Value::Num(d) = value_at(j).as_ref() {
                             cum = cum.and_then(|c| dec_add(c, *d));
                         }
                     }
@@ -390,7 +460,7 @@ fn tie_groups<K: Copy + Eq + Into<i128>>(
                 if cum.is_none() {
                     // too large for the fast path: sum the decimals
                     cum = sorted[s..j].iter().try_fold(Decimal::ZERO, |acc, t| {
-                        match &args[t.2 as usize] {
+                        match args.get(t.2 as usize).as_ref() {
                             Value::Num(d) => dec_add(acc, *d),
                             _ => Some(acc),
                         }
@@ -417,31 +487,24 @@ fn tie_groups<K: Copy + Eq + Into<i128>>(
 
 /// The largest scale of the present values, when all of them are numbers that fit the fast
 /// path rescaled to it (see [`scaled`]); and whether they all fit an i64 so rescaled.
-fn common_scale(args: &[Value], idx: &[u32]) -> Option<(u32, bool)> {
+fn common_scale(args: Args<'_>, idx: &[u32]) -> Option<(u32, bool)> {
     let mut scale = 0u32;
     for &r in idx {
-        match &args[r as usize] {
-            Value::Num(d) => scale = scale.max(d.scale()),
-            _ => return None,
-        }
+        scale = scale.max(args.parts(r as usize)?.1);
     }
     let mut small = true;
     for &r in idx {
-        let k = scaled(&args[r as usize], scale)?;
+        let k = scaled(args.parts(r as usize), scale)?;
         small &= i64::try_from(k).is_ok();
     }
     Some((scale, small))
 }
 
-/// A number rescaled to `scale` as an i128 below 2^96 (a margin so that running sums of up to
-/// 2^32 values cannot overflow), when it is one.
-fn scaled(v: &Value, scale: u32) -> Option<i128> {
-    let Value::Num(d) = v else {
-        return None;
-    };
-    let k = d
-        .mantissa()
-        .checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)?;
+/// A number (mantissa, scale) rescaled to `scale` as an i128 below 2^96 (a margin so that
+/// running sums of up to 2^32 values cannot overflow), when it is one.
+fn scaled(v: Option<(i128, u32)>, scale: u32) -> Option<i128> {
+    let (m, s) = v?;
+    let k = m.checked_mul(10i128.checked_pow(scale.checked_sub(s)?)?)?;
     (k.unsigned_abs() < 1u128 << 96).then_some(k)
 }
 

@@ -27,7 +27,7 @@ use crate::population::overflow_reason;
 use crate::table::{self, Block, Keep};
 use crate::trace::{Explainer, RowView};
 use crate::value::{Reject, Value, ValueFormat};
-use crate::vector::{self, Col, Frame, Source};
+use crate::vector::{self, Col, Frame, Source, NO_SCALE};
 use rubric_check::hir::{ItemId, Model, Ty};
 use rubric_syntax::Decimal;
 use std::borrow::Cow;
@@ -901,7 +901,55 @@ fn emit(
 }
 
 /// One block's ranges of the argument columns and of the key hashes, for one stage.
-type BlockArgs<'a> = (Vec<&'a mut [Value]>, &'a mut [u64]);
+type BlockArgs<'a> = (Vec<ArgSlice<'a>>, &'a mut [u64]);
+
+/// One block's range of a population stage's argument column (numbers as mantissa and scale)
+/// and of its partition column (empty without `within`).
+type ArgSlice<'a> = (&'a mut [i64], &'a mut [u8], &'a mut [Value]);
+
+/// In an argument column: the row's value is not a 64-bit number; it is among the stage's
+/// exceptions.
+const EXCEPTION: u8 = NO_SCALE - 1;
+
+/// An argument that is not a 64-bit number: (group, row, value).
+type Exception = (usize, usize, Value);
+
+/// A population stage's argument column: numbers compactly (9 bytes a row, not a value's 24),
+/// or values when any argument is something else (a date, a text, a number beyond 64 bits).
+enum ArgCol {
+    Nums { m: Vec<i64>, s: Vec<u8> },
+    Values(Vec<Value>),
+}
+
+impl ArgCol {
+    fn args(&self) -> pop::Args<'_> {
+        match self {
+            ArgCol::Nums { m, s } => pop::Args::Nums { m, s },
+            ArgCol::Values(v) => pop::Args::Values(v),
+        }
+    }
+
+    /// Keeps the rows whose `alive` is true.
+    fn retain(&mut self, alive: &[bool]) {
+        let keep = |k: &mut usize| {
+            let keep = alive.get(*k).copied().unwrap_or(false);
+            *k += 1;
+            keep
+        };
+        match self {
+            ArgCol::Nums { m, s } => {
+                let mut k = 0;
+                m.retain(|_| keep(&mut k));
+                let mut k = 0;
+                s.retain(|_| keep(&mut k));
+            }
+            ArgCol::Values(v) => {
+                let mut k = 0;
+                v.retain(|_| keep(&mut k));
+            }
+        }
+    }
+}
 
 /// The accepted rows of a file held in memory, and their population values.
 struct Held {
@@ -1075,13 +1123,6 @@ fn hold(
         let groups: Vec<usize> = (0..plan.groups.len())
             .filter(|g| plan.groups[*g].level == level)
             .collect();
-        // Per group, where its argument column is and whether a partition column follows.
-        let mut at = Vec::with_capacity(groups.len());
-        let mut width = 0;
-        for &g in &groups {
-            at.push(width);
-            width += 1 + usize::from(plan.groups[g].within.is_some());
-        }
         // Each block writes its rows' arguments into its own range of the columns: at stage 1
         // every held row, later the rows still in the population (whose population indices
         // are consecutive within a block).
@@ -1108,7 +1149,16 @@ fn hold(
                 .collect()
         };
         let rows = if level == 1 { n_held } else { n_pop };
-        let mut args: Vec<Vec<Value>> = vec![vec![Value::Missing; rows]; width];
+        // Per group: its arguments (mantissas, scales) and partitions.
+        let mut arg_m: Vec<Vec<i64>> = groups.iter().map(|_| vec![0; rows]).collect();
+        let mut arg_s: Vec<Vec<u8>> = groups.iter().map(|_| vec![NO_SCALE; rows]).collect();
+        let mut parts: Vec<Vec<Value>> = groups
+            .iter()
+            .map(|&g| match plan.groups[g].within {
+                Some(_) => vec![Value::Missing; rows],
+                None => Vec::new(),
+            })
+            .collect();
         // Stage 1: per held row, its key's hash and its index (sorted to find repeated keys).
         let hashing = level == 1 && !strict;
         let mut order: Vec<u64> = if hashing {
@@ -1117,20 +1167,27 @@ fn hold(
             Vec::new()
         };
         phase("stage columns");
-        let failed: Vec<(usize, Reject)> = {
+        let (failed, exceptions): (Vec<(usize, Reject)>, Vec<Exception>) = {
             let mut per_block: Vec<Mutex<BlockArgs<'_>>> = (0..held.blocks.len())
                 .map(|_| Mutex::new((Vec::new(), &mut [][..])))
                 .collect();
-            let mut rest: Vec<&mut [Value]> = args.iter_mut().map(|c| c.as_mut_slice()).collect();
+            let mut rest: Vec<ArgSlice<'_>> = arg_m
+                .iter_mut()
+                .zip(arg_s.iter_mut())
+                .zip(parts.iter_mut())
+                .map(|((m, s), p)| (m.as_mut_slice(), s.as_mut_slice(), p.as_mut_slice()))
+                .collect();
             let mut rest_h: &mut [u64] = order.as_mut_slice();
             for (slot, &(s, e)) in per_block.iter_mut().zip(&ranges) {
                 let n = e - s;
-                let mut mine = Vec::with_capacity(width);
-                for col in rest.iter_mut() {
-                    let cut = n.min(col.len());
-                    let (head, tail) = std::mem::take(col).split_at_mut(cut);
-                    mine.push(head);
-                    *col = tail;
+                let mut mine = Vec::with_capacity(groups.len());
+                for (m, sc, p) in rest.iter_mut() {
+                    let (nm, ns, np) = (n.min(m.len()), n.min(sc.len()), n.min(p.len()));
+                    let (mh, mt) = std::mem::take(m).split_at_mut(nm);
+                    let (sh, st) = std::mem::take(sc).split_at_mut(ns);
+                    let (ph, pt) = std::mem::take(p).split_at_mut(np);
+                    mine.push((mh, sh, ph));
+                    (*m, *sc, *p) = (mt, st, pt);
                 }
                 let hn = if hashing { n.min(rest_h.len()) } else { 0 };
                 let (hh, ht) = std::mem::take(&mut rest_h).split_at_mut(hn);
@@ -1141,13 +1198,47 @@ fn hold(
             }
             let outs = par_map(held.blocks.len(), threads, &|b: usize| {
                 let Some(Ok(mut dst)) = per_block.get(b).map(|m| m.lock()) else {
-                    return Vec::new();
+                    return (Vec::new(), Vec::new());
                 };
                 let (cols, hashes) = &mut *dst;
-                stage_block(ctx, &held, b, level, &groups, &at, cols, hashes)
+                stage_block(ctx, &held, b, level, &groups, cols, hashes)
             });
-            outs.into_iter().flatten().collect()
+            let mut failed = Vec::new();
+            let mut exceptions = Vec::new();
+            for ((f, ex), &(start, _)) in outs.into_iter().zip(&ranges) {
+                failed.extend(f);
+                exceptions.extend(ex.into_iter().map(|(g, here, v)| (g, start + here, v)));
+            }
+            (failed, exceptions)
         };
+        // A group with an argument that is not a 64-bit number keeps values instead.
+        let mut args: Vec<ArgCol> = arg_m
+            .into_iter()
+            .zip(arg_s)
+            .map(|(m, s)| ArgCol::Nums { m, s })
+            .collect();
+        for (gk, arg) in args.iter_mut().enumerate() {
+            let mut mine = exceptions.iter().filter(|e| e.0 == gk).peekable();
+            if mine.peek().is_none() {
+                continue;
+            }
+            if let ArgCol::Nums { m, s } = arg {
+                let mut values: Vec<Value> = m
+                    .iter()
+                    .zip(s.iter())
+                    .map(|(&m, &s)| match s {
+                        NO_SCALE | EXCEPTION => Value::Missing,
+                        s => Decimal::try_new(m, u32::from(s)).map_or(Value::Missing, Value::Num),
+                    })
+                    .collect();
+                for (_, i, v) in mine {
+                    if let Some(cell) = values.get_mut(*i) {
+                        *cell = v.clone();
+                    }
+                }
+                *arg = ArgCol::Values(values);
+            }
+        }
         // Rows that overflow leave the population: at stage 1 before it is numbered (and before
         // they could claim a key), later after this stage's values were counted.
         phase("stage evaluated");
@@ -1183,7 +1274,10 @@ fn hold(
             }
             n_pop = next as usize;
             if n_pop < n_held {
-                for col in args.iter_mut() {
+                for arg in args.iter_mut() {
+                    arg.retain(&alive);
+                }
+                for col in parts.iter_mut().filter(|p| !p.is_empty()) {
                     let mut k = 0;
                     col.retain(|_| {
                         let keep = alive.get(k).copied().unwrap_or(false);
@@ -1202,15 +1296,14 @@ fn hold(
         }
         phase("stage args");
         // Compute this stage's functions.
-        for (k, &g) in groups.iter().enumerate() {
+        for ((&g, a), p) in groups.iter().zip(args).zip(parts) {
             let group = &plan.groups[g];
-            let a = std::mem::take(&mut args[at[k]]);
-            let p = match group.within {
-                Some(_) => std::mem::take(&mut args[at[k] + 1]),
-                None => Vec::new(),
-            };
             let funcs: Vec<_> = group.slots.iter().map(|s| plan.slots[*s].func).collect();
-            let cols = pop::compute_tables(&funcs, &a, group.within.as_ref().map(|_| p.as_slice()));
+            let cols = pop::compute_tables(
+                &funcs,
+                a.args(),
+                group.within.as_ref().map(|_| p.as_slice()),
+            );
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
                 if let Some(c) = held.pops.get_mut(slot) {
                     *c = col;
@@ -1249,23 +1342,23 @@ fn phase(name: &str) {
 
 /// Stage `level` over one block: the arguments and partitions of the stage's groups for every
 /// row still in the population (at stage 1: every held row, with its key's hash), written in
-/// row order into `cols` (the block's range of each argument column). Returns the rows that
-/// overflowed (held index and reject); their arguments stay missing.
-#[allow(clippy::too_many_arguments)]
+/// row order into `cols` (the block's range of each group's columns). Returns the rows that
+/// overflowed (held index and reject; their arguments stay missing), and the arguments that
+/// are not 64-bit numbers (group, place in the block's range, value; marked [`EXCEPTION`]).
 fn stage_block(
     ctx: &Ctx<'_>,
     held: &Held,
     b: usize,
     level: u32,
     groups: &[usize],
-    at: &[usize],
-    cols: &mut [&mut [Value]],
+    cols: &mut [ArgSlice<'_>],
     hashes: &mut [u64],
-) -> Vec<(usize, Reject)> {
+) -> (Vec<(usize, Reject)>, Vec<Exception>) {
     let plan = ctx.plan;
     let mut failed = Vec::new();
+    let mut exceptions = Vec::new();
     let Some(block) = held.blocks.get(b) else {
-        return failed;
+        return (failed, exceptions);
     };
     let base = held.starts.get(b).copied().unwrap_or(0);
     let src = HeldBlock { held, block, base };
@@ -1287,6 +1380,7 @@ fn stage_block(
             (g, arg, within)
         })
         .collect();
+    let mut row_exceptions = Vec::new();
     let mut k = 0usize; // the row's place in the block's range
     for r in 0..block.len() {
         let i = base + r;
@@ -1304,29 +1398,62 @@ fn stage_block(
             failed.push((i, fail(item)));
             continue;
         }
+        row_exceptions.clear();
+        let mut over = None;
         for (gk, (g, arg, within)) in args.iter().enumerate() {
-            let c = at.get(gk).copied().unwrap_or(0);
             if arg.is_bad(r) || within.as_ref().is_some_and(|p| p.is_bad(r)) {
+                over = Some(*g);
+                break;
+            }
+            let Some((m, s, p)) = cols.get_mut(gk) else {
+                continue;
+            };
+            match arg.col.num(r) {
+                Some((x, sc)) => match i64::try_from(x) {
+                    Ok(x) => {
+                        if let (Some(mc), Some(sc_)) = (m.get_mut(here), s.get_mut(here)) {
+                            *mc = x;
+                            *sc_ = sc;
+                        }
+                    }
+                    Err(_) => row_exceptions.push((gk, here, arg.col.value(r))),
+                },
+                None => {
+                    let v = arg.col.value(r);
+                    if !v.is_missing() {
+                        row_exceptions.push((gk, here, v));
+                    }
+                }
+            }
+            if let (Some(w), Some(cell)) = (within, p.get_mut(here)) {
+                *cell = w.col.value(r);
+            }
+        }
+        match over {
+            Some(g) => {
                 // this row's arguments of the stage stay missing
-                for col in cols.iter_mut() {
-                    if let Some(cell) = col.get_mut(here) {
+                for (m, s, p) in cols.iter_mut() {
+                    if let (Some(m), Some(s)) = (m.get_mut(here), s.get_mut(here)) {
+                        *m = 0;
+                        *s = NO_SCALE;
+                    }
+                    if let Some(cell) = p.get_mut(here) {
                         *cell = Value::Missing;
                     }
                 }
-                failed.push((i, fail(plan.first_user_of(*g))));
-                break;
+                failed.push((i, fail(plan.first_user_of(g))));
             }
-            if let Some(cell) = cols.get_mut(c).and_then(|col| col.get_mut(here)) {
-                *cell = arg.col.value(r);
-            }
-            if let Some(p) = within {
-                if let Some(cell) = cols.get_mut(c + 1).and_then(|col| col.get_mut(here)) {
-                    *cell = p.col.value(r);
+            None => {
+                for &(gk, here, ref v) in &row_exceptions {
+                    if let Some(s) = cols.get_mut(gk).and_then(|c| c.1.get_mut(here)) {
+                        *s = EXCEPTION;
+                    }
+                    exceptions.push((gk, here, v.clone()));
                 }
             }
         }
     }
-    failed
+    (failed, exceptions)
 }
 
 /// A held row's key hash for the duplicate search: 32 bits of the key's hash above the row's
