@@ -21,6 +21,10 @@ pub(crate) struct CsvReader {
     header: Vec<String>,
     header_line: u64,
     done: bool,
+    delimiter: u8,
+    /// Whether the last record was read by [`CsvReader::fast_record`] (csv_core's state is then
+    /// stale and is reset before it reads again).
+    fast: bool,
 }
 
 impl CsvReader {
@@ -91,6 +95,8 @@ impl CsvReader {
             header: Vec::new(),
             header_line: 0,
             done: false,
+            delimiter,
+            fast: false,
         };
         let mut first = ByteRow::default();
         let Some(line) = r.read_record(&mut first)? else {
@@ -162,6 +168,16 @@ impl CsvReader {
         if row.ends.len() < 8 {
             row.ends.resize(8, 0);
         }
+        if self.header_line > 0 {
+            if let Some(line) = self.fast_record(row) {
+                return Ok(Some(line));
+            }
+        }
+        if self.fast {
+            // the position is at the start of a record
+            self.core.reset();
+            self.fast = false;
+        }
         let (mut outlen, mut endlen) = (0usize, 0usize);
         let mut start: Option<u64> = None;
         loop {
@@ -225,6 +241,62 @@ impl CsvReader {
                 }
             }
         }
+    }
+}
+
+impl CsvReader {
+    /// The common record read without csv_core: a whole non-blank line in the buffer, without
+    /// quotes or a carriage return except one right before its `\n`. Such a line means the
+    /// same to csv_core (its cells split at the delimiter, the line break ends the record), so
+    /// the result is the same; any other line (`None`) is left to csv_core.
+    fn fast_record(&mut self, row: &mut ByteRow) -> Option<u64> {
+        let avail = self.buf.get(self.pos..self.len)?;
+        let d = self.delimiter;
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut end = None;
+        let mut i = 0;
+        while let Some(&c) = avail.get(i) {
+            if c == d {
+                if row.ends.len() <= endlen {
+                    row.ends.resize(endlen * 2 + 8, 0);
+                }
+                row.ends[endlen] = outlen;
+                endlen += 1;
+            } else if c == b'\n' {
+                end = Some((i, i + 1));
+                break;
+            } else if c == b'\r' {
+                if avail.get(i + 1) == Some(&b'\n') {
+                    end = Some((i, i + 2));
+                    break;
+                }
+                return None;
+            } else if c == b'"' {
+                return None;
+            } else {
+                if row.data.len() <= outlen {
+                    row.data.resize(outlen * 2 + 64, 0);
+                }
+                row.data[outlen] = c;
+                outlen += 1;
+            }
+            i += 1;
+        }
+        let (content, consumed) = end?;
+        if content == 0 {
+            return None; // a blank line: csv_core skips it
+        }
+        if row.ends.len() <= endlen {
+            row.ends.resize(endlen * 2 + 8, 0);
+        }
+        row.ends[endlen] = outlen;
+        row.fields = endlen + 1;
+        self.pos += consumed;
+        let line = self.line;
+        self.line += 1;
+        self.after_cr = false;
+        self.fast = true;
+        Some(line)
     }
 }
 
