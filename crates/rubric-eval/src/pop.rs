@@ -41,35 +41,93 @@ const NONE: u32 = u32::MAX;
 #[derive(Clone, Debug)]
 pub(crate) struct PopTable {
     index: Arc<[u32]>,
-    values: Col,
+    values: Vals,
+}
+
+#[derive(Clone, Debug)]
+enum Vals {
+    Col(Col),
+    /// Function `k` of the functions of one sort, packed with the others (see [`Packed`]).
+    Packed(Arc<Packed>, usize),
+}
+
+/// The values of the functions of one sort (`rank`, `top_share`, `cumulative_share`), packed
+/// group by group: value `i` of function `k` is `m[i * width + k]` with scale `s[i * width + k]`
+/// (`NO_SCALE`: missing). The final pass reads a customer's values of every function of the
+/// sort from one place: in a large population the values of neighbouring rows lie far apart
+/// in memory, and fetching them is what that pass waits on.
+#[derive(Debug)]
+struct Packed {
+    width: usize,
+    m: Vec<i64>,
+    s: Vec<u8>,
+}
+
+impl Packed {
+    #[inline]
+    fn get(&self, i: usize, k: usize) -> Option<(i64, u8)> {
+        let at = i * self.width + k;
+        match (self.m.get(at), self.s.get(at)) {
+            (Some(&m), Some(&s)) if s != NO_SCALE => Some((m, s)),
+            _ => None,
+        }
+    }
 }
 
 impl Default for PopTable {
     fn default() -> PopTable {
         PopTable {
             index: Arc::from(Vec::new()),
-            values: Col::Const(Value::Missing),
+            values: Vals::Col(Col::Const(Value::Missing)),
         }
     }
 }
 
 impl PopTable {
-    /// The index into [`PopTable::values`] of row `r`'s value (`u32::MAX`: missing).
-    #[inline]
-    pub fn value_index(&self, r: usize) -> u32 {
-        self.index.get(r).copied().unwrap_or(NONE)
-    }
-
-    /// The distinct values.
-    pub fn values(&self) -> &Col {
-        &self.values
-    }
-
     /// The value of row `r`.
     pub fn get(&self, r: usize) -> Value {
-        match self.index.get(r) {
-            Some(&i) if i != NONE => self.values.value(i as usize),
-            _ => Value::Missing,
+        let i = match self.index.get(r) {
+            Some(&i) if i != NONE => i as usize,
+            _ => return Value::Missing,
+        };
+        match &self.values {
+            Vals::Col(c) => c.value(i),
+            Vals::Packed(p, k) => p
+                .get(i, *k)
+                .and_then(|(m, s)| Decimal::try_new(m, u32::from(s)).ok())
+                .map_or(Value::Missing, Value::Num),
+        }
+    }
+
+    /// The values of rows `rows` (population indices, `u32::MAX`: not in the population), as
+    /// a column.
+    pub fn gather(&self, rows: impl Iterator<Item = u32>) -> Col {
+        let at = |r: u32| {
+            if r == NONE {
+                NONE
+            } else {
+                self.index.get(r as usize).copied().unwrap_or(NONE)
+            }
+        };
+        match &self.values {
+            Vals::Col(c) => c.gather(rows.map(at)),
+            Vals::Packed(p, k) => {
+                let (mut m, mut s) = (Vec::new(), Vec::new());
+                for r in rows {
+                    let i = at(r);
+                    match (i != NONE).then(|| p.get(i as usize, *k)).flatten() {
+                        Some((a, b)) => {
+                            m.push(i128::from(a));
+                            s.push(b);
+                        }
+                        None => {
+                            m.push(0);
+                            s.push(NO_SCALE);
+                        }
+                    }
+                }
+                Col::Num { m, s }
+            }
         }
     }
 }
@@ -259,8 +317,24 @@ pub(crate) fn compute_tables(
     let mut present_parts =
         || Arc::clone(present_parts.get_or_insert_with(|| present_rows(&all_parts).into()));
     let groups: Arc<[u32]> = group_of.into();
-    let per_part =
-        |f: &dyn Fn(&Agg) -> Value| -> Col { Col::from_values(aggs.iter().map(f).collect()) };
+    let sorted_funcs: Vec<PopFunc> = funcs
+        .iter()
+        .copied()
+        .filter(|f| {
+            matches!(
+                f,
+                PopFunc::Rank | PopFunc::TopShare | PopFunc::CumulativeShare
+            )
+        })
+        .collect();
+    let packed = if sorted_funcs.is_empty() {
+        None
+    } else {
+        per_group_packed(&pending, &sorted_funcs, &aggs).map(Arc::new)
+    };
+    let per_part = |f: &dyn Fn(&Agg) -> Value| -> Vals {
+        Vals::Col(Col::from_values(aggs.iter().map(f).collect()))
+    };
     funcs
         .iter()
         .map(|f| match f {
@@ -288,29 +362,79 @@ pub(crate) fn compute_tables(
                 index: present_parts(),
                 values: per_part(&|a| a.max.clone().unwrap_or(Value::Missing)),
             },
-            PopFunc::Rank => PopTable {
-                index: Arc::clone(&groups),
-                values: per_group(&pending, |p| Some(Decimal::from(p.rank))),
-            },
-            PopFunc::TopShare => PopTable {
-                index: Arc::clone(&groups),
-                values: per_group(&pending, |p| {
-                    let present = aggs.get(p.part as usize).map_or(0, |a| a.present);
-                    div(Decimal::from(p.at_or_above), Decimal::from(present))
-                }),
-            },
-            PopFunc::CumulativeShare => PopTable {
-                index: Arc::clone(&groups),
-                values: per_group(&pending, |p| {
-                    let total = aggs.get(p.part as usize).and_then(|a| a.sum);
-                    match (p.cum, total) {
-                        (Some(c), Some(t)) if !t.is_zero() => div(c, t),
-                        _ => None,
-                    }
-                }),
-            },
+            PopFunc::Rank | PopFunc::TopShare | PopFunc::CumulativeShare => {
+                let k = sorted_funcs.iter().position(|g| g == f).unwrap_or(0);
+                PopTable {
+                    index: Arc::clone(&groups),
+                    values: match &packed {
+                        Some(p) => Vals::Packed(Arc::clone(p), k),
+                        None => Vals::Col(per_group(&pending, |p| group_value(*f, p, &aggs))),
+                    },
+                }
+            }
         })
         .collect()
+}
+
+/// The value of a sort's function (`rank`, `top_share`, `cumulative_share`) for one tie group.
+fn group_value(f: PopFunc, p: &Pending, aggs: &[Agg]) -> Option<Decimal> {
+    let agg = aggs.get(p.part as usize);
+    match f {
+        PopFunc::Rank => Some(Decimal::from(p.rank)),
+        PopFunc::TopShare => div(
+            Decimal::from(p.at_or_above),
+            Decimal::from(agg.map_or(0, |a| a.present)),
+        ),
+        PopFunc::CumulativeShare => match (p.cum, agg.and_then(|a| a.sum)) {
+            (Some(c), Some(t)) if !t.is_zero() => div(c, t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The values of the functions `funcs` of one sort for every tie group, packed (see
+/// [`Packed`]); `None` when a value's mantissa does not fit 64 bits. The divisions run on
+/// every core.
+fn per_group_packed(pending: &[Pending], funcs: &[PopFunc], aggs: &[Agg]) -> Option<Packed> {
+    let width = funcs.len();
+    let mut m = vec![0i64; pending.len() * width];
+    let mut s = vec![NO_SCALE; pending.len() * width];
+    let fits = std::sync::atomic::AtomicBool::new(true);
+    let fill = |m: &mut [i64], s: &mut [u8], ps: &[Pending]| {
+        for ((m, s), p) in m.chunks_mut(width).zip(s.chunks_mut(width)).zip(ps) {
+            for ((m, s), &f) in m.iter_mut().zip(s.iter_mut()).zip(funcs) {
+                if let Some(d) = group_value(f, p, aggs) {
+                    match i64::try_from(d.mantissa()) {
+                        Ok(x) => {
+                            *m = x;
+                            *s = d.scale() as u8;
+                        }
+                        Err(_) => fits.store(false, std::sync::atomic::Ordering::Relaxed),
+                    }
+                }
+            }
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if threads < 2 || pending.len() < 50_000 {
+        fill(&mut m, &mut s, pending);
+    } else {
+        let chunk = pending.len().div_ceil(threads);
+        let fill = &fill;
+        std::thread::scope(|sc| {
+            for ((ms, ss), ps) in m
+                .chunks_mut(chunk * width)
+                .zip(s.chunks_mut(chunk * width))
+                .zip(pending.chunks(chunk))
+            {
+                sc.spawn(move || fill(ms, ss, ps));
+            }
+        });
+    }
+    fits.into_inner().then_some(Packed { width, m, s })
 }
 
 /// `f` of every tie group (`None`: missing), in group order, as a column of numbers; the

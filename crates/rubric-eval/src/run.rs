@@ -989,13 +989,7 @@ impl Source for HeldBlock<'_> {
             .state
             .get(self.base..self.base + self.block.len())
             .unwrap_or(&[]);
-        table.values().gather(state.iter().map(|&p| {
-            if p == NONE {
-                NONE
-            } else {
-                table.value_index(p as usize)
-            }
-        }))
+        table.gather(state.iter().copied())
     }
 }
 
