@@ -194,6 +194,8 @@ struct Ctx<'a> {
     summary_items: Vec<ItemId>,
     /// CSV output: rows are formatted on the workers.
     csv: bool,
+    /// How each input field is kept in a block.
+    keep: Arc<[Keep]>,
 }
 
 /// Counts and measure sums per grade code of written rows: per summary grade, one
@@ -392,6 +394,12 @@ pub fn run(
         measure: options.measure,
         summary_items,
         csv: format == OutputFormat::Csv,
+        keep: table::keep_fields(
+            &model.fields,
+            &plan.fields_read(),
+            options.explain || options.measure.is_some(),
+        )
+        .into(),
     };
     let write_err = |source: std::io::Error| {
         RunError::Data(DataError::Write {
@@ -637,6 +645,53 @@ fn key_of<'v>(plan: &Plan, values: &'v [Value]) -> Option<Cow<'v, str>> {
 /// The final pass over one batch of a streaming run: parse, evaluate every item, format the
 /// output cells.
 fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
+    if ctx.explainer.is_some() {
+        return final_batch_rows(ctx, recs);
+    }
+    let plan = ctx.plan;
+    let mut out = BatchOut::default();
+    let mut block = Block::new(&ctx.model.fields, &ctx.keep, recs.len());
+    let mut values = Vec::with_capacity(plan.nfields);
+    let mut texts = Vec::with_capacity(plan.nfields);
+    // per record: its row in the block, or why it was rejected
+    let mut parsed: Vec<Result<usize, Reject>> = Vec::with_capacity(recs.len());
+    for rec in recs {
+        match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
+            Ok(()) => {
+                parsed.push(Ok(block.len()));
+                block.push(rec.line, &values, &texts);
+            }
+            Err(r) => parsed.push(Err(r)),
+        }
+    }
+    let src = PlainBlock(&block);
+    let frame = Frame::evaluate(plan, &src);
+    let mut writer = BlockWriter::new(ctx, &frame);
+    for p in parsed {
+        let r = match p {
+            Ok(r) => r,
+            Err(reject) => {
+                out.rows.push(Done::Rejected(Box::new(reject)));
+                continue;
+            }
+        };
+        let key = plan.key.and_then(|k| block.text(k, r));
+        let line = block.line(r);
+        if let Some(item) = frame.overflow(r) {
+            // a row without a key is named by an empty one
+            let reject = overflow_reject(plan, line, Some(key.unwrap_or("")), item);
+            out.rows.push(Done::Rejected(Box::new(reject)));
+            continue;
+        }
+        writer.write(ctx, &mut out, r, key);
+        let key = RowKey::of(line, key, &mut out.keys);
+        out.rows.push(Done::Row(key));
+    }
+    out
+}
+
+/// [`final_batch`] with the row evaluator, for `--explain` (its trace needs the row's values).
+fn final_batch_rows(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
     let plan = ctx.plan;
     let mut out = BatchOut::default();
     out.cells.reserve(recs.len() * ctx.columns.columns.len());
@@ -678,40 +733,7 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
     if ctx.explainer.is_none() {
         let src = HeldBlock { held, block, base };
         let frame = Frame::evaluate(plan, &src);
-        let measure_col = match ctx.measure {
-            Some(Measure::Field(f)) => Some(frame.field_col(f)),
-            Some(Measure::Item(i)) => frame.item_col(i),
-            None => None,
-        };
-        // CSV: each cell straight into the output bytes; a grade's codes are printed once
-        let code_cells: Vec<Vec<Vec<u8>>> = ctx
-            .columns
-            .items
-            .iter()
-            .map(|(_, fmt, _)| {
-                fmt.codes()
-                    .iter()
-                    .map(|c| {
-                        let mut cell = Vec::new();
-                        csv_cell(&mut cell, c.as_bytes(), false);
-                        cell
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut scratch = String::new();
-        let ncols = ctx.columns.columns.len();
-        let items: Vec<Option<&Col>> = ctx
-            .columns
-            .items
-            .iter()
-            .map(|(id, _, _)| frame.item_col(*id))
-            .collect();
-        let summary: Vec<Option<&Col>> = ctx
-            .summary_items
-            .iter()
-            .map(|&id| frame.item_col(id))
-            .collect();
+        let mut writer = BlockWriter::new(ctx, &frame);
         for r in 0..block.len() {
             if held.state.get(base + r).copied().unwrap_or(NONE) == NONE {
                 continue;
@@ -722,43 +744,7 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
                 out.rows.push(Done::Rejected(Box::new(reject)));
                 continue;
             }
-            if ctx.csv {
-                csv_cell(&mut out.bytes, key.unwrap_or("").as_bytes(), ncols == 1);
-                for ((col, (_, fmt, _)), codes) in
-                    items.iter().zip(&ctx.columns.items).zip(&code_cells)
-                {
-                    out.bytes.push(b',');
-                    if let Some(col) = col {
-                        col.write_csv(r, fmt, codes, &mut out.bytes, &mut scratch);
-                    }
-                }
-                out.bytes.push(b'\n');
-                out.row_ends.push(out.bytes.len());
-                let measure = measure_col
-                    .and_then(|c| c.num(r))
-                    .and_then(|(m, s)| vector::dec(m, s));
-                let codes = summary
-                    .iter()
-                    .map(|c| c.map_or(u64::MAX, |c| c.code_bits(r)));
-                if let Some(t) = out.tally.as_mut() {
-                    t.count(codes, measure);
-                }
-                push_ok(&mut out.rows);
-                continue;
-            }
-            let cell = |id: ItemId, fmt: &ValueFormat, t: &mut String| match frame.item_col(id) {
-                Some(c) => c.write(r, fmt, t),
-                None => false,
-            };
-            let code = |id: ItemId| match frame.item_col(id).map(|c| c.value(r)) {
-                Some(Value::Code(c)) => u64::from(c),
-                Some(Value::Tags(b)) => b,
-                _ => u64::MAX,
-            };
-            let measure = measure_col
-                .and_then(|c| c.num(r))
-                .and_then(|(m, s)| vector::dec(m, s));
-            emit(ctx, out, key, &cell, &code, &|_| String::new(), measure);
+            writer.write(ctx, out, r, key);
             push_ok(&mut out.rows);
         }
         return;
@@ -781,6 +767,105 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
         }
         emit_row(ctx, out, key, &values, &scratch, &prow);
         push_ok(&mut out.rows);
+    }
+}
+
+/// Formats rows of a block evaluated by the block evaluator: CSV cells straight into the
+/// output bytes (a grade's codes escaped once per block), other formats through [`emit`].
+struct BlockWriter<'f> {
+    frame: &'f Frame<'f>,
+    /// Per output item: its column.
+    items: Vec<Option<&'f Col>>,
+    /// Per output item: its codes, each already a CSV cell.
+    code_cells: Vec<Vec<Vec<u8>>>,
+    summary: Vec<Option<&'f Col>>,
+    measure: Option<&'f Col>,
+    scratch: String,
+}
+
+impl<'f> BlockWriter<'f> {
+    fn new(ctx: &Ctx<'_>, frame: &'f Frame<'f>) -> BlockWriter<'f> {
+        let code_cells = ctx
+            .columns
+            .items
+            .iter()
+            .map(|(_, fmt, _)| {
+                fmt.codes()
+                    .iter()
+                    .map(|c| {
+                        let mut cell = Vec::new();
+                        csv_cell(&mut cell, c.as_bytes(), false);
+                        cell
+                    })
+                    .collect()
+            })
+            .collect();
+        BlockWriter {
+            frame,
+            items: ctx
+                .columns
+                .items
+                .iter()
+                .map(|(id, _, _)| frame.item_col(*id))
+                .collect(),
+            code_cells,
+            summary: ctx
+                .summary_items
+                .iter()
+                .map(|&id| frame.item_col(id))
+                .collect(),
+            measure: match ctx.measure {
+                Some(Measure::Field(f)) => Some(frame.field_col(f)),
+                Some(Measure::Item(i)) => frame.item_col(i),
+                None => None,
+            },
+            scratch: String::new(),
+        }
+    }
+
+    /// Formats row `r` (with its key) into `out`, and counts it (on the worker when `out`
+    /// has a tally, else its codes and measure go to the writer).
+    fn write(&mut self, ctx: &Ctx<'_>, out: &mut BatchOut, r: usize, key: Option<&str>) {
+        let measure = self
+            .measure
+            .and_then(|c| c.num(r))
+            .and_then(|(m, s)| vector::dec(m, s));
+        if !ctx.csv {
+            let frame = self.frame;
+            let cell = |id: ItemId, fmt: &ValueFormat, t: &mut String| match frame.item_col(id) {
+                Some(c) => c.write(r, fmt, t),
+                None => false,
+            };
+            let code = |id: ItemId| frame.item_col(id).map_or(u64::MAX, |c| c.code_bits(r));
+            emit(ctx, out, key, &cell, &code, &|_| String::new(), measure);
+            return;
+        }
+        let ncols = ctx.columns.columns.len();
+        csv_cell(&mut out.bytes, key.unwrap_or("").as_bytes(), ncols == 1);
+        for ((col, (_, fmt, _)), codes) in self
+            .items
+            .iter()
+            .zip(&ctx.columns.items)
+            .zip(&self.code_cells)
+        {
+            out.bytes.push(b',');
+            if let Some(col) = col {
+                col.write_csv(r, fmt, codes, &mut out.bytes, &mut self.scratch);
+            }
+        }
+        out.bytes.push(b'\n');
+        out.row_ends.push(out.bytes.len());
+        let codes = self
+            .summary
+            .iter()
+            .map(|c| c.map_or(u64::MAX, |c| c.code_bits(r)));
+        match out.tally.as_mut() {
+            Some(t) => t.count(codes, measure),
+            None => {
+                out.codes.extend(codes);
+                out.measures.push(measure);
+            }
+        }
     }
 }
 
@@ -963,6 +1048,23 @@ struct Held {
     pops: Vec<PopTable>,
 }
 
+/// A block without population values as the block evaluator's input (a streaming run).
+struct PlainBlock<'a>(&'a Block);
+
+impl Source for PlainBlock<'_> {
+    fn rows(&self) -> usize {
+        self.0.len()
+    }
+
+    fn field(&self, f: usize) -> Col {
+        self.0.column(f)
+    }
+
+    fn pop(&self, _slot: usize) -> Col {
+        Col::Const(Value::Missing)
+    }
+}
+
 /// One held block as the block evaluator's input.
 struct HeldBlock<'a> {
     held: &'a Held,
@@ -1018,12 +1120,7 @@ fn hold(
 ) -> Result<Held, RunError> {
     let plan = ctx.plan;
     let model = ctx.model;
-    let keep: Arc<[Keep]> = table::keep_fields(
-        &model.fields,
-        &plan.fields_read(),
-        ctx.explainer.is_some() || ctx.measure.is_some(),
-    )
-    .into();
+    let keep = &ctx.keep;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
         if strict {
             return Err(RunError::Strict(r));
@@ -1041,7 +1138,7 @@ fn hold(
         threads,
         &|_first: u64, recs: &[RawRecord]| {
             let mut out = BatchOut::default();
-            let mut block = Block::new(&model.fields, &keep, recs.len());
+            let mut block = Block::new(&model.fields, keep, recs.len());
             let mut values = Vec::with_capacity(model.fields.len());
             let mut texts = Vec::with_capacity(model.fields.len());
             for rec in recs {
