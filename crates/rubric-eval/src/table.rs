@@ -117,7 +117,7 @@ enum Col {
     Bool(Vec<u8>),
     /// The texts back to back; row `r`'s is `bytes[ends[r - 1]..ends[r]]`, missing unless `ok[r]`.
     Text {
-        bytes: Vec<u8>,
+        bytes: String,
         ends: Vec<u32>,
         ok: Vec<bool>,
     },
@@ -152,7 +152,7 @@ impl Block {
                 (_, Ty::Date) => Col::Date(Vec::with_capacity(rows)),
                 (_, Ty::Bool) => Col::Bool(Vec::with_capacity(rows)),
                 _ => Col::Text {
-                    bytes: Vec::new(),
+                    bytes: String::new(),
                     ends: Vec::with_capacity(rows),
                     ok: Vec::with_capacity(rows),
                 },
@@ -225,7 +225,7 @@ impl Block {
                         }
                     }
                     let present = if let Some(t) = text {
-                        bytes.extend_from_slice(t.as_bytes());
+                        bytes.push_str(t);
                         true
                     } else {
                         false
@@ -247,7 +247,7 @@ impl Block {
             return None;
         }
         let start = if r == 0 { 0 } else { *ends.get(r - 1)? };
-        std::str::from_utf8(bytes.get(start as usize..*ends.get(r)? as usize)?).ok()
+        bytes.get(start as usize..*ends.get(r)? as usize)
     }
 
     /// Row `r`'s values for the evaluator, into `out` (one per field; a dropped or key-only

@@ -94,7 +94,11 @@ impl Date {
 
     /// Parses `2024-05-16` or `2024/05/16` (the separators must match).
     pub fn parse(s: &str) -> Option<Date> {
-        let b = s.as_bytes();
+        Date::parse_bytes(s.as_bytes())
+    }
+
+    /// [`Date::parse`] of bytes (a date is ASCII: no UTF-8 check needed first).
+    pub fn parse_bytes(b: &[u8]) -> Option<Date> {
         if b.len() != 10 {
             return None;
         }

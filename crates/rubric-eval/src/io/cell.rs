@@ -210,10 +210,7 @@ pub(crate) fn parse_bool(b: &[u8]) -> Result<bool, CellError> {
 
 /// Parses a trimmed `2024-05-16` or `2024/05/16` cell.
 pub(crate) fn parse_date(b: &[u8]) -> Result<Date, CellError> {
-    std::str::from_utf8(b)
-        .ok()
-        .and_then(Date::parse)
-        .ok_or(CellError::NotDate)
+    Date::parse_bytes(b).ok_or(CellError::NotDate)
 }
 
 #[cfg(test)]
