@@ -120,14 +120,20 @@ fn cmp_truth(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
             _ => None,
         };
     };
-    Some(match op {
+    Some(holds(op, o))
+}
+
+/// Whether `a op b` holds, given how `a` orders against `b`.
+#[inline]
+pub(crate) fn holds(op: CmpOp, o: Ordering) -> bool {
+    match op {
         CmpOp::Eq => o == Ordering::Equal,
         CmpOp::Ne => o != Ordering::Equal,
         CmpOp::Lt => o == Ordering::Less,
         CmpOp::Le => o != Ordering::Greater,
         CmpOp::Gt => o == Ordering::Greater,
         CmpOp::Ge => o != Ordering::Less,
-    })
+    }
 }
 
 /// Evaluates a boolean node to its truth (`None`: missing) without building a value: the
@@ -195,14 +201,7 @@ pub(crate) fn cmp_op(op: CmpOp, a: &Value, b: &Value) -> Value {
             _ => Value::Missing,
         };
     };
-    Value::Bool(match op {
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
-    })
+    Value::Bool(holds(op, o))
 }
 
 pub(crate) fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {

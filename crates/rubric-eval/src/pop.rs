@@ -406,18 +406,39 @@ fn group_value(f: PopFunc, p: &Pending, aggs: &[Agg]) -> Option<Decimal> {
 }
 
 /// The values of the functions `funcs` of one sort for every tie group, packed (see
-/// [`Packed`]); `None` when a value's mantissa does not fit 64 bits. The divisions run on
-/// every core.
+/// [`Packed`]); `None` when a value's mantissa does not fit 64 bits.
 fn per_group_packed(pending: &[Pending], funcs: &[PopFunc], aggs: &[Agg]) -> Option<Packed> {
     let width = funcs.len();
     let mut m = vec![0i64; pending.len() * width];
     let mut s = vec![NO_SCALE; pending.len() * width];
+    let value = |p: &Pending, k: usize| group_value(*funcs.get(k)?, p, aggs);
+    fill_groups(pending, width, &mut m, &mut s, &value).then_some(Packed { width, m, s })
+}
+
+/// `f` of every tie group (`None`: missing), in group order, as a column of numbers.
+fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Option<Decimal> + Sync) -> Col {
+    let mut m = vec![0i128; pending.len()];
+    let mut s = vec![NO_SCALE; pending.len()];
+    fill_groups(pending, 1, &mut m, &mut s, &|p, _| f(p));
+    Col::Num { m, s }
+}
+
+/// Fills `width` values per tie group into `m` (mantissas) and `s` (scales; `NO_SCALE` stays
+/// where `value(group, k)` is missing), the divisions on every core. False when a mantissa
+/// does not fit `T` (that value is left missing).
+fn fill_groups<T: TryFrom<i128> + Send>(
+    pending: &[Pending],
+    width: usize,
+    m: &mut [T],
+    s: &mut [u8],
+    value: &(dyn Fn(&Pending, usize) -> Option<Decimal> + Sync),
+) -> bool {
     let fits = std::sync::atomic::AtomicBool::new(true);
-    let fill = |m: &mut [i64], s: &mut [u8], ps: &[Pending]| {
+    let fill = |m: &mut [T], s: &mut [u8], ps: &[Pending]| {
         for ((m, s), p) in m.chunks_mut(width).zip(s.chunks_mut(width)).zip(ps) {
-            for ((m, s), &f) in m.iter_mut().zip(s.iter_mut()).zip(funcs) {
-                if let Some(d) = group_value(f, p, aggs) {
-                    match i64::try_from(d.mantissa()) {
+            for (k, (m, s)) in m.iter_mut().zip(s.iter_mut()).enumerate() {
+                if let Some(d) = value(p, k) {
+                    match T::try_from(d.mantissa()) {
                         Ok(x) => {
                             *m = x;
                             *s = d.scale() as u8;
@@ -432,7 +453,7 @@ fn per_group_packed(pending: &[Pending], funcs: &[PopFunc], aggs: &[Agg]) -> Opt
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     if threads < 2 || pending.len() < 50_000 {
-        fill(&mut m, &mut s, pending);
+        fill(m, s, pending);
     } else {
         let chunk = pending.len().div_ceil(threads);
         let fill = &fill;
@@ -446,41 +467,7 @@ fn per_group_packed(pending: &[Pending], funcs: &[PopFunc], aggs: &[Agg]) -> Opt
             }
         });
     }
-    fits.into_inner().then_some(Packed { width, m, s })
-}
-
-/// `f` of every tie group (`None`: missing), in group order, as a column of numbers; the
-/// divisions run on every core.
-fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Option<Decimal> + Sync) -> Col {
-    let mut m = vec![0i128; pending.len()];
-    let mut s = vec![NO_SCALE; pending.len()];
-    let fill = |m: &mut [i128], s: &mut [u8], ps: &[Pending]| {
-        for ((m, s), p) in m.iter_mut().zip(s.iter_mut()).zip(ps) {
-            if let Some(d) = f(p) {
-                *m = d.mantissa();
-                *s = d.scale() as u8;
-            }
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    if threads < 2 || pending.len() < 50_000 {
-        fill(&mut m, &mut s, pending);
-    } else {
-        let chunk = pending.len().div_ceil(threads);
-        let fill = &fill;
-        std::thread::scope(|sc| {
-            for ((ms, ss), ps) in m
-                .chunks_mut(chunk)
-                .zip(s.chunks_mut(chunk))
-                .zip(pending.chunks(chunk))
-            {
-                sc.spawn(move || fill(ms, ss, ps));
-            }
-        });
-    }
-    Col::Num { m, s }
+    fits.into_inner()
 }
 
 /// [`compute_tables`], one value per row.

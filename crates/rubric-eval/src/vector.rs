@@ -213,14 +213,7 @@ fn num_cmp(x: (i128, u8), y: (i128, u8)) -> Ordering {
 /// A comparison's truth from an ordering, as a [`Col::Bool`] byte.
 #[inline]
 fn holds(op: CmpOp, o: Ordering) -> u8 {
-    u8::from(match op {
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
-    })
+    u8::from(eval::holds(op, o))
 }
 
 #[inline]
@@ -552,6 +545,52 @@ impl Column {
     }
 }
 
+/// Builds a number column row by row: `Some(Some(x))` a number, `Some(None)` missing, `None`
+/// an overflow (a bad row).
+struct NumBuilder {
+    m: Vec<i128>,
+    s: Vec<u8>,
+    bad: Option<Vec<bool>>,
+    n: usize,
+}
+
+impl NumBuilder {
+    /// For `n` rows, with the rows already bad (an operand's overflow).
+    fn new(n: usize, bad: Option<Vec<bool>>) -> NumBuilder {
+        NumBuilder {
+            m: Vec::with_capacity(n),
+            s: Vec::with_capacity(n),
+            bad,
+            n,
+        }
+    }
+
+    /// Appends row `r`.
+    #[inline]
+    fn push(&mut self, r: usize, v: Option<Option<(i128, u8)>>) {
+        let (m, s) = match v {
+            Some(Some(x)) => x,
+            Some(None) => (0, NO_SCALE),
+            None => {
+                mark(&mut self.bad, self.n, r);
+                (0, NO_SCALE)
+            }
+        };
+        self.m.push(m);
+        self.s.push(s);
+    }
+
+    fn finish(self) -> Column {
+        Column {
+            col: Col::Num {
+                m: self.m,
+                s: self.s,
+            },
+            bad: self.bad,
+        }
+    }
+}
+
 /// Marks row `r` of `n` bad.
 #[inline]
 fn mark(bad: &mut Option<Vec<bool>>, n: usize, r: usize) {
@@ -880,8 +919,7 @@ impl<'a> Frame<'a> {
             return self.map_rows(&[a, b], |v| eval::arith(op, &v[0], &v[1]));
         };
         let n = self.n;
-        let mut bad = union(n, &[a, b]);
-        let (mut m, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut out = NumBuilder::new(n, union(n, &[a, b]));
         for r in 0..n {
             let v = match (x.get(r), y.get(r)) {
                 (Some(p), Some(q)) => match op {
@@ -903,26 +941,9 @@ impl<'a> Frame<'a> {
                 },
                 _ => Some(None),
             };
-            match v {
-                Some(Some((a, b))) => {
-                    m.push(a);
-                    s.push(b);
-                }
-                Some(None) => {
-                    m.push(0);
-                    s.push(NO_SCALE);
-                }
-                None => {
-                    mark(&mut bad, n, r);
-                    m.push(0);
-                    s.push(NO_SCALE);
-                }
-            }
+            out.push(r, v);
         }
-        Column {
-            col: Col::Num { m, s },
-            bad,
-        }
+        out.finish()
     }
 
     /// `a op b`, a comparison (with SQL's missing).
@@ -1105,8 +1126,7 @@ impl<'a> Frame<'a> {
                     .map(|(_, _, b)| b.as_ref().map(|(_, c)| c.col.truths(n)))
                     .collect();
                 let extra_truths: Vec<_> = extra.iter().map(|(_, c)| c.col.truths(n)).collect();
-                let mut bad = None;
-                let (mut m, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                let mut out = NumBuilder::new(n, None);
                 for r in 0..n {
                     // `Some(None)`: missing; `None`: overflow
                     let v = (|| -> Option<Option<(i128, u8)>> {
@@ -1144,26 +1164,9 @@ impl<'a> Frame<'a> {
                         }
                         Some(Some(sum))
                     })();
-                    match v {
-                        Some(Some((a, b))) => {
-                            m.push(a);
-                            s.push(b);
-                        }
-                        Some(None) => {
-                            m.push(0);
-                            s.push(NO_SCALE);
-                        }
-                        None => {
-                            mark(&mut bad, n, r);
-                            m.push(0);
-                            s.push(NO_SCALE);
-                        }
-                    }
+                    out.push(r, v);
                 }
-                Column {
-                    col: Col::Num { m, s },
-                    bad,
-                }
+                out.finish()
             }
             PItem::Grade { by, conds, tags } => {
                 let subject = by.as_ref().map(|b| self.eval(b, None));
