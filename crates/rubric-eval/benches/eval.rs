@@ -1,5 +1,7 @@
 //! Micro-benchmarks of the evaluator (issue 8): checking a scheme, compiling its plan, parsing
-//! rows, and evaluating rows with and without population functions.
+//! rows, evaluating rows with and without population functions (`Plan::evaluate`, the row
+//! evaluator that tests and `rubric explain` use), and `rubric run`'s whole path (`run::run`:
+//! batches, the block evaluator on every core, CSV output).
 //!
 //!     cargo bench -p rubric-eval --bench eval
 //!
@@ -8,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rubric_eval::io::{self, Format, ReadOptions};
-use rubric_eval::Plan;
+use rubric_eval::{run, Plan};
 use rubric_syntax::date::Date;
 
 const RFM: &str = include_str!("../../../benches/rfm/rfm.rubric");
@@ -132,4 +134,54 @@ fn evaluate_rows_with_population(b: divan::Bencher, n: usize) {
     b.counter(divan::counter::ItemsCount::new(n))
         .with_inputs(|| rows.clone())
         .bench_values(|rows| plan.evaluate(rows).len());
+}
+
+/// `rubric run`'s path: the CSV read in batches, the block evaluator on every core, CSV out.
+fn run_rows(src: &str, n: usize, b: divan::Bencher) {
+    let m = model(src);
+    let plan = Plan::compile(&m, as_of());
+    let data = csv(n);
+    let columns = run::Columns::new(&m, false, false);
+    let options = run::RunOptions {
+        all: false,
+        explain: false,
+        strict: false,
+        measure: None,
+        threads: 0,
+    };
+    b.counter(divan::counter::ItemsCount::new(n)).bench(|| {
+        let reader = io::Reader::from_read(
+            Box::new(std::io::Cursor::new(data.clone())),
+            "bench.csv",
+            Format::Csv,
+            &ReadOptions::default(),
+            &m,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let (summary, _) = run::run(
+            &plan,
+            &m,
+            src,
+            reader,
+            &mut out,
+            "out.csv",
+            io::OutputFormat::Csv,
+            &columns,
+            &options,
+            &mut |_| {},
+        )
+        .unwrap();
+        summary.written
+    });
+}
+
+#[divan::bench(args = [100_000])]
+fn run_per_row_only(b: divan::Bencher, n: usize) {
+    run_rows(PER_ROW, n, b);
+}
+
+#[divan::bench(args = [100_000])]
+fn run_with_population(b: divan::Bencher, n: usize) {
+    run_rows(RFM, n, b);
 }
