@@ -268,6 +268,26 @@ impl<T: Copy> Smalls<'_, T> {
     }
 }
 
+/// `x op y` row by row over dates or codes, `none` standing for missing.
+fn compare_smalls<T: Copy + Ord>(
+    op: CmpOp,
+    n: usize,
+    x: &Smalls<'_, T>,
+    y: &Smalls<'_, T>,
+    none: T,
+) -> Vec<u8> {
+    (0..n)
+        .map(|r| {
+            let (p, q) = (x.get(r, none), y.get(r, none));
+            if p == none || q == none {
+                2
+            } else {
+                holds(op, p.cmp(&q))
+            }
+        })
+        .collect()
+}
+
 impl Col {
     /// The value of row `r`.
     pub fn value(&self, r: usize) -> Value {
@@ -949,60 +969,42 @@ impl<'a> Frame<'a> {
     /// `a op b`, a comparison (with SQL's missing).
     fn compare(&self, op: CmpOp, a: &Column, b: &Column) -> Column {
         let n = self.n;
-        let bad = || union(n, &[a, b]);
-        if let (Col::Num { m, s }, Col::Const(Value::Num(k))) = (&a.col, &b.col) {
-            let k = parts(*k);
-            let t = thresholds(k);
-            let col = m
-                .iter()
-                .zip(s)
-                .map(|(&m, &s)| match t.get(usize::from(s)) {
-                    Some(th) => holds(op, th.order(m, s, k)),
-                    None => 2,
-                })
-                .collect();
-            return Column {
-                col: Col::Bool(col),
-                bad: bad(),
+        let typed: Option<Vec<u8>> =
+            if let (Col::Num { m, s }, Col::Const(Value::Num(k))) = (&a.col, &b.col) {
+                let k = parts(*k);
+                let t = thresholds(k);
+                Some(
+                    m.iter()
+                        .zip(s)
+                        .map(|(&m, &s)| match t.get(usize::from(s)) {
+                            Some(th) => holds(op, th.order(m, s, k)),
+                            None => 2,
+                        })
+                        .collect(),
+                )
+            } else if let (Some(x), Some(y)) = (a.col.nums(), b.col.nums()) {
+                Some(
+                    (0..n)
+                        .map(|r| match (x.get(r), y.get(r)) {
+                            (Some(p), Some(q)) => holds(op, num_cmp(p, q)),
+                            _ => 2,
+                        })
+                        .collect(),
+                )
+            } else if let (Some(x), Some(y)) = (a.col.dates(), b.col.dates()) {
+                Some(compare_smalls(op, n, &x, &y, NO_DATE))
+            } else if let (Some(x), Some(y)) = (a.col.codes(), b.col.codes()) {
+                Some(compare_smalls(op, n, &x, &y, NO_CODE))
+            } else {
+                None
             };
-        }
-        if let (Some(x), Some(y)) = (a.col.nums(), b.col.nums()) {
-            let col = (0..n)
-                .map(|r| match (x.get(r), y.get(r)) {
-                    (Some(p), Some(q)) => holds(op, num_cmp(p, q)),
-                    _ => 2,
-                })
-                .collect();
-            return Column {
+        match typed {
+            Some(col) => Column {
                 col: Col::Bool(col),
-                bad: bad(),
-            };
+                bad: union(n, &[a, b]),
+            },
+            None => self.map_rows(&[a, b], |v| Ok(eval::cmp_op(op, &v[0], &v[1]))),
         }
-        if let (Some(x), Some(y)) = (a.col.dates(), b.col.dates()) {
-            let col = (0..n)
-                .map(|r| match (x.get(r, NO_DATE), y.get(r, NO_DATE)) {
-                    (NO_DATE, _) | (_, NO_DATE) => 2,
-                    (p, q) => holds(op, p.cmp(&q)),
-                })
-                .collect();
-            return Column {
-                col: Col::Bool(col),
-                bad: bad(),
-            };
-        }
-        if let (Some(x), Some(y)) = (a.col.codes(), b.col.codes()) {
-            let col = (0..n)
-                .map(|r| match (x.get(r, NO_CODE), y.get(r, NO_CODE)) {
-                    (NO_CODE, _) | (_, NO_CODE) => 2,
-                    (p, q) => holds(op, p.cmp(&q)),
-                })
-                .collect();
-            return Column {
-                col: Col::Bool(col),
-                bad: bad(),
-            };
-        }
-        self.map_rows(&[a, b], |v| Ok(eval::cmp_op(op, &v[0], &v[1])))
     }
 
     /// Kleene's `and` (`stop` 0) or `or` (`stop` 1): `b` is not looked at where `a` is `stop`.
