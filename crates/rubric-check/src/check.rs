@@ -465,13 +465,13 @@ impl<'a> Checker<'a> {
             }
             DeclKind::Score(s) => {
                 let mut terms = Vec::new();
-                let mut sum = Decimal::ZERO;
+                let mut sum = Some(Decimal::ZERO);
                 let mut nullable = false;
                 for t in &s.terms {
                     let expr = self.expr(&t.expr, ctx);
                     self.expect_numeric(&expr, "a score term");
                     nullable |= expr.nullable;
-                    sum += t.weight.node;
+                    sum = sum.and_then(|s| s.checked_add(t.weight.node));
                     let bonus = t.bonus.as_ref().map(|b| self.bonus(b, ctx));
                     terms.push(ScoreTerm {
                         expr,
@@ -481,8 +481,10 @@ impl<'a> Checker<'a> {
                     });
                 }
                 let bonuses: Vec<Bonus> = s.bonuses.iter().map(|b| self.bonus(b, ctx)).collect();
-                if !s.terms.is_empty() && sum != Decimal::ONE {
-                    let shown = (sum * Decimal::ONE_HUNDRED).normalize();
+                if !s.terms.is_empty() && sum != Some(Decimal::ONE) {
+                    let shown = sum
+                        .and_then(|s| s.checked_mul(Decimal::ONE_HUNDRED))
+                        .map_or_else(|| "more than 10³⁸".to_string(), |s| s.normalize().to_string());
                     let span = s
                         .terms
                         .first()

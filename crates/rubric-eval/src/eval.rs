@@ -7,7 +7,6 @@ use crate::value::Value;
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::{Date, Duration};
 use rubric_syntax::Decimal;
-use rust_decimal::RoundingStrategy;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -74,7 +73,7 @@ pub(crate) fn tri(b: Option<bool>) -> Value {
 /// Orders two present values of the same kind.
 pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
-        (Value::Num(x), Value::Num(y)) => Some(dec_cmp(*x, *y)),
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
@@ -82,28 +81,6 @@ pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Tags(x), Value::Tags(y)) => Some(x.cmp(y)),
         (Value::Duration(x), Value::Duration(y)) if x.unit == y.unit => Some(x.count.cmp(&y.count)),
         _ => None,
-    }
-}
-
-/// Compares two decimals; integers of at most 96 bits rescaled by at most 10^9 compare as
-/// i128 (the common case), the rest through `rust_decimal`.
-#[inline]
-pub(crate) fn dec_cmp(a: Decimal, b: Decimal) -> Ordering {
-    let (sa, sb) = (a.scale(), b.scale());
-    if sa == sb {
-        return a.mantissa().cmp(&b.mantissa());
-    }
-    let s = sa.max(sb);
-    if sa.abs_diff(sb) <= 9 {
-        return (a.mantissa() * pow10(s - sa)).cmp(&(b.mantissa() * pow10(s - sb)));
-    }
-    // a share (28 digits) against a constant such as 80%: the constant usually fits rescaled
-    match (
-        a.mantissa().checked_mul(pow10(s - sa)),
-        b.mantissa().checked_mul(pow10(s - sb)),
-    ) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        _ => a.cmp(&b),
     }
 }
 
@@ -254,44 +231,6 @@ fn peek<'e>(node: &'e Node, env: &'e Env<'_>) -> Option<&'e Value> {
     }
 }
 
-/// Exact decimal arithmetic with a fast path for the common small operands (the result is
-/// the same value `rust_decimal` gives; the slow path handles everything else).
-const LIMIT: i128 = 1 << 96;
-#[inline]
-fn pow10(n: u32) -> i128 {
-    10i128.pow(n)
-}
-#[inline]
-pub(crate) fn dec_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let (m, n) = (a.mantissa(), b.mantissa());
-    let s = a.scale() + b.scale();
-    if s <= 28 && m.unsigned_abs() < (1 << 63) && n.unsigned_abs() < (1 << 63) {
-        let p = m * n;
-        if p.unsigned_abs() < LIMIT as u128 {
-            return Decimal::try_from_i128_with_scale(p, s).ok();
-        }
-    }
-    a.checked_mul(b)
-}
-#[inline]
-pub(crate) fn dec_add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let (sa, sb) = (a.scale(), b.scale());
-    let (m, n) = (a.mantissa(), b.mantissa());
-    if m.unsigned_abs() < (1 << 96) && n.unsigned_abs() < (1 << 96) && sa.abs_diff(sb) <= 9 {
-        let s = sa.max(sb);
-        let (m, n) = (m * pow10(s - sa), n * pow10(s - sb));
-        let r = m + n;
-        if r.unsigned_abs() < LIMIT as u128 {
-            return Decimal::try_from_i128_with_scale(r, s).ok();
-        }
-    }
-    a.checked_add(b)
-}
-#[inline]
-pub(crate) fn dec_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    dec_add(a, -b)
-}
-
 /// `x op y` over numbers: missing unless both are numbers; a quotient by zero is missing.
 pub(crate) fn arith(op: ArithOp, x: &Value, y: &Value) -> R {
     let (Value::Num(x), Value::Num(y)) = (x, y) else {
@@ -299,14 +238,14 @@ pub(crate) fn arith(op: ArithOp, x: &Value, y: &Value) -> R {
     };
     let (x, y) = (*x, *y);
     match op {
-        ArithOp::Add => num(dec_add(x, y)),
-        ArithOp::Sub => num(dec_sub(x, y)),
-        ArithOp::Mul => num(dec_mul(x, y)),
+        ArithOp::Add => num(x.checked_add(y)),
+        ArithOp::Sub => num(x.checked_sub(y)),
+        ArithOp::Mul => num(x.checked_mul(y)),
         ArithOp::Div => {
             if y.is_zero() {
                 Ok(MISSING)
             } else {
-                num(rubric_syntax::decimal::div(x, y))
+                num(x.div(y))
             }
         }
     }
@@ -521,10 +460,9 @@ pub(crate) fn call_values(f: Builtin, a: Value, b: Value, as_of: Date) -> R {
         },
         Builtin::Round => match (a, b) {
             (Value::Num(d), Value::Num(digits)) => {
-                let dp = u32::try_from(digits.trunc().mantissa())
-                    .unwrap_or(0)
-                    .min(28);
-                Value::Num(d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
+                // a negative count of places rounds to 0 places
+                let places = u32::try_from(digits.trunc().mantissa()).unwrap_or(0);
+                Value::Num(d.round(places))
             }
             _ => MISSING,
         },
@@ -564,17 +502,17 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                 let Value::Num(x) = eval(&t.expr, env)? else {
                     return Ok(MISSING);
                 };
-                let mut part = dec_mul(x, t.weight).ok_or(Overflow)?;
+                let mut part = x.checked_mul(t.weight).ok_or(Overflow)?;
                 if let Some((factor, cond)) = &t.bonus {
                     if self::cond(cond, env)? == Some(true) {
-                        part = dec_mul(part, *factor).ok_or(Overflow)?;
+                        part = part.checked_mul(*factor).ok_or(Overflow)?;
                     }
                 }
-                sum = dec_add(sum, part).ok_or(Overflow)?;
+                sum = sum.checked_add(part).ok_or(Overflow)?;
             }
             for (factor, cond) in bonuses {
                 if self::cond(cond, env)? == Some(true) {
-                    sum = dec_mul(sum, *factor).ok_or(Overflow)?;
+                    sum = sum.checked_mul(*factor).ok_or(Overflow)?;
                 }
             }
             Ok(Value::Num(sum))

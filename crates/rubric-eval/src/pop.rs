@@ -11,7 +11,7 @@
 //! A missing argument gives a missing result. A missing partition value is a partition of its
 //! own, as in SQL `PARTITION BY`.
 
-use crate::eval::{compare, dec_add};
+use crate::eval::compare;
 use crate::value::Value;
 use crate::vector::{Col, NO_SCALE};
 use rubric_check::hir::PopFunc;
@@ -94,7 +94,7 @@ impl PopTable {
             Vals::Col(c) => c.value(i),
             Vals::Packed(p, k) => p
                 .get(i, *k)
-                .and_then(|(m, s)| Decimal::try_new(m, u32::from(s)).ok())
+                .and_then(|(m, s)| Decimal::from_parts(m.into(), u32::from(s)))
                 .map_or(Value::Missing, Value::Num),
         }
     }
@@ -160,7 +160,7 @@ impl Args<'_> {
             Args::Nums { m, s } => Cow::Owned(
                 match (m.get(r), s.get(r)) {
                     (Some(&m), Some(&s)) if s != NO_SCALE => {
-                        Decimal::try_new(m, u32::from(s)).ok().map(Value::Num)
+                        Decimal::from_parts(m.into(), u32::from(s)).map(Value::Num)
                     }
                     _ => None,
                 }
@@ -245,7 +245,7 @@ pub(crate) fn compute_tables(
         let v = args.get(r);
         let v = v.as_ref();
         if let Value::Num(d) = v {
-            a.sum = a.sum.and_then(|s| dec_add(s, *d));
+            a.sum = a.sum.and_then(|s| s.checked_add(*d));
         }
         if want_minmax {
             if a.min
@@ -639,18 +639,18 @@ fn tie_groups<S: SortedRows + ?Sized>(
                     Some(_) => cum_i = cum_i.and_then(|c| c.checked_add(sorted.at(j).1)),
                     None => {
                         if let Value::Num(d) = value_at(j).as_ref() {
-                            cum = cum.and_then(|c| dec_add(c, *d));
+                            cum = cum.and_then(|c| c.checked_add(*d));
                         }
                     }
                 }
                 j += 1;
             }
             if let Some(sc) = fast {
-                cum = cum_i.and_then(|c| Decimal::try_from_i128_with_scale(c, sc).ok());
+                cum = cum_i.and_then(|c| Decimal::from_parts(c, sc));
                 if cum.is_none() {
                     // too large for the fast path: sum the decimals
                     cum = (s..j).try_fold(Decimal::ZERO, |acc, t| match value_at(t).as_ref() {
-                        Value::Num(d) => dec_add(acc, *d),
+                        Value::Num(d) => acc.checked_add(*d),
                         _ => Some(acc),
                     });
                 }

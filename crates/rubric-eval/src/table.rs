@@ -404,5 +404,5 @@ fn small(m: i64, scale: u8) -> Option<Decimal> {
     if scale == MISSING_SCALE {
         return None;
     }
-    Decimal::try_new(m, u32::from(scale)).ok()
+    Decimal::from_parts(m.into(), u32::from(scale))
 }

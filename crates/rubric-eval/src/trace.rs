@@ -212,7 +212,7 @@ fn starts_with_operator(text: &str) -> bool {
 pub fn show(v: &Value, ty: &Ty, model: &Model) -> String {
     match v {
         Value::Missing => "missing".into(),
-        Value::Num(d) if d.normalize().scale() > 6 => format!("≈{}", format_decimal(d.round_dp(4))),
+        Value::Num(d) if d.normalize().scale() > 6 => format!("≈{}", format_decimal(d.round(4))),
         Value::Text(t) => format!("{:?}", t.as_ref()),
         _ => ValueFormat::new(ty, model).format(v),
     }

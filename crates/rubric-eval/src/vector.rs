@@ -24,6 +24,7 @@ use crate::run::csv_cell;
 use crate::value::{write_parts, write_parts_bytes, Value, ValueFormat};
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::Date;
+use rubric_syntax::decimal::{MAX_SCALE, POW10};
 use rubric_syntax::Decimal;
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -59,10 +60,7 @@ pub(crate) enum Col {
 /// A decimal from a mantissa and scale (`None`: not a decimal, such as a missing number).
 #[inline]
 pub(crate) fn dec(m: i128, s: u8) -> Option<Decimal> {
-    if s == NO_SCALE {
-        return None;
-    }
-    Decimal::try_from_i128_with_scale(m, u32::from(s)).ok()
+    Decimal::from_parts(m, u32::from(s))
 }
 
 #[inline]
@@ -70,33 +68,11 @@ fn parts(d: Decimal) -> (i128, u8) {
     (d.mantissa(), d.scale() as u8)
 }
 
-/// `10^n` for `n` up to 38 (the largest power of ten an i128 holds); 0 beyond, which callers
-/// never ask for (scales differ by at most 28).
+/// `10^n` for `n` up to 38; 0 beyond, which callers never ask for (scales are at most 38).
 #[inline]
 fn pow10(n: u32) -> i128 {
-    POW10.get(n as usize).copied().unwrap_or(0)
+    POW10.get(n as usize).map_or(0, |&p| p as i128)
 }
-
-const POW10: [i128; 39] = {
-    let mut t = [1i128; 39];
-    let mut i = 1;
-    while i < 39 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// `10^n` for `n` up to 18, as i64.
-const POW10_64: [i64; 19] = {
-    let mut t = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 /// A constant number as seen from each scale a column's number can have: comparing a
 /// mantissa of scale `s` with `Exact(q)` compares it with `q`; `Above(q)` means the constant
@@ -109,9 +85,9 @@ enum Threshold {
     Slow,
 }
 
-/// [`Threshold`]s of the number `k` for scales 0 to 28.
-fn thresholds(k: (i128, u8)) -> [Threshold; 29] {
-    let mut t = [Threshold::Slow; 29];
+/// [`Threshold`]s of the number `k` for scales 0 to 38.
+fn thresholds(k: (i128, u8)) -> [Threshold; MAX_SCALE as usize + 1] {
+    let mut t = [Threshold::Slow; MAX_SCALE as usize + 1];
     for (s, slot) in t.iter_mut().enumerate() {
         let s = s as u8;
         *slot = if s >= k.1 {
@@ -150,63 +126,24 @@ impl Threshold {
     }
 }
 
-/// One more than the largest mantissa a decimal holds (96 bits).
-const LIMIT: u128 = 1 << 96;
-
-/// `x + y`, the value and representation `eval::dec_add` gives.
+/// `x + y`, as [`Decimal::checked_add`] gives it.
 #[inline]
 fn add(x: (i128, u8), y: (i128, u8)) -> Option<(i128, u8)> {
-    let (sa, sb) = (u32::from(x.1), u32::from(y.1));
-    if sa.abs_diff(sb) <= 9 && x.0.unsigned_abs() < LIMIT && y.0.unsigned_abs() < LIMIT {
-        let s = sa.max(sb);
-        let r = x.0 * pow10(s - sa) + y.0 * pow10(s - sb);
-        if r.unsigned_abs() < LIMIT {
-            return Some((r, s as u8));
-        }
-    }
-    eval::dec_add(dec(x.0, x.1)?, dec(y.0, y.1)?).map(parts)
+    dec(x.0, x.1)?.checked_add(dec(y.0, y.1)?).map(parts)
 }
 
-/// `x * y`, the value and representation `eval::dec_mul` gives.
+/// `x * y`, as [`Decimal::checked_mul`] gives it.
 #[inline]
 fn mul(x: (i128, u8), y: (i128, u8)) -> Option<(i128, u8)> {
-    let s = u32::from(x.1) + u32::from(y.1);
-    if s <= 28 && x.0.unsigned_abs() < 1 << 63 && y.0.unsigned_abs() < 1 << 63 {
-        let p = x.0 * y.0;
-        if p.unsigned_abs() < LIMIT {
-            return Some((p, s as u8));
-        }
-    }
-    eval::dec_mul(dec(x.0, x.1)?, dec(y.0, y.1)?).map(parts)
+    dec(x.0, x.1)?.checked_mul(dec(y.0, y.1)?).map(parts)
 }
 
-/// Orders two numbers as `eval::dec_cmp` does.
+/// Orders two numbers by value.
 #[inline]
 fn num_cmp(x: (i128, u8), y: (i128, u8)) -> Ordering {
-    if x.1 == y.1 {
-        return x.0.cmp(&y.0);
-    }
-    // the common case: 64-bit mantissas a few places apart, one widening multiplication
-    if let (Ok(a), Ok(b)) = (i64::try_from(x.0), i64::try_from(y.0)) {
-        let d = x.1.abs_diff(y.1);
-        if let Some(&p) = POW10_64.get(usize::from(d)) {
-            return if x.1 < y.1 {
-                (i128::from(a) * i128::from(p)).cmp(&i128::from(b))
-            } else {
-                i128::from(a).cmp(&(i128::from(b) * i128::from(p)))
-            };
-        }
-    }
-    let s = u32::from(x.1.max(y.1));
-    match (
-        x.0.checked_mul(pow10(s - u32::from(x.1))),
-        y.0.checked_mul(pow10(s - u32::from(y.1))),
-    ) {
+    match (dec(x.0, x.1), dec(y.0, y.1)) {
         (Some(a), Some(b)) => a.cmp(&b),
-        _ => match (dec(x.0, x.1), dec(y.0, y.1)) {
-            (Some(a), Some(b)) => eval::dec_cmp(a, b),
-            _ => Ordering::Equal,
-        },
+        _ => Ordering::Equal,
     }
 }
 
@@ -1333,22 +1270,22 @@ mod tests {
         /// that sums, products and quotients overflow).
         fn num(&mut self, int: bool) -> Decimal {
             let m = match self.below(10) {
-                0 => i128::from(self.next() as i64) * i128::from(self.next() as u32),
+                0 => i128::from(self.next() as i64) * i128::from(self.next() as i64),
                 1 => 0,
                 2 => (self.next() % 200) as i128 - 100,
                 _ => (self.next() % 100_000) as i128,
             };
-            let m = m % (1i128 << 95);
+            let m = m % 10i128.pow(38);
             let scale = if int {
                 0
             } else {
                 match self.below(6) {
                     0 => 0,
-                    1 => (self.next() % 29) as u32,
+                    1 => (self.next() % 39) as u32,
                     _ => (self.next() % 4) as u32,
                 }
             };
-            Decimal::try_from_i128_with_scale(m, scale).unwrap()
+            Decimal::from_parts(m, scale).unwrap()
         }
         fn date(&mut self) -> Date {
             let base = Date::parse("2024-06-30").unwrap().0;
@@ -1472,7 +1409,7 @@ grade h { early when d + 1d < 2000-01-01, late when t == "zzz" and b * b > 0, ot
                                     Value::Num(Decimal::from(g.below(500) + 1))
                                 }
                                 PopFunc::TopShare | PopFunc::CumulativeShare => Value::Num(
-                                    Decimal::try_from_i128_with_scale(
+                                    Decimal::from_parts(
                                         (g.next() % 10_000_000_000_000_001) as i128,
                                         16,
                                     )

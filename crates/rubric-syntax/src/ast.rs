@@ -4,7 +4,7 @@
 
 use crate::date::{Date, Duration};
 use crate::span::{Span, Spanned};
-use rust_decimal::Decimal;
+use crate::Decimal;
 
 pub type Name = Spanned<String>;
 

@@ -14,5 +14,5 @@ pub mod span;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS};
-pub use rust_decimal::Decimal;
+pub use decimal::Decimal;
 pub use span::{Span, Spanned};

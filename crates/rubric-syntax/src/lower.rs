@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::span::{Span, Spanned};
 use pest::iterators::Pair;
 use pest::Parser as _;
-use rust_decimal::Decimal;
+use crate::Decimal;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/rubric.pest"]
@@ -1133,20 +1133,24 @@ impl<'s> Lower<'s> {
 
     fn number(&mut self, text: &str, span: Span) -> Decimal {
         let clean: String = text.chars().filter(|c| *c != '_').collect();
-        match Decimal::from_str_exact(&clean) {
+        match clean.parse::<Decimal>() {
             Ok(d) => d,
             Err(_) => {
-                self.errors.push(
-                    Diagnostic::error(
-                        "number-out-of-range",
-                        format!("the number `{text}` is too large"),
-                        span,
-                    )
-                    .with_help("numbers have at most 28 significant digits"),
-                );
+                self.out_of_range(text, span);
                 Decimal::ZERO
             }
         }
+    }
+
+    fn out_of_range(&mut self, text: &str, span: Span) {
+        self.errors.push(
+            Diagnostic::error(
+                "number-out-of-range",
+                format!("the number `{text}` is too large"),
+                span,
+            )
+            .with_help("numbers have at most 38 significant digits and 38 decimal places"),
+        );
     }
 
     fn literal(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Literal> {
@@ -1181,7 +1185,15 @@ impl<'s> Lower<'s> {
             Rule::percent => {
                 let text = pair.as_str().trim_end_matches('%');
                 let d = self.number(text, span);
-                Literal::Decimal(d.checked_div(Decimal::ONE_HUNDRED).unwrap_or(Decimal::ZERO))
+                // `12.5%` is 0.125 and `50%` 0.50: two more places
+                let shift = |d: Decimal| Decimal::from_parts(d.mantissa(), d.scale() + 2);
+                match shift(d).or_else(|| shift(d.normalize())) {
+                    Some(p) => Literal::Decimal(p),
+                    None => {
+                        self.out_of_range(pair.as_str(), span);
+                        Literal::Decimal(Decimal::ZERO)
+                    }
+                }
             }
             Rule::number_lit => {
                 let text = pair.as_str();

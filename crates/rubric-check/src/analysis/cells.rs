@@ -486,7 +486,7 @@ fn domain(v: &Var, ctx: &Ctx) -> Vec<Val> {
             }
             for (i, p) in pts.iter().enumerate() {
                 if i == 0 {
-                    out.push(Val::Num(below(*p, *int)));
+                    out.extend(below(*p, *int).map(Val::Num));
                 } else {
                     let prev = pts[i - 1];
                     if let Some(mid) = between(prev, *p, *int) {
@@ -497,7 +497,7 @@ fn domain(v: &Var, ctx: &Ctx) -> Vec<Val> {
                     out.push(Val::Num(*p));
                 }
                 if i == pts.len() - 1 {
-                    out.push(Val::Num(above(*p, *int)));
+                    out.extend(above(*p, *int).map(Val::Num));
                 }
             }
         }
@@ -548,32 +548,25 @@ fn domain(v: &Var, ctx: &Ctx) -> Vec<Val> {
     out
 }
 
-fn below(p: Decimal, int: bool) -> Decimal {
-    if int {
-        p.floor() - Decimal::ONE
-    } else {
-        p - Decimal::ONE
-    }
+/// A value below the threshold `p` (an integer one for an int), if there is one.
+fn below(p: Decimal, int: bool) -> Option<Decimal> {
+    if int { p.floor() } else { p }.checked_sub(Decimal::ONE)
 }
 
-fn above(p: Decimal, int: bool) -> Decimal {
-    if int {
-        p.floor() + Decimal::ONE
-    } else {
-        p + Decimal::ONE
-    }
+/// A value above the threshold `p`, if there is one.
+fn above(p: Decimal, int: bool) -> Option<Decimal> {
+    if int { p.floor() } else { p }.checked_add(Decimal::ONE)
 }
 
+/// A value strictly between the thresholds `a < b`, if there is one.
 fn between(a: Decimal, b: Decimal, int: bool) -> Option<Decimal> {
     if int {
-        let c = a.floor() + Decimal::ONE;
+        let c = a.floor().checked_add(Decimal::ONE)?;
         return (c < b).then_some(c);
     }
-    let c = a + Decimal::ONE;
-    if c < b {
-        Some(c)
-    } else {
-        Some((a + b) / Decimal::TWO)
+    match a.checked_add(Decimal::ONE) {
+        Some(c) if c < b => Some(c),
+        _ => a.checked_add(b)?.div(Decimal::TWO).filter(|c| a < *c && *c < b),
     }
 }
 

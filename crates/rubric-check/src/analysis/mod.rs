@@ -548,7 +548,7 @@ fn share_range(model: &Model, pop: PopId, bound: &TExpr, out: &mut Vec<Diagnosti
     let Some(v) = num(bound) else { return };
     match p.func {
         PopFunc::TopShare | PopFunc::CumulativeShare if (v < Decimal::ZERO || v > Decimal::ONE) => {
-            let pct = (v * Decimal::ONE_HUNDRED).normalize();
+            let pct = percent(v);
             out.push(
                 Diagnostic::warning(
                     "share-out-of-range",
@@ -583,7 +583,7 @@ fn share_range(model: &Model, pop: PopId, bound: &TExpr, out: &mut Vec<Diagnosti
                         format!("`rank` counts customers (1 is the largest), so comparing it with {} cannot be meant", v.normalize()),
                         bound.span,
                     )
-                    .with_help(format!("for the top share of customers, write `top_share({arg}) <= {}%`", (v * Decimal::ONE_HUNDRED).normalize())),
+                    .with_help(format!("for the top share of customers, write `top_share({arg}) <= {}%`", percent(v))),
                 );
         }
         _ => {}
@@ -873,4 +873,10 @@ fn unused(model: &Model, out: &mut Vec<Diagnostic>) {
             ),
         );
     }
+}
+
+/// `v` as a percent, for messages: `0.125` is `12.5`.
+fn percent(v: Decimal) -> String {
+    v.checked_mul(Decimal::ONE_HUNDRED)
+        .map_or_else(|| format!("{v} × 100"), |p| p.normalize().to_string())
 }

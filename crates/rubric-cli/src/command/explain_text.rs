@@ -11,10 +11,10 @@ use rubric_syntax::Decimal;
 /// `1234567.5` → `1,234,567.5`. `fixed2` prints exactly two decimals (money-like fields).
 pub fn number(d: Decimal, fixed2: bool) -> String {
     let text = if fixed2 {
-        format!("{:.2}", d.round_dp(2))
+        format!("{d:.2}")
     } else {
         let n = if d.normalize().scale() > 4 {
-            d.round_dp(4)
+            d.round(4)
         } else {
             d
         };
@@ -49,7 +49,10 @@ pub fn number(d: Decimal, fixed2: bool) -> String {
 
 /// A share as a percentage: `0.6167` → `61.67%`.
 pub fn percent(d: Decimal) -> String {
-    format!("{}%", number((d * Decimal::ONE_HUNDRED).round_dp(2), false))
+    match d.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", number(p.round(2), false)),
+        None => number(d, false),
+    }
 }
 
 /// A code with its label: `gold "黄金级"`.
@@ -349,7 +352,7 @@ pub fn distance_to_better(
             show(d)
         }
     };
-    let delta = threshold - now;
+    let delta = threshold.checked_sub(now)?;
     let need = match op {
         CmpOp::Ge if delta > Decimal::ZERO => format!("needs {}", signed(delta)),
         CmpOp::Gt if delta >= Decimal::ZERO => format!("needs more than {}", signed(delta)),
@@ -429,11 +432,11 @@ mod tests {
 
     #[test]
     fn numbers_get_thousands_separators() {
-        assert_eq!(number(Decimal::new(12345600, 2), true), "123,456.00");
-        assert_eq!(number(Decimal::new(-1234567, 0), false), "-1,234,567");
-        assert_eq!(number(Decimal::new(999, 0), false), "999");
-        assert_eq!(number(Decimal::new(8175, 2), false), "81.75");
-        assert_eq!(number(Decimal::new(616666666, 9), false), "0.6167");
-        assert_eq!(percent(Decimal::new(6167, 4)), "61.67%");
+        assert_eq!(number("123456.00".parse().unwrap(), true), "123,456.00");
+        assert_eq!(number("-1234567".parse().unwrap(), false), "-1,234,567");
+        assert_eq!(number("999".parse().unwrap(), false), "999");
+        assert_eq!(number("81.75".parse().unwrap(), false), "81.75");
+        assert_eq!(number("0.616666666".parse().unwrap(), false), "0.6167");
+        assert_eq!(percent("0.6167".parse().unwrap()), "61.67%");
     }
 }

@@ -305,8 +305,11 @@ fn share(count: u64, total: u64) -> String {
     if total == 0 {
         return "-".into();
     }
-    let pct = Decimal::from(count) * Decimal::from(100) / Decimal::from(total);
-    format!("{}%", pct.round_dp(1))
+    // a count times 100 always fits, and `total` is not zero
+    let pct = Decimal::from(count)
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|x| x.div(Decimal::from(total)));
+    pct.map_or_else(|| "-".into(), |p| format!("{}%", p.round(1)))
 }
 
 fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
@@ -356,14 +359,10 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
                 share(count, s.written)
             ));
             if s.measure.is_some() {
-                let pct = if s.measure_total.is_zero() {
-                    "-".to_string()
-                } else {
-                    format!(
-                        "{}%",
-                        (sum * Decimal::from(100) / s.measure_total).round_dp(1)
-                    )
-                };
+                let pct = sum
+                    .checked_mul(Decimal::ONE_HUNDRED)
+                    .and_then(|x| x.div(s.measure_total))
+                    .map_or_else(|| "-".to_string(), |p| format!("{}%", p.round(1)));
                 out.push_str(&format!("  {:>14}  {pct:>6}", format_decimal(sum)));
             }
             out.push('\n');
@@ -381,7 +380,9 @@ fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
         if total == 0 {
             J::Null
         } else {
-            num((Decimal::from(count) / Decimal::from(total)).round_dp(6))
+            Decimal::from(count)
+                .div(Decimal::from(total))
+                .map_or(J::Null, |r| num(r.round(6)))
         }
     };
     let grades: Vec<J> = s

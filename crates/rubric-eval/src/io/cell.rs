@@ -31,8 +31,8 @@ impl CellError {
                 "is not a number (thousands separators are not allowed)"
             }
             CellError::NotWhole => "is not a whole number",
-            CellError::TooLarge => "is too large for a number (at most 28 digits)",
-            CellError::TooPrecise => "has more than 28 decimal places",
+            CellError::TooLarge => "is too large for a number (at most 38 digits)",
+            CellError::TooPrecise => "has more than 38 decimal places",
             CellError::NotBool => {
                 "is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)"
             }
@@ -55,9 +55,9 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
     &b[s..e]
 }
 
-/// The largest decimal mantissa (2^96 - 1).
-const MAX_MANTISSA: u128 = (1u128 << 96) - 1;
-const MAX_SCALE: u32 = 28;
+/// The largest decimal mantissa (10^38 - 1).
+const MAX_MANTISSA: u128 = rubric_syntax::decimal::LIMIT - 1;
+const MAX_SCALE: u32 = rubric_syntax::decimal::MAX_SCALE;
 
 /// Parses a trimmed, non-empty plain number. `allow_exponent` accepts `1e3`, `1.5E-2` (JSON).
 pub(crate) fn parse_decimal(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellError> {
@@ -148,8 +148,8 @@ pub(crate) fn parse_decimal(b: &[u8], allow_exponent: bool) -> Result<Decimal, C
     }
     let m = i128::try_from(mantissa).map_err(|_| CellError::TooLarge)?;
     let m = if neg && m != 0 { -m } else { m };
-    // `scale` is at most 28 here.
-    Decimal::try_from_i128_with_scale(m, scale as u32).map_err(|_| CellError::TooLarge)
+    // `scale` is at most 38 here.
+    Decimal::from_parts(m, scale as u32).ok_or(CellError::TooLarge)
 }
 
 fn parse_exponent(b: &[u8]) -> Result<i64, CellError> {
@@ -239,12 +239,12 @@ mod tests {
             Ok("12345678901234567890.123456789".into())
         );
         assert_eq!(
-            num("79228162514264337593543950335"),
-            Ok("79228162514264337593543950335".into())
+            num("99999999999999999999999999999999999999"),
+            Ok("99999999999999999999999999999999999999".into())
         );
         assert_eq!(
-            num("0.0000000000000000000000000001"),
-            Ok("0.0000000000000000000000000001".into())
+            num("0.00000000000000000000000000000000000001"),
+            Ok("0.00000000000000000000000000000000000001".into())
         );
         assert_eq!(parse_decimal(b"1.50", false).unwrap(), dec("1.5"));
     }
@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(num("12%"), Err(CellError::NotNumber));
         assert_eq!(num("¥12"), Err(CellError::NotNumber));
         assert_eq!(
-            num("79228162514264337593543950336"),
+            num("100000000000000000000000000000000000000"),
             Err(CellError::TooLarge)
         );
         assert_eq!(
@@ -270,13 +270,13 @@ mod tests {
             Err(CellError::TooLarge)
         );
         assert_eq!(
-            num("0.00000000000000000000000000001"),
+            num("0.000000000000000000000000000000000000001"),
             Err(CellError::TooPrecise)
         );
-        // Trailing zeros beyond 28 places are harmless.
+        // Trailing zeros beyond 38 places are harmless.
         assert_eq!(
             num("1.50000000000000000000000000000000000000000000000"),
-            Ok("1.5000000000000000000000000000".into())
+            Ok("1.5000000000000000000000000000000000000".into())
         );
     }
 
