@@ -13,8 +13,8 @@ with generated data (on the engines `--random-engines` names).
 
 Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
 dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. Every cell must be
-equal (a quotient is rounded to 16 places on both sides), with two named exceptions for numbers,
-CAPACITY and ROUNDED_OPERAND (see `exception()`), whose excused cells are counted at the end.
+equal: there is no tolerance and no excused cell (a quotient is rounded to 16 places on both
+sides, and both sides hold 38 digits).
 
 Run through `tests/sql/run.sh`, which installs the engines and starts PostgreSQL.
 """
@@ -174,95 +174,7 @@ def norm(v) -> str:
     return str(v)
 
 
-# The two named exceptions to "every cell equal". Each applies to a number only, and each excused
-# cell is counted and reported at the end.
-#
-# CAPACITY: the engine's value cannot be held by `rubric run`'s decimals (28-29 significant
-# digits: a 96-bit integer and up to 28 places), so `rubric run` rounded it to fit (a quotient of
-# 7.9e12 or more keeps the places that fit, docs/language-decisions.md; so does a product or sum
-# needing more digits), where the engine holds up to 38 digits: they must agree to 27
-# significant digits.
-# ROUNDED_OPERAND: DuckDB and Spark hold 38 digits, so a product whose operands have more than 24
-# places between them rounds one operand (`mul()` in rubric-sql), and the query says so with
-# this comment (docs/warehouse.md); the columns computed from such a product (`rounded_columns`)
-# must agree to a relative 1e-6, every other column of the query exactly.
-# Neither can be closed from the SQL side alone: docs/warehouse.md, "The two exceptions of the
-# differential test", says which constructs trigger each and why (CAPACITY also covers products
-# and sums `rubric run` rounds to a 96-bit mantissa; ROUNDED_OPERAND would need exact products
-# wider than 38 digits).
-ROUNDED_OPERAND = "/* rounded: a product keeps at most 24 places */"
-excused = {"CAPACITY": 0, "ROUNDED_OPERAND": 0}
-excused_where: dict[str, set[str]] = {"CAPACITY": set(), "ROUNDED_OPERAND": set()}
-
-
-def rounded_columns(sql: str) -> set[str]:
-    """The columns of a query whose value is computed, directly or through other columns, from
-    a product whose operand the query rounds. Every column is one line `EXPR AS NAME`."""
-    import re
-
-    defs: list[tuple[str, str]] = []
-    for line in sql.splitlines():
-        m = re.match(r'^\s+(.*) AS ("(?:[^"]|"")*"|`(?:[^`]|``)*`),?$', line)
-        if m:
-            q = m.group(2)
-            name = q[1:-1].replace(q[0] * 2, q[0])
-            defs.append((name, m.group(1)))
-    out: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, expr in defs:
-            if name in out:
-                continue
-            if ROUNDED_OPERAND in expr or any(f'"{n}"' in expr or f"`{n}`" in expr for n in out):
-                out.add(name)
-                changed = True
-    return out
-
-
-def representable(d: decimal.Decimal) -> bool:
-    """Whether `rubric run`'s decimals (a 96-bit integer over 10^0..10^28) can hold `d` exactly."""
-    t = d.normalize(decimal.Context(prec=100)).as_tuple()
-    mantissa = int("".join(map(str, t.digits)) or "0")
-    exp = t.exponent if isinstance(t.exponent, int) else 0
-    if exp > 0:
-        mantissa *= 10**exp
-        exp = 0
-    return mantissa < 2**96 and -exp <= 28
-
-
-def exception(expected: str, actual: str, rounded: bool) -> str | None:
-    """The named exception that excuses two different cells, if one does."""
-    try:
-        e = decimal.Decimal(expected)
-        a = decimal.Decimal(actual)
-    except (decimal.InvalidOperation, ValueError):
-        return None
-    if not (e.is_finite() and a.is_finite()):
-        return None
-    with decimal.localcontext(decimal.Context(prec=100)):
-        diff = abs(e - a)
-        if not representable(a) and diff <= decimal.Decimal(10) ** (a.adjusted() - 26):
-            return "CAPACITY"
-        if rounded and diff <= decimal.Decimal("1e-6") * max(decimal.Decimal(1), abs(e)):
-            return "ROUNDED_OPERAND"
-    return None
-
-
-def same(expected: str, actual: str, rounded: bool = False, where: str = "") -> bool:
-    """Cells must be equal as printed (every quotient is rounded to 16 places on both sides),
-    but for the two named exceptions above."""
-    if expected == actual:
-        return True
-    why = exception(expected, actual, rounded)
-    if why:
-        excused[why] += 1
-        excused_where[why].add(where)
-        return True
-    return False
-
-
-def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str], rounded: set[str] = frozenset()) -> bool:
+def compare(name: str, dialect: str, columns, expected, actual_rows, failures: list[str]) -> bool:
     exp = {row[0]: row for row in expected}
     act = {}
     for row in actual_rows:
@@ -278,7 +190,7 @@ def compare(name: str, dialect: str, columns, expected, actual_rows, failures: l
     for key in sorted(set(exp) & set(act)):
         e, a = exp[key], act[key]
         for i, col in enumerate(columns):
-            if i >= len(a) or not same(e[i], a[i], col in rounded, f"{name} [{dialect}] column {col!r}"):
+            if i >= len(a) or e[i] != a[i]:
                 problems.append(f"key {key!r}, column {col!r}: rubric {e[i]!r}, {dialect} {a[i] if i < len(a) else None!r}")
     if problems:
         shown = problems[:MAX_SHOWN]
@@ -511,8 +423,7 @@ def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: d
             if os.environ.get("RUBRIC_SQL_DUMP"):
                 print(sql, file=sys.stderr)
             continue
-        rounded = rounded_columns(sql) if eng.name in ("duckdb", "spark") else set()
-        if compare(case_def["name"], eng.name, case["columns"], case["expected"], rows, failures, rounded):
+        if compare(case_def["name"], eng.name, case["columns"], case["expected"], rows, failures):
             counts["passed"] += 1
         else:
             counts["failed"] += 1
@@ -617,11 +528,6 @@ def main() -> int:
 
     for n in notes:
         print(n, file=sys.stderr)
-    for why, n in excused.items():
-        if n:
-            print(f"EXCUSED {n} cells by {why} (see diff.py):", file=sys.stderr)
-            for w in sorted(excused_where[why]):
-                print(f"  {w}", file=sys.stderr)
     for f in failures:
         print(f, file=sys.stderr)
     print(f"diff.py: {time.time() - started:.0f}s", flush=True)

@@ -3,8 +3,10 @@ test (`diff.py --random N`). Each seed gives one scheme (lets, points, scores, g
 attributes, tags, population functions with and without `within`) and 15–60 customers with
 missing cells, ties, zeros, negative numbers and month-end dates around the evaluation date.
 
-The expressions stay where `rubric sql` promises exact agreement: a quotient (16 places in
-SQL, 28 significant digits in rubric) is never multiplied by, or divided by, another quotient.
+The expressions stay where `rubric sql` promises exact agreement: a quotient is never
+multiplied by, or divided by, another quotient, and every product keeps at most 38 places (the
+query's static scales, tracked here as `Expr.scale`, as rubric-sql computes them or more): where
+it would have more, an operand is rounded first, as `rubric sql` asks a user to.
 """
 
 from __future__ import annotations
@@ -32,17 +34,49 @@ FIELDS = [
 ]
 
 
+# The places of a `decimal` field in the query (`rubric sql --decimal-places`, default 6), of a
+# quotient, and the most a product may have.
+FIELD_SCALE, DIV_SCALE, MAX_SCALE = 6, 16, 38
+
+
 class Expr:
-    def __init__(self, text: str, ty: str, div: bool = False):
+    def __init__(self, text: str, ty: str, div: bool = False, scale: int = 0):
         self.text = text
         self.ty = ty  # int decimal bool date text grade:<name> tags:<name>
         self.div = div  # holds a quotient
+        self.scale = scale  # the places of a number in the query (an upper bound)
+
+
+def lit_scale(text: str) -> int:
+    """The places of a number literal: `12.5` 1, `35%` (0.35) 2, `7` 0."""
+    if text.endswith("%"):
+        return lit_scale(text[:-1]) + 2
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def rounded(e: Expr, places: int) -> Expr:
+    """`e` rounded to at most `places` places, when it has more."""
+    if e.scale <= places:
+        return e
+    return Expr(f"round({e.text}, {places})", "decimal", e.div, places)
+
+
+def product(a: Expr, b: Expr) -> Expr:
+    """`a * b`, an operand rounded first where the places would exceed MAX_SCALE."""
+    if a.scale + b.scale > MAX_SCALE:
+        if a.scale >= b.scale:
+            a = rounded(a, max(0, min(6, MAX_SCALE - b.scale)))
+        else:
+            b = rounded(b, max(0, min(6, MAX_SCALE - a.scale)))
+    ty = "int" if a.ty == b.ty == "int" else "decimal"
+    return Expr(f"({a.text} * {b.text})", ty, a.div or b.div, a.scale + b.scale)
 
 
 class Gen:
     def __init__(self, seed: int):
         self.r = random.Random(seed)
         self.items: list[tuple[str, str, bool]] = []  # name, type, holds a quotient
+        self.scales: dict[str, int] = {}  # the places of each numeric item
         self.grades: dict[str, list[str]] = {}
         self.attrs: dict[str, list[tuple[str, str]]] = {}
         self.tags: dict[str, list[str]] = {}
@@ -59,17 +93,17 @@ class Gen:
         c = r.random()
         if c < 0.45:
             name, ty, _, _ = r.choice([f for f in FIELDS if f[1] in ("int", "decimal")])
-            return Expr(name, ty)
+            return Expr(name, ty, scale=FIELD_SCALE if ty == "decimal" else 0)
         nums = [(n, t, d) for n, t, d in self.items if t in ("int", "decimal")]
         if c < 0.65 and nums:
             n, t, d = r.choice(nums)
-            return Expr(n, t, d)
+            return Expr(n, t, d, self.scales.get(n, MAX_SCALE))
         k = r.random()
         if k < 0.4:
             return Expr(str(r.randint(0, 20)), "int")
         if k < 0.7:
-            return Expr(f"{r.randint(0, 9)}.{r.randint(0, 99):02d}", "decimal")
-        return Expr(f"{r.choice([5, 10, 25, 50, 75, 100])}%", "decimal")
+            return Expr(f"{r.randint(0, 9)}.{r.randint(0, 99):02d}", "decimal", scale=2)
+        return Expr(f"{r.choice([5, 10, 25, 50, 75, 100])}%", "decimal", scale=2)
 
     def date_leaf(self) -> Expr:
         r = self.r
@@ -104,37 +138,36 @@ class Gen:
             a, b = self.num(depth - 1), self.num(depth - 1)
             op = r.choice(["+", "-"])
             ty = "int" if a.ty == b.ty == "int" else "decimal"
-            return Expr(f"({a.text} {op} {b.text})", ty, a.div or b.div)
+            return Expr(f"({a.text} {op} {b.text})", ty, a.div or b.div, max(a.scale, b.scale))
         if c == 3:
             a, b = self.num(depth - 1), self.num(depth - 1)
             if a.div and b.div:
                 b = self.num_leaf_plain()
-            ty = "int" if a.ty == b.ty == "int" else "decimal"
-            return Expr(f"({a.text} * {b.text})", ty, a.div or b.div)
+            return product(a, b)
         if c == 4:
             a, b = self.num(depth - 1), self.num_plain(depth - 1)
-            return Expr(f"({a.text} / {b.text})", "decimal", True)
+            return Expr(f"({a.text} / {b.text})", "decimal", True, DIV_SCALE)
         if c == 5:
             a = self.num(depth - 1)
-            return Expr(f"(-{a.text})", a.ty, a.div)
+            return Expr(f"(-{a.text})", a.ty, a.div, a.scale)
         if c == 6:
             a = self.num(depth - 1)
-            return Expr(f"abs({a.text})", a.ty, a.div)
+            return Expr(f"abs({a.text})", a.ty, a.div, a.scale)
         if c == 7:
-            a = self.num(depth - 1)
-            return Expr(f"round({a.text}, {r.randint(0, 3)})", "decimal", a.div)
+            a, n = self.num(depth - 1), r.randint(0, 3)
+            return Expr(f"round({a.text}, {n})", "decimal", a.div, min(n, a.scale))
         if c == 8:
             a, b = self.num(depth - 1), self.num(depth - 1)
             ty = "int" if a.ty == b.ty == "int" else "decimal"
-            return Expr(f"{r.choice(['min', 'max'])}({a.text}, {b.text})", ty, a.div or b.div)
+            return Expr(f"{r.choice(['min', 'max'])}({a.text}, {b.text})", ty, a.div or b.div, max(a.scale, b.scale))
         if c == 9:
             a, b = self.num(depth - 1), self.num(depth - 1)
             ty = "int" if a.ty == b.ty == "int" else "decimal"
-            return Expr(f"({a.text} ?? {b.text})", ty, a.div or b.div)
+            return Expr(f"({a.text} ?? {b.text})", ty, a.div or b.div, max(a.scale, b.scale))
         if c == 10:
             cond, a, b = self.cond(depth - 1), self.num(depth - 1), self.num(depth - 1)
             ty = "int" if a.ty == b.ty == "int" else "decimal"
-            return Expr(f"(if {cond.text} then {a.text} else {b.text})", ty, a.div or b.div)
+            return Expr(f"(if {cond.text} then {a.text} else {b.text})", ty, a.div or b.div, max(a.scale, b.scale))
         if c == 11:
             d = self.date(depth - 1)
             f = r.choice(["days_since", "months_since", "years_since", "year"])
@@ -174,7 +207,9 @@ class Gen:
             return Expr(f"{f}({self.date(depth).text}){within}", "date")
         arg = self.num_plain(depth)
         ty = {"rank": "int", "total": arg.ty, "min_of": arg.ty, "max_of": arg.ty}.get(f, "decimal")
-        return Expr(f"{f}({arg.text}){within}", ty, f in ("mean", "top_share", "cumulative_share"))
+        div = f in ("mean", "top_share", "cumulative_share")
+        scale = DIV_SCALE if div else 0 if f == "rank" else arg.scale
+        return Expr(f"{f}({arg.text}){within}", ty, div, scale)
 
     def date(self, depth: int) -> Expr:
         r = self.r
@@ -288,6 +323,7 @@ class Gen:
             c = r.random()
             e = self.num(3) if c < 0.6 else (self.cond(2) if c < 0.8 else self.date(2))
             self.items.append((name, e.ty, e.div))
+            self.scales[name] = e.scale
             return f"let {name} = {e.text}"
         if kind == "points":
             name = self.fresh("p")
@@ -305,19 +341,29 @@ class Gen:
             if r.random() < 0.6:
                 rules.append(f"{r.choice(['10', '0', '1.5'])} otherwise")
             self.items.append((name, "decimal", False))
+            self.scales[name] = 2
             return f"points {name}{by} {{\n  " + ",\n  ".join(rules) + "\n}"
         if kind == "score":
             name = self.fresh("s")
             weights = r.choice([["100%"], ["50%", "50%"], ["30%", "70%"], ["20%", "30%", "50%"], ["0.25", "0.75"]])
             terms = []
             div = False
+            wholes = r.randint(0, 2)
+            # a term's places, plus 2 for its weight, 2 for its bonus, 2 for each bonus of the
+            # whole score, stay within MAX_SCALE
+            room = MAX_SCALE - 4 - 2 * wholes
+            scale = 0
             for w in weights:
                 t = self.num(2)
+                if t.scale > room:
+                    t = rounded(t, 6)
                 div = div or t.div
+                scale = max(scale, t.scale + 4 + 2 * wholes)
                 bonus = f" bonus {r.choice(['1.05', '1.2', '0.9'])} when {self.cond(1).text}" if r.random() < 0.3 else ""
                 terms.append(f"{t.text} weight {w}{bonus}")
-            whole = "".join(f" bonus {r.choice(['1.1', '1.05'])} when {self.cond(1).text}" for _ in range(r.randint(0, 2)))
+            whole = "".join(f" bonus {r.choice(['1.1', '1.05'])} when {self.cond(1).text}" for _ in range(wholes))
             self.items.append((name, "decimal", div))
+            self.scales[name] = scale
             return f"score {name} {{\n  " + ",\n  ".join(terms) + "\n}" + whole
         is_tags = kind == "tags"
         name = self.fresh("tg" if is_tags else "g")

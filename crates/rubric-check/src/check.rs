@@ -484,7 +484,10 @@ impl<'a> Checker<'a> {
                 if !s.terms.is_empty() && sum != Some(Decimal::ONE) {
                     let shown = sum
                         .and_then(|s| s.checked_mul(Decimal::ONE_HUNDRED))
-                        .map_or_else(|| "more than 10³⁸".to_string(), |s| s.normalize().to_string());
+                        .map_or_else(
+                            || "more than 10³⁸".to_string(),
+                            |s| s.normalize().to_string(),
+                        );
                     let span = s
                         .terms
                         .first()

@@ -62,6 +62,22 @@ fn create_table() {
 }
 
 #[test]
+fn a_product_beyond_38_places_is_refused_at_its_span() {
+    for dialect in ["duckdb", "postgres", "spark"] {
+        let (code, out, err) = rubric(&[
+            "sql",
+            "tests/fixtures/sql/too_many_places.rubric",
+            "--dialect",
+            dialect,
+            "--table",
+            "t",
+        ]);
+        assert_eq!((code, out.as_str()), (1, ""), "{dialect}");
+        insta::assert_snapshot!(err);
+    }
+}
+
+#[test]
 fn problems_and_exit_codes() {
     let (code, out, err) = rubric(&[
         "sql",

@@ -245,7 +245,7 @@ pub(crate) fn arith(op: ArithOp, x: &Value, y: &Value) -> R {
             if y.is_zero() {
                 Ok(MISSING)
             } else {
-                num(x.div(y))
+                num(x.checked_div(y))
             }
         }
     }

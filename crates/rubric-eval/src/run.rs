@@ -1319,7 +1319,8 @@ fn hold(
                     .zip(s.iter())
                     .map(|(&m, &s)| match s {
                         NO_SCALE | EXCEPTION => Value::Missing,
-                        s => Decimal::from_parts(m.into(), u32::from(s)).map_or(Value::Missing, Value::Num),
+                        s => Decimal::from_parts(m.into(), u32::from(s))
+                            .map_or(Value::Missing, Value::Num),
                     })
                     .collect();
                 for (_, i, v) in mine {

@@ -226,6 +226,7 @@ pub fn format_decimal(d: Decimal) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -22,7 +22,7 @@ use rubric_check::hir::{
 };
 use rubric_syntax::ast::{Literal, UnOp};
 use rubric_syntax::date::{Date, Duration, DurationUnit};
-use rubric_syntax::Decimal;
+use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::fmt;
 
 /// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
@@ -31,12 +31,9 @@ pub const INPUT_SCALE: u32 = 6;
 pub const MAX_INPUT_SCALE: u32 = 12;
 /// The scale of a division result (and of `mean`, `top_share` and `cumulative_share`).
 pub const DIV_SCALE: u32 = rubric_syntax::decimal::DIV_PLACES;
-/// The largest scale a product keeps before its operands are rounded (a product of two division
-/// results would otherwise leave no room for the integer part in 38 digits).
-const MAX_SCALE: u32 = 24;
-/// The comment beside an operand that a product rounds (DuckDB and Spark), where `rubric run`
-/// keeps every place: the one place where the query and `rubric run` may differ.
-pub const ROUNDED_OPERAND: &str = "/* rounded: a product keeps at most 24 places */";
+/// The most places a number in the query has: those of `DECIMAL(38, s)`, and of `rubric run`'s
+/// decimals. A product whose operands have more between them is refused, never rounded.
+pub const MAX_SCALE: u32 = rubric_syntax::decimal::MAX_SCALE;
 
 /// The SQL engine to write for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,11 +93,20 @@ impl Options {
 
 /// A scheme that cannot be compiled; the message is lowercase and names user things in backticks.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error(pub String);
+pub enum Error {
+    /// A construct or option `rubric sql` cannot compile.
+    Unsupported(String),
+    /// A spot in the scheme the query could not compute exactly as `rubric run` does, at its
+    /// span in the scheme.
+    Scheme(Box<Diagnostic>),
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Error::Unsupported(m) => f.write_str(m),
+            Error::Scheme(d) => f.write_str(&d.message),
+        }
     }
 }
 
@@ -242,7 +248,7 @@ pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
     let key = model
         .key
         .and_then(|k| model.fields.get(k))
-        .ok_or_else(|| Error("the scheme has no `key` field".into()))?;
+        .ok_or_else(|| Error::Unsupported("the scheme has no `key` field".into()))?;
     let as_of = opts.as_of.or(model.as_of);
     let today = match as_of {
         Some(date) => format!("DATE '{date}'"),
@@ -452,7 +458,7 @@ struct Gen<'m> {
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
-    Err(Error(msg.into()))
+    Err(Error::Unsupported(msg.into()))
 }
 
 impl Gen<'_> {
@@ -538,10 +544,10 @@ impl Gen<'_> {
                 for t in terms {
                     let e = self.expr(&t.expr, None)?;
                     let w = self.num_lit(t.weight);
-                    let mut p = self.mul(e, w);
+                    let mut p = self.mul(e, w, t.span)?;
                     if let Some(b) = &t.bonus {
                         let f = self.bonus(b.factor, &b.cond)?;
-                        p = self.mul(p, f);
+                        p = self.mul(p, f, b.span)?;
                     }
                     total = Some(match total {
                         None => p,
@@ -554,7 +560,7 @@ impl Gen<'_> {
                 };
                 for b in bonuses {
                     let f = self.bonus(b.factor, &b.cond)?;
-                    total = self.mul(total, f);
+                    total = self.mul(total, f, b.span)?;
                 }
                 let div = total.div;
                 let r = self.place(total.ready, name, total.sql, total.scale);
@@ -701,45 +707,33 @@ impl Gen<'_> {
         E::new(format!("({} {op} {})", a.sql, b.sql), s, ready).with_div(a.div || b.div)
     }
 
-    fn mul(&mut self, a: E, b: E) -> E {
+    fn mul(&mut self, a: E, b: E, span: Span) -> Result<E, Error> {
         let ready = a.ready.max(b.ready);
         let div = a.div || b.div;
-        let (mut a, mut b) = (a, b);
-        // DuckDB and Spark hold 38 digits: keep the product's scale within MAX_SCALE by rounding
-        // an operand first. A value computed from a quotient is already rounded, so it is the
-        // one to keep at DIV_SCALE places; else the finer operand gives way. PostgreSQL's NUMERIC
-        // has no limit.
-        if self.d != Dialect::Postgres && a.scale + b.scale > MAX_SCALE {
-            let half = MAX_SCALE / 2;
-            let keep = |e: &E| e.div && e.scale >= DIV_SCALE;
-            let (ta, tb) = if keep(&a) && !keep(&b) {
-                (DIV_SCALE.min(a.scale), MAX_SCALE - DIV_SCALE.min(a.scale))
-            } else if keep(&b) && !keep(&a) {
-                (MAX_SCALE - DIV_SCALE.min(b.scale), DIV_SCALE.min(b.scale))
-            } else if a.scale <= half {
-                (a.scale, MAX_SCALE - a.scale)
-            } else if b.scale <= half {
-                (MAX_SCALE - b.scale, b.scale)
-            } else {
-                (half, half)
-            };
-            a = self.round_to(a, ta);
-            b = self.round_to(b, tb);
+        let scale = a.scale + b.scale;
+        // Exact in every engine: DECIMAL(38, s₁ + s₂) in DuckDB and Spark, NUMERIC in PostgreSQL.
+        // Beyond 38 places no engine's DECIMAL holds the product, and `rubric run` would round
+        // it: refused, so that the query never differs from `rubric run` silently.
+        if scale > MAX_SCALE {
+            return Err(Error::Scheme(Box::new(
+                Diagnostic::error(
+                    "sql-too-many-places",
+                    format!(
+                        "this product can have {scale} decimal places ({} × {}), more than the \
+                         {MAX_SCALE} a warehouse decimal holds",
+                        a.scale, b.scale
+                    ),
+                    span,
+                )
+                .with_help(format!(
+                    "round an operand, e.g. `round(x, {})`: a quotient has {DIV_SCALE} places, a \
+                     `decimal` field {}",
+                    MAX_SCALE.saturating_sub(a.scale.min(b.scale)).min(8),
+                    self.places
+                )),
+            )));
         }
-        E::new(format!("({} * {})", a.sql, b.sql), a.scale + b.scale, ready).with_div(div)
-    }
-
-    /// `e` rounded half away from zero to `t` places (when it has more). In DuckDB and Spark the
-    /// SQL says so in a comment: `rubric run` keeps those places (the differential test reads it).
-    fn round_to(&self, e: E, t: u32) -> E {
-        if e.scale <= t {
-            return e;
-        }
-        let sql = match self.d {
-            Dialect::Postgres => format!("ROUND({}, {t})", e.sql),
-            _ => format!("CAST({} AS {}) {ROUNDED_OPERAND}", e.sql, self.dec(t)),
-        };
-        E::new(sql, t, e.ready).with_div(e.div)
+        Ok(E::new(format!("({} * {})", a.sql, b.sql), scale, ready).with_div(div))
     }
 
     /// `a / b`: missing when `b` is zero, else the quotient rounded half away from zero to
@@ -1321,7 +1315,7 @@ impl Gen<'_> {
                         match op {
                             ArithOp::Add => self.add_sub(x, y, "+"),
                             ArithOp::Sub => self.add_sub(x, y, "-"),
-                            ArithOp::Mul => self.mul(x, y),
+                            ArithOp::Mul => self.mul(x, y, e.span)?,
                             ArithOp::Div => self.div(x, y),
                         }
                     }

@@ -12,7 +12,7 @@ pub mod diagnostic;
 mod lower;
 pub mod span;
 
+pub use decimal::Decimal;
 pub use diagnostic::{Diagnostic, Severity};
 pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS};
-pub use decimal::Decimal;
 pub use span::{Span, Spanned};

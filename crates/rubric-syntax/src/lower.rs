@@ -11,9 +11,9 @@ use crate::ast::{
 use crate::date::{Date, Duration, DurationUnit};
 use crate::diagnostic::Diagnostic;
 use crate::span::{Span, Spanned};
+use crate::Decimal;
 use pest::iterators::Pair;
 use pest::Parser as _;
-use crate::Decimal;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/rubric.pest"]

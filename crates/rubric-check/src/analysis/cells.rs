@@ -566,7 +566,10 @@ fn between(a: Decimal, b: Decimal, int: bool) -> Option<Decimal> {
     }
     match a.checked_add(Decimal::ONE) {
         Some(c) if c < b => Some(c),
-        _ => a.checked_add(b)?.div(Decimal::TWO).filter(|c| a < *c && *c < b),
+        _ => a
+            .checked_add(b)?
+            .checked_div(Decimal::TWO)
+            .filter(|c| a < *c && *c < b),
     }
 }
 

@@ -427,6 +427,7 @@ pub fn is_traceable(model: &Model, item: ItemId) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

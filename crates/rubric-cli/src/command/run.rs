@@ -308,7 +308,7 @@ fn share(count: u64, total: u64) -> String {
     // a count times 100 always fits, and `total` is not zero
     let pct = Decimal::from(count)
         .checked_mul(Decimal::ONE_HUNDRED)
-        .and_then(|x| x.div(Decimal::from(total)));
+        .and_then(|x| x.checked_div(Decimal::from(total)));
     pct.map_or_else(|| "-".into(), |p| format!("{}%", p.round(1)))
 }
 
@@ -361,7 +361,7 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
             if s.measure.is_some() {
                 let pct = sum
                     .checked_mul(Decimal::ONE_HUNDRED)
-                    .and_then(|x| x.div(s.measure_total))
+                    .and_then(|x| x.checked_div(s.measure_total))
                     .map_or_else(|| "-".to_string(), |p| format!("{}%", p.round(1)));
                 out.push_str(&format!("  {:>14}  {pct:>6}", format_decimal(sum)));
             }
@@ -381,7 +381,7 @@ fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
             J::Null
         } else {
             Decimal::from(count)
-                .div(Decimal::from(total))
+                .checked_div(Decimal::from(total))
                 .map_or(J::Null, |r| num(r.round(6)))
         }
     };

@@ -98,6 +98,11 @@ pub fn main(args: Args) -> ExitCode {
             print!("{sql}");
             ExitCode::SUCCESS
         }
+        Err(rubric_sql::Error::Scheme(d)) => {
+            let color = render::color_stderr();
+            eprint!("{}", render::human(&d, &shown, &src, color));
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("error: `{shown}`: {e}");
             ExitCode::from(1)
