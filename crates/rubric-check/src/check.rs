@@ -1566,12 +1566,16 @@ impl<'a> Checker<'a> {
                 ..
             }) = targs.get(1)
             {
-                if *d < Decimal::ZERO || *d > Decimal::from(28) {
-                    self.err(Diagnostic::error(
-                        "type-mismatch",
-                        "`round` keeps between 0 and 28 digits",
-                        targs[1].span,
-                    ));
+                let most = rubric_syntax::decimal::MAX_SCALE;
+                if *d < Decimal::ZERO || *d > Decimal::from(most) {
+                    self.err(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!("`round` keeps between 0 and {most} digits"),
+                            targs[1].span,
+                        )
+                        .with_help(format!("a number has at most {most} decimal places")),
+                    );
                 }
             } else if let Some(t) = targs.get(1) {
                 self.err(Diagnostic::error(

@@ -460,8 +460,13 @@ pub(crate) fn call_values(f: Builtin, a: Value, b: Value, as_of: Date) -> R {
         },
         Builtin::Round => match (a, b) {
             (Value::Num(d), Value::Num(digits)) => {
-                // a negative count of places rounds to 0 places
-                let places = u32::try_from(digits.trunc().mantissa()).unwrap_or(0);
+                // a negative count of places rounds to 0 places, a huge one keeps every place
+                let n = digits.trunc().mantissa();
+                let places = if n < 0 {
+                    0
+                } else {
+                    u32::try_from(n).unwrap_or(u32::MAX)
+                };
                 Value::Num(d.round(places))
             }
             _ => MISSING,

@@ -251,3 +251,19 @@ fn traces_name_the_rule_that_fired_and_its_values() {
     assert_eq!(t.fired().len(), 1);
     assert_eq!(t.fired()[0].label, "gold");
 }
+
+#[test]
+fn round_is_half_away_from_zero_and_keeps_places_it_has() {
+    let src = "input { id text key, x decimal }\nlet r0 = round(x, 0)\nlet r2 = round(x, 2)\nlet all = round(x, 38)\n";
+    let recs = ["id=a x=2.5", "id=b x=-1.235", "id=c x=1.25"];
+    assert_eq!(column(src, "2024-06-30", &recs, "r0"), ["3", "-1", "1"]);
+    assert_eq!(
+        column(src, "2024-06-30", &recs, "r2"),
+        ["2.5", "-1.24", "1.25"]
+    );
+    // as many places as a number can have keeps every place
+    assert_eq!(
+        column(src, "2024-06-30", &recs, "all"),
+        ["2.5", "-1.235", "1.25"]
+    );
+}
