@@ -40,7 +40,9 @@ const NONE: u32 = u32::MAX;
 /// value per row.
 #[derive(Clone, Debug)]
 pub(crate) struct PopTable {
-    index: Arc<[u32]>,
+    /// Per row, where its value is (an `Arc` of a `Vec`, not of a slice: making the slice
+    /// would copy the vector, and at 10M rows that is 40 MB of fresh pages).
+    index: Arc<Vec<u32>>,
     values: Vals,
 }
 
@@ -208,10 +210,11 @@ pub(crate) fn compute_tables(
     parts: Option<&[Value]>,
 ) -> Vec<PopTable> {
     let n = args.len();
-    // Partition ids.
-    let mut pid: Vec<u32> = vec![0; n];
+    // Partition ids; none at all (every row in partition 0) without `within`.
+    let mut pid: Vec<u32> = Vec::new();
     let mut nparts = 1usize;
     if let Some(parts) = parts {
+        pid = vec![0; n];
         let mut ids: HashMap<&Value, u32> = HashMap::new();
         for (r, p) in parts.iter().enumerate().take(n) {
             let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
@@ -222,6 +225,7 @@ pub(crate) fn compute_tables(
         }
         nparts = ids.len().max(1);
     }
+    let part_of = |pid: &[u32], r: usize| pid.get(r).copied().unwrap_or(0);
     let want_minmax = funcs
         .iter()
         .any(|f| matches!(f, PopFunc::MinOf | PopFunc::MaxOf));
@@ -233,32 +237,49 @@ pub(crate) fn compute_tables(
         };
         nparts
     ];
-    for (r, &part) in pid.iter().enumerate() {
-        let Some(a) = aggs.get_mut(part as usize) else {
-            continue;
-        };
-        a.rows += 1;
-        if !args.present(r) {
-            continue;
-        }
-        a.present += 1;
-        let v = args.get(r);
-        let v = v.as_ref();
-        if let Value::Num(d) = v {
-            a.sum = a.sum.and_then(|s| s.checked_add(*d));
-        }
-        if want_minmax {
-            if a.min
-                .as_ref()
-                .is_none_or(|m| compare(v, m) == Some(Ordering::Less))
-            {
-                a.min = Some(v.clone());
+    // The usual argument, numbers without `min_of`/`max_of`: sums straight from the mantissas.
+    if let (Args::Nums { m, s }, false) = (args, want_minmax) {
+        for (r, (&m, &s)) in m.iter().zip(s).enumerate() {
+            let Some(a) = aggs.get_mut(part_of(&pid, r) as usize) else {
+                continue;
+            };
+            a.rows += 1;
+            if s == NO_SCALE {
+                continue;
             }
-            if a.max
-                .as_ref()
-                .is_none_or(|m| compare(v, m) == Some(Ordering::Greater))
-            {
-                a.max = Some(v.clone());
+            a.present += 1;
+            if let Some(d) = Decimal::from_parts(m.into(), u32::from(s)) {
+                a.sum = a.sum.and_then(|t| t.checked_add(d));
+            }
+        }
+    } else {
+        for r in 0..n {
+            let Some(a) = aggs.get_mut(part_of(&pid, r) as usize) else {
+                continue;
+            };
+            a.rows += 1;
+            if !args.present(r) {
+                continue;
+            }
+            a.present += 1;
+            let v = args.get(r);
+            let v = v.as_ref();
+            if let Value::Num(d) = v {
+                a.sum = a.sum.and_then(|s| s.checked_add(*d));
+            }
+            if want_minmax {
+                if a.min
+                    .as_ref()
+                    .is_none_or(|m| compare(v, m) == Some(Ordering::Less))
+                {
+                    a.min = Some(v.clone());
+                }
+                if a.max
+                    .as_ref()
+                    .is_none_or(|m| compare(v, m) == Some(Ordering::Greater))
+                {
+                    a.max = Some(v.clone());
+                }
             }
         }
     }
@@ -305,30 +326,46 @@ pub(crate) fn compute_tables(
             None => {
                 let mut order = idx;
                 order.sort_unstable_by(|&a, &b| {
-                    pid[a as usize].cmp(&pid[b as usize]).then_with(|| {
+                    let part = |r: u32| part_of(&pid, r as usize);
+                    part(a).cmp(&part(b)).then_with(|| {
                         compare(&args.get(b as usize), &args.get(a as usize))
                             .unwrap_or(Ordering::Equal)
                     })
                 });
-                let sorted: Vec<(u32, i64, u32)> =
-                    order.into_iter().map(|r| (pid[r as usize], 0, r)).collect();
+                let sorted: Vec<(u32, i64, u32)> = order
+                    .into_iter()
+                    .map(|r| (part_of(&pid, r as usize), 0, r))
+                    .collect();
                 tie_groups(args, None, &sorted[..], &mut pending, &mut group_of);
             }
         }
     }
-    let present_rows = |index: &[u32]| -> Vec<u32> {
-        index
-            .iter()
-            .enumerate()
-            .map(|(r, &i)| if args.present(r) { i } else { NONE })
-            .collect()
+    // Per row, its partition (every row: `count()`), or NONE where the argument is missing;
+    // each made only when a function asks for it.
+    let mut all_parts: Option<Arc<Vec<u32>>> = None;
+    let mut all_parts = || {
+        Arc::clone(all_parts.get_or_insert_with(|| {
+            Arc::new(if pid.is_empty() {
+                vec![0; n]
+            } else {
+                pid.clone()
+            })
+        }))
     };
-    // Per row, its partition (every row: `count()`), or NONE where the argument is missing.
-    let all_parts: Arc<[u32]> = pid.into();
-    let mut present_parts: Option<Arc<[u32]>> = None;
-    let mut present_parts =
-        || Arc::clone(present_parts.get_or_insert_with(|| present_rows(&all_parts).into()));
-    let groups: Arc<[u32]> = group_of.into();
+    let mut present_parts: Option<Arc<Vec<u32>>> = None;
+    let mut present_parts = || {
+        Arc::clone(present_parts.get_or_insert_with(|| {
+            let present = |r: usize| {
+                if args.present(r) {
+                    part_of(&pid, r)
+                } else {
+                    NONE
+                }
+            };
+            Arc::new((0..n).map(present).collect())
+        }))
+    };
+    let groups = Arc::new(group_of);
     let sorted_funcs: Vec<PopFunc> = funcs
         .iter()
         .copied()
@@ -351,7 +388,7 @@ pub(crate) fn compute_tables(
         .iter()
         .map(|f| match f {
             PopFunc::Count => PopTable {
-                index: Arc::clone(&all_parts),
+                index: all_parts(),
                 values: per_part(&|a| Value::Num(Decimal::from(a.rows))),
             },
             PopFunc::Total => PopTable {
@@ -528,7 +565,7 @@ fn sort_scaled<K: Copy + Ord + Send>(
         .iter()
         .map(|&r| {
             let k = scaled(args.parts(r as usize), scale).unwrap_or(0);
-            (pid[r as usize], key(k), r)
+            (pid.get(r as usize).copied().unwrap_or(0), key(k), r)
         })
         .collect();
     drop(idx);
