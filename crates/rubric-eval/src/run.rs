@@ -1150,6 +1150,7 @@ fn hold(
                     Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
                 }
             }
+            block.compact();
             out.block = Some(block);
             out
         },

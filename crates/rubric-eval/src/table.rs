@@ -2,9 +2,10 @@
 //! file between reading it and writing the grades, when the scheme has population functions.
 //!
 //! One [`Block`] per batch of records, in file order. An int costs 4 bytes (9 if it does not fit
-//! 32 bits), a decimal 9 (17 if its mantissa does not fit 64 bits), a date 4, a bool 1, a text
-//! its bytes plus 5; a row's line costs nothing while the block's rows are on consecutive lines
-//! (else 4). Fields no expression reads (except the key) are not kept at all. Reading the file
+//! 32 bits), a decimal 9 (25 if its mantissa does not fit 64 bits; 4 once the block is complete,
+//! if all its decimals have one scale and fit 32 bits), a date 4, a bool 1, a text its bytes
+//! plus 5 (plus 4 once the block is complete, if every text is present); a row's line costs
+//! nothing while the block's rows are on consecutive lines (else 4). Fields no expression reads (except the key) are not kept at all. Reading the file
 //! once and keeping these columns is what lets the final pass run on
 //! every core without parsing the file a second time.
 
@@ -106,6 +107,12 @@ enum Col {
     },
     /// Integers that fit an i32 (nearly all counts): `i32::MIN` is missing.
     Int(Vec<i32>),
+    /// A finished block's numbers when they all have one scale and fit an i32 (amounts with two
+    /// places below 21 million): 4 bytes a row, not 9. `i32::MIN` is missing.
+    Fixed {
+        m: Vec<i32>,
+        scale: u8,
+    },
     /// A block with a larger number: every number as a decimal, `ok[r]` false for missing.
     Wide {
         v: Vec<Decimal>,
@@ -115,7 +122,8 @@ enum Col {
     Date(Vec<i32>),
     /// 0 false, 1 true, 2 missing.
     Bool(Vec<u8>),
-    /// The texts back to back; row `r`'s is `bytes[ends[r - 1]..ends[r]]`, missing unless `ok[r]`.
+    /// The texts back to back; row `r`'s is `bytes[ends[r - 1]..ends[r]]`, missing unless `ok[r]`
+    /// (an empty `ok` in a finished block: every text is present).
     Text {
         bytes: String,
         ends: Vec<u32>,
@@ -189,13 +197,17 @@ impl Block {
     pub fn push(&mut self, line: u64, values: &[Value], texts: &[Option<&str>]) {
         self.lines.push(line);
         for (f, (c, v)) in self.cols.iter_mut().zip(values).enumerate() {
-            if let (Col::Int(_) | Col::Small { .. } | Col::Wide { .. }, Value::Num(d)) = (&*c, v) {
+            if let (
+                Col::Int(_) | Col::Small { .. } | Col::Fixed { .. } | Col::Wide { .. },
+                Value::Num(d),
+            ) = (&*c, v)
+            {
                 push_num(c, *d);
                 continue;
             }
             match c {
                 Col::Dropped => {}
-                Col::Int(xs) => xs.push(NO_INT),
+                Col::Int(xs) | Col::Fixed { m: xs, .. } => xs.push(NO_INT),
                 Col::Small { m, scale } => {
                     m.push(0);
                     scale.push(MISSING_SCALE);
@@ -213,6 +225,10 @@ impl Block {
                     _ => 2,
                 }),
                 Col::Text { bytes, ends, ok } => {
+                    if ok.is_empty() && !ends.is_empty() {
+                        // a finished block grows again: every text so far is present
+                        ok.resize(ends.len(), true);
+                    }
                     let text: Option<&str> = match (texts.get(f).copied().flatten(), v) {
                         (Some(t), _) => Some(t),
                         (None, Value::Text(t)) => Some(t),
@@ -238,12 +254,49 @@ impl Block {
         }
     }
 
+    /// Shrinks a block that is complete: numbers of one scale that fit an i32 take 4 bytes a
+    /// row instead of 9, and a text column with every text present drops its flags. Held
+    /// blocks are most of a run's memory, and in a virtual machine every fresh page costs time.
+    pub fn compact(&mut self) {
+        for c in &mut self.cols {
+            match c {
+                Col::Small { m, scale } => {
+                    let mut common: Option<u8> = None;
+                    let fits = m.iter().zip(scale.iter()).all(|(&x, &s)| {
+                        s == MISSING_SCALE
+                            || (*common.get_or_insert(s) == s
+                                && i32::try_from(x).is_ok_and(|x| x != NO_INT))
+                    });
+                    if fits {
+                        let fixed: Vec<i32> = m
+                            .iter()
+                            .zip(scale.iter())
+                            .map(|(&x, &s)| {
+                                if s == MISSING_SCALE {
+                                    NO_INT
+                                } else {
+                                    i32::try_from(x).unwrap_or(NO_INT)
+                                }
+                            })
+                            .collect();
+                        *c = Col::Fixed {
+                            m: fixed,
+                            scale: common.unwrap_or(0),
+                        };
+                    }
+                }
+                Col::Text { ok, .. } if ok.iter().all(|&p| p) => *ok = Vec::new(),
+                _ => {}
+            }
+        }
+    }
+
     /// The text of field `f` in row `r`, when it is a kept text that is present.
     pub fn text(&self, f: usize, r: usize) -> Option<&str> {
         let Some(Col::Text { bytes, ends, ok }) = self.cols.get(f) else {
             return None;
         };
-        if !ok.get(r).copied().unwrap_or(false) {
+        if !ok.is_empty() && !ok.get(r).copied().unwrap_or(false) {
             return None;
         }
         let start = if r == 0 { 0 } else { *ends.get(r - 1)? };
@@ -263,6 +316,11 @@ impl Block {
                 },
                 Col::Small { m, scale } => match (m.get(r), scale.get(r)) {
                     (Some(&x), Some(&s)) => small(x, s).map_or(Value::Missing, Value::Num),
+                    _ => Value::Missing,
+                },
+                Col::Fixed { m, scale } => match m.get(r) {
+                    Some(&x) if x != NO_INT => Decimal::from_parts(x.into(), u32::from(*scale))
+                        .map_or(Value::Missing, Value::Num),
                     _ => Value::Missing,
                 },
                 Col::Wide { v, ok } => match (v.get(r), ok.get(r)) {
@@ -304,6 +362,21 @@ impl Block {
                 s: xs
                     .iter()
                     .map(|&x| if x == NO_INT { vector::NO_SCALE } else { 0 })
+                    .collect(),
+            },
+            Some(Col::Fixed { m, scale }) => V::Num {
+                // a missing number's mantissa is 0, as in `Small`
+                m: m.iter()
+                    .map(|&x| if x == NO_INT { 0 } else { i128::from(x) })
+                    .collect(),
+                s: m.iter()
+                    .map(|&x| {
+                        if x == NO_INT {
+                            vector::NO_SCALE
+                        } else {
+                            *scale
+                        }
+                    })
                     .collect(),
             },
             Some(Col::Small { m, scale }) => V::Num {
@@ -359,6 +432,19 @@ impl Block {
 /// Appends a number to a number column, widening the column when the number does not fit it:
 /// an int column to mantissas and scales, those to decimals.
 fn push_num(c: &mut Col, d: Decimal) {
+    if let Col::Fixed { m, scale } = c {
+        // a finished block grows again: back to mantissas and scales
+        let s = *scale;
+        let scale = m
+            .iter()
+            .map(|&x| if x == NO_INT { MISSING_SCALE } else { s })
+            .collect();
+        let m = m
+            .iter()
+            .map(|&x| if x == NO_INT { 0 } else { i64::from(x) })
+            .collect();
+        *c = Col::Small { m, scale };
+    }
     if let Col::Int(xs) = c {
         match i32::try_from(d.mantissa()) {
             Ok(x) if d.scale() == 0 && x != NO_INT => {
@@ -405,4 +491,91 @@ fn small(m: i64, scale: u8) -> Option<Decimal> {
         return None;
     }
     Decimal::from_parts(m.into(), u32::from(scale))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn num(s: &str) -> Value {
+        Value::Num(s.parse().unwrap())
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(Arc::from(s))
+    }
+
+    /// Every row's values and every column, as the evaluators see them.
+    fn seen(b: &Block) -> (Vec<Vec<Value>>, Vec<String>) {
+        let rows = (0..b.len())
+            .map(|r| {
+                let mut out = Vec::new();
+                b.row(r, &mut out);
+                out
+            })
+            .collect();
+        let cols = (0..b.cols.len())
+            .map(|f| format!("{:?}", b.column(f)))
+            .collect();
+        (rows, cols)
+    }
+
+    #[test]
+    fn compacting_a_block_changes_no_value() {
+        let src = "input { id text key, a decimal?, b decimal?, c decimal, t text? }\n\
+                   let x = a + b + c\nlet y = t == \"x\"\n";
+        let model = crate::tests::model(src);
+        let keep: Arc<[Keep]> = vec![Keep::Read; model.fields.len()].into();
+        let rows = [
+            // a: one scale, fits 32 bits; b: two scales; c: a mantissa beyond 32 bits
+            vec![
+                text("r1"),
+                num("12.50"),
+                num("1.5"),
+                num("3000000000"),
+                text("x"),
+            ],
+            vec![
+                text("r2"),
+                Value::Missing,
+                num("2.25"),
+                num("-1"),
+                Value::Missing,
+            ],
+            vec![text("r3"), num("-0.01"), Value::Missing, num("0"), text("")],
+        ];
+        let mut b = Block::new(&model.fields, &keep, 4);
+        for (i, r) in rows.iter().enumerate() {
+            b.push(i as u64 + 2, r, &[]);
+        }
+        let before = seen(&b);
+        b.compact();
+        assert!(
+            matches!(b.cols[1], Col::Fixed { scale: 2, .. }),
+            "{:?}",
+            b.cols[1]
+        );
+        assert!(
+            matches!(b.cols[2], Col::Small { .. }),
+            "two scales stay as they are"
+        );
+        assert!(
+            matches!(b.cols[3], Col::Small { .. }),
+            "3e9 does not fit 32 bits"
+        );
+        assert!(matches!(&b.cols[0], Col::Text { ok, .. } if ok.is_empty()));
+        assert!(matches!(&b.cols[4], Col::Text { ok, .. } if !ok.is_empty()));
+        assert_eq!(seen(&b), before);
+        // a compacted block that grows again keeps every value
+        let more = [text("r4"), num("7"), num("0.5"), num("1"), text("y")];
+        b.push(9, &more, &[]);
+        let mut all = rows.to_vec();
+        all.push(more.to_vec());
+        let mut fresh = Block::new(&model.fields, &keep, 4);
+        for (i, r) in all.iter().enumerate() {
+            fresh.push(if i == 3 { 9 } else { i as u64 + 2 }, r, &[]);
+        }
+        assert_eq!(seen(&b), seen(&fresh));
+    }
 }
