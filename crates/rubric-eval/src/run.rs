@@ -735,7 +735,7 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
         let frame = Frame::evaluate(plan, &src);
         let mut writer = BlockWriter::new(ctx, &frame);
         for r in 0..block.len() {
-            if held.state.get(base + r).copied().unwrap_or(NONE) == NONE {
+            if held.pop_index(base + r) == NONE {
                 continue;
             }
             let key = plan.key.and_then(|k| block.text(k, r));
@@ -753,7 +753,7 @@ fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchOut) {
     let mut values = Vec::with_capacity(plan.nfields);
     let mut prow = Vec::with_capacity(plan.slots.len());
     for r in 0..block.len() {
-        let p = held.state.get(base + r).copied().unwrap_or(NONE);
+        let p = held.pop_index(base + r);
         if p == NONE {
             continue;
         }
@@ -1042,7 +1042,8 @@ struct Held {
     /// Per block, the index of its first row among all held rows.
     starts: Vec<usize>,
     /// Per held row: its index in the population columns, or `NONE` when it has left the
-    /// population (a duplicate key, an overflow).
+    /// population (a duplicate key, an overflow). Empty while every held row is in the
+    /// population at its own index, the usual case (4 bytes a row saved: 40 MB at 10M rows).
     state: Vec<u32>,
     /// One table per population slot, indexed by population index.
     pops: Vec<PopTable>,
@@ -1086,17 +1087,23 @@ impl Source for HeldBlock<'_> {
         let Some(table) = self.held.pops.get(slot) else {
             return Col::Const(Value::Missing);
         };
-        let state = self
-            .held
-            .state
-            .get(self.base..self.base + self.block.len())
-            .unwrap_or(&[]);
-        table.gather(state.iter().copied())
+        let rows = self.base..self.base + self.block.len();
+        table.gather(rows.map(|i| self.held.pop_index(i)))
     }
 }
 
 impl Held {
     /// The block and row of held row `i`.
+    /// Held row `i`'s index in the population columns, or `NONE` when it left the population.
+    #[inline]
+    fn pop_index(&self, i: usize) -> u32 {
+        if self.state.is_empty() {
+            u32::try_from(i).unwrap_or(NONE)
+        } else {
+            self.state.get(i).copied().unwrap_or(NONE)
+        }
+    }
+
     fn locate(&self, i: usize) -> Option<(&Block, usize)> {
         let b = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
         let block = self.blocks.get(b)?;
@@ -1207,7 +1214,7 @@ fn hold(
     let mut held = Held {
         blocks,
         starts,
-        state: vec![0; n_held],
+        state: Vec::new(),
         pops: vec![PopTable::default(); plan.slots.len()],
     };
     let mut n_pop = 0usize;
@@ -1231,10 +1238,7 @@ fn hold(
                 .map(|b| {
                     let s = held.starts.get(b).copied().unwrap_or(0);
                     let len = held.blocks.get(b).map_or(0, Block::len);
-                    let alive = held
-                        .state
-                        .get(s..s + len)
-                        .map_or(0, |st| st.iter().filter(|&&p| p != NONE).count());
+                    let alive = (s..s + len).filter(|&i| held.pop_index(i) != NONE).count();
                     next += alive;
                     (next - alive, next)
                 })
@@ -1356,16 +1360,21 @@ fn hold(
                 }
             }
             phase("keys checked");
-            let mut next = 0u32;
-            for (s, a) in held.state.iter_mut().zip(&alive) {
-                if *a {
-                    *s = next;
-                    next += 1;
-                } else {
-                    *s = NONE;
-                }
+            n_pop = alive.iter().filter(|&&a| a).count();
+            if n_pop < n_held {
+                let mut next = 0u32;
+                held.state = alive
+                    .iter()
+                    .map(|&a| {
+                        if a {
+                            next += 1;
+                            next - 1
+                        } else {
+                            NONE
+                        }
+                    })
+                    .collect();
             }
-            n_pop = next as usize;
             if n_pop < n_held {
                 for arg in args.iter_mut() {
                     arg.retain(&alive);
@@ -1380,6 +1389,9 @@ fn hold(
                 }
             }
         } else {
+            if !failed.is_empty() && held.state.is_empty() {
+                held.state = (0..n_held as u32).collect();
+            }
             for (i, r) in failed {
                 if let Some(s) = held.state.get_mut(i) {
                     *s = NONE;
@@ -1477,7 +1489,7 @@ fn stage_block(
     let mut k = 0usize; // the row's place in the block's range
     for r in 0..block.len() {
         let i = base + r;
-        if level > 1 && held.state.get(i).copied().unwrap_or(NONE) == NONE {
+        if level > 1 && held.pop_index(i) == NONE {
             continue;
         }
         let here = k;
