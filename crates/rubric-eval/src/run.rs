@@ -31,9 +31,7 @@ use crate::vector::{self, Col, Frame, Source, NO_SCALE};
 use rubric_check::hir::{ItemId, Model, Ty};
 use rubric_syntax::Decimal;
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -1900,35 +1898,24 @@ fn hash_bytes(b: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Passes a precomputed hash through.
-#[derive(Default)]
-struct IdHasher(u64);
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Duplicate keys, in input order: the second and later rows with a key are rejected with
-/// "duplicate key `K` (first on line N)", as the data layer's `KeyTracker` words it. The keys
-/// live in one arena; the map goes from a key's hash to its first line and place in the arena
-/// (two different keys with the same 64-bit hash go to a small map of their own).
+/// "duplicate key `K` (first on line N)", as the data layer's `KeyTracker` words it.
+///
+/// A streaming run keeps every distinct key, so this is its memory: about 40 bytes a key plus
+/// the key's bytes (10M keys of 8 bytes: under 0.5 GB). The keys live back to back in one arena;
+/// an open-addressing table (linear probing, at most three quarters full) holds per key its
+/// hash's high 32 bits above its number, so that a probe compares the key's bytes only when 32
+/// bits of hash agree, and the table grows without reading a key again.
 struct Keys {
     pub(crate) column: Option<String>,
+    /// The distinct keys back to back.
     arena: Vec<u8>,
-    /// hash → index into `firsts` (small entries: fewer cache misses per probe).
-    seen: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
-    /// Per distinct key: its first line and place in the arena.
-    firsts: Vec<(u64, usize, usize)>,
-    collided: HashMap<Vec<u8>, u64>,
+    /// Per distinct key: where it ends in the arena (it starts where the one before ends).
+    ends: Vec<u64>,
+    /// Per distinct key: the line it was first seen on.
+    lines: Vec<u64>,
+    /// Per slot: 0 (empty), or a key's hash's high 32 bits above its number plus one.
+    slots: Vec<u64>,
 }
 
 impl Keys {
@@ -1939,10 +1926,38 @@ impl Keys {
                 .and_then(|k| model.fields.get(k))
                 .map(|f| f.column.clone()),
             arena: Vec::new(),
-            seen: HashMap::default(),
-            firsts: Vec::new(),
-            collided: HashMap::new(),
+            ends: Vec::new(),
+            lines: Vec::new(),
+            slots: Vec::new(),
         }
+    }
+
+    /// Distinct key `i`'s bytes.
+    fn key(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0)
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.arena.get(start as usize..end as usize).unwrap_or(&[])
+    }
+
+    /// Doubles the table (at least 1,024 slots), placing every key again by its tag.
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(1024);
+        let mut slots = vec![0u64; cap];
+        let mask = cap - 1;
+        for &e in self.slots.iter().filter(|&&e| e != 0) {
+            let mut p = (e >> 32) as usize & mask;
+            while slots.get(p).is_some_and(|&x| x != 0) {
+                p = (p + 1) & mask;
+            }
+            if let Some(slot) = slots.get_mut(p) {
+                *slot = e;
+            }
+        }
+        self.slots = slots;
     }
 
     fn check(&mut self, row: &RowKey, buf: &str) -> Result<(), Reject> {
@@ -1953,32 +1968,37 @@ impl Keys {
             .as_bytes()
             .get(row.start as usize..row.end as usize)
             .unwrap_or(&[]);
-        let first = match self.seen.entry(row.hash) {
-            Entry::Vacant(v) => {
-                let at = self.arena.len();
-                self.arena.extend_from_slice(key);
-                v.insert(self.firsts.len() as u32);
-                self.firsts.push((row.line, at, key.len()));
-                return Ok(());
-            }
-            Entry::Occupied(o) => {
-                let (line, at, len) = self
-                    .firsts
-                    .get(*o.get() as usize)
-                    .copied()
-                    .unwrap_or((0, 0, 0));
-                if self.arena.get(at..at + len) == Some(key) {
-                    line
-                } else {
-                    match self.collided.entry(key.to_vec()) {
-                        Entry::Vacant(v) => {
-                            v.insert(row.line);
-                            return Ok(());
-                        }
-                        Entry::Occupied(o) => *o.get(),
+        // a key's number plus one must fit the slot's low 32 bits: past 4 billion distinct keys
+        // the rest are not tracked
+        let Ok(number) = u32::try_from(self.ends.len() + 1) else {
+            return Ok(());
+        };
+        if (self.ends.len() + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let tag = row.hash >> 32;
+        let mask = self.slots.len() - 1;
+        let mut p = tag as usize & mask;
+        let first = loop {
+            match self.slots.get(p).copied() {
+                Some(0) | None => {
+                    self.arena.extend_from_slice(key);
+                    self.ends.push(self.arena.len() as u64);
+                    self.lines.push(row.line);
+                    if let Some(slot) = self.slots.get_mut(p) {
+                        *slot = (tag << 32) | u64::from(number);
+                    }
+                    return Ok(());
+                }
+                Some(e) if e >> 32 == tag => {
+                    let i = ((e & 0xFFFF_FFFF) as usize).saturating_sub(1);
+                    if self.key(i) == key {
+                        break self.lines.get(i).copied().unwrap_or(0);
                     }
                 }
+                Some(_) => {}
             }
+            p = (p + 1) & mask;
         };
         let key = String::from_utf8_lossy(key).into_owned();
         Err(Reject {
@@ -1994,4 +2014,59 @@ impl Keys {
 fn pop_row(cols: &[PopTable], i: usize, buf: &mut Vec<Value>) {
     buf.clear();
     buf.extend(cols.iter().map(|c| c.get(i)));
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A key row with a chosen hash (to force collisions), its text copied into `buf`.
+    fn row(line: u64, key: &str, hash: u64, buf: &mut String) -> RowKey {
+        let mut r = RowKey::text(line, key, buf);
+        r.hash = hash;
+        r
+    }
+
+    #[test]
+    fn keys_find_every_repeat_and_only_repeats() {
+        let model = crate::tests::model("input { id text key, x int }\n");
+        let mut keys = Keys::new(&model);
+        let mut buf = String::new();
+        let mut rejected = Vec::new();
+        // 5,000 distinct keys (the table grows several times), then each one again; keys
+        // `k0`..`k9` share one hash, so their 32-bit tags agree and the bytes must decide
+        let n = 5_000u64;
+        for pass in 0..2 {
+            for i in 0..n {
+                let line = pass * n + i + 2;
+                let key = format!("k{i}");
+                let hash = if i < 10 {
+                    7 << 32
+                } else {
+                    hash_bytes(key.as_bytes())
+                };
+                buf.clear();
+                let r = row(line, &key, hash, &mut buf);
+                if let Err(e) = keys.check(&r, &buf) {
+                    rejected.push((e.line, e.reason));
+                }
+            }
+        }
+        assert_eq!(
+            rejected.len() as u64,
+            n,
+            "exactly the second pass is rejected"
+        );
+        for (k, (line, reason)) in rejected.iter().enumerate() {
+            assert_eq!(*line, n + k as u64 + 2);
+            assert_eq!(
+                *reason,
+                format!("duplicate key `k{k}` (first on line {})", k + 2)
+            );
+        }
+        // a row without a key is never a repeat
+        let none = RowKey::of(99, None, &mut buf);
+        assert!(keys.check(&none, &buf).is_ok() && keys.check(&none, &buf).is_ok());
+    }
 }
