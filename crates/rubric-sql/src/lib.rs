@@ -419,22 +419,11 @@ struct E {
     sql: String,
     scale: u32,
     ready: usize,
-    /// Computed from a quotient, so already rounded to DIV_SCALE places somewhere.
-    div: bool,
 }
 
 impl E {
     fn new(sql: String, scale: u32, ready: usize) -> E {
-        E {
-            sql,
-            scale,
-            ready,
-            div: false,
-        }
-    }
-    fn with_div(mut self, div: bool) -> E {
-        self.div = div;
-        self
+        E { sql, scale, ready }
     }
 }
 
@@ -448,7 +437,7 @@ struct Gen<'m> {
     /// Stage 0 reads the table; stage i > 0 adds its columns to stage i - 1.
     stages: Vec<Vec<(String, String)>>,
     /// The stage after which each item is readable, and its numeric scale.
-    items: Vec<Option<(usize, u32, bool)>>,
+    items: Vec<Option<(usize, u32)>>,
     pops: Vec<Option<E>>,
     aux: usize,
     /// The column of each field and item inside the query: its name, unless another name differs
@@ -493,8 +482,7 @@ impl Gen<'_> {
         }
         let name = self.fresh(what);
         let (ready, scale) = (e.ready, e.scale);
-        let div = e.div;
-        self.place(ready, name, e.sql, scale).with_div(div)
+        self.place(ready, name, e.sql, scale)
     }
 
     /// Rescales a number to `s` (only ever upwards, which is exact).
@@ -522,11 +510,11 @@ impl Gen<'_> {
             return Ok(());
         };
         let name = self.item_cols[id].clone();
-        let (ready, scale, div) = match &it.kind {
+        let (ready, scale) = match &it.kind {
             ItemKind::Let { value } => {
                 let e = self.expr(value, None)?;
                 let r = self.place(e.ready, name, e.sql, e.scale);
-                (r.ready, r.scale, e.div)
+                (r.ready, r.scale)
             }
             ItemKind::Points { by, rules } => {
                 let subject = self.subject(by.as_ref())?;
@@ -537,7 +525,7 @@ impl Gen<'_> {
                     .collect();
                 let (sql, ready) = self.case(arms, subject.as_ref())?;
                 let r = self.place(ready, name, sql, scale);
-                (r.ready, scale, false)
+                (r.ready, scale)
             }
             ItemKind::Score { terms, bonuses } => {
                 let mut total: Option<E> = None;
@@ -562,13 +550,12 @@ impl Gen<'_> {
                     let f = self.bonus(b.factor, &b.cond)?;
                     total = self.mul(total, f, b.span)?;
                 }
-                let div = total.div;
                 let r = self.place(total.ready, name, total.sql, total.scale);
-                (r.ready, r.scale, div)
+                (r.ready, r.scale)
             }
             ItemKind::Grade(gd) if gd.is_tags => {
                 let (r, s) = self.tags(id, gd)?;
-                (r, s, false)
+                (r, s)
             }
             ItemKind::Grade(gd) => {
                 let subject = self.subject(gd.by.as_ref())?;
@@ -579,11 +566,11 @@ impl Gen<'_> {
                     .collect();
                 let (sql, ready) = self.case(arms, subject.as_ref())?;
                 let r = self.place(ready, name, sql, 0);
-                (r.ready, 0, false)
+                (r.ready, 0)
             }
         };
         if let Some(slot) = self.items.get_mut(id) {
-            *slot = Some((ready, scale, div));
+            *slot = Some((ready, scale));
         }
         Ok(())
     }
@@ -704,12 +691,11 @@ impl Gen<'_> {
     fn add_sub(&mut self, a: E, b: E, op: &str) -> E {
         let s = a.scale.max(b.scale);
         let ready = a.ready.max(b.ready);
-        E::new(format!("({} {op} {})", a.sql, b.sql), s, ready).with_div(a.div || b.div)
+        E::new(format!("({} {op} {})", a.sql, b.sql), s, ready)
     }
 
     fn mul(&mut self, a: E, b: E, span: Span) -> Result<E, Error> {
         let ready = a.ready.max(b.ready);
-        let div = a.div || b.div;
         let scale = a.scale + b.scale;
         // Exact in every engine: DECIMAL(38, s₁ + s₂) in DuckDB and Spark, NUMERIC in PostgreSQL.
         // Beyond 38 places no engine's DECIMAL holds the product, and `rubric run` would round
@@ -733,7 +719,7 @@ impl Gen<'_> {
                 )),
             )));
         }
-        Ok(E::new(format!("({} * {})", a.sql, b.sql), scale, ready).with_div(div))
+        Ok(E::new(format!("({} * {})", a.sql, b.sql), scale, ready))
     }
 
     /// `a / b`: missing when `b` is zero, else the quotient rounded half away from zero to
@@ -756,7 +742,7 @@ impl Gen<'_> {
                     "(div({n}, {dd}) + CASE WHEN 2 * abs(mod({n}, {dd})) >= abs({dd}) THEN sign({n}) * sign({dd}) ELSE 0 END)"
                 );
                 let unit = format!("0.{}1", "0".repeat(p as usize - 1));
-                E::new(format!("({q} * {unit})"), p, ready + 1).with_div(true)
+                E::new(format!("({q} * {unit})"), p, ready + 1)
             }
             Dialect::Spark => {
                 // Spark rounds a quotient to at least 18 places, and a cast to 16 would round it
@@ -785,7 +771,6 @@ impl Gen<'_> {
                     p,
                     ready,
                 )
-                .with_div(true)
             }
             Dialect::DuckDb => {
                 // DuckDB divides decimals in DOUBLE, so divide the unscaled integers (HUGEINT,
@@ -828,7 +813,6 @@ impl Gen<'_> {
                     p,
                     ready + 1,
                 )
-                .with_div(true)
             }
         }
     }
@@ -1009,7 +993,6 @@ impl Gen<'_> {
             es.push(self.expr(a, subj)?);
         }
         let ready = es.iter().map(|e| e.ready).max().unwrap_or(1);
-        let div = es.iter().any(|e| e.div);
         let arg = |i: usize| {
             es.get(i)
                 .map(|e| e.sql.clone())
@@ -1069,16 +1052,14 @@ impl Gen<'_> {
                     format!("CASE WHEN {x} IS NULL OR {y} IS NULL THEN NULL WHEN {x} {op} {y} THEN {x} ELSE {y} END"),
                     if numeric { s } else { 0 },
                     ready,
-                )
-                .with_div(div));
+                ));
             }
             Builtin::Abs => {
                 return Ok(E::new(
                     format!("abs({})", arg(0)),
                     es.first().map_or(0, |e| e.scale),
                     ready,
-                )
-                .with_div(div))
+                ))
             }
             Builtin::Round => {
                 let digits = match args.get(1).map(|a| &a.kind) {
@@ -1093,8 +1074,7 @@ impl Gen<'_> {
                     format!("CAST(round({}, {digits}) AS {})", arg(0), self.dec(t)),
                     t,
                     ready,
-                )
-                .with_div(div));
+                ));
             }
         };
         Ok(E::new(sql, 0, ready))
@@ -1236,7 +1216,6 @@ impl Gen<'_> {
                         let q = self.div(n, dd);
                         let name = self.fresh("pop");
                         self.place(q.ready, name, guard(q.sql), q.scale)
-                            .with_div(true)
                     }
                     PopFunc::Count => return err("`count()` takes no argument"),
                 }
@@ -1268,10 +1247,10 @@ impl Gen<'_> {
                 E::new(ident(&self.field_cols[*f], d), scale, 1)
             }
             TExprKind::Item(i) => {
-                let Some(Some((ready, scale, div))) = self.items.get(*i) else {
+                let Some(Some((ready, scale))) = self.items.get(*i) else {
                     return err("an item is read before it is computed");
                 };
-                E::new(ident(&self.item_cols[*i], d), *scale, *ready).with_div(*div)
+                E::new(ident(&self.item_cols[*i], d), *scale, *ready)
             }
             TExprKind::Code { grade, code } => {
                 let name = self
@@ -1292,7 +1271,7 @@ impl Gen<'_> {
             TExprKind::Unary(op, a) => {
                 let a = self.expr(a, subj)?;
                 match op {
-                    UnOp::Neg => E::new(format!("(-{})", a.sql), a.scale, a.ready).with_div(a.div),
+                    UnOp::Neg => E::new(format!("(-{})", a.sql), a.scale, a.ready),
                     UnOp::Not => E::new(format!("(NOT {})", a.sql), 0, a.ready),
                 }
             }
@@ -1390,7 +1369,7 @@ impl Gen<'_> {
                     return err("`has` needs a tags declaration on its left");
                 };
                 let t = *t;
-                let Some(Some((ready, _, _))) = self.items.get(t) else {
+                let Some(Some((ready, _))) = self.items.get(t) else {
                     return err("tags are read before they are computed");
                 };
                 let ready = *ready;
@@ -1456,21 +1435,19 @@ impl Gen<'_> {
                 let x = self.expr(a, subj)?;
                 let y = self.expr(b, subj)?;
                 let numeric = e.ty.is_numeric();
-                let div = x.div || y.div;
                 let s = if numeric { x.scale.max(y.scale) } else { 0 };
                 let (xs, ys) = if numeric {
                     (self.rescale(&x, s), self.rescale(&y, s))
                 } else {
                     (x.sql, y.sql)
                 };
-                E::new(format!("COALESCE({xs}, {ys})"), s, x.ready.max(y.ready)).with_div(div)
+                E::new(format!("COALESCE({xs}, {ys})"), s, x.ready.max(y.ready))
             }
             TExprKind::If(c, a, b) => {
                 let c = self.expr(c, subj)?;
                 let x = self.expr(a, subj)?;
                 let y = self.expr(b, subj)?;
                 let numeric = e.ty.is_numeric();
-                let div = x.div || y.div;
                 let s = if numeric { x.scale.max(y.scale) } else { 0 };
                 let (xs, ys) = if numeric {
                     (self.rescale(&x, s), self.rescale(&y, s))
@@ -1483,7 +1460,6 @@ impl Gen<'_> {
                     s,
                     ready,
                 )
-                .with_div(div)
             }
             TExprKind::Call(b, args) => self.call(*b, args, subj)?,
             TExprKind::Pop(p) => self.pop(*p)?,
