@@ -47,8 +47,8 @@
 //! - Cells: surrounding spaces and tabs are trimmed for numbers, bools and dates; a cell of
 //!   only spaces is empty; text is kept exactly otherwise. Empty → missing for an optional
 //!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no thousands
-//!   separators, no exponent (except in JSON numbers), at most 28 decimal places and a value
-//!   below 2^96. An int must be whole (`3.0` is 3; `1.5` is rejected). Bools: `true/false`,
+//!   separators, no exponent (except in JSON numbers), at most 38 decimal places and 38
+//!   significant digits. An int must be whole (`3.0` is 3; `1.5` is rejected). Bools: `true/false`,
 //!   `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16` or `2024/05/16`.
 //! - JSON: numbers keep their exact text; a JSON bool fits a bool or text field, a number a
 //!   numeric, bool (1/0) or text field, a string any field (parsed as a CSV cell would be);
