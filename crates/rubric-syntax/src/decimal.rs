@@ -191,16 +191,29 @@ impl Decimal {
     #[inline]
     pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
         let (sa, sb) = (self.scale(), other.scale());
-        let (a, b) = (self.mantissa(), other.mantissa());
-        // the common case: both at one scale, or one rescaled within i128
+        // the common case, small enough to inline: both at one scale, or one rescaled within
+        // i128, and a sum that fits
         let s = sa.max(sb);
-        if let (Some(a), Some(b)) = (rescale(a, s - sa), rescale(b, s - sb)) {
+        if let (Some(a), Some(b)) = (
+            rescale(self.mantissa(), s - sa),
+            rescale(other.mantissa(), s - sb),
+        ) {
             if let Some(r) = a.checked_add(b) {
                 if r.unsigned_abs() < LIMIT {
                     return Some(Decimal::raw(r, SCALES[s as usize]));
                 }
             }
         }
+        self.add_wide(other)
+    }
+
+    /// [`Decimal::checked_add`] in 256 bits.
+    #[cold]
+    #[inline(never)]
+    fn add_wide(self, other: Decimal) -> Option<Decimal> {
+        let (sa, sb) = (self.scale(), other.scale());
+        let (a, b) = (self.mantissa(), other.mantissa());
+        let s = sa.max(sb);
         let (x, y) = (
             U256::mul(a.unsigned_abs(), POW10[(s - sa) as usize]),
             U256::mul(b.unsigned_abs(), POW10[(s - sb) as usize]),
@@ -230,8 +243,16 @@ impl Decimal {
                 return Some(Decimal::raw(p, SCALES[s as usize]));
             }
         }
+        self.mul_wide(other)
+    }
+
+    /// [`Decimal::checked_mul`] in 256 bits.
+    #[cold]
+    #[inline(never)]
+    fn mul_wide(self, other: Decimal) -> Option<Decimal> {
+        let (a, b) = (self.mantissa(), other.mantissa());
         let mag = U256::mul(a.unsigned_abs(), b.unsigned_abs());
-        fit((a < 0) != (b < 0), mag, s)
+        fit((a < 0) != (b < 0), mag, self.scale() + other.scale())
     }
 
     /// `self / other`: the exact quotient rounded half away from zero to [`DIV_PLACES`] places,
