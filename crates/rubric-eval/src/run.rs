@@ -19,7 +19,7 @@
 
 use crate::eval;
 use crate::io::{
-    ColumnKind, DataError, OutputColumn, OutputFormat, RawRecord, Reader, RecordWriter, RowParser,
+    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
 use crate::pop::{self, PopTable};
@@ -593,8 +593,8 @@ pub fn run(
         (None, Some(reader)) => pipeline(
             reader,
             threads,
-            &|_first: u64, recs: &[RawRecord]| final_batch(ctx_ref, recs),
-            &mut |_first: u64, mut out: BatchOut| sink(&mut out),
+            &|batch: &Batch| final_batch(ctx_ref, batch),
+            &mut |mut out: BatchOut| sink(&mut out),
         )?,
         (None, None) => {}
     }
@@ -642,22 +642,22 @@ fn key_of<'v>(plan: &Plan, values: &'v [Value]) -> Option<Cow<'v, str>> {
 
 /// The final pass over one batch of a streaming run: parse, evaluate every item, format the
 /// output cells.
-fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
+fn final_batch(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
     if ctx.explainer.is_some() {
-        return final_batch_rows(ctx, recs);
+        return final_batch_rows(ctx, batch);
     }
     let plan = ctx.plan;
     let mut out = BatchOut::default();
-    let mut block = Block::new(&ctx.model.fields, &ctx.keep, recs.len());
+    let mut block = Block::new(&ctx.model.fields, &ctx.keep, batch.len());
     let mut values = Vec::with_capacity(plan.nfields);
     let mut texts = Vec::with_capacity(plan.nfields);
     // per record: its row in the block, or why it was rejected
-    let mut parsed: Vec<Result<usize, Reject>> = Vec::with_capacity(recs.len());
-    for rec in recs {
+    let mut parsed: Vec<Result<usize, Reject>> = Vec::with_capacity(batch.len());
+    for rec in batch.recs() {
         match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
             Ok(()) => {
                 parsed.push(Ok(block.len()));
-                block.push(rec.line, &values, &texts);
+                block.push(rec.line(), &values, &texts);
             }
             Err(r) => parsed.push(Err(r)),
         }
@@ -689,26 +689,27 @@ fn final_batch(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
 }
 
 /// [`final_batch`] with the row evaluator, for `--explain` (its trace needs the row's values).
-fn final_batch_rows(ctx: &Ctx<'_>, recs: &[RawRecord]) -> BatchOut {
+fn final_batch_rows(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
     let plan = ctx.plan;
     let mut out = BatchOut::default();
-    out.cells.reserve(recs.len() * ctx.columns.columns.len());
+    out.cells.reserve(batch.len() * ctx.columns.columns.len());
     let mut scratch = Vec::with_capacity(plan.items.len());
     let mut values = Vec::with_capacity(plan.nfields);
-    for rec in recs {
-        if let Err(r) = ctx.parser.parse_into(rec, &mut values) {
+    for rec in batch.recs() {
+        if let Err(r) = ctx.parser.parse_rec(rec, &mut values) {
             out.rows.push(Done::Rejected(Box::new(r)));
             continue;
         }
         let key = key_of(plan, &values);
         if let Err(item) = eval::eval_row(plan, &values, &[], &mut scratch, None) {
             // a row without a key is named by an empty one
-            let reject = overflow_reject(plan, rec.line, Some(key.as_deref().unwrap_or("")), item);
+            let reject =
+                overflow_reject(plan, rec.line(), Some(key.as_deref().unwrap_or("")), item);
             out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }
         emit_row(ctx, &mut out, key.as_deref(), &values, &scratch, &[]);
-        let key = RowKey::of(rec.line, key.as_deref(), &mut out.keys);
+        let key = RowKey::of(rec.line(), key.as_deref(), &mut out.keys);
         out.rows.push(Done::Row(key));
     }
     out
@@ -1141,15 +1142,15 @@ fn hold(
     pipeline(
         reader,
         threads,
-        &|_first: u64, recs: &[RawRecord]| {
+        &|batch: &Batch| {
             let mut out = BatchOut::default();
-            let mut block = Block::new(&model.fields, keep, recs.len());
+            let mut block = Block::new(&model.fields, keep, batch.len());
             let mut values = Vec::with_capacity(model.fields.len());
             let mut texts = Vec::with_capacity(model.fields.len());
-            for rec in recs {
+            for rec in batch.recs() {
                 match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
                     Ok(()) => {
-                        block.push(rec.line, &values, &texts);
+                        block.push(rec.line(), &values, &texts);
                         push_ok(&mut out.rows);
                     }
                     Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
@@ -1159,7 +1160,7 @@ fn hold(
             out.block = Some(block);
             out
         },
-        &mut |_first: u64, mut out: BatchOut| {
+        &mut |mut out: BatchOut| {
             let Some(block) = out.block.take() else {
                 return Ok(());
             };
@@ -1738,37 +1739,34 @@ fn par_blocks(
 }
 
 /// Reads batches on one thread, maps them on `threads` workers, and hands the results to
-/// `sink` in input order. Stops at the first error of the reader or the sink.
+/// `sink` in input order. Stops at the first error of the reader or the sink. The reader
+/// thread only reads: a batch of plain CSV lines is split into records by its worker.
 fn pipeline(
     mut reader: Reader,
     threads: usize,
-    work: &(dyn Fn(u64, &[RawRecord]) -> BatchOut + Sync),
-    sink: &mut dyn FnMut(u64, BatchOut) -> Result<(), RunError>,
+    work: &(dyn Fn(&Batch) -> BatchOut + Sync),
+    sink: &mut dyn FnMut(BatchOut) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
     let threads = threads.max(1);
     let buffers = 2 * threads + 2;
-    let (work_tx, work_rx) = sync_channel::<(u64, u64, Vec<RawRecord>)>(buffers);
-    let (done_tx, done_rx) = sync_channel::<(u64, u64, BatchOut, Vec<RawRecord>)>(buffers);
-    let (pool_tx, pool_rx): (SyncSender<Vec<RawRecord>>, Receiver<Vec<RawRecord>>) =
-        sync_channel(buffers);
+    let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(buffers);
+    let (done_tx, done_rx) = sync_channel::<(u64, BatchOut, Batch)>(buffers);
+    let (pool_tx, pool_rx): (SyncSender<Batch>, Receiver<Batch>) = sync_channel(buffers);
     for _ in 0..buffers {
-        let _ = pool_tx.send(Vec::new());
+        let _ = pool_tx.send(Batch::default());
     }
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|s| {
         let read = s.spawn(move || -> Result<(), DataError> {
             let mut seq = 0u64;
-            let mut ord = 0u64;
-            while let Ok(mut buf) = pool_rx.recv() {
-                let n = reader.fill_batch(&mut buf, BATCH)?;
-                if n == 0 {
+            while let Ok(mut batch) = pool_rx.recv() {
+                if reader.fill(&mut batch, BATCH)? == 0 {
                     break;
                 }
-                if work_tx.send((seq, ord, buf)).is_err() {
+                if work_tx.send((seq, batch)).is_err() {
                     break;
                 }
                 seq += 1;
-                ord += n as u64;
             }
             Ok(())
         });
@@ -1780,23 +1778,24 @@ fn pipeline(
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
-                let Ok((seq, first, recs)) = next else { return };
-                let out = work(first, &recs);
-                if done_tx.send((seq, first, out, recs)).is_err() {
+                let Ok((seq, mut batch)) = next else { return };
+                batch.split();
+                let out = work(&batch);
+                if done_tx.send((seq, out, batch)).is_err() {
                     return;
                 }
             });
         }
         drop(done_tx);
-        let mut pending: BTreeMap<u64, (u64, BatchOut)> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
         let mut next = 0u64;
         let mut result = Ok(());
-        for (seq, first, out, recs) in done_rx.iter() {
-            let _ = pool_tx.send(recs);
-            pending.insert(seq, (first, out));
-            while let Some((first, out)) = pending.remove(&next) {
+        for (seq, out, batch) in done_rx.iter() {
+            let _ = pool_tx.send(batch);
+            pending.insert(seq, out);
+            while let Some(out) = pending.remove(&next) {
                 next += 1;
-                if let Err(e) = sink(first, out) {
+                if let Err(e) = sink(out) {
                     result = Err(e);
                     break;
                 }

@@ -2,7 +2,7 @@
 //! stream (gb18030 for Excel exports from Chinese Windows).
 
 use super::error::DataError;
-use super::record::{ByteRow, Cells, RawRecord};
+use super::record::{Batch, ByteRow, Cells, RawRecord};
 use encoding_rs::Encoding;
 use std::io::{self, Read};
 
@@ -22,6 +22,9 @@ pub(crate) struct CsvReader {
     header_line: u64,
     done: bool,
     delimiter: u8,
+    /// The size of `buf` once the header is read ([`CHUNK`]; smaller in tests, so that runs of
+    /// lines meet the buffer's end).
+    pub(crate) chunk: usize,
     /// Whether the last record was read by [`CsvReader::fast_record`] (csv_core's state is then
     /// stale and is reset before it reads again).
     fast: bool,
@@ -96,6 +99,7 @@ impl CsvReader {
             header_line: 0,
             done: false,
             delimiter,
+            chunk: CHUNK,
             fast: false,
         };
         let mut first = ByteRow::default();
@@ -153,6 +157,61 @@ impl CsvReader {
         }
         out.truncate(n);
         Ok(n)
+    }
+
+    /// Replaces `batch` with the next records, at most `max`: the run of plain lines that
+    /// starts here, if there is one (see [`Batch`]), else records read one by one. Returns how
+    /// many lines or records (0 at the end of the input).
+    pub(crate) fn fill_batch(&mut self, batch: &mut Batch, max: usize) -> Result<usize, DataError> {
+        batch.clear();
+        // (after a lone `\r` the next `\n` may belong to the line before: csv_core's turn)
+        if self.header_line > 0 && !self.done && !self.after_cr {
+            self.top_up()?;
+            let avail = self.buf.get(self.pos..self.len).unwrap_or(&[]);
+            let (bytes, lines) = plain_lines(avail, max);
+            if let Some(run) = avail.get(..bytes).filter(|r| !r.is_empty()) {
+                batch.lines.extend_from_slice(run);
+                batch.first_line = self.line;
+                batch.delimiter = self.delimiter;
+                self.pos += bytes;
+                self.line += lines as u64;
+                // csv_core's state is stale now
+                self.fast = true;
+                return Ok(lines);
+            }
+        }
+        self.fill(&mut batch.records, max)
+    }
+
+    /// Makes sure the buffer holds at least half a chunk of unread bytes, or the rest of the
+    /// input.
+    fn top_up(&mut self) -> Result<(), DataError> {
+        if self.buf.len() < self.chunk {
+            self.buf.resize(self.chunk, 0);
+        }
+        if self.eof || self.len - self.pos >= self.chunk / 2 {
+            return Ok(());
+        }
+        self.buf.copy_within(self.pos..self.len, 0);
+        self.len -= self.pos;
+        self.pos = 0;
+        while self.len < self.buf.len() && self.len < self.chunk {
+            match self.input.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(k) => self.len += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(DataError::Read {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads the next record into `row`; returns the line it starts on (blank lines are
@@ -298,6 +357,43 @@ impl CsvReader {
         self.fast = true;
         Some(line)
     }
+}
+
+/// The input buffer of a CSV reader once the header is read: room for a batch of plain lines.
+const CHUNK: usize = 1 << 20;
+
+/// The run of plain lines at the start of `b` (see [`Batch`]), at most `max` of them: its
+/// length in bytes and its number of lines. The run stops before the line holding the first
+/// quote or lone carriage return, and at the last line break of `b`.
+fn plain_lines(b: &[u8], max: usize) -> (usize, usize) {
+    let mut end = 0;
+    let mut lines = 0;
+    for nl in memchr::memchr_iter(b'\n', b) {
+        if lines == max {
+            break;
+        }
+        lines += 1;
+        end = nl + 1;
+    }
+    let mut from = 0;
+    while let Some(i) = b
+        .get(from..end)
+        .and_then(|r| memchr::memchr2(b'"', b'\r', r))
+    {
+        let i = from + i;
+        if b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n') {
+            from = i + 2;
+            continue;
+        }
+        // cut before the line that holds it
+        end = b
+            .get(..i)
+            .and_then(|r| memchr::memrchr(b'\n', r))
+            .map_or(0, |nl| nl + 1);
+        lines = memchr::memchr_iter(b'\n', b.get(..end).unwrap_or(&[])).count();
+        break;
+    }
+    (end, lines)
 }
 
 /// The delimiter of a header line: a comma, unless tabs (Excel's "Unicode text" export) or

@@ -78,6 +78,7 @@ mod xlsx_reader;
 pub use error::DataError;
 pub use keys::KeyTracker;
 pub use parser::RowParser;
+pub(crate) use record::Batch;
 pub use record::{RawCell, RawRecord};
 pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
 
@@ -339,6 +340,30 @@ impl Reader {
             Inner::Csv(r) => r.fill(out, max),
             Inner::Json(r) => r.fill(out, max),
             Inner::Xlsx(r) => r.fill(out, max),
+        }
+    }
+
+    /// A CSV reader's buffer size from now on (tests: small, so that lines meet its end).
+    #[cfg(test)]
+    pub(crate) fn set_chunk(&mut self, bytes: usize) {
+        if let Inner::Csv(r) = &mut self.inner {
+            r.chunk = bytes;
+        }
+    }
+
+    /// [`Reader::fill_batch`] into a [`Batch`], which a CSV reader may fill with plain lines
+    /// that the worker splits; returns how many lines or records (0 at the end of the input).
+    pub(crate) fn fill(&mut self, batch: &mut Batch, max: usize) -> Result<usize, DataError> {
+        match &mut self.inner {
+            Inner::Csv(r) => r.fill_batch(batch, max),
+            Inner::Json(r) => {
+                batch.clear();
+                r.fill(&mut batch.records, max)
+            }
+            Inner::Xlsx(r) => {
+                batch.clear();
+                r.fill(&mut batch.records, max)
+            }
         }
     }
 }

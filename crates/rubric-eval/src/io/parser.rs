@@ -3,7 +3,7 @@
 use super::cell::{self, CellError};
 use super::error::{similar_names, DataError};
 use super::json_reader::object_cells;
-use super::record::{ByteRow, Cells, RawCell, RawRecord};
+use super::record::{ByteCells, Cells, RawCell, RawRecord, Rec};
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldDef, Model, Ty};
 use std::collections::HashMap;
@@ -146,74 +146,83 @@ impl RowParser {
     /// [`RowParser::parse`] into a caller's buffer (cleared first; on a reject its content is
     /// unspecified), so that a worker can reuse one allocation for every row.
     pub fn parse_into(&self, rec: &RawRecord, values: &mut Vec<Value>) -> Result<(), Reject> {
-        values.clear();
-        match &rec.cells {
-            Cells::Broken(reason) => {
-                return Err(Reject {
-                    line: rec.line,
-                    column: None,
-                    reason: reason.clone(),
-                    key: None,
-                });
-            }
-            Cells::Bytes(r) => {
-                if r.len() != self.header_len && !self.extra_cells_are_empty(r) {
-                    let reason = format!(
-                        "the record has {} {} but the header has {}",
-                        r.len(),
-                        if r.len() == 1 { "cell" } else { "cells" },
-                        self.header_len
-                    );
-                    return Err(self.reject(rec, None, reason));
-                }
-                for f in &self.fields {
-                    let v = match f.col.and_then(|c| r.get(c)) {
-                        None => Ok(Value::Missing),
-                        Some(bytes) => parse_bytes(f, bytes, Origin::Text),
-                    };
-                    match v {
-                        Ok(v) => values.push(v),
-                        Err(reason) => return Err(self.reject(rec, Some(f), reason)),
-                    }
-                }
-            }
-            Cells::Typed(cells) => self.parse_typed_cells(rec.line, cells, values)?,
-            Cells::Json(text) => match object_cells(text, &self.json_index, self.header_len) {
-                Ok(cells) => self.parse_typed_cells(rec.line, &cells, values)?,
-                Err(reason) => {
-                    return Err(Reject {
-                        line: rec.line,
-                        column: None,
-                        reason,
-                        key: None,
-                    });
-                }
-            },
-        }
-        Ok(())
+        self.parse_rec(Rec::Raw(rec), values)
     }
 
-    /// [`RowParser::parse_into`], except that the text cells of a CSV record are not copied:
+    /// [`RowParser::parse_into`] for a record of a batch.
+    pub(crate) fn parse_rec(&self, rec: Rec<'_>, values: &mut Vec<Value>) -> Result<(), Reject> {
+        values.clear();
+        if let Some(r) = rec.bytes() {
+            self.check_len(rec, r)?;
+            for f in &self.fields {
+                let v = match f.col.and_then(|c| r.get(c)) {
+                    None => Ok(Value::Missing),
+                    Some(bytes) => parse_bytes(f, bytes, Origin::Text),
+                };
+                match v {
+                    Ok(v) => values.push(v),
+                    Err(reason) => return Err(self.reject(rec, Some(f), reason)),
+                }
+            }
+            return Ok(());
+        }
+        let Rec::Raw(raw) = rec else {
+            return Ok(());
+        };
+        match &raw.cells {
+            Cells::Broken(reason) => Err(Reject {
+                line: raw.line,
+                column: None,
+                reason: reason.clone(),
+                key: None,
+            }),
+            // (handled above)
+            Cells::Bytes(_) => Ok(()),
+            Cells::Typed(cells) => self.parse_typed_cells(raw.line, cells, values),
+            Cells::Json(text) => match object_cells(text, &self.json_index, self.header_len) {
+                Ok(cells) => self.parse_typed_cells(raw.line, &cells, values),
+                Err(reason) => Err(Reject {
+                    line: raw.line,
+                    column: None,
+                    reason,
+                    key: None,
+                }),
+            },
+        }
+    }
+
+    /// A CSV record must have as many cells as the header, or more that are all empty.
+    fn check_len(&self, rec: Rec<'_>, r: ByteCells<'_>) -> Result<(), Reject> {
+        if r.len() == self.header_len || self.extra_cells_are_empty(r) {
+            return Ok(());
+        }
+        let reason = format!(
+            "the record has {} {} but the header has {}",
+            r.len(),
+            if r.len() == 1 { "cell" } else { "cells" },
+            self.header_len
+        );
+        Err(self.reject(rec, None, reason))
+    }
+
+    /// [`RowParser::parse_rec`], except that the text cells of a CSV record are not copied:
     /// a text field's value is left missing and `texts[f]` holds its cell (for other records
     /// every text is a `Value::Text` and `texts` is all `None`). What a worker that only
     /// stores the row needs.
     pub(crate) fn parse_borrowed<'r>(
         &self,
-        rec: &'r RawRecord,
+        rec: Rec<'r>,
         values: &mut Vec<Value>,
         texts: &mut Vec<Option<&'r str>>,
     ) -> Result<(), Reject> {
         texts.clear();
-        let Cells::Bytes(r) = &rec.cells else {
-            self.parse_into(rec, values)?;
+        let Some(r) = rec.bytes() else {
+            self.parse_rec(rec, values)?;
             texts.resize(values.len(), None);
             return Ok(());
         };
         values.clear();
-        if r.len() != self.header_len && !self.extra_cells_are_empty(r) {
-            // the same reject as `parse_into` gives
-            return self.parse_into(rec, values);
-        }
+        self.check_len(rec, r)?;
         for f in &self.fields {
             let Some(bytes) = f.col.and_then(|c| r.get(c)) else {
                 values.push(Value::Missing);
@@ -271,14 +280,14 @@ impl RowParser {
         Ok(())
     }
 
-    fn extra_cells_are_empty(&self, r: &ByteRow) -> bool {
+    fn extra_cells_are_empty(&self, r: ByteCells<'_>) -> bool {
         r.len() > self.header_len
             && r.iter()
                 .skip(self.header_len)
                 .all(|c| cell::trim(c).is_empty())
     }
 
-    fn reject(&self, rec: &RawRecord, field: Option<&FieldSpec>, reason: String) -> Reject {
+    fn reject(&self, rec: Rec<'_>, field: Option<&FieldSpec>, reason: String) -> Reject {
         let key = self
             .key
             .and_then(|k| self.fields[k].col)
@@ -286,7 +295,7 @@ impl RowParser {
             .filter(|k| !k.trim().is_empty())
             .map(|k| k.into_owned());
         Reject {
-            line: rec.line,
+            line: rec.line(),
             column: field.map(|f| f.column.clone()),
             reason,
             key,

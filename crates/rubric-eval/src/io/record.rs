@@ -92,11 +92,7 @@ impl RawRecord {
 
     /// The text of cell `i` as a user would read it (for messages and reject keys).
     pub fn cell_text(&self, i: usize) -> Option<Cow<'_, str>> {
-        match &self.cells {
-            Cells::Bytes(r) => r.get(i).map(String::from_utf8_lossy),
-            Cells::Typed(c) => c.get(i).map(RawCell::text),
-            Cells::Json(_) | Cells::Broken(_) => None,
-        }
+        Rec::Raw(self).cell_text(i)
     }
 }
 
@@ -114,16 +110,18 @@ impl ByteRow {
         self.fields
     }
 
-    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
-        if i >= self.fields {
-            return None;
+    /// The row's cells as a view.
+    pub(crate) fn cells(&self) -> ByteCells<'_> {
+        ByteCells {
+            data: &self.data,
+            ends: self.ends.get(..self.fields).unwrap_or(&[]),
+            start: 0,
+            gap: 0,
         }
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
-        self.data.get(start..*self.ends.get(i)?)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        (0..self.fields).filter_map(|i| self.get(i))
+        self.cells().iter()
     }
 
     pub(crate) fn push_field(&mut self, b: &[u8]) {
@@ -137,6 +135,163 @@ impl ByteRow {
         self.ends.truncate(self.fields);
         self.ends.push(start + b.len());
         self.fields += 1;
+    }
+}
+
+/// The cells of one CSV record, borrowed: from a [`ByteRow`] (cells back to back) or from a
+/// line of the file (cells between delimiters). Cell `i` ends at `ends[i]`; the first starts at
+/// `start`, every other `gap` bytes after the end of the one before it (the delimiter).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ByteCells<'a> {
+    data: &'a [u8],
+    ends: &'a [usize],
+    start: usize,
+    gap: usize,
+}
+
+impl<'a> ByteCells<'a> {
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let end = *self.ends.get(i)?;
+        let start = match i {
+            0 => self.start,
+            _ => *self.ends.get(i - 1)? + self.gap,
+        };
+        self.data.get(start..end)
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a [u8]> {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+/// One record of a [`Batch`], borrowed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Rec<'a> {
+    Raw(&'a RawRecord),
+    /// A plain CSV line (see [`Batch`]).
+    Line {
+        line: u64,
+        cells: ByteCells<'a>,
+    },
+}
+
+impl<'a> Rec<'a> {
+    /// 1-based line of the record's first line in the file.
+    pub(crate) fn line(&self) -> u64 {
+        match self {
+            Rec::Raw(r) => r.line,
+            Rec::Line { line, .. } => *line,
+        }
+    }
+
+    /// The cells of a CSV record.
+    pub(crate) fn bytes(&self) -> Option<ByteCells<'a>> {
+        match self {
+            Rec::Raw(RawRecord {
+                cells: Cells::Bytes(row),
+                ..
+            }) => Some(row.cells()),
+            Rec::Raw(_) => None,
+            Rec::Line { cells, .. } => Some(*cells),
+        }
+    }
+
+    /// The text of cell `i` as a user would read it (for messages and reject keys).
+    pub(crate) fn cell_text(&self, i: usize) -> Option<Cow<'a, str>> {
+        match self {
+            Rec::Raw(r) => match &r.cells {
+                Cells::Bytes(row) => row.cells().get(i).map(String::from_utf8_lossy),
+                Cells::Typed(c) => c.get(i).map(RawCell::text),
+                Cells::Json(_) | Cells::Broken(_) => None,
+            },
+            Rec::Line { cells, .. } => cells.get(i).map(String::from_utf8_lossy),
+        }
+    }
+}
+
+/// A batch of records as a reader hands it to the workers, in one of two forms:
+///
+/// - `records`: records read one by one (JSON, XLSX, and CSV that needs csv_core);
+/// - `lines`: a run of whole CSV lines copied from the file as they are, each ending in `\n`,
+///   with no quote and no carriage return other than one right before its `\n`. Such a line
+///   is one record, its cells split at the delimiter (a blank line is no record), exactly as
+///   csv_core reads it. The reader only finds where the run ends; a worker splits it
+///   ([`Batch::split`]), so that splitting runs on every core.
+///
+/// Exactly one of the two is non-empty, except at the end of the input.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) records: Vec<RawRecord>,
+    pub(crate) lines: Vec<u8>,
+    /// The file line of the first byte of `lines`.
+    pub(crate) first_line: u64,
+    pub(crate) delimiter: u8,
+    /// Filled by [`Batch::split`]: every cell end of every line, as offsets into `lines`.
+    ends: Vec<usize>,
+    /// Filled by [`Batch::split`]: per non-blank line, its file line, where it starts, and its
+    /// range of `ends`.
+    split: Vec<(u64, usize, std::ops::Range<usize>)>,
+}
+
+impl Batch {
+    /// Empties the batch, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.records.clear();
+        self.lines.clear();
+        self.ends.clear();
+        self.split.clear();
+    }
+
+    /// How many records the batch holds (once split).
+    pub(crate) fn len(&self) -> usize {
+        self.records.len() + self.split.len()
+    }
+
+    /// Finds the records and cells of `lines`.
+    pub(crate) fn split(&mut self) {
+        self.ends.clear();
+        self.split.clear();
+        let d = self.delimiter;
+        let mut line = self.first_line;
+        let mut start = 0usize;
+        let mut first = 0usize;
+        for i in memchr::memchr2_iter(d, b'\n', &self.lines) {
+            if self.lines.get(i) == Some(&d) {
+                self.ends.push(i);
+            } else {
+                let end = if i > start && self.lines.get(i - 1) == Some(&b'\r') {
+                    i - 1
+                } else {
+                    i
+                };
+                if end > start {
+                    self.ends.push(end);
+                    self.split.push((line, start, first..self.ends.len()));
+                }
+                // (a blank line has no delimiter: `ends` is still at `first`)
+                first = self.ends.len();
+                start = i + 1;
+                line += 1;
+            }
+        }
+    }
+
+    /// The records in file order ([`Batch::split`] first for lines).
+    pub(crate) fn recs(&self) -> impl Iterator<Item = Rec<'_>> + '_ {
+        let lines = self.split.iter().map(|(line, start, range)| Rec::Line {
+            line: *line,
+            cells: ByteCells {
+                data: &self.lines,
+                ends: self.ends.get(range.clone()).unwrap_or(&[]),
+                start: *start,
+                gap: 1,
+            },
+        });
+        self.records.iter().map(Rec::Raw).chain(lines)
     }
 }
 

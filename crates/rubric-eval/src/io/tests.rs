@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use super::record::Rec;
 use super::*;
 use crate::value::Value;
 use rubric_syntax::date::Date;
@@ -1586,4 +1587,132 @@ fn tab_and_semicolon_delimiters_are_found_from_the_header() {
         &scheme_with("id text key\nname text \"名称\t;\""),
     );
     assert_eq!(rows[0].values, vec![text("1"), text("a;b\tc")]);
+}
+
+// ---- runs of plain lines ------------------------------------------------------------------
+
+/// Every record of a CSV text as (line, cells), read the way `rubric run` reads (runs of plain
+/// lines split by the worker, csv_core for the rest) with a buffer of `chunk` bytes filled
+/// `step` bytes at a time and at most `max` records a batch; and how many batches were runs.
+fn records_by_batches(
+    text: &[u8],
+    chunk: usize,
+    step: usize,
+    max: usize,
+) -> (Vec<(u64, Vec<Vec<u8>>)>, usize) {
+    let model = scheme_with("a text key");
+    let input = Trickle {
+        data: text.to_vec(),
+        at: 0,
+        step,
+    };
+    let Ok(mut reader) = Reader::from_read(
+        Box::new(input),
+        "t",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    ) else {
+        return (Vec::new(), 0);
+    };
+    reader.set_chunk(chunk);
+    let mut batch = record::Batch::default();
+    let mut out = Vec::new();
+    let mut runs = 0;
+    while reader.fill(&mut batch, max).unwrap() > 0 {
+        runs += usize::from(!batch.lines.is_empty());
+        batch.split();
+        assert!(batch.len() <= max);
+        for rec in batch.recs() {
+            let cells = rec.bytes().unwrap().iter().map(<[u8]>::to_vec).collect();
+            out.push((rec.line(), cells));
+        }
+    }
+    (out, runs)
+}
+
+/// The same, with every record read by csv_core.
+fn records_by_csv_core(text: &[u8]) -> Vec<(u64, Vec<Vec<u8>>)> {
+    let model = scheme_with("a text key");
+    let Ok(mut reader) = Reader::from_bytes(
+        text.to_vec(),
+        "t",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut recs = Vec::new();
+    while reader.fill_batch(&mut recs, 1000).unwrap() > 0 {
+        for rec in &recs {
+            let Rec::Raw(RawRecord {
+                cells: record::Cells::Bytes(row),
+                ..
+            }) = Rec::Raw(rec)
+            else {
+                panic!("a csv record of bytes");
+            };
+            out.push((rec.line, row.iter().map(<[u8]>::to_vec).collect()));
+        }
+    }
+    out
+}
+
+/// A run of plain lines gives the same records, cells and line numbers as csv_core, wherever
+/// the buffer ends and however quoted, blank, CRLF and lone-CR lines are mixed in.
+#[test]
+fn runs_of_plain_lines_read_as_csv_core_does() {
+    let cases: Vec<&[u8]> = vec![
+        b"a,b\n1,2\n3,4\n",
+        b"a,b\r\n1,2\r\n3,4\r\n",
+        b"a,b\n1,2\n3,4",
+        b"a,b\n\n\n1,2\n\r\n3,4\n\n",
+        b"a,b\n1,\"x\ny\"\n3,4\n5,6\n",
+        b"a,b\n1,2\r3,4\n5,6\r\n7,8\r",
+        b"a;b;c\n1;2;3\n;;\n4;5\n",
+        b"a\tb\n1\t2\n \t \n",
+        b"a,b\n\"\"\n,\n,,,\n1,2\n",
+        b"a,b\r\r\n1,2\n",
+        "名,值\n甲,一\n乙,\"二\"\n丙,三\n".as_bytes(),
+        b"\xef\xbb\xbfa,b\n1,2\n",
+    ];
+    let mut noise = Noise(0x2545_F491_4F6C_DD1D);
+    let mut random: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..300 {
+        const ALPHABET: &[u8] = b"aab1,,,\n\n\n\r\" ";
+        let mut text = b"h1,h2\n".to_vec();
+        let len = (noise.next() % 120) as usize;
+        text.extend((0..len).map(|_| ALPHABET[(noise.next() % ALPHABET.len() as u64) as usize]));
+        random.push(text);
+    }
+    let mut runs = 0;
+    for text in cases
+        .iter()
+        .copied()
+        .chain(random.iter().map(Vec::as_slice))
+    {
+        let want = records_by_csv_core(text);
+        for (chunk, step, max) in [
+            (1 << 20, 1 << 20, 8192),
+            (8, 3, 2),
+            (16, 1, 1),
+            (64, 5, 3),
+            (32, 64, 8192),
+        ] {
+            let (got, r) = records_by_batches(text, chunk, step, max);
+            runs += r;
+            assert_eq!(
+                got,
+                want,
+                "{:?} (chunk {chunk}, step {step}, max {max})",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+    assert!(
+        runs > 1000,
+        "only {runs} runs of lines: the test misses that path"
+    );
 }
