@@ -19,7 +19,7 @@
 
 use crate::eval;
 use crate::io::{
-    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, RecordWriter, RowParser,
+    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, Rec, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
 use crate::pop::{self, PopTable};
@@ -640,6 +640,35 @@ fn key_of<'v>(plan: &Plan, values: &'v [Value]) -> Option<Cow<'v, str>> {
     }
 }
 
+/// Parses records into a block, reusing its buffers from record to record.
+struct BlockParser<'b> {
+    cells: Vec<table::Cell<'b>>,
+    wide: Vec<Decimal>,
+    values: Vec<Value>,
+}
+
+impl<'b> BlockParser<'b> {
+    fn new(fields: usize) -> BlockParser<'b> {
+        BlockParser {
+            cells: Vec::with_capacity(fields),
+            wide: Vec::new(),
+            values: Vec::with_capacity(fields),
+        }
+    }
+
+    /// Parses `rec` and appends it to `block`, or gives the reason it is rejected.
+    fn push(&mut self, parser: &RowParser, rec: Rec<'b>, block: &mut Block) -> Result<(), Reject> {
+        if rec.bytes().is_some() {
+            parser.parse_cells(rec, &mut self.cells, &mut self.wide)?;
+            block.push_cells(rec.line(), &self.cells, &self.wide);
+        } else {
+            parser.parse_rec(rec, &mut self.values)?;
+            block.push(rec.line(), &self.values);
+        }
+        Ok(())
+    }
+}
+
 /// The final pass over one batch of a streaming run: parse, evaluate every item, format the
 /// output cells.
 fn final_batch(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
@@ -649,18 +678,12 @@ fn final_batch(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
     let plan = ctx.plan;
     let mut out = BatchOut::default();
     let mut block = Block::new(&ctx.model.fields, &ctx.keep, batch.len());
-    let mut values = Vec::with_capacity(plan.nfields);
-    let mut texts = Vec::with_capacity(plan.nfields);
+    let mut parser = BlockParser::new(plan.nfields);
     // per record: its row in the block, or why it was rejected
     let mut parsed: Vec<Result<usize, Reject>> = Vec::with_capacity(batch.len());
     for rec in batch.recs() {
-        match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
-            Ok(()) => {
-                parsed.push(Ok(block.len()));
-                block.push(rec.line(), &values, &texts);
-            }
-            Err(r) => parsed.push(Err(r)),
-        }
+        let row = block.len();
+        parsed.push(parser.push(ctx.parser, rec, &mut block).map(|()| row));
     }
     let src = PlainBlock(&block);
     let frame = Frame::evaluate(plan, &src);
@@ -1145,14 +1168,10 @@ fn hold(
         &|batch: &Batch| {
             let mut out = BatchOut::default();
             let mut block = Block::new(&model.fields, keep, batch.len());
-            let mut values = Vec::with_capacity(model.fields.len());
-            let mut texts = Vec::with_capacity(model.fields.len());
+            let mut parser = BlockParser::new(model.fields.len());
             for rec in batch.recs() {
-                match ctx.parser.parse_borrowed(rec, &mut values, &mut texts) {
-                    Ok(()) => {
-                        block.push(rec.line(), &values, &texts);
-                        push_ok(&mut out.rows);
-                    }
+                match parser.push(ctx.parser, rec, &mut block) {
+                    Ok(()) => push_ok(&mut out.rows),
                     Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
                 }
             }

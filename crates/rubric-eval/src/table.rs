@@ -131,6 +131,21 @@ enum Col {
     },
 }
 
+/// One parsed cell on its way into a block, borrowed from the record or value it comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Cell<'a> {
+    Missing,
+    /// A number whose mantissa fits 64 bits: mantissa and scale (at most 38).
+    Num(i64, u8),
+    /// Any other number: its index in the record's list of such numbers (a `Decimal` here
+    /// would make every cell a costlier copy).
+    Wide(u32),
+    /// Days since 1970-01-01 (`Date::0`).
+    Date(i32),
+    Bool(bool),
+    Text(&'a str),
+}
+
 const NO_DATE: i32 = i32::MIN;
 const NO_INT: i32 = i32::MIN;
 const MISSING_SCALE: u8 = u8::MAX;
@@ -192,65 +207,33 @@ impl Block {
         }
     }
 
-    /// Appends a parsed row: one value per field, as the row parser gives them, and per field
-    /// optionally its text (see `RowParser::parse_borrowed`), which wins over the value.
-    pub fn push(&mut self, line: u64, values: &[Value], texts: &[Option<&str>]) {
+    /// Appends a row of values, one per field (a record that is not CSV: JSON, XLSX).
+    pub fn push(&mut self, line: u64, values: &[Value]) {
         self.lines.push(line);
-        for (f, (c, v)) in self.cols.iter_mut().zip(values).enumerate() {
-            if let (
-                Col::Int(_) | Col::Small { .. } | Col::Fixed { .. } | Col::Wide { .. },
-                Value::Num(d),
-            ) = (&*c, v)
-            {
-                push_num(c, *d);
-                continue;
-            }
-            match c {
-                Col::Dropped => {}
-                Col::Int(xs) | Col::Fixed { m: xs, .. } => xs.push(NO_INT),
-                Col::Small { m, scale } => {
-                    m.push(0);
-                    scale.push(MISSING_SCALE);
-                }
-                Col::Wide { v: nums, ok } => {
-                    nums.push(Decimal::ZERO);
-                    ok.push(false);
-                }
-                Col::Date(ds) => ds.push(match v {
-                    Value::Date(d) => d.0,
-                    _ => NO_DATE,
-                }),
-                Col::Bool(bs) => bs.push(match v {
-                    Value::Bool(b) => u8::from(*b),
-                    _ => 2,
-                }),
-                Col::Text { bytes, ends, ok } => {
-                    if ok.is_empty() && !ends.is_empty() {
-                        // a finished block grows again: every text so far is present
-                        ok.resize(ends.len(), true);
+        for (c, v) in self.cols.iter_mut().zip(values) {
+            let cell = match v {
+                Value::Num(d) => match i64::try_from(d.mantissa()) {
+                    Ok(m) => Cell::Num(m, d.scale() as u8),
+                    Err(_) => {
+                        push_cell(c, Cell::Wide(0), std::slice::from_ref(d));
+                        continue;
                     }
-                    let text: Option<&str> = match (texts.get(f).copied().flatten(), v) {
-                        (Some(t), _) => Some(t),
-                        (None, Value::Text(t)) => Some(t),
-                        _ => None,
-                    };
-                    if bytes.capacity() == 0 {
-                        if let Some(t) = text {
-                            // a guess from the first text (ids are usually alike), capped
-                            bytes.reserve(t.len().clamp(1, 64) * ends.capacity());
-                        }
-                    }
-                    let present = if let Some(t) = text {
-                        bytes.push_str(t);
-                        true
-                    } else {
-                        false
-                    };
-                    // past 4 GiB of text in one block the slice is out of range: missing
-                    ends.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
-                    ok.push(present);
-                }
-            }
+                },
+                Value::Text(t) => Cell::Text(t),
+                Value::Bool(b) => Cell::Bool(*b),
+                Value::Date(d) => Cell::Date(d.0),
+                _ => Cell::Missing,
+            };
+            push_cell(c, cell, &[]);
+        }
+    }
+
+    /// Appends a parsed CSV record: one cell per field and the numbers its `Cell::Wide`s
+    /// point to, as `RowParser::parse_cells` gives them.
+    pub fn push_cells(&mut self, line: u64, cells: &[Cell<'_>], wide: &[Decimal]) {
+        self.lines.push(line);
+        for (c, &cell) in self.cols.iter_mut().zip(cells) {
+            push_cell(c, cell, wide);
         }
     }
 
@@ -431,6 +414,69 @@ impl Block {
 
 /// Appends a number to a number column, widening the column when the number does not fit it:
 /// an int column to mantissas and scales, those to decimals.
+/// Appends one cell to its column.
+#[inline]
+fn push_cell(c: &mut Col, cell: Cell<'_>, wide: &[Decimal]) {
+    match (&mut *c, cell) {
+        (Col::Dropped, _) => {}
+        (Col::Int(xs), Cell::Num(m, 0)) if i32::try_from(m).is_ok_and(|x| x != NO_INT) => {
+            xs.push(m as i32);
+        }
+        (Col::Small { m, scale }, Cell::Num(x, s)) if s != MISSING_SCALE => {
+            m.push(x);
+            scale.push(s);
+        }
+        (
+            Col::Int(_) | Col::Small { .. } | Col::Fixed { .. } | Col::Wide { .. },
+            Cell::Num(m, s),
+        ) => {
+            push_num(
+                c,
+                Decimal::from_parts(m.into(), u32::from(s)).unwrap_or(Decimal::ZERO),
+            );
+        }
+        (Col::Int(_) | Col::Small { .. } | Col::Fixed { .. } | Col::Wide { .. }, Cell::Wide(i)) => {
+            push_num(c, wide.get(i as usize).copied().unwrap_or(Decimal::ZERO));
+        }
+        (Col::Int(xs) | Col::Fixed { m: xs, .. }, _) => xs.push(NO_INT),
+        (Col::Small { m, scale }, _) => {
+            m.push(0);
+            scale.push(MISSING_SCALE);
+        }
+        (Col::Wide { v: nums, ok }, _) => {
+            nums.push(Decimal::ZERO);
+            ok.push(false);
+        }
+        (Col::Date(ds), cell) => ds.push(match cell {
+            Cell::Date(d) => d,
+            _ => NO_DATE,
+        }),
+        (Col::Bool(bs), cell) => bs.push(match cell {
+            Cell::Bool(b) => u8::from(b),
+            _ => 2,
+        }),
+        (Col::Text { bytes, ends, ok }, cell) => {
+            if ok.is_empty() && !ends.is_empty() {
+                // a finished block grows again: every text so far is present
+                ok.resize(ends.len(), true);
+            }
+            let present = if let Cell::Text(t) = cell {
+                if bytes.capacity() == 0 {
+                    // a guess from the first text (ids are usually alike), capped
+                    bytes.reserve(t.len().clamp(1, 64) * ends.capacity());
+                }
+                bytes.push_str(t);
+                true
+            } else {
+                false
+            };
+            // past 4 GiB of text in one block the slice is out of range: missing
+            ends.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+            ok.push(present);
+        }
+    }
+}
+
 fn push_num(c: &mut Col, d: Decimal) {
     if let Col::Fixed { m, scale } = c {
         // a finished block grows again: back to mantissas and scales
@@ -547,7 +593,7 @@ mod tests {
         ];
         let mut b = Block::new(&model.fields, &keep, 4);
         for (i, r) in rows.iter().enumerate() {
-            b.push(i as u64 + 2, r, &[]);
+            b.push(i as u64 + 2, r);
         }
         let before = seen(&b);
         b.compact();
@@ -569,12 +615,12 @@ mod tests {
         assert_eq!(seen(&b), before);
         // a compacted block that grows again keeps every value
         let more = [text("r4"), num("7"), num("0.5"), num("1"), text("y")];
-        b.push(9, &more, &[]);
+        b.push(9, &more);
         let mut all = rows.to_vec();
         all.push(more.to_vec());
         let mut fresh = Block::new(&model.fields, &keep, 4);
         for (i, r) in all.iter().enumerate() {
-            fresh.push(if i == 3 { 9 } else { i as u64 + 2 }, r, &[]);
+            fresh.push(if i == 3 { 9 } else { i as u64 + 2 }, r);
         }
         assert_eq!(seen(&b), seen(&fresh));
     }

@@ -173,6 +173,40 @@ fn parse_exponent(b: &[u8]) -> Result<i64, CellError> {
     Ok(if neg { -e } else { e })
 }
 
+/// The common number cell, fast: a trimmed plain number (`-?digits[.digits]`) of at most 18
+/// digits, as a mantissa and a scale, exactly as [`parse_decimal`] reads it. `None` for any
+/// other cell, which [`parse_decimal`] then reads or rejects.
+#[inline]
+pub(crate) fn parse_small(b: &[u8]) -> Option<(i64, u8)> {
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // at most 18 digits and a point
+    if digits.len() > 19 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    let mut n = 0usize;
+    let mut point = None;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m * 10 + i64::from(d);
+            n += 1;
+        } else if c == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    if n == 0 || n > 18 {
+        return None;
+    }
+    let scale = point.map_or(0, |p| digits.len() - p - 1);
+    Some((if neg { -m } else { m }, scale as u8))
+}
+
 /// Parses a whole number; `3.0` is 3, `1.5` is an error.
 pub(crate) fn parse_int(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellError> {
     // Fast path: up to 18 plain digits.

@@ -4,8 +4,11 @@ use super::cell::{self, CellError};
 use super::error::{similar_names, DataError};
 use super::json_reader::object_cells;
 use super::record::{ByteCells, Cells, RawCell, RawRecord, Rec};
+use crate::table::Cell;
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldDef, Model, Ty};
+use rubric_syntax::date::Date;
+use rubric_syntax::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -205,45 +208,31 @@ impl RowParser {
         Err(self.reject(rec, None, reason))
     }
 
-    /// [`RowParser::parse_rec`], except that the text cells of a CSV record are not copied:
-    /// a text field's value is left missing and `texts[f]` holds its cell (for other records
-    /// every text is a `Value::Text` and `texts` is all `None`). What a worker that only
-    /// stores the row needs.
-    pub(crate) fn parse_borrowed<'r>(
+    /// Parses a CSV record (`rec.bytes()` is some; for any other record this is
+    /// [`RowParser::parse_rec`]'s job) into one cell per field, borrowing its texts: what a
+    /// worker that stores the row in a block needs. The same values and rejects as
+    /// [`RowParser::parse_rec`].
+    pub(crate) fn parse_cells<'r>(
         &self,
         rec: Rec<'r>,
-        values: &mut Vec<Value>,
-        texts: &mut Vec<Option<&'r str>>,
+        cells: &mut Vec<Cell<'r>>,
+        wide: &mut Vec<Decimal>,
     ) -> Result<(), Reject> {
-        texts.clear();
+        cells.clear();
+        wide.clear();
         let Some(r) = rec.bytes() else {
-            self.parse_rec(rec, values)?;
-            texts.resize(values.len(), None);
             return Ok(());
         };
-        values.clear();
         self.check_len(rec, r)?;
         for f in &self.fields {
-            let Some(bytes) = f.col.and_then(|c| r.get(c)) else {
-                values.push(Value::Missing);
-                texts.push(None);
-                continue;
+            let cell = match f.col.and_then(|c| r.get(c)) {
+                None => Cell::Missing,
+                Some(bytes) => match parse_cell(f, bytes, wide) {
+                    Ok(c) => c,
+                    Err(reason) => return Err(self.reject(rec, Some(f), reason)),
+                },
             };
-            if f.kind == Kind::Text && !cell::trim(bytes).is_empty() {
-                // invalid utf-8 falls through: parse_bytes words the reject
-                if let Ok(t) = std::str::from_utf8(bytes) {
-                    values.push(Value::Missing);
-                    texts.push(Some(t));
-                    continue;
-                }
-            }
-            match parse_bytes(f, bytes, Origin::Text) {
-                Ok(v) => {
-                    values.push(v);
-                    texts.push(None);
-                }
-                Err(reason) => return Err(self.reject(rec, Some(f), reason)),
-            }
+            cells.push(cell);
         }
         Ok(())
     }
@@ -373,6 +362,56 @@ fn parse_bytes(f: &FieldSpec, bytes: &[u8], origin: Origin) -> Result<Value, Str
         }
     };
     r.map_err(|e| bad(f, t, e))
+}
+
+/// [`parse_bytes`] for a block: plain numbers of up to 18 digits and dates straight to their
+/// stored form, texts borrowed; anything else through [`parse_bytes`].
+#[inline]
+fn parse_cell<'r>(
+    f: &FieldSpec,
+    bytes: &'r [u8],
+    wide: &mut Vec<Decimal>,
+) -> Result<Cell<'r>, String> {
+    let t = cell::trim(bytes);
+    if t.is_empty() {
+        return empty(f).map(|_| Cell::Missing);
+    }
+    match f.kind {
+        Kind::Text => {
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return Ok(Cell::Text(s));
+            }
+        }
+        Kind::Int => {
+            if let Some((m, 0)) = cell::parse_small(t) {
+                return Ok(Cell::Num(m, 0));
+            }
+        }
+        Kind::Decimal => {
+            if let Some((m, s)) = cell::parse_small(t) {
+                return Ok(Cell::Num(m, s));
+            }
+        }
+        Kind::Date => {
+            if let Some(d) = Date::parse_bytes(t) {
+                return Ok(Cell::Date(d.0));
+            }
+        }
+        Kind::Bool => {}
+    }
+    Ok(match parse_bytes(f, bytes, Origin::Text)? {
+        Value::Num(d) => match i64::try_from(d.mantissa()) {
+            Ok(m) => Cell::Num(m, d.scale() as u8),
+            Err(_) => {
+                wide.push(d);
+                Cell::Wide(wide.len() as u32 - 1)
+            }
+        },
+        Value::Bool(b) => Cell::Bool(b),
+        Value::Date(d) => Cell::Date(d.0),
+        // (texts and dates that parse are handled above)
+        _ => Cell::Missing,
+    })
 }
 
 fn parse_typed(f: &FieldSpec, c: &RawCell) -> Result<Value, String> {

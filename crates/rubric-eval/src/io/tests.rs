@@ -4,6 +4,7 @@
 
 use super::record::Rec;
 use super::*;
+use crate::table;
 use crate::value::Value;
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
@@ -1715,4 +1716,121 @@ fn runs_of_plain_lines_read_as_csv_core_does() {
         runs > 1000,
         "only {runs} runs of lines: the test misses that path"
     );
+}
+
+/// The cells a block stores (`parse_cells`: plain numbers and dates on a fast path) are the
+/// values and rejects `parse` gives, for every field type, required or optional.
+#[test]
+fn block_cells_are_the_parsed_values() {
+    let model = scheme_with(
+        "id text key\nn int\ndm decimal\nd date\nb bool\nt text\no_n int?\no_dm decimal?\no_d date?",
+    );
+    let header: Vec<String> = ["id", "n", "dm", "d", "b", "t", "o_n", "o_dm", "o_d"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let parser = RowParser::new("t", &model, &header).unwrap();
+    let cells: Vec<&[u8]> = vec![
+        b"0",
+        b"1",
+        b"-0",
+        b"-0.00",
+        b"007",
+        b"1.",
+        b".5",
+        b"-.5",
+        b"3.0",
+        b"1.5",
+        b" 12 ",
+        b"\t-4\t",
+        b"123456789012345678",
+        b"-123456789012345678",
+        b"1234567890123456789",
+        b"0.123456789012345678",
+        b"12345678901234567.8",
+        b"9223372036854775807",
+        b"99999999999999999999.5",
+        b"1e3",
+        b"1,5",
+        b"+1",
+        b"-",
+        b".",
+        b"1..2",
+        b"",
+        b"  ",
+        b"2024-02-29",
+        b"2023-02-29",
+        b"2024/12/31",
+        b"2024-1-01",
+        b"true",
+        b"NO",
+        "是".as_bytes(),
+        b"x\xff",
+        "客户".as_bytes(),
+        b"2147483648",
+        b"-2147483648",
+    ];
+    let show_cell = |c: &table::Cell<'_>, wide: &[Decimal]| -> Value {
+        match *c {
+            table::Cell::Missing => Value::Missing,
+            table::Cell::Num(m, s) => {
+                Value::Num(Decimal::from_parts(m.into(), u32::from(s)).unwrap())
+            }
+            table::Cell::Wide(i) => Value::Num(wide[i as usize]),
+            table::Cell::Date(d) => Value::Date(Date(d)),
+            table::Cell::Bool(b) => Value::Bool(b),
+            table::Cell::Text(t) => Value::Text(t.into()),
+        }
+    };
+    let mut compared = 0;
+    for field in 1..header.len() {
+        for cell in &cells {
+            let row: Vec<&[u8]> = (0..header.len())
+                .map(|i| if i == field { *cell } else { &b"1"[..] })
+                .collect();
+            // the other cells must be valid for their fields
+            let row: Vec<Vec<u8>> = row
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match (i == field, header[i].as_str()) {
+                    (true, _) => c.to_vec(),
+                    (false, "d" | "o_d") => b"2024-01-01".to_vec(),
+                    (false, _) => b"1".to_vec(),
+                })
+                .collect();
+            let text: Vec<String> = row
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let mut rec = record::ByteRow::default();
+            for c in &row {
+                rec.push_field(c);
+            }
+            let rec = RawRecord {
+                line: 7,
+                cells: record::Cells::Bytes(rec),
+            };
+            let want = parser.parse(&rec).map(|r| r.values);
+            let (mut got_cells, mut wide) = (Vec::new(), Vec::new());
+            let got = parser
+                .parse_cells(Rec::Raw(&rec), &mut got_cells, &mut wide)
+                .map(|()| {
+                    got_cells
+                        .iter()
+                        .map(|c| show_cell(c, &wide))
+                        .collect::<Vec<_>>()
+                });
+            match (&got, &want) {
+                (Ok(g), Ok(w)) => {
+                    // a number's scale is part of its value in the output (`0.00`)
+                    let g: Vec<String> = g.iter().map(|v| format!("{v:?}")).collect();
+                    let w: Vec<String> = w.iter().map(|v| format!("{v:?}")).collect();
+                    assert_eq!(g, w, "{text:?}");
+                }
+                _ => assert_eq!(got, want, "{text:?}"),
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, cells.len() * (header.len() - 1));
 }
