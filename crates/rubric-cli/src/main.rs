@@ -11,15 +11,16 @@ mod render;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Tunes mimalloc for `rubric run`, which holds large columns and frees and reallocates large
+/// Tunes memory for `rubric run`, which holds large columns and frees and reallocates large
 /// buffers between phases:
-/// - large OS pages (transparent huge pages, by `madvise`, where the kernel allows them);
-/// - no purging: memory freed between phases is kept for the next one instead of being handed
-///   back to the kernel and faulted in (and zeroed) again.
+/// - mimalloc does not purge: memory freed between phases is kept for the next one instead of
+///   being handed back to the kernel and faulted in (and zeroed) again;
+/// - no transparent huge pages (Linux): with them every first touch of a 2 MiB region zeroes
+///   all of it, and the allocator's regions are only partly used (at 1M rows 130 MB resident
+///   instead of 90 MB, and up to four times the system time after another program freed a lot
+///   of memory; BENCHMARKS.md). `RUBRIC_THP=1` keeps the system's setting.
 ///
-/// Touching fresh 4 KiB pages made the kernel's page clearing a fifth of a run (BENCHMARKS.md).
-/// The environment variables `MIMALLOC_ALLOW_LARGE_OS_PAGES` and `MIMALLOC_PURGE_DELAY` still
-/// decide where they are set.
+/// The environment variable `MIMALLOC_PURGE_DELAY` still decides where it is set.
 #[allow(unsafe_code)]
 fn tune_allocator() {
     /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (libmimalloc-sys names no constant).
@@ -27,11 +28,16 @@ fn tune_allocator() {
     // SAFETY: `mi_option_set` stores an option value that mimalloc reads when it next maps or
     // purges memory; it takes no pointers and is safe to call at any time.
     unsafe {
-        if std::env::var_os("MIMALLOC_ALLOW_LARGE_OS_PAGES").is_none() {
-            libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1);
-        }
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+        }
+    }
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("RUBRIC_THP").is_none() {
+        // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this process
+        // (a kernel without it returns an error, which changes nothing).
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         }
     }
 }
