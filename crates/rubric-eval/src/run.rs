@@ -19,7 +19,7 @@
 
 use crate::eval;
 use crate::io::{
-    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, Rec, RecordWriter, RowParser,
+    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
 use crate::pop::{self, PopTable};
@@ -593,7 +593,7 @@ pub fn run(
         (None, Some(reader)) => pipeline(
             reader,
             threads,
-            &|batch: &Batch| final_batch(ctx_ref, batch),
+            &|batch: &mut Batch| final_batch(ctx_ref, batch),
             &mut |mut out: BatchOut| sink(&mut out),
         )?,
         (None, None) => {}
@@ -640,51 +640,57 @@ fn key_of<'v>(plan: &Plan, values: &'v [Value]) -> Option<Cow<'v, str>> {
     }
 }
 
-/// Parses records into a block, reusing its buffers from record to record.
-struct BlockParser<'b> {
-    cells: Vec<table::Cell<'b>>,
-    wide: Vec<Decimal>,
-    values: Vec<Value>,
-}
-
-impl<'b> BlockParser<'b> {
-    fn new(fields: usize) -> BlockParser<'b> {
-        BlockParser {
-            cells: Vec::with_capacity(fields),
-            wide: Vec::new(),
-            values: Vec::with_capacity(fields),
-        }
+/// Parses every record of `batch` into `block`, in file order, and tells `done` after each
+/// whether it was appended or why it is rejected.
+fn parse_into_block(
+    parser: &RowParser,
+    batch: &Batch,
+    block: &mut Block,
+    done: &mut dyn FnMut(Result<(), Reject>),
+) {
+    if !batch.lines.is_empty() {
+        parser.parse_lines(batch, &mut |line, parsed| {
+            done(parsed.map(|(cells, wide)| block.push_cells(line, cells, wide)));
+        });
+        return;
     }
-
-    /// Parses `rec` and appends it to `block`, or gives the reason it is rejected.
-    fn push(&mut self, parser: &RowParser, rec: Rec<'b>, block: &mut Block) -> Result<(), Reject> {
-        if rec.bytes().is_some() {
-            parser.parse_cells(rec, &mut self.cells, &mut self.wide)?;
-            block.push_cells(rec.line(), &self.cells, &self.wide);
+    let mut cells = Vec::new();
+    let mut wide = Vec::new();
+    let mut values = Vec::new();
+    for rec in batch.recs() {
+        let parsed = if rec.bytes().is_some() {
+            parser
+                .parse_cells(rec, &mut cells, &mut wide)
+                .map(|()| block.push_cells(rec.line(), &cells, &wide))
         } else {
-            parser.parse_rec(rec, &mut self.values)?;
-            block.push(rec.line(), &self.values);
-        }
-        Ok(())
+            parser
+                .parse_rec(rec, &mut values)
+                .map(|()| block.push(rec.line(), &values))
+        };
+        done(parsed);
     }
 }
 
 /// The final pass over one batch of a streaming run: parse, evaluate every item, format the
 /// output cells.
-fn final_batch(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
+fn final_batch(ctx: &Ctx<'_>, batch: &mut Batch) -> BatchOut {
     if ctx.explainer.is_some() {
+        batch.split();
         return final_batch_rows(ctx, batch);
     }
+    let batch = &*batch;
     let plan = ctx.plan;
     let mut out = BatchOut::default();
     let mut block = Block::new(&ctx.model.fields, &ctx.keep, batch.len());
-    let mut parser = BlockParser::new(plan.nfields);
     // per record: its row in the block, or why it was rejected
     let mut parsed: Vec<Result<usize, Reject>> = Vec::with_capacity(batch.len());
-    for rec in batch.recs() {
-        let row = block.len();
-        parsed.push(parser.push(ctx.parser, rec, &mut block).map(|()| row));
-    }
+    let mut rows = 0usize;
+    parse_into_block(ctx.parser, batch, &mut block, &mut |r| {
+        parsed.push(r.map(|()| {
+            rows += 1;
+            rows - 1
+        }));
+    });
     let src = PlainBlock(&block);
     let frame = Frame::evaluate(plan, &src);
     let mut writer = BlockWriter::new(ctx, &frame);
@@ -1165,16 +1171,14 @@ fn hold(
     pipeline(
         reader,
         threads,
-        &|batch: &Batch| {
+        &|batch: &mut Batch| {
+            let batch = &*batch;
             let mut out = BatchOut::default();
             let mut block = Block::new(&model.fields, keep, batch.len());
-            let mut parser = BlockParser::new(model.fields.len());
-            for rec in batch.recs() {
-                match parser.push(ctx.parser, rec, &mut block) {
-                    Ok(()) => push_ok(&mut out.rows),
-                    Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
-                }
-            }
+            parse_into_block(ctx.parser, batch, &mut block, &mut |r| match r {
+                Ok(()) => push_ok(&mut out.rows),
+                Err(r) => out.rows.push(Done::Rejected(Box::new(r))),
+            });
             block.compact();
             out.block = Some(block);
             out
@@ -1763,7 +1767,7 @@ fn par_blocks(
 fn pipeline(
     mut reader: Reader,
     threads: usize,
-    work: &(dyn Fn(&Batch) -> BatchOut + Sync),
+    work: &(dyn Fn(&mut Batch) -> BatchOut + Sync),
     sink: &mut dyn FnMut(BatchOut) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
     let threads = threads.max(1);
@@ -1798,8 +1802,7 @@ fn pipeline(
                     Err(_) => return,
                 };
                 let Ok((seq, mut batch)) = next else { return };
-                batch.split();
-                let out = work(&batch);
+                let out = work(&mut batch);
                 if done_tx.send((seq, out, batch)).is_err() {
                     return;
                 }

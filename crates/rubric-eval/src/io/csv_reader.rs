@@ -172,6 +172,7 @@ impl CsvReader {
             if let Some(run) = avail.get(..bytes).filter(|r| !r.is_empty()) {
                 batch.lines.extend_from_slice(run);
                 batch.first_line = self.line;
+                batch.line_count = lines;
                 batch.delimiter = self.delimiter;
                 self.pos += bytes;
                 self.line += lines as u64;

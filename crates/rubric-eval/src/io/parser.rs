@@ -3,7 +3,7 @@
 use super::cell::{self, CellError};
 use super::error::{similar_names, DataError};
 use super::json_reader::object_cells;
-use super::record::{ByteCells, Cells, RawCell, RawRecord, Rec};
+use super::record::{Batch, ByteCells, Cells, RawCell, RawRecord, Rec};
 use crate::table::Cell;
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldDef, Model, Ty};
@@ -22,7 +22,17 @@ pub struct RowParser {
     key: Option<usize>,
     /// Trimmed header → position, for JSON objects.
     json_index: HashMap<String, usize>,
+    /// Per header column, the field read from it ([`NO_FIELD`]: none); empty when a column
+    /// feeds two fields (then [`RowParser::parse_lines`] splits lines first).
+    by_col: Vec<u32>,
 }
+
+const NO_FIELD: u32 = u32::MAX;
+
+/// What [`RowParser::parse_lines`] hands each record to: its line, and its cells and wide
+/// numbers (see [`RowParser::parse_cells`]) or its reject.
+pub(crate) type LineSink<'s> =
+    dyn for<'c> FnMut(u64, Result<(&'c [Cell<'c>], &'c [Decimal]), Reject>) + 's;
 
 #[derive(Clone, Debug)]
 struct FieldSpec {
@@ -118,11 +128,22 @@ impl RowParser {
         for (i, h) in trimmed.iter().enumerate() {
             json_index.entry(h.clone()).or_insert(i);
         }
+        let mut by_col = vec![NO_FIELD; header.len()];
+        for (f, spec) in specs.iter().enumerate() {
+            if let Some(slot) = spec.col.and_then(|c| by_col.get_mut(c)) {
+                if *slot != NO_FIELD {
+                    by_col = Vec::new();
+                    break;
+                }
+                *slot = f as u32;
+            }
+        }
         Ok(RowParser {
             fields: specs,
             header_len: header.len(),
             key,
             json_index,
+            by_col,
         })
     }
 
@@ -235,6 +256,76 @@ impl RowParser {
             cells.push(cell);
         }
         Ok(())
+    }
+
+    /// Parses the plain lines of `batch` (see [`Batch`]) in file order, splitting and parsing
+    /// each line in one pass: `row(line, Ok((cells, wide)))` as [`RowParser::parse_cells`]
+    /// gives them, or `row(line, Err(reject))`. A line that does not parse is split and parsed
+    /// again by [`RowParser::parse_cells`], so the reject is the same.
+    pub(crate) fn parse_lines<'b>(&self, batch: &'b Batch, row: &mut LineSink<'_>) {
+        let text = batch.lines.as_slice();
+        let d = batch.delimiter;
+        let mut cells: Vec<Cell<'b>> = vec![Cell::Missing; self.fields.len()];
+        let mut wide: Vec<Decimal> = Vec::new();
+        let mut line = batch.first_line;
+        let (mut start, mut cell_start, mut col) = (0usize, 0usize, 0usize);
+        // the cells so far parse, and the line has not had too many
+        let mut ok = !self.by_col.is_empty() || self.header_len == 0;
+        for i in memchr::memchr2_iter(d, b'\n', text) {
+            let is_delimiter = text.get(i) == Some(&d);
+            let end = if is_delimiter || i == start || text.get(i - 1) != Some(&b'\r') {
+                i
+            } else {
+                i - 1
+            };
+            if !is_delimiter && end == start {
+                // a blank line
+                line += 1;
+                (start, cell_start, col) = (i + 1, i + 1, 0);
+                continue;
+            }
+            if ok {
+                let bytes = text.get(cell_start..end).unwrap_or(&[]);
+                ok = match self.by_col.get(col) {
+                    Some(&NO_FIELD) => true,
+                    Some(&f) => match self.fields.get(f as usize) {
+                        Some(spec) => match parse_cell(spec, bytes, &mut wide) {
+                            Ok(c) => {
+                                if let Some(slot) = cells.get_mut(f as usize) {
+                                    *slot = c;
+                                }
+                                true
+                            }
+                            Err(_) => false,
+                        },
+                        None => false,
+                    },
+                    // an extra cell must be empty
+                    None => cell::trim(bytes).is_empty(),
+                };
+            }
+            col += 1;
+            cell_start = i + 1;
+            if is_delimiter {
+                continue;
+            }
+            if ok && col >= self.header_len {
+                row(line, Ok((&cells, &wide)));
+            } else {
+                let mut ends = Vec::new();
+                let cells = ByteCells::of_line(text, start, end, d, &mut ends);
+                let mut again = Vec::new();
+                let mut wide = Vec::new();
+                match self.parse_cells(Rec::Line { line, cells }, &mut again, &mut wide) {
+                    Ok(()) => row(line, Ok((&again, &wide))),
+                    Err(r) => row(line, Err(r)),
+                }
+            }
+            line += 1;
+            (start, cell_start, col) = (i + 1, i + 1, 0);
+            ok = !self.by_col.is_empty() || self.header_len == 0;
+            wide.clear();
+        }
     }
 
     fn parse_typed_cells(

@@ -150,6 +150,27 @@ pub(crate) struct ByteCells<'a> {
 }
 
 impl<'a> ByteCells<'a> {
+    /// The cells of the line `data[start..end]` (no line break in it), split at `delimiter`;
+    /// `ends` is the caller's buffer for where they end.
+    pub(crate) fn of_line(
+        data: &'a [u8],
+        start: usize,
+        end: usize,
+        delimiter: u8,
+        ends: &'a mut Vec<usize>,
+    ) -> ByteCells<'a> {
+        ends.clear();
+        let line = data.get(start..end).unwrap_or(&[]);
+        ends.extend(memchr::memchr_iter(delimiter, line).map(|i| start + i));
+        ends.push(end);
+        ByteCells {
+            data,
+            ends,
+            start,
+            gap: 1,
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
@@ -229,6 +250,8 @@ pub(crate) struct Batch {
     pub(crate) lines: Vec<u8>,
     /// The file line of the first byte of `lines`.
     pub(crate) first_line: u64,
+    /// The number of lines in `lines` (blank ones included).
+    pub(crate) line_count: usize,
     pub(crate) delimiter: u8,
     /// Filled by [`Batch::split`]: every cell end of every line, as offsets into `lines`.
     ends: Vec<usize>,
@@ -242,13 +265,18 @@ impl Batch {
     pub(crate) fn clear(&mut self) {
         self.records.clear();
         self.lines.clear();
+        self.line_count = 0;
         self.ends.clear();
         self.split.clear();
     }
 
-    /// How many records the batch holds (once split).
+    /// How many records the batch holds at most (blank lines count until it is split).
     pub(crate) fn len(&self) -> usize {
-        self.records.len() + self.split.len()
+        if self.split.is_empty() {
+            self.records.len() + self.line_count
+        } else {
+            self.split.len()
+        }
     }
 
     /// Finds the records and cells of `lines`.
@@ -280,7 +308,8 @@ impl Batch {
         }
     }
 
-    /// The records in file order ([`Batch::split`] first for lines).
+    /// The records in file order ([`Batch::split`] first for lines; `rubric run` parses lines
+    /// with `RowParser::parse_lines` instead, which splits as it goes).
     pub(crate) fn recs(&self) -> impl Iterator<Item = Rec<'_>> + '_ {
         let lines = self.split.iter().map(|(line, start, range)| Rec::Line {
             line: *line,

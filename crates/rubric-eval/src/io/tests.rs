@@ -1592,6 +1592,9 @@ fn tab_and_semicolon_delimiters_are_found_from_the_header() {
 
 // ---- runs of plain lines ------------------------------------------------------------------
 
+/// A record's line and its cells.
+type LineCells = (u64, Vec<Vec<u8>>);
+
 /// Every record of a CSV text as (line, cells), read the way `rubric run` reads (runs of plain
 /// lines split by the worker, csv_core for the rest) with a buffer of `chunk` bytes filled
 /// `step` bytes at a time and at most `max` records a batch; and how many batches were runs.
@@ -1600,7 +1603,7 @@ fn records_by_batches(
     chunk: usize,
     step: usize,
     max: usize,
-) -> (Vec<(u64, Vec<Vec<u8>>)>, usize) {
+) -> (Vec<LineCells>, usize) {
     let model = scheme_with("a text key");
     let input = Trickle {
         data: text.to_vec(),
@@ -1633,7 +1636,7 @@ fn records_by_batches(
 }
 
 /// The same, with every record read by csv_core.
-fn records_by_csv_core(text: &[u8]) -> Vec<(u64, Vec<Vec<u8>>)> {
+fn records_by_csv_core(text: &[u8]) -> Vec<LineCells> {
     let model = scheme_with("a text key");
     let Ok(mut reader) = Reader::from_bytes(
         text.to_vec(),
@@ -1833,4 +1836,165 @@ fn block_cells_are_the_parsed_values() {
         }
     }
     assert_eq!(compared, cells.len() * (header.len() - 1));
+}
+
+/// Every record of a CSV text parsed as `rubric run` parses it: runs of plain lines split and
+/// parsed in one pass (`parse_lines`), the rest record by record; per record its line and its
+/// values or its reject.
+fn parsed_by_batches(
+    text: &[u8],
+    model: &Model,
+    chunk: usize,
+    max: usize,
+) -> Vec<(u64, Result<Vec<String>, Reject>)> {
+    let show = |cells: &[table::Cell<'_>], wide: &[Decimal]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|c| {
+                format!(
+                    "{c:?}{:?}",
+                    if let table::Cell::Wide(i) = c {
+                        wide.get(*i as usize)
+                    } else {
+                        None
+                    }
+                )
+            })
+            .collect()
+    };
+    let mut reader = Reader::from_bytes(
+        text.to_vec(),
+        "t",
+        Format::Csv,
+        &ReadOptions::default(),
+        model,
+    )
+    .unwrap();
+    reader.set_chunk(chunk);
+    let parser = reader.row_parser(model).unwrap();
+    let mut batch = record::Batch::default();
+    let mut out = Vec::new();
+    while reader.fill(&mut batch, max).unwrap() > 0 {
+        if batch.lines.is_empty() {
+            for rec in batch.recs() {
+                let (mut cells, mut wide) = (Vec::new(), Vec::new());
+                let r = parser
+                    .parse_cells(rec, &mut cells, &mut wide)
+                    .map(|()| show(&cells, &wide));
+                out.push((rec.line(), r));
+            }
+        } else {
+            parser.parse_lines(&batch, &mut |line, r| {
+                out.push((line, r.map(|(cells, wide)| show(cells, wide))));
+            });
+        }
+    }
+    out
+}
+
+/// The same, every record split by csv_core and parsed by `parse_cells`.
+fn parsed_by_records(text: &[u8], model: &Model) -> Vec<(u64, Result<Vec<String>, Reject>)> {
+    let mut reader = Reader::from_bytes(
+        text.to_vec(),
+        "t",
+        Format::Csv,
+        &ReadOptions::default(),
+        model,
+    )
+    .unwrap();
+    let parser = reader.row_parser(model).unwrap();
+    let mut out = Vec::new();
+    let mut recs = Vec::new();
+    while reader.fill_batch(&mut recs, 1000).unwrap() > 0 {
+        for rec in &recs {
+            let (mut cells, mut wide) = (Vec::new(), Vec::new());
+            let r = parser
+                .parse_cells(Rec::Raw(rec), &mut cells, &mut wide)
+                .map(|()| {
+                    cells
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{c:?}{:?}",
+                                if let table::Cell::Wide(i) = c {
+                                    wide.get(*i as usize)
+                                } else {
+                                    None
+                                }
+                            )
+                        })
+                        .collect()
+                });
+            out.push((rec.line, r));
+        }
+    }
+    out
+}
+
+/// Splitting and parsing a plain line in one pass gives the cells and rejects that splitting
+/// first and parsing the cells gives: short and long records, bad cells, blank lines, CRLF,
+/// quotes and wide numbers.
+#[test]
+fn lines_parsed_in_one_pass_equal_split_then_parsed() {
+    let models = [
+        (
+            scheme_with("id text key\nn int?\nx decimal?\nd date?"),
+            "id,n,x,d\n",
+        ),
+        (
+            scheme_with("id text key\nn int\nx decimal\nd date?"),
+            "id,x,n,d,extra\n",
+        ),
+    ];
+    const CELLS: &[&str] = &[
+        "1",
+        "-2.5",
+        "",
+        " ",
+        "x",
+        "2024-01-01",
+        "2024-13-01",
+        "\"q\"",
+        "007",
+        "1.",
+        "3.0",
+        "1e3",
+        "99999999999999999999.5",
+        "是",
+        "a b",
+        "-",
+        " 4 ",
+    ];
+    let mut noise = Noise(0xD1B5_4A32_D192_ED03);
+    let mut compared = 0;
+    for (model, header) in &models {
+        for _ in 0..150 {
+            let mut text = header.as_bytes().to_vec();
+            for _ in 0..(noise.next() % 12) {
+                let n = 1 + noise.next() % 6;
+                let cells: Vec<&str> = (0..n)
+                    .map(|_| CELLS[(noise.next() % CELLS.len() as u64) as usize])
+                    .collect();
+                text.extend(cells.join(",").as_bytes());
+                text.extend(match noise.next() % 8 {
+                    0 => &b"\r\n"[..],
+                    1 => b"\n\n",
+                    2 => b"\r",
+                    _ => b"\n",
+                });
+            }
+            let want = parsed_by_records(&text, model);
+            for (chunk, max) in [(1 << 20, 8192), (16, 2), (40, 1)] {
+                let got = parsed_by_batches(&text, model, chunk, max);
+                assert_eq!(
+                    got,
+                    want,
+                    "{:?} (chunk {chunk}, max {max})",
+                    String::from_utf8_lossy(&text)
+                );
+                compared += got.len();
+            }
+        }
+    }
+    assert!(compared > 3000, "only {compared} records compared");
 }
