@@ -114,7 +114,9 @@ impl PopTable {
         match &self.values {
             Vals::Col(c) => c.gather(rows.map(at)),
             Vals::Packed(p, k) => {
-                let (mut m, mut s) = (Vec::new(), Vec::new());
+                // (sized once: growing by doubling copies and touches twice the memory)
+                let n = rows.size_hint().0;
+                let (mut m, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
                 for r in rows {
                     let i = at(r);
                     match (i != NONE).then(|| p.get(i as usize, *k)).flatten() {

@@ -446,7 +446,8 @@ impl Col {
         match self {
             Col::Const(v) => Col::Const(v.clone()),
             Col::Num { m, s } => {
-                let (mut om, mut os) = (Vec::new(), Vec::new());
+                let n = idx.size_hint().0;
+                let (mut om, mut os) = (Vec::with_capacity(n), Vec::with_capacity(n));
                 for i in idx {
                     match at(i).and_then(|i| Some((*m.get(i)?, *s.get(i)?))) {
                         Some((a, b)) => {

@@ -193,7 +193,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         ),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut sink = BufWriter::with_capacity(1 << 20, sink);
+    // (64 KiB: `rubric run` writes CSV a block at a time, and a write of more than the buffer
+    // goes straight to the file instead of through the buffer)
+    let mut sink = BufWriter::with_capacity(1 << 16, sink);
 
     let mut progress = Progress::new();
     let result = rubric_eval::run::run(
