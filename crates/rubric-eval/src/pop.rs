@@ -239,8 +239,17 @@ pub(crate) fn compute_tables(
         };
         nparts
     ];
-    // The usual argument, numbers without `min_of`/`max_of`: sums straight from the mantissas.
-    if let (Args::Nums { m, s }, false) = (args, want_minmax) {
+    // The usual argument, numbers without `min_of`/`max_of`: sums straight from the mantissas,
+    // in one i128 per scale when there is no partition and every number has the same scale
+    // (exact: fewer than 2^32 mantissas below 2^63 sum below 10^29, so the sum is the one the
+    // decimals would give added one by one).
+    let one_scale = match (args, want_minmax, pid.is_empty()) {
+        (Args::Nums { m, s }, false, true) => sum_by_scale(m, s),
+        _ => None,
+    };
+    if let (Some((rows, present, sum)), Some(a)) = (one_scale, aggs.first_mut()) {
+        (a.rows, a.present, a.sum) = (rows, present, sum);
+    } else if let (Args::Nums { m, s }, false) = (args, want_minmax) {
         for (r, (&m, &s)) in m.iter().zip(s).enumerate() {
             let Some(a) = aggs.get_mut(part_of(&pid, r) as usize) else {
                 continue;
@@ -296,9 +305,14 @@ pub(crate) fn compute_tables(
     let mut pending: Vec<Pending> = Vec::new();
     if needs_order {
         group_of = vec![u32::MAX; n];
-        let idx: Vec<u32> = (0..n as u32)
-            .filter(|&r| args.present(r as usize))
-            .collect();
+        let idx: Vec<u32> = match args {
+            Args::Nums { s, .. } => (0..n as u32)
+                .filter(|&r| s.get(r as usize).is_some_and(|&s| s != NO_SCALE))
+                .collect(),
+            Args::Values(_) => (0..n as u32)
+                .filter(|&r| args.present(r as usize))
+                .collect(),
+        };
         // (partition, sort key, row), sorted by partition then key descending. Numbers that
         // fit are rescaled to one scale as integer keys (i64 when they fit, else i128):
         // sorting, tie detection and running sums then never touch the decimals (nor the rows,
@@ -425,6 +439,27 @@ pub(crate) fn compute_tables(
             }
         })
         .collect()
+}
+
+/// The rows, present numbers and total of a column of numbers (mantissas `m`, scales `s`) when
+/// every present number has the same scale (or none is present); `None` otherwise.
+fn sum_by_scale(m: &[i64], s: &[u8]) -> Option<(u64, u64, Option<Decimal>)> {
+    let mut scale: Option<u8> = None;
+    let mut sum: i128 = 0;
+    let mut present = 0u64;
+    for (&m, &s) in m.iter().zip(s) {
+        if s == NO_SCALE {
+            continue;
+        }
+        if *scale.get_or_insert(s) != s {
+            return None;
+        }
+        // (at most 2^32 rows: no wrap, see the caller)
+        sum = sum.wrapping_add(i128::from(m));
+        present += 1;
+    }
+    let total = Decimal::from_parts(sum, u32::from(scale.unwrap_or(0)));
+    Some((m.len() as u64, present, total))
 }
 
 /// The value of a sort's function (`rank`, `top_share`, `cumulative_share`) for one tie group.
@@ -620,8 +655,15 @@ impl SortedRows for PackedRows {
 /// [`sort_scaled`] as [`PackedRows`], when the keys (which fit i64) span a range that leaves
 /// room for the row index in 64 bits; `None` otherwise.
 fn sort_packed(args: Args<'_>, idx: &[u32], scale: u32) -> Option<PackedRows> {
-    let key =
-        |r: u32| -> Option<i64> { i64::try_from(scaled(args.parts(r as usize), scale)?).ok() };
+    let key = |r: u32| -> Option<i64> {
+        if let Args::Nums { m, s } = args {
+            // the usual case: the number already has this scale
+            if s.get(r as usize) == Some(&(scale as u8)) {
+                return m.get(r as usize).copied();
+            }
+        }
+        i64::try_from(scaled(args.parts(r as usize), scale)?).ok()
+    };
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for &r in idx {
         let k = key(r)?;
@@ -715,6 +757,15 @@ fn tie_groups<S: SortedRows + ?Sized>(
 /// The largest scale of the present values, when all of them are numbers that fit the fast
 /// path rescaled to it (see [`scaled`]); and whether they all fit an i64 so rescaled.
 fn common_scale(args: Args<'_>, idx: &[u32]) -> Option<(u32, bool)> {
+    if let Args::Nums { s, .. } = args {
+        // numbers of one scale need no rescaling: they fit as they are
+        let mut present = idx.iter().map(|&r| s.get(r as usize).copied());
+        if let Some(Some(first)) = present.next() {
+            if first != NO_SCALE && present.all(|x| x == Some(first)) {
+                return Some((u32::from(first), true));
+            }
+        }
+    }
     let mut scale = 0u32;
     for &r in idx {
         scale = scale.max(args.parts(r as usize)?.1);
