@@ -238,7 +238,8 @@ impl Decimal {
         let (a, b) = (self.mantissa(), other.mantissa());
         let s = self.scale() + other.scale();
         if a.unsigned_abs() < 1 << 63 && b.unsigned_abs() < 1 << 63 && s <= MAX_SCALE {
-            let p = a * b;
+            // both fit 64 bits: one widening multiply (an i128 product is three)
+            let p = i128::from(a as i64) * i128::from(b as i64);
             if p.unsigned_abs() < LIMIT {
                 return Some(Decimal::raw(p, SCALES[s as usize]));
             }
@@ -270,6 +271,9 @@ impl Decimal {
 fn rescale(m: i128, k: u32) -> Option<i128> {
     if k == 0 {
         Some(m)
+    } else if k <= 18 && m.unsigned_abs() < 1 << 63 {
+        // below 2^63 × 10^18 < 2^123: one widening multiply, which cannot overflow
+        Some(i128::from(m as i64) * i128::from(POW10[k as usize] as i64))
     } else {
         m.checked_mul(POW10[k as usize] as i128)
     }
