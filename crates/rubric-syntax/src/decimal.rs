@@ -699,6 +699,50 @@ mod tests {
         div(dec(a), dec(b)).map_or("overflow".into(), |d| d.to_string())
     }
 
+    /// The inlined fast paths of `+` and `*` (64-bit operands, widening multiplies) give what
+    /// the 256-bit paths give, at the edges of 64 bits and of every rescaling.
+    #[test]
+    fn fast_paths_equal_the_wide_paths() {
+        let edges: Vec<i128> = [
+            0,
+            1,
+            9,
+            10,
+            (1i128 << 62) - 1,
+            1 << 62,
+            (1i128 << 63) - 1,
+            1 << 63,
+            (1i128 << 64) + 7,
+            10i128.pow(18),
+            10i128.pow(19) - 1,
+            10i128.pow(30) + 3,
+            10i128.pow(38) - 1,
+        ]
+        .into_iter()
+        .flat_map(|m| [m, -m])
+        .collect();
+        let mut checked = 0;
+        for &a in &edges {
+            for &b in &edges {
+                for sa in [0u32, 1, 2, 17, 18, 19, 20, 38] {
+                    for sb in [0u32, 2, 18, 19, 38] {
+                        let (Some(x), Some(y)) =
+                            (Decimal::from_parts(a, sa), Decimal::from_parts(b, sb))
+                        else {
+                            continue;
+                        };
+                        // (`==` compares values: compare mantissas and scales)
+                        let parts = |d: Option<Decimal>| d.map(|d| (d.mantissa(), d.scale()));
+                        assert_eq!(parts(x.checked_add(y)), parts(x.add_wide(y)), "{x} + {y}");
+                        assert_eq!(parts(x.checked_mul(y)), parts(x.mul_wide(y)), "{x} * {y}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
     fn show(d: Option<Decimal>) -> String {
         d.map_or("overflow".into(), |d| d.to_string())
     }
