@@ -41,6 +41,31 @@ impl fmt::Display for Duration {
 const MIN_YEAR: i32 = 1;
 const MAX_YEAR: i32 = 9999;
 
+/// Days from 1970-01-01 to a valid date (Howard Hinnant's `days_from_civil`).
+const fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year } as i64;
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// Per year 0..=9999, the day of its January 1st (what [`Date::parse_bytes`] reads most).
+static YEAR_START: [i32; 10000] = {
+    let mut t = [0i32; 10000];
+    let mut y = 0;
+    while y < 10000 {
+        t[y] = days_from_civil(y as i32, 1, 1) as i32;
+        y += 1;
+    }
+    t
+};
+
+/// Days before the first of each month in a common year.
+const MONTH_START: [i32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
 pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -65,14 +90,7 @@ impl Date {
         if day == 0 || day > days_in_month(year, month) {
             return None;
         }
-        // Howard Hinnant's days_from_civil.
-        let y = if month <= 2 { year - 1 } else { year } as i64;
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let m = month as i64;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Some(Date((era * 146097 + doe - 719468) as i32))
+        Some(Date(days_from_civil(year, month, day) as i32))
     }
 
     pub fn ymd(self) -> (i32, u32, u32) {
@@ -98,25 +116,33 @@ impl Date {
     }
 
     /// [`Date::parse`] of bytes (a date is ASCII: no UTF-8 check needed first).
+    #[inline]
     pub fn parse_bytes(b: &[u8]) -> Option<Date> {
-        if b.len() != 10 {
+        let &[y0, y1, y2, y3, sep, m0, m1, sep2, d0, d1] = b else {
             return None;
-        }
-        let sep = b[4];
-        if (sep != b'-' && sep != b'/') || b[7] != sep {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| -> Option<u32> {
-            let mut v = 0u32;
-            for &c in &b[r] {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                v = v * 10 + (c - b'0') as u32;
-            }
-            Some(v)
         };
-        Date::from_ymd(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+        if (sep != b'-' && sep != b'/') || sep2 != sep {
+            return None;
+        }
+        let digit = |c: u8| {
+            let v = c.wrapping_sub(b'0');
+            (v < 10).then_some(u32::from(v))
+        };
+        let year = ((digit(y0)? * 10 + digit(y1)?) * 10 + digit(y2)?) * 10 + digit(y3)?;
+        let month = digit(m0)? * 10 + digit(m1)?;
+        let day = digit(d0)? * 10 + digit(d1)?;
+        // (a table of years instead of `days_from_civil`'s divisions: the same day)
+        let year = year as i32;
+        if year < MIN_YEAR || !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        if day > days_in_month(year, month) {
+            return None;
+        }
+        let leap_day = i32::from(month > 2 && is_leap(year));
+        let start = *YEAR_START.get(year as usize)?;
+        let before = *MONTH_START.get(month as usize - 1)?;
+        Some(Date(start + before + leap_day + day as i32 - 1))
     }
 
     /// Adds calendar months, clamping to the month's end: 2024-03-31 - 1mo = 2024-02-29.
@@ -181,6 +207,55 @@ impl fmt::Debug for Date {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Every day of years 1 to 9999, and the impossible ones next to month ends, read as
+    /// `from_ymd` gives them.
+    #[test]
+    fn parse_bytes_reads_every_date_as_from_ymd() {
+        let text = |y: i32, m: u32, d: u32, sep: char| format!("{y:04}{sep}{m:02}{sep}{d:02}");
+        let first = Date::from_ymd(1, 1, 1).unwrap().0;
+        let last = Date::from_ymd(9999, 12, 31).unwrap().0;
+        for n in first..=last {
+            let (y, m, d) = Date(n).ymd();
+            let bytes = [
+                b'0' + (y / 1000) as u8,
+                b'0' + (y / 100 % 10) as u8,
+                b'0' + (y / 10 % 10) as u8,
+                b'0' + (y % 10) as u8,
+                b'-',
+                b'0' + (m / 10) as u8,
+                b'0' + (m % 10) as u8,
+                b'-',
+                b'0' + (d / 10) as u8,
+                b'0' + (d % 10) as u8,
+            ];
+            assert_eq!(Date::parse_bytes(&bytes), Some(Date(n)), "{y}-{m}-{d}");
+        }
+        for y in [1, 4, 100, 400, 1900, 2000, 2023, 2024, 9999] {
+            for m in 0..=13 {
+                for d in [0, 28, 29, 30, 31, 32] {
+                    for sep in ['-', '/'] {
+                        let t = text(y, m, d, sep);
+                        assert_eq!(
+                            Date::parse_bytes(t.as_bytes()),
+                            Date::from_ymd(y, m, d),
+                            "{t}"
+                        );
+                    }
+                }
+            }
+        }
+        for bad in [
+            "0000-01-01",
+            "2024-01-1",
+            "2024-1-01",
+            "2024/01-01",
+            "2024-01-0a",
+            "+024-01-01",
+        ] {
+            assert_eq!(Date::parse_bytes(bad.as_bytes()), None, "{bad}");
+        }
+    }
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap()

@@ -288,17 +288,20 @@ impl RowParser {
                 let bytes = text.get(cell_start..end).unwrap_or(&[]);
                 ok = match self.by_col.get(col) {
                     Some(&NO_FIELD) => true,
-                    Some(&f) => match self.fields.get(f as usize) {
-                        Some(spec) => match parse_cell(spec, bytes, &mut wide) {
-                            Ok(c) => {
-                                if let Some(slot) = cells.get_mut(f as usize) {
-                                    *slot = c;
+                    Some(&f) => match (self.fields.get(f as usize), cells.get_mut(f as usize)) {
+                        // (written in place: a cell built elsewhere and copied stalls the
+                        // copy on store forwarding)
+                        (Some(spec), Some(slot)) => {
+                            fast_cell_into(spec, bytes, slot)
+                                || match slow_cell(spec, bytes, &mut wide) {
+                                    Ok(c) => {
+                                        *slot = c;
+                                        true
+                                    }
+                                    Err(_) => false,
                                 }
-                                true
-                            }
-                            Err(_) => false,
-                        },
-                        None => false,
+                        }
+                        _ => false,
                     },
                     // an extra cell must be empty
                     None => cell::trim(bytes).is_empty(),
@@ -457,38 +460,77 @@ fn parse_bytes(f: &FieldSpec, bytes: &[u8], origin: Origin) -> Result<Value, Str
 
 /// [`parse_bytes`] for a block: plain numbers of up to 18 digits and dates straight to their
 /// stored form, texts borrowed; anything else through [`parse_bytes`].
-#[inline]
+#[inline(always)]
 fn parse_cell<'r>(
     f: &FieldSpec,
     bytes: &'r [u8],
     wide: &mut Vec<Decimal>,
 ) -> Result<Cell<'r>, String> {
+    // (inlined, so that the common cell is built in registers: returned through memory, its
+    // copy into the row stalled on store forwarding)
+    match fast_cell(f, bytes) {
+        Some(c) => Ok(c),
+        None => slow_cell(f, bytes, wide),
+    }
+}
+
+/// The common cells of [`parse_cell`]; `None` for any other (an empty cell among them).
+#[inline(always)]
+fn fast_cell<'r>(f: &FieldSpec, bytes: &'r [u8]) -> Option<Cell<'r>> {
     let t = cell::trim(bytes);
     if t.is_empty() {
-        return empty(f).map(|_| Cell::Missing);
+        return None;
     }
     match f.kind {
-        Kind::Text => {
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok(Cell::Text(s));
-            }
-        }
-        Kind::Int => {
-            if let Some((m, 0)) = cell::parse_small(t) {
-                return Ok(Cell::Num(m, 0));
-            }
-        }
-        Kind::Decimal => {
-            if let Some((m, s)) = cell::parse_small(t) {
-                return Ok(Cell::Num(m, s));
-            }
-        }
-        Kind::Date => {
-            if let Some(d) = Date::parse_bytes(t) {
-                return Ok(Cell::Date(d.0));
-            }
-        }
-        Kind::Bool => {}
+        Kind::Text => std::str::from_utf8(bytes).ok().map(Cell::Text),
+        Kind::Int => match cell::parse_small(t) {
+            Some((m, 0)) => Some(Cell::Num(m, 0)),
+            _ => None,
+        },
+        Kind::Decimal => cell::parse_small(t).map(|(m, s)| Cell::Num(m, s)),
+        Kind::Date => Date::parse_bytes(t).map(|d| Cell::Date(d.0)),
+        Kind::Bool => None,
+    }
+}
+
+/// [`fast_cell`] written into `slot`; false (and `slot` untouched) for any other cell.
+#[inline(always)]
+fn fast_cell_into<'r>(f: &FieldSpec, bytes: &'r [u8], slot: &mut Cell<'r>) -> bool {
+    let t = cell::trim(bytes);
+    if t.is_empty() {
+        return false;
+    }
+    match f.kind {
+        Kind::Text => match std::str::from_utf8(bytes) {
+            Ok(s) => *slot = Cell::Text(s),
+            Err(_) => return false,
+        },
+        Kind::Int => match cell::parse_small(t) {
+            Some((m, 0)) => *slot = Cell::Num(m, 0),
+            _ => return false,
+        },
+        Kind::Decimal => match cell::parse_small(t) {
+            Some((m, s)) => *slot = Cell::Num(m, s),
+            None => return false,
+        },
+        Kind::Date => match Date::parse_bytes(t) {
+            Some(d) => *slot = Cell::Date(d.0),
+            None => return false,
+        },
+        Kind::Bool => return false,
+    }
+    true
+}
+
+/// The other cells of [`parse_cell`], through [`parse_bytes`].
+#[inline(never)]
+fn slow_cell<'r>(
+    f: &FieldSpec,
+    bytes: &'r [u8],
+    wide: &mut Vec<Decimal>,
+) -> Result<Cell<'r>, String> {
+    if cell::trim(bytes).is_empty() {
+        return empty(f).map(|_| Cell::Missing);
     }
     Ok(match parse_bytes(f, bytes, Origin::Text)? {
         Value::Num(d) => match i64::try_from(d.mantissa()) {
@@ -500,7 +542,7 @@ fn parse_cell<'r>(
         },
         Value::Bool(b) => Cell::Bool(b),
         Value::Date(d) => Cell::Date(d.0),
-        // (texts and dates that parse are handled above)
+        // (texts and dates that parse are read by `fast_cell`)
         _ => Cell::Missing,
     })
 }
