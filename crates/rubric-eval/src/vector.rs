@@ -907,11 +907,35 @@ impl<'a> Frame<'a> {
     /// `a op b`, a comparison (with SQL's missing).
     fn compare(&self, op: CmpOp, a: &Column, b: &Column) -> Column {
         let n = self.n;
-        let typed: Option<Vec<u8>> =
-            if let (Col::Num { m, s }, Col::Const(Value::Num(k))) = (&a.col, &b.col) {
-                let k = parts(*k);
-                let t = thresholds(k);
-                Some(
+        let typed: Option<Vec<u8>> = if let (Col::Num { m, s }, Col::Const(Value::Num(k))) =
+            (&a.col, &b.col)
+        {
+            let k = parts(*k);
+            let t = thresholds(k);
+            // the truth for less, equal and greater
+            let truth = [Ordering::Less, Ordering::Equal, Ordering::Greater].map(|o| holds(op, o));
+            let at = |o: Ordering| truth[(o as i8 + 1) as usize];
+            // the usual column: one scale (or missing) on every row, a threshold that fits
+            let first = s.iter().copied().find(|&x| x != NO_SCALE);
+            let one = first.filter(|&f| s.iter().all(|&x| x == f || x == NO_SCALE));
+            match one.and_then(|f| t.get(usize::from(f))) {
+                Some(&Threshold::Exact(q)) => Some(
+                    m.iter()
+                        .zip(s)
+                        .map(|(&m, &s)| if s == NO_SCALE { 2 } else { at(m.cmp(&q)) })
+                        .collect(),
+                ),
+                Some(&Threshold::Above(q)) => Some(
+                    m.iter()
+                        .zip(s)
+                        .map(|(&m, &s)| match (s == NO_SCALE, m <= q) {
+                            (true, _) => 2,
+                            (false, true) => at(Ordering::Less),
+                            (false, false) => at(Ordering::Greater),
+                        })
+                        .collect(),
+                ),
+                _ => Some(
                     m.iter()
                         .zip(s)
                         .map(|(&m, &s)| match t.get(usize::from(s)) {
@@ -919,23 +943,24 @@ impl<'a> Frame<'a> {
                             None => 2,
                         })
                         .collect(),
-                )
-            } else if let (Some(x), Some(y)) = (a.col.nums(), b.col.nums()) {
-                Some(
-                    (0..n)
-                        .map(|r| match (x.get(r), y.get(r)) {
-                            (Some(p), Some(q)) => holds(op, num_cmp(p, q)),
-                            _ => 2,
-                        })
-                        .collect(),
-                )
-            } else if let (Some(x), Some(y)) = (a.col.dates(), b.col.dates()) {
-                Some(compare_smalls(op, n, &x, &y, NO_DATE))
-            } else if let (Some(x), Some(y)) = (a.col.codes(), b.col.codes()) {
-                Some(compare_smalls(op, n, &x, &y, NO_CODE))
-            } else {
-                None
-            };
+                ),
+            }
+        } else if let (Some(x), Some(y)) = (a.col.nums(), b.col.nums()) {
+            Some(
+                (0..n)
+                    .map(|r| match (x.get(r), y.get(r)) {
+                        (Some(p), Some(q)) => holds(op, num_cmp(p, q)),
+                        _ => 2,
+                    })
+                    .collect(),
+            )
+        } else if let (Some(x), Some(y)) = (a.col.dates(), b.col.dates()) {
+            Some(compare_smalls(op, n, &x, &y, NO_DATE))
+        } else if let (Some(x), Some(y)) = (a.col.codes(), b.col.codes()) {
+            Some(compare_smalls(op, n, &x, &y, NO_CODE))
+        } else {
+            None
+        };
         match typed {
             Some(col) => Column {
                 col: Col::Bool(col),
