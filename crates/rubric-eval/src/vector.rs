@@ -1364,6 +1364,27 @@ tags tg { u when a * b > 0, v when b > 0, w otherwise }
 grade h { early when d + 1d < 2000-01-01, late when t == "zzz" and b * b > 0, other otherwise }
 "#;
 
+    /// Comparisons with constants of more places than the numbers (and fewer), of every
+    /// operator, for one-scale and mixed-scale columns.
+    const COMPARES: &str = r#"
+scheme "comparisons with constants"
+as_of 2024-06-30
+input { id text key, a decimal?, n int? }
+let lt = a < 1.005
+let le = a <= 1.005
+let gt = a > 1.005
+let ge = a >= 1.005
+let eq = a == 1.005
+let ne = a != 1.005
+let eq2 = a == 1.5
+let lt2 = a < -0.5
+let ge3 = a >= 3
+let nlt = n < 2.5
+let ngt = n > 2.5
+let neq = n == 3
+let nne = n != 2.5
+"#;
+
     /// The string literals of a scheme, so that generated texts hit its `in` lists and tests.
     fn strings(src: &str) -> Vec<Arc<str>> {
         let mut out: Vec<Arc<str>> = src
@@ -1390,11 +1411,19 @@ grade h { early when d + 1d < 2000-01-01, late when t == "zzz" and b * b > 0, ot
             })
             .collect();
         sources.push((PathBuf::from("OVERFLOWS"), OVERFLOWS.to_string()));
-        for (path, src) in sources {
+        sources.push((PathBuf::from("COMPARES"), COMPARES.to_string()));
+        // every scheme twice: decimals of mixed scales, then all of scale 2 (as money is; the
+        // block evaluator has fast paths for one-scale columns)
+        let sources: Vec<(PathBuf, String, bool)> = sources
+            .into_iter()
+            .flat_map(|(p, s)| [(p.clone(), s.clone(), false), (p, s, true)])
+            .collect();
+        for (path, src, one_scale) in sources {
             let (_, c) = rubric_check::check_source(&src);
             if c.has_errors() {
                 // a fixture may be a scheme with errors on purpose; the one above may not
-                assert!(path != Path::new("OVERFLOWS"), "{:?}", c.diagnostics);
+                let builtin = [Path::new("OVERFLOWS"), Path::new("COMPARES")];
+                assert!(!builtin.contains(&path.as_path()), "{:?}", c.diagnostics);
                 continue;
             }
             let model = c.model;
@@ -1413,6 +1442,10 @@ grade h { early when d + 1d < 2000-01-01, late when t == "zzz" and b * b > 0, ot
                             }
                             match f.ty {
                                 Ty::Int => Value::Num(g.num(true)),
+                                Ty::Decimal if one_scale => Value::Num(
+                                    Decimal::from_parts(g.num(true).mantissa() % 10i128.pow(30), 2)
+                                        .unwrap(),
+                                ),
                                 Ty::Decimal => Value::Num(g.num(false)),
                                 Ty::Date => Value::Date(g.date()),
                                 Ty::Bool => Value::Bool(g.below(2) == 0),
