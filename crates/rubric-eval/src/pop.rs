@@ -523,9 +523,7 @@ fn fill_groups<T: TryFrom<i128> + Send>(
             }
         }
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
+    let threads = cores().clamp(1, 8);
     if threads < 2 || pending.len() < 50_000 {
         fill(m, s, pending);
     } else {
@@ -556,10 +554,17 @@ pub(crate) fn compute(
         .collect()
 }
 
+/// The cores to sort and divide on, read once (`available_parallelism` reads the cgroup's
+/// files on every call).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Sorts on every core: the halves are sorted on their own threads, then merged. The order of
 /// equal elements is unspecified, as with `sort_unstable_by`.
 pub(crate) fn par_sort<T: Copy + Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores();
     if threads < 2 || v.len() < 100_000 {
         v.sort_unstable_by(&cmp);
         return;
