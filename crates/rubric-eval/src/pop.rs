@@ -210,6 +210,7 @@ pub(crate) fn compute_tables(
     funcs: &[PopFunc],
     args: Args<'_>,
     parts: Option<&[Value]>,
+    threads: usize,
 ) -> Vec<PopTable> {
     let n = args.len();
     // Partition ids; none at all (every row in partition 0) without `within`.
@@ -321,7 +322,7 @@ pub(crate) fn compute_tables(
             Some((scale, true)) => {
                 match parts
                     .is_none()
-                    .then(|| sort_packed(args, &idx, scale))
+                    .then(|| sort_packed(args, &idx, scale, threads))
                     .flatten()
                 {
                     Some(sorted) => {
@@ -330,13 +331,13 @@ pub(crate) fn compute_tables(
                     }
                     None => {
                         let key = |k: i128| i64::try_from(k).unwrap_or(0);
-                        let sorted = sort_scaled(args, &pid, idx, scale, key);
+                        let sorted = sort_scaled(args, &pid, idx, scale, key, threads);
                         tie_groups(args, Some(scale), &sorted[..], &mut pending, &mut group_of);
                     }
                 }
             }
             Some((scale, false)) => {
-                let sorted = sort_scaled(args, &pid, idx, scale, |k| k);
+                let sorted = sort_scaled(args, &pid, idx, scale, |k| k, threads);
                 tie_groups(args, Some(scale), &sorted[..], &mut pending, &mut group_of);
             }
             None => {
@@ -395,7 +396,7 @@ pub(crate) fn compute_tables(
     let packed = if sorted_funcs.is_empty() {
         None
     } else {
-        per_group_packed(&pending, &sorted_funcs, &aggs).map(Arc::new)
+        per_group_packed(&pending, &sorted_funcs, &aggs, threads).map(Arc::new)
     };
     let per_part = |f: &dyn Fn(&Agg) -> Value| -> Vals {
         Vals::Col(Col::from_values(aggs.iter().map(f).collect()))
@@ -433,7 +434,9 @@ pub(crate) fn compute_tables(
                     index: Arc::clone(&groups),
                     values: match &packed {
                         Some(p) => Vals::Packed(Arc::clone(p), k),
-                        None => Vals::Col(per_group(&pending, |p| group_value(*f, p, &aggs))),
+                        None => {
+                            Vals::Col(per_group(&pending, |p| group_value(*f, p, &aggs), threads))
+                        }
                     },
                 }
             }
@@ -481,19 +484,28 @@ fn group_value(f: PopFunc, p: &Pending, aggs: &[Agg]) -> Option<Decimal> {
 
 /// The values of the functions `funcs` of one sort for every tie group, packed (see
 /// [`Packed`]); `None` when a value's mantissa does not fit 64 bits.
-fn per_group_packed(pending: &[Pending], funcs: &[PopFunc], aggs: &[Agg]) -> Option<Packed> {
+fn per_group_packed(
+    pending: &[Pending],
+    funcs: &[PopFunc],
+    aggs: &[Agg],
+    threads: usize,
+) -> Option<Packed> {
     let width = funcs.len();
     let mut m = vec![0i64; pending.len() * width];
     let mut s = vec![NO_SCALE; pending.len() * width];
     let value = |p: &Pending, k: usize| group_value(*funcs.get(k)?, p, aggs);
-    fill_groups(pending, width, &mut m, &mut s, &value).then_some(Packed { width, m, s })
+    fill_groups(pending, width, &mut m, &mut s, &value, threads).then_some(Packed { width, m, s })
 }
 
 /// `f` of every tie group (`None`: missing), in group order, as a column of numbers.
-fn per_group(pending: &[Pending], f: impl Fn(&Pending) -> Option<Decimal> + Sync) -> Col {
+fn per_group(
+    pending: &[Pending],
+    f: impl Fn(&Pending) -> Option<Decimal> + Sync,
+    threads: usize,
+) -> Col {
     let mut m = vec![0i128; pending.len()];
     let mut s = vec![NO_SCALE; pending.len()];
-    fill_groups(pending, 1, &mut m, &mut s, &|p, _| f(p));
+    fill_groups(pending, 1, &mut m, &mut s, &|p, _| f(p), threads);
     Col::Num { m, s }
 }
 
@@ -506,6 +518,7 @@ fn fill_groups<T: TryFrom<i128> + Send>(
     m: &mut [T],
     s: &mut [u8],
     value: &(dyn Fn(&Pending, usize) -> Option<Decimal> + Sync),
+    threads: usize,
 ) -> bool {
     let fits = std::sync::atomic::AtomicBool::new(true);
     let fill = |m: &mut [T], s: &mut [u8], ps: &[Pending]| {
@@ -523,7 +536,7 @@ fn fill_groups<T: TryFrom<i128> + Send>(
             }
         }
     };
-    let threads = cores().clamp(1, 8);
+    let threads = threads.clamp(1, 8);
     if threads < 2 || pending.len() < 50_000 {
         fill(m, s, pending);
     } else {
@@ -548,7 +561,7 @@ pub(crate) fn compute(
     args: &[Value],
     parts: Option<&[Value]>,
 ) -> Vec<Vec<Value>> {
-    compute_tables(funcs, Args::Values(args), parts)
+    compute_tables(funcs, Args::Values(args), parts, cores())
         .into_iter()
         .map(|t| (0..args.len()).map(|r| t.get(r)).collect())
         .collect()
@@ -561,10 +574,14 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Sorts on every core: the halves are sorted on their own threads, then merged. The order of
+/// Sorts on two threads when `threads` allows: the halves are sorted on their own threads, then
+/// merged. The order of
 /// equal elements is unspecified, as with `sort_unstable_by`.
-pub(crate) fn par_sort<T: Copy + Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
-    let threads = cores();
+pub(crate) fn par_sort<T: Copy + Send>(
+    v: &mut [T],
+    threads: usize,
+    cmp: impl Fn(&T, &T) -> Ordering + Sync,
+) {
     if threads < 2 || v.len() < 100_000 {
         v.sort_unstable_by(&cmp);
         return;
@@ -602,6 +619,7 @@ fn sort_scaled<K: Copy + Ord + Send>(
     idx: Vec<u32>,
     scale: u32,
     key: impl Fn(i128) -> K,
+    threads: usize,
 ) -> Vec<(u32, K, u32)> {
     let mut sorted: Vec<(u32, K, u32)> = idx
         .iter()
@@ -611,7 +629,7 @@ fn sort_scaled<K: Copy + Ord + Send>(
         })
         .collect();
     drop(idx);
-    par_sort(&mut sorted, |a, b| {
+    par_sort(&mut sorted, threads, |a, b| {
         a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1))
     });
     sorted
@@ -659,7 +677,7 @@ impl SortedRows for PackedRows {
 
 /// [`sort_scaled`] as [`PackedRows`], when the keys (which fit i64) span a range that leaves
 /// room for the row index in 64 bits; `None` otherwise.
-fn sort_packed(args: Args<'_>, idx: &[u32], scale: u32) -> Option<PackedRows> {
+fn sort_packed(args: Args<'_>, idx: &[u32], scale: u32, threads: usize) -> Option<PackedRows> {
     let key = |r: u32| -> Option<i64> {
         if let Args::Nums { m, s } = args {
             // the usual case: the number already has this scale
@@ -686,7 +704,7 @@ fn sort_packed(args: Args<'_>, idx: &[u32], scale: u32) -> Option<PackedRows> {
         let d = u64::try_from(i128::from(hi) - i128::from(k)).ok()?;
         v.push((d << shift) | u64::from(r));
     }
-    par_sort(&mut v, |a, b| a.cmp(b));
+    par_sort(&mut v, threads, |a, b| a.cmp(b));
     Some(PackedRows { v, max: hi, shift })
 }
 
@@ -910,7 +928,7 @@ mod sort_tests {
                 .then_with(|| b.1.cmp(&a.1))
                 .then(a.2.cmp(&b.2))
         };
-        par_sort(&mut v, cmp);
+        par_sort(&mut v, 2, cmp);
         w.sort_unstable_by(cmp);
         assert!(v == w);
     }

@@ -1374,7 +1374,7 @@ fn hold(
                     h != NO_HASH && alive.get(held_index(h)).copied().unwrap_or(false)
                 });
                 phase("keys hashed");
-                for (i, r) in duplicates(order, plan, &held, keys.column.as_deref()) {
+                for (i, r) in duplicates(order, plan, &held, keys.column.as_deref(), threads) {
                     if let Some(a) = alive.get_mut(i) {
                         *a = false;
                     }
@@ -1430,6 +1430,7 @@ fn hold(
                 &funcs,
                 a.args(),
                 group.within.as_ref().map(|_| p.as_slice()),
+                threads,
             );
             for (col, &slot) in cols.into_iter().zip(&group.slots) {
                 if let Some(c) = held.pops.get_mut(slot) {
@@ -1603,8 +1604,9 @@ fn duplicates(
     plan: &Plan,
     held: &Held,
     column: Option<&str>,
+    threads: usize,
 ) -> Vec<(usize, Reject)> {
-    crate::pop::par_sort(&mut order, |a, b| a.cmp(b));
+    crate::pop::par_sort(&mut order, threads, |a, b| a.cmp(b));
     let key = |i: usize| -> (&str, u64) {
         match held.locate(i) {
             Some((block, r)) => (
