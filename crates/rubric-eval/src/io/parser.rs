@@ -289,8 +289,7 @@ impl RowParser {
                 ok = match self.by_col.get(col) {
                     Some(&NO_FIELD) => true,
                     Some(&f) => match (self.fields.get(f as usize), cells.get_mut(f as usize)) {
-                        // (written in place: a cell built elsewhere and copied stalls the
-                        // copy on store forwarding)
+                        // (written in place: see `fast_cell_into`)
                         (Some(spec), Some(slot)) => {
                             fast_cell_into(spec, bytes, slot)
                                 || match slow_cell(spec, bytes, &mut wide) {
@@ -460,40 +459,22 @@ fn parse_bytes(f: &FieldSpec, bytes: &[u8], origin: Origin) -> Result<Value, Str
 
 /// [`parse_bytes`] for a block: plain numbers of up to 18 digits and dates straight to their
 /// stored form, texts borrowed; anything else through [`parse_bytes`].
-#[inline(always)]
 fn parse_cell<'r>(
     f: &FieldSpec,
     bytes: &'r [u8],
     wide: &mut Vec<Decimal>,
 ) -> Result<Cell<'r>, String> {
-    // (inlined, so that the common cell is built in registers: returned through memory, its
-    // copy into the row stalled on store forwarding)
-    match fast_cell(f, bytes) {
-        Some(c) => Ok(c),
-        None => slow_cell(f, bytes, wide),
+    let mut cell = Cell::Missing;
+    if fast_cell_into(f, bytes, &mut cell) {
+        return Ok(cell);
     }
+    slow_cell(f, bytes, wide)
 }
 
-/// The common cells of [`parse_cell`]; `None` for any other (an empty cell among them).
-#[inline(always)]
-fn fast_cell<'r>(f: &FieldSpec, bytes: &'r [u8]) -> Option<Cell<'r>> {
-    let t = cell::trim(bytes);
-    if t.is_empty() {
-        return None;
-    }
-    match f.kind {
-        Kind::Text => std::str::from_utf8(bytes).ok().map(Cell::Text),
-        Kind::Int => match cell::parse_small(t) {
-            Some((m, 0)) => Some(Cell::Num(m, 0)),
-            _ => None,
-        },
-        Kind::Decimal => cell::parse_small(t).map(|(m, s)| Cell::Num(m, s)),
-        Kind::Date => Date::parse_bytes(t).map(|d| Cell::Date(d.0)),
-        Kind::Bool => None,
-    }
-}
-
-/// [`fast_cell`] written into `slot`; false (and `slot` untouched) for any other cell.
+/// The common cells of [`parse_cell`] (texts, plain numbers, dates), written into `slot`;
+/// false (and `slot` untouched) for any other, an empty cell among them. Inlined, and written
+/// in place: a cell returned through memory and then copied stalls the copy on store
+/// forwarding (a cell is built with narrow stores and read back with a wide load).
 #[inline(always)]
 fn fast_cell_into<'r>(f: &FieldSpec, bytes: &'r [u8], slot: &mut Cell<'r>) -> bool {
     let t = cell::trim(bytes);
@@ -542,7 +523,7 @@ fn slow_cell<'r>(
         },
         Value::Bool(b) => Cell::Bool(b),
         Value::Date(d) => Cell::Date(d.0),
-        // (texts and dates that parse are read by `fast_cell`)
+        // (texts and dates that parse are read by `fast_cell_into`)
         _ => Cell::Missing,
     })
 }

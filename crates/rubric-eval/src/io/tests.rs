@@ -1838,6 +1838,25 @@ fn block_cells_are_the_parsed_values() {
     assert_eq!(compared, cells.len() * (header.len() - 1));
 }
 
+/// A reader of CSV `text` and its row parser.
+fn csv_bytes(text: &[u8], model: &Model) -> (Reader, RowParser) {
+    let options = ReadOptions::default();
+    let reader = Reader::from_bytes(text.to_vec(), "t", Format::Csv, &options, model).unwrap();
+    let parser = reader.row_parser(model).unwrap();
+    (reader, parser)
+}
+
+/// A row of block cells as text, a wide number with its value.
+fn shown_cells(cells: &[table::Cell<'_>], wide: &[Decimal]) -> Vec<String> {
+    cells
+        .iter()
+        .map(|c| match c {
+            table::Cell::Wide(i) => format!("{c:?} {:?}", wide.get(*i as usize)),
+            _ => format!("{c:?}"),
+        })
+        .collect()
+}
+
 /// Every record of a CSV text parsed as `rubric run` parses it: runs of plain lines split and
 /// parsed in one pass (`parse_lines`), the rest record by record; per record its line and its
 /// values or its reject.
@@ -1847,31 +1866,8 @@ fn parsed_by_batches(
     chunk: usize,
     max: usize,
 ) -> Vec<(u64, Result<Vec<String>, Reject>)> {
-    let show = |cells: &[table::Cell<'_>], wide: &[Decimal]| -> Vec<String> {
-        cells
-            .iter()
-            .map(|c| {
-                format!(
-                    "{c:?}{:?}",
-                    if let table::Cell::Wide(i) = c {
-                        wide.get(*i as usize)
-                    } else {
-                        None
-                    }
-                )
-            })
-            .collect()
-    };
-    let mut reader = Reader::from_bytes(
-        text.to_vec(),
-        "t",
-        Format::Csv,
-        &ReadOptions::default(),
-        model,
-    )
-    .unwrap();
+    let (mut reader, parser) = csv_bytes(text, model);
     reader.set_chunk(chunk);
-    let parser = reader.row_parser(model).unwrap();
     let mut batch = record::Batch::default();
     let mut out = Vec::new();
     while reader.fill(&mut batch, max).unwrap() > 0 {
@@ -1880,12 +1876,12 @@ fn parsed_by_batches(
                 let (mut cells, mut wide) = (Vec::new(), Vec::new());
                 let r = parser
                     .parse_cells(rec, &mut cells, &mut wide)
-                    .map(|()| show(&cells, &wide));
+                    .map(|()| shown_cells(&cells, &wide));
                 out.push((rec.line(), r));
             }
         } else {
             parser.parse_lines(&batch, &mut |line, r| {
-                out.push((line, r.map(|(cells, wide)| show(cells, wide))));
+                out.push((line, r.map(|(cells, wide)| shown_cells(cells, wide))));
             });
         }
     }
@@ -1894,15 +1890,7 @@ fn parsed_by_batches(
 
 /// The same, every record split by csv_core and parsed by `parse_cells`.
 fn parsed_by_records(text: &[u8], model: &Model) -> Vec<(u64, Result<Vec<String>, Reject>)> {
-    let mut reader = Reader::from_bytes(
-        text.to_vec(),
-        "t",
-        Format::Csv,
-        &ReadOptions::default(),
-        model,
-    )
-    .unwrap();
-    let parser = reader.row_parser(model).unwrap();
+    let (mut reader, parser) = csv_bytes(text, model);
     let mut out = Vec::new();
     let mut recs = Vec::new();
     while reader.fill_batch(&mut recs, 1000).unwrap() > 0 {
@@ -1910,21 +1898,7 @@ fn parsed_by_records(text: &[u8], model: &Model) -> Vec<(u64, Result<Vec<String>
             let (mut cells, mut wide) = (Vec::new(), Vec::new());
             let r = parser
                 .parse_cells(Rec::Raw(rec), &mut cells, &mut wide)
-                .map(|()| {
-                    cells
-                        .iter()
-                        .map(|c| {
-                            format!(
-                                "{c:?}{:?}",
-                                if let table::Cell::Wide(i) = c {
-                                    wide.get(*i as usize)
-                                } else {
-                                    None
-                                }
-                            )
-                        })
-                        .collect()
-                });
+                .map(|()| shown_cells(&cells, &wide));
             out.push((rec.line, r));
         }
     }
