@@ -37,7 +37,9 @@ fn tune_allocator() {
         // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this process
         // (a kernel without it returns an error, which changes nothing).
         unsafe {
-            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+            // (variadic: every argument as the unsigned long the kernel reads)
+            let (on, zero): (libc::c_ulong, libc::c_ulong) = (1, 0);
+            libc::prctl(libc::PR_SET_THP_DISABLE, on, zero, zero, zero);
         }
     }
 }

@@ -241,7 +241,7 @@ impl<'a> Rec<'a> {
 ///   with no quote and no carriage return other than one right before its `\n`. Such a line
 ///   is one record, its cells split at the delimiter (a blank line is no record), exactly as
 ///   csv_core reads it. The reader only finds where the run ends; a worker splits it
-///   ([`Batch::split`]), so that splitting runs on every core.
+///   (`RowParser::parse_lines`, or [`Batch::split`]), so that splitting runs on every core.
 ///
 /// Exactly one of the two is non-empty, except at the end of the input.
 #[derive(Debug, Default)]
