@@ -412,8 +412,6 @@ impl Block {
     }
 }
 
-/// Appends a number to a number column, widening the column when the number does not fit it:
-/// an int column to mantissas and scales, those to decimals.
 /// Appends one cell to its column.
 #[inline]
 fn push_cell(c: &mut Col, cell: Cell<'_>, wide: &[Decimal]) {
@@ -477,6 +475,8 @@ fn push_cell(c: &mut Col, cell: Cell<'_>, wide: &[Decimal]) {
     }
 }
 
+/// Appends a number to a number column, widening the column when the number does not fit it:
+/// an int column to mantissas and scales, those to decimals.
 fn push_num(c: &mut Col, d: Decimal) {
     if let Col::Fixed { m, scale } = c {
         // a finished block grows again: back to mantissas and scales
