@@ -547,16 +547,34 @@ pub fn run(
             }
             Ok(())
         };
-        for done in rows.drain(..) {
+        // Accepted rows are written in runs, not one by one. A streaming run checks every key
+        // here, in order; each probe of a large table misses the cache, so the slot of the key
+        // `AHEAD` rows on is read first, to be in cache by its turn.
+        const AHEAD: usize = 16;
+        let mut run: Option<usize> = None;
+        let mut warm = 0u64;
+        for j in 0..rows.len() {
+            if single_pass {
+                if let Some(Done::Row(next)) = rows.get(j + AHEAD) {
+                    warm ^= keys.touch(next.hash);
+                }
+            }
+            let Some(done) = rows.get_mut(j).map(|d| std::mem::replace(d, Done::Rows(0))) else {
+                break;
+            };
             match done {
                 Done::Rejected(r) => {
+                    if let Some(from) = run.take() {
+                        write_rows(from, row_i)?;
+                    }
                     read += 1;
                     reject(&mut rejects, *r)?;
                 }
                 Done::Rows(n) => {
                     let n = n as usize;
                     read += n as u64;
-                    write_rows(row_i, row_i + n)?;
+                    let from = run.take().unwrap_or(row_i);
+                    write_rows(from, row_i + n)?;
                     row_i += n;
                 }
                 Done::Row(row) => {
@@ -565,14 +583,22 @@ pub fn run(
                     row_i += 1;
                     if single_pass {
                         if let Err(r) = keys.check(&row, &out.keys) {
+                            if let Some(from) = run.take() {
+                                write_rows(from, i)?;
+                            }
                             reject(&mut rejects, r)?;
                             continue;
                         }
                     }
-                    write_rows(i, i + 1)?;
+                    run.get_or_insert(i);
                 }
             }
         }
+        if let Some(from) = run.take() {
+            write_rows(from, row_i)?;
+        }
+        std::hint::black_box(warm);
+        rows.clear();
         if let Some(t) = &out.tally {
             tally.merge(t);
         }
@@ -1964,6 +1990,17 @@ impl Keys {
         };
         let end = self.ends.get(i).copied().unwrap_or(0);
         self.arena.get(start as usize..end as usize).unwrap_or(&[])
+    }
+
+    /// The slot a key with this hash probes first (read ahead of [`Keys::check`], so that its
+    /// cache line is already on its way).
+    #[inline]
+    fn touch(&self, hash: u64) -> u64 {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots
+            .get((hash >> 32) as usize & mask)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Doubles the table (at least 1,024 slots), placing every key again by its tag.
