@@ -19,7 +19,7 @@
 
 use crate::eval;
 use crate::io::{
-    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, RecordWriter, RowParser,
+    Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, Rec, RecordWriter, RowParser,
 };
 use crate::plan::Plan;
 use crate::pop::{self, PopTable};
@@ -683,7 +683,7 @@ fn parse_into_block(
     let mut cells = Vec::new();
     let mut wide = Vec::new();
     let mut values = Vec::new();
-    for rec in batch.recs() {
+    for rec in batch.records.iter().map(Rec::Raw) {
         let parsed = if rec.bytes().is_some() {
             parser
                 .parse_cells(rec, &mut cells, &mut wide)
@@ -701,7 +701,6 @@ fn parse_into_block(
 /// output cells.
 fn final_batch(ctx: &Ctx<'_>, batch: &mut Batch) -> BatchOut {
     if ctx.explainer.is_some() {
-        batch.split();
         return final_batch_rows(ctx, batch);
     }
     let batch = &*batch;
@@ -750,10 +749,10 @@ fn final_batch_rows(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
     out.cells.reserve(batch.len() * ctx.columns.columns.len());
     let mut scratch = Vec::with_capacity(plan.items.len());
     let mut values = Vec::with_capacity(plan.nfields);
-    for rec in batch.recs() {
+    batch.for_each_rec(&mut |rec| {
         if let Err(r) = ctx.parser.parse_rec(rec, &mut values) {
             out.rows.push(Done::Rejected(Box::new(r)));
-            continue;
+            return;
         }
         let key = key_of(plan, &values);
         if let Err(item) = eval::eval_row(plan, &values, &[], &mut scratch, None) {
@@ -761,12 +760,12 @@ fn final_batch_rows(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
             let reject =
                 overflow_reject(plan, rec.line(), Some(key.as_deref().unwrap_or("")), item);
             out.rows.push(Done::Rejected(Box::new(reject)));
-            continue;
+            return;
         }
         emit_row(ctx, &mut out, key.as_deref(), &values, &scratch, &[]);
         let key = RowKey::of(rec.line(), key.as_deref(), &mut out.keys);
         out.rows.push(Done::Row(key));
-    }
+    });
     out
 }
 

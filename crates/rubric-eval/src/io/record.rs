@@ -241,7 +241,8 @@ impl<'a> Rec<'a> {
 ///   with no quote and no carriage return other than one right before its `\n`. Such a line
 ///   is one record, its cells split at the delimiter (a blank line is no record), exactly as
 ///   csv_core reads it. The reader only finds where the run ends; a worker splits it
-///   (`RowParser::parse_lines`, or [`Batch::split`]), so that splitting runs on every core.
+///   (`RowParser::parse_lines`, or [`Batch::for_each_rec`]), so that splitting runs on every
+///   core.
 ///
 /// Exactly one of the two is non-empty, except at the end of the input.
 #[derive(Debug, Default)]
@@ -253,11 +254,6 @@ pub(crate) struct Batch {
     /// The number of lines in `lines` (blank ones included).
     pub(crate) line_count: usize,
     pub(crate) delimiter: u8,
-    /// Filled by [`Batch::split`]: every cell end of every line, as offsets into `lines`.
-    ends: Vec<usize>,
-    /// Filled by [`Batch::split`]: per non-blank line, its file line, where it starts, and its
-    /// range of `ends`.
-    split: Vec<(u64, usize, std::ops::Range<usize>)>,
 }
 
 impl Batch {
@@ -266,61 +262,37 @@ impl Batch {
         self.records.clear();
         self.lines.clear();
         self.line_count = 0;
-        self.ends.clear();
-        self.split.clear();
     }
 
-    /// How many records the batch holds at most (blank lines count until it is split).
+    /// How many records the batch holds at most (blank lines count).
     pub(crate) fn len(&self) -> usize {
-        if self.split.is_empty() {
-            self.records.len() + self.line_count
-        } else {
-            self.split.len()
-        }
+        self.records.len() + self.line_count
     }
 
-    /// Finds the records and cells of `lines`.
-    pub(crate) fn split(&mut self) {
-        self.ends.clear();
-        self.split.clear();
-        let d = self.delimiter;
-        let mut line = self.first_line;
-        let mut start = 0usize;
-        let mut first = 0usize;
-        for i in memchr::memchr2_iter(d, b'\n', &self.lines) {
-            if self.lines.get(i) == Some(&d) {
-                self.ends.push(i);
+    /// Calls `f` with every record in file order, splitting lines one at a time with
+    /// [`ByteCells::of_line`] (`rubric run` parses lines with `RowParser::parse_lines`
+    /// instead, which splits as it goes).
+    pub(crate) fn for_each_rec(&self, f: &mut dyn FnMut(Rec<'_>)) {
+        for r in &self.records {
+            f(Rec::Raw(r));
+        }
+        let text = self.lines.as_slice();
+        let mut ends = Vec::new();
+        let (mut line, mut start) = (self.first_line, 0usize);
+        for nl in memchr::memchr_iter(b'\n', text) {
+            let end = if nl > start && text.get(nl - 1) == Some(&b'\r') {
+                nl - 1
             } else {
-                let end = if i > start && self.lines.get(i - 1) == Some(&b'\r') {
-                    i - 1
-                } else {
-                    i
-                };
-                if end > start {
-                    self.ends.push(end);
-                    self.split.push((line, start, first..self.ends.len()));
-                }
-                // (a blank line has no delimiter: `ends` is still at `first`)
-                first = self.ends.len();
-                start = i + 1;
-                line += 1;
+                nl
+            };
+            // (a blank line is no record)
+            if end > start {
+                let cells = ByteCells::of_line(text, start, end, self.delimiter, &mut ends);
+                f(Rec::Line { line, cells });
             }
+            line += 1;
+            start = nl + 1;
         }
-    }
-
-    /// The records in file order ([`Batch::split`] first for lines; `rubric run` parses lines
-    /// with `RowParser::parse_lines` instead, which splits as it goes).
-    pub(crate) fn recs(&self) -> impl Iterator<Item = Rec<'_>> + '_ {
-        let lines = self.split.iter().map(|(line, start, range)| Rec::Line {
-            line: *line,
-            cells: ByteCells {
-                data: &self.lines,
-                ends: self.ends.get(range.clone()).unwrap_or(&[]),
-                start: *start,
-                gap: 1,
-            },
-        });
-        self.records.iter().map(Rec::Raw).chain(lines)
     }
 }
 

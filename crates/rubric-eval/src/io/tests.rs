@@ -1625,12 +1625,11 @@ fn records_by_batches(
     let mut runs = 0;
     while reader.fill(&mut batch, max).unwrap() > 0 {
         runs += usize::from(!batch.lines.is_empty());
-        batch.split();
         assert!(batch.len() <= max);
-        for rec in batch.recs() {
+        batch.for_each_rec(&mut |rec| {
             let cells = rec.bytes().unwrap().iter().map(<[u8]>::to_vec).collect();
             out.push((rec.line(), cells));
-        }
+        });
     }
     (out, runs)
 }
@@ -1872,13 +1871,13 @@ fn parsed_by_batches(
     let mut out = Vec::new();
     while reader.fill(&mut batch, max).unwrap() > 0 {
         if batch.lines.is_empty() {
-            for rec in batch.recs() {
+            batch.for_each_rec(&mut |rec| {
                 let (mut cells, mut wide) = (Vec::new(), Vec::new());
                 let r = parser
                     .parse_cells(rec, &mut cells, &mut wide)
                     .map(|()| shown_cells(&cells, &wide));
                 out.push((rec.line(), r));
-            }
+            });
         } else {
             parser.parse_lines(&batch, &mut |line, r| {
                 out.push((line, r.map(|(cells, wide)| shown_cells(cells, wide))));
