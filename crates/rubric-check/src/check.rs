@@ -365,9 +365,10 @@ impl<'a> Checker<'a> {
             let d = self.decls[self.item_decl[id]];
             if let DeclKind::Grade(g) = &d.kind {
                 let mut codes: Vec<CodeDef> = Vec::new();
+                let mut first_use: std::collections::HashMap<&str, Span> =
+                    std::collections::HashMap::new();
                 for r in &g.rules {
-                    if let Some(prev) = codes.iter().find(|c| c.name == r.code.node) {
-                        let first = prev.span;
+                    if let Some(&first) = first_use.get(r.code.node.as_str()) {
                         self.err(
                             Diagnostic::error(
                                 "duplicate-code",
@@ -383,6 +384,7 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
+                    first_use.entry(r.code.node.as_str()).or_insert(r.code.span);
                     let code = codes.len();
                     self.model.refs.push(Reference {
                         span: r.code.span,

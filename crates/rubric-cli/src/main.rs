@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod command;
+mod console;
 mod render;
 
 /// mimalloc: `rubric run` allocates and frees a value per cell on every core, and holds large

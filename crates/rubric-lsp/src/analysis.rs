@@ -9,10 +9,6 @@ use rubric_syntax::ast::File;
 use rubric_syntax::{Diagnostic, Span};
 use std::sync::Arc;
 
-/// Nesting deeper than this is not handed to the parser: the parser and the checker recurse once
-/// per level, and a stack overflow would take the whole server down.
-pub const MAX_NESTING: usize = 256;
-
 #[derive(Debug)]
 pub struct Analysis {
     pub text: String,
@@ -28,21 +24,8 @@ impl Analysis {
     /// Parses and checks `text` with the same checker the CLI uses.
     pub fn new(text: String) -> Analysis {
         let index = LineIndex::new(&text);
-        if let Some(at) = too_deep(&text) {
-            let d = Diagnostic::error(
-                "nesting-too-deep",
-                format!("brackets nest more than {MAX_NESTING} levels deep"),
-                Span::new(at, at + 1),
-            );
-            return Analysis {
-                text,
-                index,
-                file: File::default(),
-                model: Model::default(),
-                diagnostics: vec![d],
-                parsed_cleanly: false,
-            };
-        }
+        // The parser's depth guard (`rubric_syntax::scan::too_deep`) keeps every phase far from
+        // the stack limit of a worker thread, so the document goes straight to the checker.
         let (file, checked) = rubric_check::check_source(&text);
         let Checked {
             model, diagnostics, ..
@@ -92,24 +75,6 @@ impl Analysis {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
-}
-
-/// The offset of the first bracket that opens deeper than [`MAX_NESTING`], if any.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// A shared, immutable analysis.

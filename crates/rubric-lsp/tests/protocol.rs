@@ -587,7 +587,7 @@ fn huge_and_deep_documents() {
         let deep = format!("input {{ id text key }}\nlet a = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
         c.open(&deep).await;
         let d = c.diagnostics(1).await;
-        assert_eq!(d["diagnostics"][0]["code"], "nesting-too-deep");
+        assert_eq!(d["diagnostics"][0]["code"], "too-deep");
 
         let long = format!("input {{ id text key }}\nlet a = {}1\ngrade g {{ x when a > 1, y otherwise }}\n", "1 + ".repeat(20_000));
         c.change(2, &long).await;

@@ -173,42 +173,74 @@ pub fn sort(diags: &mut [Diagnostic]) {
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
+    edit_distance_within(&a, &b, a.len().max(b.len())).unwrap_or(usize::MAX)
+}
+
+/// The edit distance of `a` and `b` (as [`edit_distance`]) when it is at most `limit`, else
+/// `None`. Only a band of `2 * limit + 1` cells around the diagonal is computed, so the cost is
+/// `O(len * limit)`, never the square of a long name's length.
+pub fn edit_distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
     }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
+    const FAR: usize = usize::MAX / 2;
+    // three rows of the full matrix (i - 2, i - 1, i), columns 0..=b.len(); cells outside the
+    // band stay FAR
+    let w = b.len() + 1;
+    let (mut prev2, mut prev, mut cur) = (vec![FAR; w], vec![FAR; w], vec![FAR; w]);
+    for (j, cell) in prev.iter_mut().enumerate().take(limit.min(b.len()) + 1) {
         *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
+        let (lo, hi) = (i.saturating_sub(limit).max(1), (i + limit).min(b.len()));
+        // the next rows read this row from lo - 1 to hi + 1 only; its other cells are stale
+        cur[lo - 1] = FAR;
+        if hi < b.len() {
+            cur[hi + 1] = FAR;
         }
+        cur[0] = if i <= limit { i } else { FAR };
+        let mut best = cur[0];
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            best = best.min(v);
+        }
+        if best > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    d[a.len() * w + b.len()]
+    let d = prev[b.len()];
+    (d <= limit).then_some(d)
 }
 
-/// The closest candidate to `name`, if it is close enough to be a likely typo.
+/// The closest candidate to `name`, if it is close enough to be a likely typo: at most one edit
+/// in four characters, and never more than four edits (a longer name gets no looser match, and
+/// the comparison stays cheap whatever its length).
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 4).max(1);
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+    let wanted: Vec<char> = name.to_lowercase().chars().collect();
+    let limit = (wanted.len() / 4).clamp(1, 4);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c == name || c.len().abs_diff(name.len()) > 4 * limit {
+            continue;
+        }
+        let cand: Vec<char> = c.to_lowercase().chars().collect();
+        if let Some(d) = edit_distance_within(&wanted, &cand, limit) {
+            if best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+                best = Some((d, c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -228,5 +260,64 @@ mod tests {
         );
         assert_eq!(did_you_mean("forecast_sales", ["forecast_pts"]), None);
         assert_eq!(did_you_mean("营业", ["营业额", "利润"]), Some("营业额"));
+        // a long name is matched with at most four edits, in time linear in its length
+        let long = "a".repeat(20_000);
+        let typo = format!("{}b", &long[1..]);
+        assert_eq!(did_you_mean(&typo, [long.as_str()]), Some(long.as_str()));
+        let far = format!("{}bbbbb", &long[5..]);
+        assert_eq!(did_you_mean(&far, [long.as_str()]), None);
+    }
+
+    /// The full matrix, as the textbook writes it.
+    fn osa(a: &[char], b: &[char]) -> usize {
+        let w = b.len() + 1;
+        let mut d = vec![0usize; (a.len() + 1) * w];
+        for i in 0..=a.len() {
+            d[i * w] = i;
+        }
+        for j in 0..=b.len() {
+            d[j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[(i - 1) * w + j] + 1)
+                    .min(d[i * w + j - 1] + 1)
+                    .min(d[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                d[i * w + j] = v;
+            }
+        }
+        d[a.len() * w + b.len()]
+    }
+
+    #[test]
+    fn the_banded_distance_is_the_full_distance_within_its_limit() {
+        let alphabet = ['a', 'b', 'c', '营'];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..5000 {
+            let mut word = |n: u64| -> Vec<char> {
+                let len = (next() % n) as usize;
+                (0..len).map(|_| alphabet[(next() % 4) as usize]).collect()
+            };
+            let (a, b) = (word(9), word(9));
+            let full = osa(&a, &b);
+            for limit in 0..6 {
+                let banded = edit_distance_within(&a, &b, limit);
+                assert_eq!(
+                    banded,
+                    (full <= limit).then_some(full),
+                    "{a:?} {b:?} {limit}"
+                );
+            }
+        }
     }
 }

@@ -10,9 +10,10 @@ pub mod date;
 pub mod decimal;
 pub mod diagnostic;
 mod lower;
+pub mod scan;
 pub mod span;
 
 pub use decimal::Decimal;
 pub use diagnostic::{Diagnostic, Severity};
-pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS};
+pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS, MAX_DEPTH};
 pub use span::{Span, Spanned};

@@ -82,11 +82,12 @@ pub fn parse(src: &str) -> Parsed {
     let mut broken = Vec::new();
     for range in split_chunks(src) {
         let text = &src[range.clone()];
-        if let Some(at) = too_deep(text) {
-            let at = range.start + at;
+        if let Some(at) = crate::scan::too_deep(text) {
+            let at = Span::new(range.start + at.start, range.start + at.end);
             lower.errors.push(
-                Diagnostic::error("too-deep", "this is nested too deeply", Span::new(at, at + 1)).with_help(format!(
-                    "brackets and prefix operators nest at most {MAX_NESTING} deep; split the expression with `let`"
+                Diagnostic::error("too-deep", "this is nested too deeply", at).with_help(format!(
+                    "brackets, `if`s, `not`s and `-`s nest at most {} deep together; split the expression with `let`",
+                    crate::scan::MAX_NESTING
                 )),
             );
             broken.push(broken_decl(text));
@@ -131,70 +132,12 @@ pub fn parse(src: &str) -> Parsed {
     }
 }
 
-/// How deep brackets and prefix operators (`-`, `not`) may nest, and how many operands one
-/// chain of binary operators may have. Far beyond any real scheme, and low enough that parsing,
-/// checking and dropping the tree never come near the stack limit of a thread.
-const MAX_NESTING: usize = 48;
+/// How many operands one chain of binary operators may have.
 const MAX_CHAIN: usize = 128;
-/// The deepest expression tree a declaration may have.
-const MAX_DEPTH: usize = 256;
-
-/// The offset where brackets or runs of prefix operators nest deeper than [`MAX_NESTING`], if
-/// they do. Checked before pest runs, because pest recurses once per level.
-fn too_deep(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    let (mut depth, mut prefix, mut i, mut in_str) = (0usize, 0usize, 0usize, false);
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            match c {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_str = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'"' => in_str = true,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
-                }
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            b'-' => {
-                prefix += 1;
-                if prefix > MAX_NESTING {
-                    return Some(i);
-                }
-            }
-            b'n' if text[i..].starts_with("not")
-                && !b
-                    .get(i + 3)
-                    .is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_') =>
-            {
-                prefix += 1;
-                if prefix > MAX_NESTING {
-                    return Some(i);
-                }
-                i += 3;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ => prefix = 0,
-        }
-        i += 1;
-    }
-    None
-}
+/// The deepest expression tree a declaration may have (a chain is as deep as it is long, so
+/// this bounds what the bracket limit of [`crate::scan::too_deep`] does not: chains inside
+/// brackets). Every phase after the parser recurses once per level of this tree.
+pub const MAX_DEPTH: usize = 256;
 
 /// The depth of the deepest expression in a declaration, counted without recursion.
 fn decl_depth(d: &Decl) -> usize {

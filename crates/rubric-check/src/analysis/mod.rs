@@ -99,11 +99,12 @@ fn rules(
         }
     }
     // Duplicate conditions.
-    let mut seen: Vec<(String, Span, &str)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, (Span, &str)> =
+        std::collections::HashMap::new();
     for r in &set.rules {
         let Some(c) = r.1 else { continue };
         let k = cells::key(c, model);
-        if let Some((_, first, fname)) = seen.iter().find(|(x, _, _)| *x == k) {
+        if let Some((first, fname)) = seen.get(&k) {
             out.push(
                 Diagnostic::warning(
                     "duplicate-condition",
@@ -121,7 +122,7 @@ fn rules(
                 }),
             );
         } else {
-            seen.push((k, c.span, &r.0));
+            seen.insert(k, (c.span, &r.0));
         }
     }
     let dup_spans: BTreeSet<usize> = out

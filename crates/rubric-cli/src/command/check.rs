@@ -1,5 +1,6 @@
 //! `rubric check FILE…`: parse, check and analyse scheme files, reporting every problem.
 
+use crate::console::{err, errln, outln};
 use crate::render::{self, ErrorFormat};
 use rubric_syntax::Severity;
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ pub fn main(args: Args) -> ExitCode {
     let files = match crate::command::collect_schemes(&args.files) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -35,7 +36,7 @@ pub fn main(args: Args) -> ExitCode {
         let src = match std::fs::read_to_string(path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot read `{shown}`: {e}");
+                errln!("error: cannot read `{shown}`: {e}");
                 io_failed = true;
                 continue;
             }
@@ -48,16 +49,16 @@ pub fn main(args: Args) -> ExitCode {
                 Severity::Hint => {}
             }
             match args.error_format {
-                ErrorFormat::Human => eprint!("{}", render::human(d, &shown, &src, color)),
+                ErrorFormat::Human => err!("{}", render::human(d, &shown, &src, color)),
                 ErrorFormat::Json => json.push(d.to_json(&shown, &src)),
             }
         }
     }
     match args.error_format {
         ErrorFormat::Json => match serde_json::to_string_pretty(&json) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -68,7 +69,7 @@ pub fn main(args: Args) -> ExitCode {
             } else {
                 format!("checked {n} files")
             };
-            eprintln!("{checked}: {}", render::summary(errors, warnings));
+            errln!("{checked}: {}", render::summary(errors, warnings));
         }
     }
     if io_failed {

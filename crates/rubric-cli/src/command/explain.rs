@@ -5,6 +5,7 @@
 //! condition is one threshold on one value ("营业额 needs +123,456.00 to reach gold").
 
 use crate::command::test::load_scheme;
+use crate::console::{errln, outln};
 use crate::render;
 use rubric_check::hir::ItemKind;
 use rubric_eval::io::{self, ReadOptions};
@@ -12,14 +13,6 @@ use rubric_eval::{literal_value, Plan, Value};
 use rubric_syntax::date::Date;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
 
 #[path = "explain_text.rs"]
 pub(crate) mod text;
@@ -68,7 +61,7 @@ pub fn main(args: Args) -> ExitCode {
         Some(s) => match Date::parse(s.trim()) {
             Some(d) => d,
             None => {
-                eprintln!("error: `{s}` is not a date like 2024-06-30");
+                errln!("error: `{s}` is not a date like 2024-06-30");
                 return ExitCode::from(2);
             }
         },
@@ -107,12 +100,14 @@ pub fn main(args: Args) -> ExitCode {
                     .as_ref()
                     .map(|c| format!(", column `{c}`"))
                     .unwrap_or_default();
-                eprintln!(
+                errln!(
                     "error: customer `{}` was rejected and is not graded: line {}{column}: {}",
-                    args.key, r.line, r.reason
+                    args.key,
+                    r.line,
+                    r.reason
                 );
             }
-            None => eprintln!(
+            None => errln!(
                 "error: no customer with key `{}` in `{data_shown}`",
                 args.key
             ),
@@ -208,12 +203,12 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     for l in out {
-        say!("{l}");
+        outln!("{l}");
     }
     ExitCode::SUCCESS
 }
 
 fn usage(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    errln!("error: {e}");
     ExitCode::from(2)
 }

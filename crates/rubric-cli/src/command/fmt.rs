@@ -1,19 +1,12 @@
 //! `rubric fmt [--check] [PATH…]`: rewrite scheme files in the canonical layout (`-` reads
 //! stdin and writes stdout). A file with syntax errors is left untouched and reported.
 
+use crate::console::{err, errln, outln};
 use crate::render;
 use rubric_fmt::{format_source, FmtError};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,7 +31,7 @@ pub fn main(args: Args) -> ExitCode {
     let files = match crate::command::collect_schemes(&paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -47,14 +40,14 @@ pub fn main(args: Args) -> ExitCode {
     if !stdin.is_empty() {
         let mut src = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut src) {
-            eprintln!("error: cannot read stdin: {e}");
+            errln!("error: cannot read stdin: {e}");
             return ExitCode::from(2);
         }
         match format_one("<stdin>", &src, color) {
             Some(out) => {
                 if args.check {
                     if out != src {
-                        say!("<stdin>");
+                        outln!("<stdin>");
                         changed += 1;
                     }
                 } else if std::io::stdout().write_all(out.as_bytes()).is_err() {
@@ -69,7 +62,7 @@ pub fn main(args: Args) -> ExitCode {
         let src = match std::fs::read_to_string(path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot read `{shown}`: {e}");
+                errln!("error: cannot read `{shown}`: {e}");
                 io_failed = true;
                 continue;
             }
@@ -79,9 +72,9 @@ pub fn main(args: Args) -> ExitCode {
             Some(out) if out == src => Outcome::Unchanged,
             Some(out) => {
                 if args.check {
-                    say!("{shown}");
+                    outln!("{shown}");
                 } else if let Err(e) = std::fs::write(path, out) {
-                    eprintln!("error: cannot write `{shown}`: {e}");
+                    errln!("error: cannot write `{shown}`: {e}");
                     io_failed = true;
                 }
                 Outcome::Changed
@@ -103,15 +96,15 @@ pub fn main(args: Args) -> ExitCode {
     };
     if args.check {
         if changed > 0 {
-            eprintln!("{} of {} would be reformatted", files_word(changed), n);
+            errln!("{} of {} would be reformatted", files_word(changed), n);
         } else if failed == 0 {
-            eprintln!("{} already formatted", files_word(n));
+            errln!("{} already formatted", files_word(n));
         }
     } else if stdin.is_empty() {
-        eprintln!("formatted {}: {} changed", files_word(n), changed);
+        errln!("formatted {}: {} changed", files_word(n), changed);
     }
     if failed > 0 {
-        eprintln!("{} not formatted: syntax errors", files_word(failed));
+        errln!("{} not formatted: syntax errors", files_word(failed));
     }
     if io_failed {
         ExitCode::from(2)
@@ -128,12 +121,12 @@ fn format_one(shown: &str, src: &str, color: bool) -> Option<String> {
         Ok(out) => Some(out),
         Err(FmtError::Syntax(errors)) => {
             for d in &errors {
-                eprint!("{}", render::human(d, shown, src, color));
+                err!("{}", render::human(d, shown, src, color));
             }
             None
         }
         Err(FmtError::Unstable) => {
-            eprintln!("error: `{shown}` was left as it is: formatting it would change its meaning (a bug in `rubric fmt`, please report it)");
+            errln!("error: `{shown}` was left as it is: formatting it would change its meaning (a bug in `rubric fmt`, please report it)");
             None
         }
     }

@@ -1,6 +1,7 @@
 //! `rubric lsp`: serves the Language Server Protocol on stdin/stdout (the server lives in the
 //! `rubric-lsp` crate).
 
+use crate::console::errln;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -15,7 +16,7 @@ pub fn main(args: Args) -> ExitCode {
     match rubric_lsp::run_stdio() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot start the language server: {e}");
+            errln!("error: cannot start the language server: {e}");
             ExitCode::from(2)
         }
     }

@@ -1,5 +1,6 @@
 //! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
+use crate::console::{err, errln};
 use crate::render;
 use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader, RejectWriter};
 use rubric_eval::run::{Columns, Measure, RunError, RunOptions, RunSummary};
@@ -90,11 +91,11 @@ pub fn main(args: Args) -> ExitCode {
     match run(&args) {
         Ok(code) => code,
         Err(Fail::Usage(msg)) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(Fail::Data(e)) => {
-            eprint!("{}", render_data_error(&e));
+            err!("{}", render_data_error(&e));
             ExitCode::from(2)
         }
     }
@@ -128,9 +129,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             .filter(|d| d.severity == Severity::Error)
         {
             errors += 1;
-            eprint!("{}", render::human(d, &shown, &src, color));
+            err!("{}", render::human(d, &shown, &src, color));
         }
-        eprintln!(
+        errln!(
             "error: `{shown}` has {} and cannot run",
             if errors == 1 {
                 "1 error".to_string()
@@ -219,8 +220,8 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             if let Some(p) = &args.out {
                 let _ = std::fs::remove_file(p);
             }
-            eprintln!("error: {}", describe_reject(&r, &args.data));
-            eprintln!(
+            errln!("error: {}", describe_reject(&r, &args.data));
+            errln!(
                 "  = help: without --strict, bad rows go to the rejects file and the run goes on"
             );
             return Ok(ExitCode::from(1));
@@ -238,9 +239,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         Some(path)
     };
     match args.summary {
-        SummaryFormat::Human => eprint!("{}", human_summary(&summary, rejects_path.as_deref())),
+        SummaryFormat::Human => err!("{}", human_summary(&summary, rejects_path.as_deref())),
         SummaryFormat::Json => {
-            eprintln!("{}", json_summary(&summary, rejects_path.as_deref(), as_of))
+            errln!("{}", json_summary(&summary, rejects_path.as_deref(), as_of))
         }
     }
     Ok(if rejects.is_empty() {
@@ -447,12 +448,12 @@ impl Progress {
         }
         self.last = Instant::now();
         let secs = self.start.elapsed().as_secs_f64().max(1e-9);
-        eprint!("\r{rows} rows, {:.0} rows/s   ", rows as f64 / secs);
+        err!("\r{rows} rows, {:.0} rows/s   ", rows as f64 / secs);
         self.shown = true;
     }
     fn clear(&mut self) {
         if self.shown {
-            eprint!("\r\x1b[2K");
+            err!("\r\x1b[2K");
         }
     }
 }

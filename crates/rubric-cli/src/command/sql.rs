@@ -1,6 +1,7 @@
 //! `rubric sql SCHEME --dialect D --table T`: print one SELECT that computes what `rubric run`
 //! computes, for DuckDB, PostgreSQL or Spark SQL.
 
+use crate::console::{err, errln, out, outln};
 use crate::render;
 use rubric_sql::{Dialect, Options};
 use rubric_syntax::date::Date;
@@ -45,7 +46,7 @@ pub fn main(args: Args) -> ExitCode {
     let src = match std::fs::read_to_string(&args.scheme) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot read `{shown}`: {e}");
+            errln!("error: cannot read `{shown}`: {e}");
             return ExitCode::from(2);
         }
     };
@@ -54,13 +55,13 @@ pub fn main(args: Args) -> ExitCode {
         Some(s) => match Date::parse(s) {
             Some(d) => Some(d),
             None => {
-                eprintln!("error: `{s}` is not a date; write it as 2024-06-30");
+                errln!("error: `{s}` is not a date; write it as 2024-06-30");
                 return ExitCode::from(2);
             }
         },
     };
     if args.decimal_places > rubric_sql::MAX_INPUT_SCALE {
-        eprintln!(
+        errln!(
             "error: `--decimal-places` is at most {}",
             rubric_sql::MAX_INPUT_SCALE
         );
@@ -70,7 +71,7 @@ pub fn main(args: Args) -> ExitCode {
     if checked.has_errors() {
         let color = render::color_stderr();
         for d in &checked.diagnostics {
-            eprint!("{}", render::human(d, &shown, &src, color));
+            err!("{}", render::human(d, &shown, &src, color));
         }
         return ExitCode::from(1);
     }
@@ -80,7 +81,7 @@ pub fn main(args: Args) -> ExitCode {
         DialectArg::Spark => Dialect::Spark,
     };
     if args.create_table {
-        println!(
+        outln!(
             "{};",
             rubric_sql::create_table(&checked.model, &args.table, dialect, args.decimal_places)
         );
@@ -95,16 +96,16 @@ pub fn main(args: Args) -> ExitCode {
     };
     match rubric_sql::compile(&checked.model, &opts) {
         Ok(sql) => {
-            print!("{sql}");
+            out!("{sql}");
             ExitCode::SUCCESS
         }
         Err(rubric_sql::Error::Scheme(d)) => {
             let color = render::color_stderr();
-            eprint!("{}", render::human(&d, &shown, &src, color));
+            err!("{}", render::human(&d, &shown, &src, color));
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("error: `{shown}`: {e}");
+            errln!("error: `{shown}`: {e}");
             ExitCode::from(1)
         }
     }

@@ -8,6 +8,7 @@
 //! sides, and the rule trace of every grade, points, score or let it reads.
 
 use super::explain::text;
+use crate::console::{err, errln, outln};
 use crate::render;
 use rubric_check::hir::{ItemId, Model, TExpr, TExprKind, TestCase};
 use rubric_check::visit;
@@ -15,14 +16,6 @@ use rubric_eval::{literal_value, Evaluation, InputRow, Plan, Value};
 use rubric_syntax::span::line_col;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// `println!` that ignores a closed stdout (`rubric … | head`) instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
 
 #[path = "test_snapshot.rs"]
 mod snapshot;
@@ -56,11 +49,11 @@ pub fn main(args: Args) -> ExitCode {
     for p in &args.paths {
         if p.is_dir() {
             if let Err(e) = walk(p, &mut schemes, &mut tomls) {
-                eprintln!("error: cannot read `{}`: {e}", p.display());
+                errln!("error: cannot read `{}`: {e}", p.display());
                 return ExitCode::from(2);
             }
         } else if !p.exists() {
-            eprintln!("error: `{}` does not exist", p.display());
+            errln!("error: `{}` does not exist", p.display());
             return ExitCode::from(2);
         } else if p.file_name().is_some_and(|n| n == "rubric.toml") {
             tomls.push(p.clone());
@@ -97,9 +90,9 @@ pub fn main(args: Args) -> ExitCode {
         );
     }
     if tally.passed + tally.failed == 0 && !tally.broken {
-        eprintln!("note: no tests found");
+        errln!("note: no tests found");
     }
-    say!("{} passed, {} failed", tally.passed, tally.failed);
+    outln!("{} passed, {} failed", tally.passed, tally.failed);
     if tally.broken {
         ExitCode::from(2)
     } else if tally.failed > 0 {
@@ -138,16 +131,16 @@ pub(crate) fn load_scheme(path: &Path, color: bool) -> Option<(String, Model)> {
     let src = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot read `{shown}`: {e}");
+            errln!("error: cannot read `{shown}`: {e}");
             return None;
         }
     };
     let (_, checked) = rubric_check::check_source(&src);
     if checked.has_errors() {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            eprint!("{}", render::human(d, &shown, &src, color));
+            err!("{}", render::human(d, &shown, &src, color));
         }
-        eprintln!("error: `{shown}` does not check; its tests were not run");
+        errln!("error: `{shown}` does not check; its tests were not run");
         return None;
     }
     Some((src, checked.model))
@@ -167,17 +160,17 @@ fn run_scheme(path: &Path, filter: Option<&str>, color: bool, tally: &mut Tally)
     if tests.is_empty() {
         return;
     }
-    say!("{shown}");
+    outln!("{shown}");
     for t in tests {
         match run_test(&model, &src, &shown, t) {
             Ok(()) => {
-                say!("  ok    {}", t.name);
+                outln!("  ok    {}", t.name);
                 tally.passed += 1;
             }
             Err(lines) => {
-                say!("  FAIL  {}", t.name);
+                outln!("  FAIL  {}", t.name);
                 for l in lines {
-                    say!("    {l}");
+                    outln!("    {l}");
                 }
                 tally.failed += 1;
             }

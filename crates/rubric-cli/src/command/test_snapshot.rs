@@ -12,6 +12,7 @@
 //! ```
 
 use super::{load_scheme, text, Tally};
+use crate::console::{errln, outln};
 use rubric_check::hir::{ItemKind, Model};
 use rubric_eval::io::{self, OutputColumn, OutputFormat, ReadOptions, RecordWriter};
 use rubric_eval::{Plan, ValueFormat};
@@ -57,14 +58,14 @@ pub(crate) fn run_file(
     let shown = toml_path.display().to_string();
     let config: Config = match std::fs::read_to_string(toml_path) {
         Err(e) => {
-            eprintln!("error: cannot read `{shown}`: {e}");
+            errln!("error: cannot read `{shown}`: {e}");
             tally.broken = true;
             return;
         }
         Ok(s) => match toml::from_str(&s) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!(
+                errln!(
                     "error: `{shown}` is not a valid rubric.toml: {}",
                     e.message()
                 );
@@ -85,17 +86,17 @@ pub(crate) fn run_file(
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        say!("snapshot {name}");
+        outln!("snapshot {name}");
         match run_entry(dir, entry, &output, update, ci, color) {
             Ok(lines) => {
                 for l in lines {
-                    say!("  {l}");
+                    outln!("  {l}");
                 }
                 tally.passed += 1;
             }
             Err((lines, broken)) => {
                 for l in lines {
-                    say!("  {l}");
+                    outln!("  {l}");
                 }
                 tally.failed += 1;
                 tally.broken |= broken;

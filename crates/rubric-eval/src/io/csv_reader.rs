@@ -28,6 +28,11 @@ pub(crate) struct CsvReader {
     /// Whether the last record was read by [`CsvReader::fast_record`] (csv_core's state is then
     /// stale and is reset before it reads again).
     fast: bool,
+    /// The bytes of the record csv_core is reading, from its first line on: kept so that a
+    /// record swallowed by an unterminated quote can be read again line by line.
+    raw: Vec<u8>,
+    /// Why the last record read cannot be used (an unterminated quote), if it cannot.
+    broken: Option<String>,
 }
 
 impl CsvReader {
@@ -101,6 +106,8 @@ impl CsvReader {
             delimiter,
             chunk: CHUNK,
             fast: false,
+            raw: Vec::new(),
+            broken: None,
         };
         let mut first = ByteRow::default();
         let Some(line) = r.read_record(&mut first)? else {
@@ -150,6 +157,9 @@ impl CsvReader {
             match self.read_record(row)? {
                 Some(line) => {
                     slot.line = line;
+                    if let Some(reason) = self.broken.take() {
+                        slot.cells = Cells::Broken(reason);
+                    }
                     n += 1;
                 }
                 None => self.done = true,
@@ -240,6 +250,7 @@ impl CsvReader {
         }
         let (mut outlen, mut endlen) = (0usize, 0usize);
         let mut start: Option<u64> = None;
+        self.raw.clear();
         loop {
             if self.pos == self.len && !self.eof {
                 self.pos = 0;
@@ -272,7 +283,10 @@ impl CsvReader {
             if start.is_none() {
                 if let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {
                     start = Some(self.line + line_breaks(&consumed[..i], self.after_cr));
+                    self.raw.extend_from_slice(&consumed[i..]);
                 }
+            } else {
+                self.raw.extend_from_slice(consumed);
             }
             self.line += line_breaks(consumed, self.after_cr);
             if let Some(&last) = consumed.last() {
@@ -293,7 +307,9 @@ impl CsvReader {
                 }
                 R::Record => {
                     row.fields = endlen;
-                    return Ok(Some(start.unwrap_or(self.line)));
+                    let line = start.unwrap_or(self.line);
+                    self.resync(line, endlen);
+                    return Ok(Some(line));
                 }
                 R::End => {
                     row.fields = 0;
@@ -305,6 +321,68 @@ impl CsvReader {
 }
 
 impl CsvReader {
+    /// Checks the record csv_core just read (its bytes in `raw`, starting on `line`, `cells`
+    /// cells) for an unterminated quote: a quote that opens a cell and swallows the line breaks
+    /// after it, so that the record has the wrong number of cells. Such a record is marked
+    /// broken, with the line where the quote opened, and every line after that first line is
+    /// read again on its own: the rows behind a stray quote are graded or rejected one by one,
+    /// not hidden in one reject. Each resync drops at least one line, and a swallowed stretch
+    /// holds no other quote, so no byte is read more than twice.
+    fn resync(&mut self, line: u64, cells: usize) {
+        if self.header_line == 0 || cells == self.header.len() {
+            return;
+        }
+        let raw = &self.raw;
+        let first_break = raw.iter().position(|&b| b == b'\n' || b == b'\r');
+        let body_end = raw.len()
+            - raw
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+        let multi_line = first_break.is_some_and(|i| i < body_end);
+        let quotes = raw[..body_end].iter().filter(|&&b| b == b'"').count();
+        if !multi_line && quotes % 2 == 0 {
+            return;
+        }
+        // the cell whose first byte is a quote that is not closed on the first line
+        let first_line = &raw[..first_break.unwrap_or(raw.len())];
+        let opened = quote_opening_cell(first_line, self.delimiter);
+        let place = match opened {
+            Some(cell) => format!("cell {cell}"),
+            None => "a cell".to_string(),
+        };
+        let after = if multi_line {
+            "the lines after it are read on their own; "
+        } else {
+            ""
+        };
+        self.broken = Some(format!(
+            "unterminated quote: {place} opens a quote that line {line} does not close ({after}\
+             write a quote inside a cell as \"\")"
+        ));
+        let Some(i) = first_break.filter(|&i| i < body_end) else {
+            return;
+        };
+        let skip = if raw[i] == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        let rest = &raw[i + skip..];
+        let unread = &self.buf[self.pos..self.len];
+        let mut buf = Vec::with_capacity((rest.len() + unread.len()).max(self.chunk));
+        buf.extend_from_slice(rest);
+        buf.extend_from_slice(unread);
+        self.len = buf.len();
+        buf.resize(self.len.max(self.chunk), 0);
+        self.buf = buf;
+        self.pos = 0;
+        self.line = line + 1;
+        self.after_cr = false;
+        self.core.reset();
+    }
+
     /// The common record read without csv_core: a whole non-blank line in the buffer, without
     /// quotes or a carriage return except one right before its `\n`. Such a line means the
     /// same to csv_core (its cells split at the delimiter, the line break ends the record), so
@@ -417,6 +495,30 @@ fn sniff_delimiter(line: &[u8]) -> u8 {
     } else {
         b','
     }
+}
+
+/// The 1-based cell of `line` that opens a quote the line does not close, if one does.
+fn quote_opening_cell(line: &[u8], delimiter: u8) -> Option<usize> {
+    let (mut cell, mut at_start, mut quoted, mut opened) = (1, true, false, 0);
+    for &b in line {
+        if quoted {
+            // `""` inside a quoted cell closes and reopens: the parity is what counts
+            if b == b'"' {
+                quoted = false;
+            }
+        } else if b == b'"' && at_start {
+            quoted = true;
+            opened = cell;
+        } else if b == b'"' && opened == cell {
+            quoted = true; // the second quote of `""`
+        } else if b == delimiter {
+            cell += 1;
+            at_start = true;
+            continue;
+        }
+        at_start = false;
+    }
+    quoted.then_some(opened)
 }
 
 /// The line breaks in `b` (`\n`, `\r\n` or a lone `\r`, as old Mac Excel writes);

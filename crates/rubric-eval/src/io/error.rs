@@ -173,9 +173,10 @@ pub(crate) fn similar_names(wanted: &str, names: &[String]) -> Vec<String> {
         let score = if n == w {
             0
         } else {
-            let d = edit_distance(&w, &n);
-            let limit = (w.len().max(n.len()) / 3).max(1);
-            if d <= limit {
+            // at most one edit in three characters, and never more than six: a long header gets no
+            // looser match, and the comparison stays linear in its length
+            let limit = (w.len().max(n.len()) / 3).clamp(1, 6);
+            if let Some(d) = rubric_syntax::diagnostic::edit_distance_within(&w, &n, limit) {
                 d
             } else if !w.is_empty() && !n.is_empty() && (contains(&n, &w) || contains(&w, &n)) {
                 limit + 1
@@ -193,22 +194,10 @@ pub(crate) fn similar_names(wanted: &str, names: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Whether `needle` occurs in `hay`; only for names of up to 64 characters (one containing the
+/// other is a hint for short names, and the window search is quadratic).
 fn contains(hay: &[char], needle: &[char]) -> bool {
-    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    needle.len() <= hay.len() && hay.len() <= 64 && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -1627,7 +1627,10 @@ fn records_by_batches(
         runs += usize::from(!batch.lines.is_empty());
         assert!(batch.len() <= max);
         batch.for_each_rec(&mut |rec| {
-            let cells = rec.bytes().unwrap().iter().map(<[u8]>::to_vec).collect();
+            let cells = match rec.bytes() {
+                Some(cells) => cells.iter().map(<[u8]>::to_vec).collect(),
+                None => vec![BROKEN.to_vec()],
+            };
             out.push((rec.line(), cells));
         });
     }
@@ -1650,17 +1653,148 @@ fn records_by_csv_core(text: &[u8]) -> Vec<LineCells> {
     let mut recs = Vec::new();
     while reader.fill_batch(&mut recs, 1000).unwrap() > 0 {
         for rec in &recs {
-            let Rec::Raw(RawRecord {
-                cells: record::Cells::Bytes(row),
-                ..
-            }) = Rec::Raw(rec)
-            else {
-                panic!("a csv record of bytes");
-            };
-            out.push((rec.line, row.iter().map(<[u8]>::to_vec).collect()));
+            match &rec.cells {
+                record::Cells::Bytes(row) => {
+                    out.push((rec.line, row.iter().map(<[u8]>::to_vec).collect()))
+                }
+                record::Cells::Broken(_) => out.push((rec.line, vec![BROKEN.to_vec()])),
+                _ => panic!("a csv record of bytes"),
+            }
         }
     }
     out
+}
+
+/// How the record helpers above write a record broken by an unterminated quote.
+const BROKEN: &[u8] = b"<broken>";
+
+/// The records of a CSV text as the unterminated-quote rule defines them, written as plainly as
+/// possible over the whole text in memory: csv_core reads a record from a line; when the record
+/// has the wrong number of cells and either spans several lines or holds an odd number of
+/// quotes, its first line is broken and reading starts again on the next line.
+fn records_with_resync_model(text: &[u8]) -> Vec<LineCells> {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    // line starts, counting `\r\n`, `\n` and a lone `\r` as one break each
+    let mut starts = vec![0usize];
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                i += 1;
+                starts.push(i + 1);
+            }
+            b'\r' | b'\n' => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    let line_of = |at: usize| starts.partition_point(|&s| s <= at) as u64;
+    let delimiter = if text
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or(b"")
+        .contains(&b';')
+    {
+        b';'
+    } else if text
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or(b"")
+        .contains(&b'\t')
+    {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut out = Vec::new();
+    let mut header_len = None;
+    let mut at = 0;
+    while at < text.len() {
+        // skip blank lines
+        while at < text.len() && matches!(text[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        if at >= text.len() {
+            break;
+        }
+        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        let (mut data, mut ends) = (vec![0u8; text.len() + 1], vec![0usize; text.len() + 1]);
+        let (res, nin, _, nend) = core.read_record(&text[at..], &mut data, &mut ends);
+        let (res, nin, nend) = if matches!(res, csv_core::ReadRecordResult::InputEmpty) {
+            let (res2, nin2, _, nend2) = core.read_record(&[], &mut data, &mut ends[nend..]);
+            (res2, nin + nin2, nend + nend2)
+        } else {
+            (res, nin, nend)
+        };
+        assert!(matches!(res, csv_core::ReadRecordResult::Record), "{res:?}");
+        let line = line_of(at);
+        let body = &text[at..at + nin];
+        let body = &body[..body.len()
+            - body
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .count()];
+        let multi_line = body.iter().any(|b| matches!(b, b'\n' | b'\r'));
+        let odd = body.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        match header_len {
+            None => header_len = Some(nend),
+            Some(n) if nend != n && (multi_line || odd) => {
+                out.push((line, vec![BROKEN.to_vec()]));
+                if multi_line {
+                    at = starts[line as usize];
+                    continue;
+                }
+            }
+            Some(_) => {
+                let mut cells = Vec::new();
+                let mut from = 0;
+                for &e in &ends[..nend] {
+                    cells.push(data[from..e].to_vec());
+                    from = e;
+                }
+                out.push((line, cells));
+            }
+        }
+        at += nin;
+    }
+    out
+}
+
+/// An unterminated quote breaks only the line where it opens: the lines after it are read on
+/// their own, by the streaming reader (both its paths, any buffer size) as by the plain model.
+#[test]
+fn an_unterminated_quote_breaks_only_its_own_line() {
+    let cases: Vec<&[u8]> = vec![
+        "id,name,n\nA0,乙,1\nA1,\"甲公司,3\nA2,x,2\nA3,y,3\n".as_bytes(),
+        b"id,name,n\nA1,\"x,3\nA2,y,2\nA3,\"z,3\nA4,w,4\n",
+        b"id,name,n\nA1,\"ok, fine\",3\nA2,\"multi\nline\",2\nA3,\"open,1\n",
+        b"id,name,n\r\nA1,\"x,3\r\nA2,y,2\r\n",
+        b"id,name,n\nA1,5\" screen,3\nA2,y,2\n",
+    ];
+    for text in &cases {
+        let want = records_with_resync_model(text);
+        assert_eq!(
+            records_by_csv_core(text),
+            want,
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
+        for (chunk, step, max) in [(1 << 20, 1 << 20, 8192), (8, 3, 2), (16, 1, 1)] {
+            assert_eq!(records_by_batches(text, chunk, step, max).0, want);
+        }
+    }
+    // the customers behind the stray quote are there, and its own line is broken
+    let got = records_by_csv_core(cases[0]);
+    let keys: Vec<String> = got
+        .iter()
+        .map(|(_, c)| String::from_utf8_lossy(&c[0]).into_owned())
+        .collect();
+    assert_eq!(keys, ["A0", "<broken>", "A2", "A3"]);
+    assert_eq!(
+        got[1].0, 3,
+        "the reject names the line where the quote opened"
+    );
 }
 
 /// A run of plain lines gives the same records, cells and line numbers as csv_core, wherever
@@ -1697,6 +1831,12 @@ fn runs_of_plain_lines_read_as_csv_core_does() {
         .chain(random.iter().map(Vec::as_slice))
     {
         let want = records_by_csv_core(text);
+        assert_eq!(
+            want,
+            records_with_resync_model(text),
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
         for (chunk, step, max) in [
             (1 << 20, 1 << 20, 8192),
             (8, 3, 2),
