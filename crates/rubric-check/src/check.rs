@@ -49,6 +49,10 @@ struct Ctx<'t> {
 }
 
 pub fn check(file: &ast::File) -> Checked {
+    rubric_syntax::stack::guarded(|| check_here(file))
+}
+
+fn check_here(file: &ast::File) -> Checked {
     let mut c = Checker {
         decls: file.decls.iter().collect(),
         model: Model::default(),

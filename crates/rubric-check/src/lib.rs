@@ -15,6 +15,10 @@ pub use rubric_syntax::{Diagnostic, Severity};
 
 /// Parses and checks a source text. The diagnostics are sorted by position.
 pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
+    rubric_syntax::stack::guarded(|| check_source_here(src))
+}
+
+fn check_source_here(src: &str) -> (rubric_syntax::ast::File, Checked) {
     let parsed = rubric_syntax::parse(src);
     let mut checked = check(&parsed.file);
     if parsed.errors.is_empty() && !checked.has_errors() {

@@ -143,6 +143,10 @@ pub struct Plan {
 impl Plan {
     /// Compiles a checked model (one without errors) for an evaluation date.
     pub fn compile(model: &Model, as_of: Date) -> Plan {
+        rubric_syntax::stack::guarded(|| Plan::compile_here(model, as_of))
+    }
+
+    fn compile_here(model: &Model, as_of: Date) -> Plan {
         let attrs: Vec<Vec<Arc<[Value]>>> = model
             .items
             .iter()

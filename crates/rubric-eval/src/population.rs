@@ -32,6 +32,10 @@ impl Plan {
     /// Evaluates a population held in memory. Rows with a duplicate key (after the first) and
     /// rows whose evaluation overflows are rejected and are not part of the population.
     pub fn evaluate(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
+        rubric_syntax::stack::guarded(|| self.evaluate_here(rows))
+    }
+
+    fn evaluate_here(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
         let mut rejects = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut rows: Vec<InputRow> = rows

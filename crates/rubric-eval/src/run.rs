@@ -1680,21 +1680,25 @@ fn par_map<T: Send>(n: usize, threads: usize, work: &(dyn Fn(usize) -> T + Sync)
         let handles: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, AtomicOrdering::Relaxed);
-                        if i >= n {
-                            break;
+                    rubric_syntax::stack::guarded(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                            if i >= n {
+                                break;
+                            }
+                            mine.push((i, work(i)));
                         }
-                        mine.push((i, work(i)));
-                    }
-                    mine
+                        mine
+                    })
                 })
             })
             .collect();
         for h in handles {
-            if let Ok(mine) = h.join() {
-                parts.push(mine);
+            match h.join() {
+                Ok(mine) => parts.push(mine),
+                // a bug, not a result to drop: it goes on to the caller
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });
@@ -1724,34 +1728,36 @@ fn par_blocks(
         for _ in 0..threads {
             let tx = tx.clone();
             let (next, written, pool) = (&next, &written, &pool);
-            s.spawn(move || loop {
-                let i = next.fetch_add(1, AtomicOrdering::Relaxed);
-                if i >= n {
-                    return;
-                }
-                {
-                    let Ok(mut done) = written.0.lock() else {
+            s.spawn(move || {
+                rubric_syntax::stack::guarded(|| loop {
+                    let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                    if i >= n {
                         return;
-                    };
-                    while *done != usize::MAX && i >= *done + window {
-                        match written.1.wait(done) {
-                            Ok(d) => done = d,
-                            Err(_) => return,
+                    }
+                    {
+                        let Ok(mut done) = written.0.lock() else {
+                            return;
+                        };
+                        while *done != usize::MAX && i >= *done + window {
+                            match written.1.wait(done) {
+                                Ok(d) => done = d,
+                                Err(_) => return,
+                            }
+                        }
+                        if *done == usize::MAX {
+                            return;
                         }
                     }
-                    if *done == usize::MAX {
+                    let mut out = pool
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.pop())
+                        .unwrap_or_default();
+                    work(i, &mut out);
+                    if tx.send((i, out)).is_err() {
                         return;
                     }
-                }
-                let mut out = pool
-                    .lock()
-                    .ok()
-                    .and_then(|mut p| p.pop())
-                    .unwrap_or_default();
-                work(i, &mut out);
-                if tx.send((i, out)).is_err() {
-                    return;
-                }
+                })
             });
         }
         drop(tx);
@@ -1823,16 +1829,18 @@ fn pipeline(
         let work_rx = &work_rx;
         for _ in 0..threads {
             let done_tx = done_tx.clone();
-            s.spawn(move || loop {
-                let next = match work_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok((seq, mut batch)) = next else { return };
-                let out = work(&mut batch);
-                if done_tx.send((seq, out, batch)).is_err() {
-                    return;
-                }
+            s.spawn(move || {
+                rubric_syntax::stack::guarded(|| loop {
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, mut batch)) = next else { return };
+                    let out = work(&mut batch);
+                    if done_tx.send((seq, out, batch)).is_err() {
+                        return;
+                    }
+                })
             });
         }
         drop(done_tx);
@@ -1859,7 +1867,8 @@ fn pipeline(
         result?;
         match read_result {
             Ok(r) => r.map_err(RunError::Data),
-            Err(_) => Ok(()),
+            // a bug in the reader, never a short file: it goes on to the caller
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     })
 }

@@ -39,6 +39,10 @@ pub enum FmtError {
 
 /// Formats a whole `.rubric` source text.
 pub fn format_source(src: &str) -> Result<String, FmtError> {
+    rubric_syntax::stack::guarded(|| format_here(src))
+}
+
+fn format_here(src: &str) -> Result<String, FmtError> {
     let parsed = rubric_syntax::parse(src);
     if !parsed.errors.is_empty() {
         return Err(FmtError::Syntax(parsed.errors));

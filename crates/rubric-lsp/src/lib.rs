@@ -82,33 +82,37 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
 
 /// Serves LSP over a pair of byte streams until the input ends or the client sends `exit`.
 /// Malformed messages are dropped before they reach the protocol layer (see [`transport`]).
-pub async fn serve<I, O>(input: I, output: O)
+/// Returns whether the client sent `shutdown` first (the protocol's exit code is 0 then, else 1).
+pub async fn serve<I, O>(input: I, output: O) -> bool
 where
     I: tokio::io::AsyncRead + Unpin + Send + 'static,
     O: tokio::io::AsyncWrite + Unpin,
 {
     let (filtered_in, filter_out) = tokio::io::duplex(1 << 16);
     let filter = tokio::spawn(transport::filter(input, filter_out));
-    let (service, socket) = service();
+    let shut_down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = shut_down.clone();
+    let (service, socket) =
+        LspService::new(move |client| Backend::with_shutdown_flag(client, flag.clone()));
     Server::new(filtered_in, output, socket)
         .serve(service)
         .await;
     filter.abort();
+    shut_down.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub fn run_stdio() -> std::io::Result<()> {
+/// Serves LSP on stdin/stdout until the client exits. Returns whether the client sent
+/// `shutdown` before it left.
+pub fn run_stdio() -> std::io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        // deep but legal expressions recurse in the parser and checker; give them room
-        .thread_stack_size(256 << 20)
+        // handlers recurse over the syntax tree; see rubric_syntax::stack
+        .thread_stack_size(rubric_syntax::stack::STACK_SIZE)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        serve(tokio::io::stdin(), tokio::io::stdout()).await;
-    });
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     // After `exit` the client may keep stdin open; a blocking read of it must not keep the
     // process alive, so the runtime is not waited for.
     runtime.shutdown_background();
-    Ok(())
+    Ok(clean)
 }

@@ -40,6 +40,9 @@ pub struct Backend {
     /// Whether the client accepts `workspace/codeLens/refresh`.
     lens_refresh: std::sync::atomic::AtomicBool,
     opened: std::sync::atomic::AtomicU64,
+    /// Set by the `shutdown` request: the process then exits with 0 on `exit`, else with 1, as
+    /// the protocol asks.
+    shut_down: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Runs a synchronous handler on the blocking pool. A panic inside it becomes an LSP internal
@@ -62,11 +65,20 @@ fn unknown(uri: &Uri) -> Error {
 
 impl Backend {
     pub fn new(client: Client) -> Backend {
+        Backend::with_shutdown_flag(client, Default::default())
+    }
+
+    /// A server that sets `shut_down` when the client sends `shutdown`.
+    pub fn with_shutdown_flag(
+        client: Client,
+        shut_down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Backend {
         Backend {
             client,
             docs: Mutex::new(HashMap::new()),
             lens_refresh: std::sync::atomic::AtomicBool::new(false),
             opened: std::sync::atomic::AtomicU64::new(0),
+            shut_down,
         }
     }
 
@@ -251,6 +263,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 

@@ -589,9 +589,15 @@ fn huge_and_deep_documents() {
         let d = c.diagnostics(1).await;
         assert_eq!(d["diagnostics"][0]["code"], "too-deep");
 
-        let long = format!("input {{ id text key }}\nlet a = {}1\ngrade g {{ x when a > 1, y otherwise }}\n", "1 + ".repeat(20_000));
-        c.change(2, &long).await;
+        // an `if … else if …` chain 10,000 deep (it overflowed a worker and took the server down)
+        let chain: String = (0..10_000).map(|i| format!("if a == {i} then {i} else ")).collect();
+        c.change(2, &format!("input {{ id text key\n a int }}\nlet b = {chain}0\n")).await;
         let d = c.diagnostics(2).await;
+        assert_eq!(d["diagnostics"][0]["code"], "too-deep");
+
+        let long = format!("input {{ id text key }}\nlet a = {}1\ngrade g {{ x when a > 1, y otherwise }}\n", "1 + ".repeat(20_000));
+        c.change(3, &long).await;
+        let d = c.diagnostics(3).await;
         assert_eq!(d["diagnostics"][0]["code"], "too-deep", "the parser refuses the chain");
 
         // deterministic noise: ASCII punctuation, letters, Chinese and astral-plane characters
@@ -605,8 +611,8 @@ fn huge_and_deep_documents() {
                 alphabet[(x % alphabet.len() as u64) as usize]
             })
             .collect();
-        c.change(3, &noise).await;
-        let d = c.diagnostics(3).await;
+        c.change(4, &noise).await;
+        let d = c.diagnostics(4).await;
         assert!(d["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
         for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition"] {
             let r = c

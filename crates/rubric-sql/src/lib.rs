@@ -239,6 +239,10 @@ pub fn output_columns(model: &Model, all: bool) -> Vec<String> {
 
 /// Compiles a checked scheme (one without errors) into one `SELECT`.
 pub fn compile(model: &Model, opts: &Options) -> Result<String, Error> {
+    rubric_syntax::stack::guarded(|| compile_here(model, opts))
+}
+
+fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
     let d = opts.dialect;
     if opts.decimal_places > MAX_INPUT_SCALE {
         return err(format!(
@@ -483,6 +487,16 @@ impl Gen<'_> {
         let name = self.fresh(what);
         let (ready, scale) = (e.ready, e.scale);
         self.place(ready, name, e.sql, scale)
+    }
+
+    /// `e` as its own column when its SQL is long (see [`Gen::hoist`]): for an operand a
+    /// construct reads more than once.
+    fn hoist_long(&mut self, e: E, what: &str) -> E {
+        if e.sql.len() > 64 {
+            self.hoist(e, what)
+        } else {
+            e
+        }
     }
 
     /// Rescales a number to `s` (only ever upwards, which is exact).
@@ -1040,6 +1054,10 @@ impl Gen<'_> {
                     (Some(a), Some(c)) => (a.clone(), c.clone()),
                     _ => return err("`min` and `max` take two arguments"),
                 };
+                // each operand is read three times below: a long one is read from its own
+                // column, or nested `min`s would grow the query threefold a level
+                let (a, c) = (self.hoist_long(a, "min"), self.hoist_long(c, "min"));
+                let ready = ready.max(a.ready).max(c.ready);
                 let numeric = args.first().is_some_and(|x| x.ty.is_numeric());
                 let s = a.scale.max(c.scale);
                 let (x, y) = if numeric {

@@ -12,6 +12,7 @@ pub mod diagnostic;
 mod lower;
 pub mod scan;
 pub mod span;
+pub mod stack;
 
 pub use decimal::Decimal;
 pub use diagnostic::{Diagnostic, Severity};

@@ -72,8 +72,13 @@ pub struct Parsed {
     pub errors: Vec<Diagnostic>,
 }
 
-/// Parses a whole `.rubric` source. Never panics, never fails.
+/// Parses a whole `.rubric` source. Never panics, never fails, and runs on a stack of known size
+/// whatever thread calls it ([`crate::stack::guarded`]).
 pub fn parse(src: &str) -> Parsed {
+    crate::stack::guarded(|| parse_chunks(src))
+}
+
+fn parse_chunks(src: &str) -> Parsed {
     let mut lower = Lower {
         src,
         errors: Vec::new(),

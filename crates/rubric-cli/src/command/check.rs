@@ -30,14 +30,14 @@ pub fn main(args: Args) -> ExitCode {
     };
     let color = render::color_stderr();
     let mut json = Vec::new();
-    let (mut errors, mut warnings, mut io_failed) = (0usize, 0usize, false);
+    let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, 0usize);
     for path in &files {
         let shown = path.display().to_string();
-        let src = match std::fs::read_to_string(path) {
+        let src = match crate::command::read_scheme(path) {
             Ok(s) => s,
             Err(e) => {
-                errln!("error: cannot read `{shown}`: {e}");
-                io_failed = true;
+                errln!("error: {e}");
+                unreadable += 1;
                 continue;
             }
         };
@@ -69,10 +69,15 @@ pub fn main(args: Args) -> ExitCode {
             } else {
                 format!("checked {n} files")
             };
-            errln!("{checked}: {}", render::summary(errors, warnings));
+            let unread = match unreadable {
+                0 => String::new(),
+                1 => "; 1 file could not be read".to_string(),
+                n => format!("; {n} files could not be read"),
+            };
+            errln!("{checked}: {}{unread}", render::summary(errors, warnings));
         }
     }
-    if io_failed {
+    if unreadable > 0 {
         ExitCode::from(2)
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         ExitCode::from(1)

@@ -36,7 +36,7 @@ pub fn main(args: Args) -> ExitCode {
         }
     };
     let color = render::color_stderr();
-    let (mut changed, mut failed, mut io_failed) = (0usize, 0usize, false);
+    let (mut changed, mut failed, mut io_failed, mut unreadable) = (0usize, 0usize, false, 0usize);
     if !stdin.is_empty() {
         let mut src = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut src) {
@@ -59,11 +59,12 @@ pub fn main(args: Args) -> ExitCode {
     }
     for path in &files {
         let shown = path.display().to_string();
-        let src = match std::fs::read_to_string(path) {
+        let src = match crate::command::read_scheme(path) {
             Ok(s) => s,
             Err(e) => {
-                errln!("error: cannot read `{shown}`: {e}");
+                errln!("error: {e}");
                 io_failed = true;
+                unreadable += 1;
                 continue;
             }
         };
@@ -86,7 +87,8 @@ pub fn main(args: Args) -> ExitCode {
             Outcome::Failed => failed += 1,
         }
     }
-    let n = files.len() + stdin.len().min(1);
+    // files that could not be read are neither formatted nor "already formatted"
+    let n = files.len() + stdin.len().min(1) - unreadable;
     let files_word = |n: usize| {
         if n == 1 {
             "1 file".to_string()
@@ -105,6 +107,9 @@ pub fn main(args: Args) -> ExitCode {
     }
     if failed > 0 {
         errln!("{} not formatted: syntax errors", files_word(failed));
+    }
+    if unreadable > 0 {
+        errln!("{} could not be read", files_word(unreadable));
     }
     if io_failed {
         ExitCode::from(2)

@@ -14,7 +14,9 @@ pub struct Args {
 pub fn main(args: Args) -> ExitCode {
     let _ = args.stdio;
     match rubric_lsp::run_stdio() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // `exit` without `shutdown` (or the client went away): 1, as the protocol asks
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             errln!("error: cannot start the language server: {e}");
             ExitCode::from(2)

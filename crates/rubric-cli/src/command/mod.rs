@@ -8,6 +8,22 @@ pub mod test;
 
 use std::path::{Path, PathBuf};
 
+/// Reads a scheme file. The error is one line for `error: …`, with a `help` line where there is
+/// something to do: a scheme is UTF-8 text, and a file saved in another encoding says so
+/// instead of "stream did not contain valid UTF-8".
+pub fn read_scheme(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!(
+            "`{shown}` is not UTF-8 text (byte {at} is not valid UTF-8)\n  = help: save the scheme \
+             as UTF-8 (in Excel or Notepad: Save As, encoding UTF-8); a scheme is always UTF-8, \
+             whatever the encoding of the data"
+        )
+    })
+}
+
 /// Expands directories into the `.rubric` files under them (sorted, recursively); files are
 /// kept as given. A path that does not exist is an error.
 pub fn collect_schemes(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {

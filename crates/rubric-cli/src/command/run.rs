@@ -117,8 +117,7 @@ fn render_data_error(e: &DataError) -> String {
 
 fn run(args: &Args) -> Result<ExitCode, Fail> {
     let shown = args.scheme.display().to_string();
-    let src = std::fs::read_to_string(&args.scheme)
-        .map_err(|e| Fail::Usage(format!("cannot read `{shown}`: {e}")))?;
+    let src = crate::command::read_scheme(&args.scheme).map_err(Fail::Usage)?;
     let (_, checked) = rubric_check::check_source(&src);
     if checked.has_errors() {
         let color = render::color_stderr();

@@ -43,10 +43,10 @@ pub struct Args {
 
 pub fn main(args: Args) -> ExitCode {
     let shown = args.scheme.display().to_string();
-    let src = match std::fs::read_to_string(&args.scheme) {
+    let src = match crate::command::read_scheme(&args.scheme) {
         Ok(s) => s,
         Err(e) => {
-            errln!("error: cannot read `{shown}`: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };

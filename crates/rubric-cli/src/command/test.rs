@@ -128,10 +128,10 @@ fn walk(dir: &Path, schemes: &mut Vec<PathBuf>, tomls: &mut Vec<PathBuf>) -> std
 /// Reads and checks a scheme; prints its diagnostics and returns `None` when it has errors.
 pub(crate) fn load_scheme(path: &Path, color: bool) -> Option<(String, Model)> {
     let shown = path.display().to_string();
-    let src = match std::fs::read_to_string(path) {
+    let src = match crate::command::read_scheme(path) {
         Ok(s) => s,
         Err(e) => {
-            errln!("error: cannot read `{shown}`: {e}");
+            errln!("error: {e}");
             return None;
         }
     };
