@@ -13,10 +13,11 @@ The shapes: `grade` is one grade of N rules on two fields (every rule reachable:
 unreachable rules and gaps runs over all of them); `lets` is N `let`s, each reading the one
 before, with a grade over the last (names, types and the dependency order at scale).
 
-A check or re-check that grows faster than n·log n shows here first. `--smoke` (1,000 and
-10,000 rules, one run) is what CI runs; `--max-seconds S` fails (exit 1) when any check at
-10,000 rules or fewer takes longer than S seconds (a quadratic check takes tens of seconds at
-100,000). Prints a Markdown table and ends with `N passed, N failed`.
+A check or re-check that grows faster than n·log n shows here first. `--max-growth G` fails
+(exit 1) when, for a shape, ten times the rules cost more than G times the time (linear is 10,
+quadratic 100); `--max-seconds S` when a check at 10,000 rules or fewer takes longer than S
+seconds. `--smoke` (1,000 and 10,000 rules, one run, growth at most 30) is what CI runs, with
+any build. Prints a Markdown table and ends with `N passed, N failed`.
 
     benches/scale.py                      # 1k, 10k, 100k; 3 runs; builds target/release/rubric
     benches/scale.py --sizes 1000,10000 --runs 1 --no-build
@@ -162,10 +163,12 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--max-seconds", type=float, default=None)
+    ap.add_argument("--max-growth", type=float, default=None)
     args = ap.parse_args()
     if args.smoke:
         args.sizes, args.runs = "1000,10000", 1
-        args.max_seconds = args.max_seconds or 20.0
+        args.max_seconds = args.max_seconds or 60.0
+        args.max_growth = args.max_growth or 30.0
     rubric = os.environ.get("RUBRIC", os.path.join(ROOT, "target", "release", "rubric"))
     if not args.no_build and "RUBRIC" not in os.environ:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "rubric-cli"], cwd=ROOT, check=True)
@@ -189,6 +192,17 @@ def main() -> int:
     for shape, n, size, check, lsp, ok in rows:
         mark = "" if ok else " **(over budget)**"
         print(f"| {shape} | {n:,} | {size:,} | {check:.3f} s | {lsp:.3f} s{mark} |")
+    if args.max_growth is not None:
+        for shape in SHAPES:
+            mine = {n: (check, lsp) for s, n, _, check, lsp, _ in rows if s == shape}
+            for n in mine:
+                if 10 * n in mine:
+                    for what, i in (("check", 0), ("lsp re-check", 1)):
+                        growth = mine[10 * n][i] / max(mine[n][i], 1e-3)
+                        ok = growth <= args.max_growth
+                        passed, failed = passed + ok, failed + (not ok)
+                        verdict = "ok" if ok else f"over {args.max_growth:g}"
+                        print(f"{shape} {what}: {n:,} -> {10 * n:,} rules costs {growth:.1f}x ({verdict})")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -1,7 +1,8 @@
 //! The suites that drive real outside programs, run from `cargo test` so that one command runs
 //! every test: the SQL differential test against DuckDB, PostgreSQL and Spark, the editor suite
 //! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), and the
-//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree).
+//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), and the
+//! scale smoke run (check and LSP re-check time at 1,000 and 10,000 rules).
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -42,4 +43,26 @@ fn editors_extension_grammar_and_neovim_end_to_end() {
 #[test]
 fn benchmark_smoke_run_agrees_with_every_peer() {
     run_script("benches/compare.sh", &["--smoke"]);
+}
+
+/// `rubric check` and the language server's re-check at 1,000 and 10,000 rules stay within a
+/// budget that a check growing with the square of the rules cannot meet (debug build).
+#[test]
+fn scale_smoke_run_checks_ten_thousand_rules_in_budget() {
+    let out = Command::new("python3")
+        .args(["benches/scale.py", "--smoke"])
+        .current_dir(repo_root())
+        .env("RUBRIC", env!("CARGO_BIN_EXE_rubric"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "benches/scale.py --smoke failed:\n{text}"
+    );
+    assert!(text.contains(" passed, 0 failed"), "{text}");
 }
