@@ -64,6 +64,7 @@
 //!   a rejected row does not claim its key.
 
 mod cell;
+mod cell_forms;
 mod csv_reader;
 mod error;
 mod json_reader;

@@ -534,10 +534,8 @@ fn parse_typed(f: &FieldSpec, c: &RawCell) -> Result<Value, String> {
         RawCell::Absent => Err(format!("`{}`: the record has no `{}`", f.name, f.column)),
         RawCell::Empty => empty(f),
         RawCell::Text(s) => parse_bytes(f, s.as_bytes(), Origin::Text),
-        RawCell::Number(s) => match f.kind {
-            Kind::Date => Err(bad(f, s.as_bytes(), CellError::NotDate)),
-            _ => parse_bytes(f, s.as_bytes(), Origin::Number),
-        },
+        // (a date field reads a number cell as its digits: `20240506`)
+        RawCell::Number(s) => parse_bytes(f, s.as_bytes(), Origin::Number),
         RawCell::Bool(b) => match f.kind {
             Kind::Bool => Ok(Value::Bool(*b)),
             Kind::Text => Ok(Value::Text(Arc::from(if *b { "true" } else { "false" }))),

@@ -149,12 +149,12 @@ fn csv_cell_rules() {
     assert_eq!(
         reasons,
         vec![
-            "`revenue`: `1,234` is not a number (thousands separators are not allowed)",
+            "`revenue`: `1,23` is not a number (thousands separators go between groups of three digits: 12,345.67)",
             "`revenue`: empty required cell",
             "`orders`: `1.5` is not a whole number",
             "duplicate key `00017` (first on line 2)",
             "`vip`: `maybe` is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)",
-            "`last_order`: `2024-02-30` is not a date (expected 2024-05-16 or 2024/05/16)",
+            "`last_order`: `2024-02-30` has no day 30 (February 2024 has 29 days)",
             "the record has 6 cells but the header has 7",
         ]
     );
@@ -541,14 +541,14 @@ fn every_bool_spelling_and_both_date_separators() {
     );
     assert_eq!(
         rejects[1].reason,
-        "`d`: `16/05/2024` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `16/05/2024` is ambiguous: the day and the month cannot be told apart (write the year first: 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
 }
 
 #[test]
 fn numbers_are_plain() {
     let model = scheme_with("id text key\nx decimal?\nn int?");
-    let src = "id,x,n\n1,-12.50,-7\n2,1 234,1\n3,1e3,1\n4,+5,1\n5,\" 42 \",\" 8 \"\n6,,\n7,¥5,1\n8,5,1,000\n";
+    let src = "id,x,n\n1,-12.50,-7\n2,1 234,1\n3,1e3,1\n4,+5,1\n5,\" 42 \",\" 8 \"\n6,,\n7,€5,1\n8,5,1,000\n";
     let (rows, rejects) = csv(src, &model);
     assert_eq!(rows[0].values[1..], [num("-12.50"), num("-7")]);
     assert_eq!(rows[1].values[1..], [num("42"), num("8")]);
@@ -560,7 +560,7 @@ fn numbers_are_plain() {
             "`x`: `1 234` is not a number",
             "`x`: `1e3` is not a number",
             "`x`: `+5` is not a number",
-            "`x`: `¥5` is not a number",
+            "`x`: `€5` is not a number",
             "the record has 4 cells but the header has 3",
         ]
     );
@@ -958,7 +958,7 @@ fn customers_workbook() -> Vec<u8> {
         vec![Empty, Empty, Empty, Empty, Empty, Empty],
         vec![N("21"), N("1E+21"), N("1.5"), B(false), N("45432"), Empty],
         vec![Shared(2), N("5"), N("1"), Empty, Empty, Empty],
-        vec![S("00022"), S("1,234"), N("2"), Empty, Empty, Empty],
+        vec![S("00022"), S("1,23"), N("2"), Empty, Empty, Empty],
     ];
     let other = vec![
         vec![S("id"), S("营业额"), S("orders")],
@@ -1013,7 +1013,7 @@ fn xlsx_first_sheet() {
             (10, "duplicate key `00017` (first on line 4)"),
             (
                 11,
-                "`revenue`: `1,234` is not a number (thousands separators are not allowed)"
+                "`revenue`: `1,23` is not a number (thousands separators go between groups of three digits: 12,345.67)"
             ),
         ]
     );
@@ -1558,11 +1558,11 @@ fn reasons_stay_on_one_line() {
     assert_eq!(rejects[0].line, 2);
     assert_eq!(
         rejects[0].reason,
-        "`d`: `2024\\n05\\t16` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `2024\\n05\\t16` is not a date (write 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
     assert_eq!(
         rejects[1].reason,
-        "`d`: `\\u{1}x` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `\\u{1}x` is not a date (write 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
 }
 
@@ -1771,6 +1771,35 @@ fn block_cells_are_the_parsed_values() {
         "客户".as_bytes(),
         b"2147483648",
         b"-2147483648",
+        // the forms Excel shows (LANGUAGE.md §9)
+        b"12,345.67",
+        b"1,234",
+        b"1,23",
+        b"12.345,6",
+        "¥8,800".as_bytes(),
+        "￥52,000.50".as_bytes(),
+        b"$1,000",
+        "¥-5".as_bytes(),
+        "-¥5".as_bytes(),
+        "8000元".as_bytes(),
+        "８８００".as_bytes(),
+        "１２，３４５．６７".as_bytes(),
+        b"20%",
+        b"-2.5%",
+        "１００％".as_bytes(),
+        b"99,999,999,999,999,999,999.5",
+        b"2024-5-6",
+        b"2024/5/6",
+        b"2024.5.6",
+        "2024年5月6日".as_bytes(),
+        b"20240506",
+        b"5/6/2024",
+        b"06/05/2024",
+        b"2024-02-30",
+        b"2024-13-01",
+        "２０２４－０５－１６".as_bytes(),
+        "合计".as_bytes(),
+        b"Total",
     ];
     let show_cell = |c: &table::Cell<'_>, wide: &[Decimal]| -> Value {
         match *c {
@@ -1937,6 +1966,22 @@ fn lines_parsed_in_one_pass_equal_split_then_parsed() {
         "a b",
         "-",
         " 4 ",
+        "\"1,234.5\"",
+        "\"1,23\"",
+        "¥88",
+        "￥-1.5",
+        "8000元",
+        "１２，３４５．６",
+        "20%",
+        "3%",
+        "2024-5-6",
+        "2024.12.31",
+        "2024年5月6日",
+        "20240506",
+        "5/6/2024",
+        "2024-02-30",
+        "合计",
+        " total ",
     ];
     let mut noise = Noise(0xD1B5_4A32_D192_ED03);
     let mut compared = 0;
