@@ -14,6 +14,9 @@
 //!   day of one or two digits), `2024年5月6日`, `20240506`. A four-digit year last
 //!   (`5/6/2024`, `06/05/2024`) is ambiguous (day or month first?) and a bad cell. A date whose
 //!   month or day does not exist says so.
+//! - Totals rows: a key cell `合计`, `总计`, `小计` or `Total` (any ASCII case, whitespace
+//!   anywhere ignored: `合　计`, a trailing colon allowed: `合计：`) marks a row of sums, not a
+//!   customer.
 
 use super::cell::{self, CellError};
 use rubric_syntax::date::{days_in_month, Date};
@@ -203,6 +206,37 @@ pub(crate) fn date(b: &[u8]) -> Result<Date, CellError> {
     Date::from_ymd(year, month, day).ok_or(CellError::NotDate)
 }
 
+/// The words of a totals row, without whitespace.
+const TOTALS: [&str; 4] = ["合计", "总计", "小计", "total"];
+
+/// Whether a key cell marks a totals row (see the module doc). Cheap for an ordinary key: only
+/// a cell that starts like one of the words is looked at closely.
+#[inline]
+pub(crate) fn is_totals(cell: &[u8]) -> bool {
+    let t = cell::trim(cell);
+    match t.first() {
+        // 合 小 (E5), 总 (E6), the ideographic space (E3), T, t
+        Some(0xE3 | 0xE5 | 0xE6 | b'T' | b't') if t.len() <= 64 => totals_slow(t),
+        _ => false,
+    }
+}
+
+#[inline(never)]
+fn totals_slow(t: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(t) else {
+        return false;
+    };
+    let mut word: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if word.ends_with(':') || word.ends_with('：') {
+        word.pop();
+    }
+    TOTALS.contains(&word.as_str())
+}
+
 fn split_once<'a>(s: &'a [u8], sep: &str) -> Option<(&'a [u8], &'a [u8])> {
     let sep = sep.as_bytes();
     let at = s.windows(sep.len()).position(|w| w == sep)?;
@@ -382,6 +416,21 @@ mod tests {
             ("", CellError::NotDate),
         ] {
             assert_eq!(day(cell), Err(why), "{cell}");
+        }
+    }
+
+    #[test]
+    fn totals_rows() {
+        for yes in [
+            "合计", "总计", "小计", "Total", "TOTAL", "total", " 合计 ", "合　计", "合 计", "合计：",
+            "Total:", "\t总计",
+        ] {
+            assert!(is_totals(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "合计金额", "Totally", "Subtotal", "合", "C001", "", "小计2", "总计（元）", "\u{3000}",
+        ] {
+            assert!(!is_totals(no.as_bytes()), "{no}");
         }
     }
 

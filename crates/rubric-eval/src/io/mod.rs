@@ -78,7 +78,7 @@ mod xlsx_reader;
 
 pub use error::DataError;
 pub use keys::KeyTracker;
-pub use parser::RowParser;
+pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
 pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};

@@ -2016,3 +2016,43 @@ fn lines_parsed_in_one_pass_equal_split_then_parsed() {
     }
     assert!(compared > 3000, "only {compared} records compared");
 }
+
+/// A totals row (LANGUAGE.md §9) is rejected as such, in every format, and also when its key cell is empty and its first cell says `合计`.
+#[test]
+fn totals_rows_are_rejected() {
+    let model = scheme_with("id text key\nname text?\nx decimal");
+    let (rows, rejects) = csv(
+        "id,name,x\nc1,a,1\n合计,,1\nc2,b,2\n,合 计,3\nTOTAL:,,4\nc3,合计,5\n总计,,not a number\n",
+        &model,
+    );
+    let kept: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    assert_eq!(kept, [2, 4, 7]);
+    let got: Vec<(u64, Option<&str>, Option<&str>, &str)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.column.as_deref(),
+                r.key.as_deref(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, Some("id"), Some("合计"), "totals row"),
+            (5, Some("id"), None, "totals row"),
+            (6, Some("id"), Some("TOTAL:"), "totals row"),
+            (8, Some("id"), Some("总计"), "totals row"),
+        ]
+    );
+    let (rows, rejects) = read(
+        b"{\"id\":\"c1\",\"x\":1}\n{\"id\":\"Total\",\"x\":3}\n",
+        Format::Jsonl,
+        &ReadOptions::default(),
+        &model,
+    );
+    assert_eq!((rows.len(), rejects[0].line), (1, 2));
+    assert_eq!(rejects[0].reason, "totals row");
+}
