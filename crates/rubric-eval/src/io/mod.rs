@@ -29,7 +29,8 @@
 //! ```
 //!
 //! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
-//! and [`RejectWriter`].
+//! and [`RejectWriter`] (a [`RejectTable`]: each reject with its original cells, read again by
+//! [`OriginalRows::read`]).
 //!
 //! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
 //!
@@ -71,6 +72,7 @@ mod json_reader;
 mod keys;
 mod parser;
 mod record;
+mod rejects;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -81,7 +83,8 @@ pub use keys::KeyTracker;
 pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
-pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
+pub use rejects::{OriginalRows, RejectTable, RejectWriter};
+pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter};
 
 use crate::value::{InputRow, Reject};
 use encoding_rs::Encoding;

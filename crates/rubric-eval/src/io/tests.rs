@@ -980,6 +980,19 @@ fn xlsx_first_sheet() {
         &model,
     );
     insta::assert_snapshot!(render(&model, &rows, &rejects));
+    // Rejects carry the sheet's cells as text.
+    let reader = Reader::from_bytes(
+        customers_workbook(),
+        "book.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
+    let t = RejectTable::new(&rejects, &originals);
+    assert_eq!(t.rows[0][..5], ["7", "营业额", "00020", "`revenue`: the excel error #N/A cannot be a cell", "book.xlsx"]);
+    assert_eq!(t.rows[0][5..7], ["00020", "the excel error #N/A"]);
     // Lines are sheet rows: the header is on row 3.
     assert_eq!(rows[0].line, 4);
     assert_eq!(
@@ -1247,14 +1260,61 @@ fn rejects_file() {
         &model,
     )
     .unwrap();
+    let path = fixtures().join("customers.csv");
+    let reader = Reader::open(&path, &ReadOptions::default(), &model).unwrap();
+    let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
     let mut w = RejectWriter::new(Vec::new(), "rejects.csv").unwrap();
-    for r in &rejects {
-        w.write(r).unwrap();
-    }
+    w.write_table(&RejectTable::new(&rejects, &originals))
+        .unwrap();
     assert_eq!(w.rows(), 7);
     let out = String::from_utf8(w.finish().unwrap()).unwrap();
+    let out = out.replace(&*path.to_string_lossy(), "customers.csv");
     insta::assert_snapshot!(out);
-    assert!(out.starts_with("line,column,key,reason\n8,营业额,00021,"));
+    // the original cells as read, under their headers, after the reject's own columns
+    assert!(out.starts_with(
+        "line,column,key,reason,file,id,营业额,orders,vip,last_order,region,notes\n8,营业额,00021,"
+    ));
+    assert!(out.contains(",customers.csv,00021,\"1,23\",1,true,2024-01-01,west,"));
+    // a short record keeps the cells it has
+    assert!(out.contains(
+        "14,,00026,the record has 6 cells but the header has 7,customers.csv,00026,10,3,0,2024-02-29,west,\n"
+    ));
+}
+
+/// Rejects of JSON, JSONL and XLSX inputs carry their original values as text, and a long CSV
+/// record its extra cells.
+#[test]
+fn rejects_carry_original_cells_of_every_format() {
+    let model = scheme_with("id text key\nx decimal\nd date?");
+    let table = |bytes: &[u8], format: Format| {
+        let (_, rejects) = read(bytes, format, &ReadOptions::default(), &model);
+        let reader = Reader::from_bytes(
+            bytes.to_vec(),
+            "in",
+            format,
+            &ReadOptions::default(),
+            &model,
+        )
+        .unwrap();
+        let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
+        RejectTable::new(&rejects, &originals)
+    };
+    let t = table(
+        b"[\n{\"id\": \"a\", \"x\": 1.50},\n{\"id\": \"b\", \"x\": true},\n{\"id\": \"c\", \"x\": 2, \"d\": \"2024-02-30\"},\n{\"id\": \"a\", \"x\": 3.0}\n]",
+        Format::Json,
+    );
+    assert_eq!(t.header, ["line", "column", "key", "reason", "file", "id", "x", "d"]);
+    assert_eq!(t.rows[0][4..], ["in", "b", "true", ""]);
+    assert_eq!(t.rows[1][4..], ["in", "c", "2", "2024-02-30"]);
+    assert_eq!(t.rows[2][..4], ["5", "id", "a", "duplicate key `a` (first on line 2)"]);
+    assert_eq!(t.rows[2][5..], ["a", "3.0", ""]);
+    let t = table(b"{\"id\":\"c\",\"x\":\"1,23\"}\nnot json\n", Format::Jsonl);
+    assert_eq!(t.rows[0][5..], ["c", "1,23", ""]);
+    assert_eq!(t.rows[1][5..], ["", "", ""]);
+    let t = table(b"id,x,d\nk,1,,extra,\nm,1,2024-5-6\n", Format::Csv);
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(t.header[5..], ["id", "x", "d", ""]);
+    assert_eq!(t.rows[0][5..], ["k", "1", "", "extra"]);
 }
 
 // ---- garbage ------------------------------------------------------------------------------
