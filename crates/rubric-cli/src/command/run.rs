@@ -264,7 +264,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         run_rejects::write_rejects(&path, &rejects, &originals).map_err(Fail::Data)?;
         let excluded = plan
             .has_population()
-            .then(|| Excluded::of(&model, measure, &rejects, &originals));
+            .then(|| Excluded::of(&model, &summary, measure, &rejects, &originals));
         (Some(path), excluded)
     };
     match args.summary {

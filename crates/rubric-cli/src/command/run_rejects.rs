@@ -200,7 +200,8 @@ pub fn write_rejects(
 /// What the rejected customers take out of the population (LANGUAGE.md §9).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Excluded {
-    /// Rejected customers (totals rows not counted).
+    /// Rejected customers outside the population (totals rows and the rows the population
+    /// functions counted before they were rejected are not).
     pub rows: u64,
     /// Rejected totals rows.
     pub totals: u64,
@@ -214,13 +215,23 @@ impl Excluded {
     /// measure computed by the scheme (not a field) cannot be counted.
     pub fn of(
         model: &Model,
+        summary: &RunSummary,
         measure: Option<Measure>,
         rejects: &[Reject],
         originals: &OriginalRows,
     ) -> Excluded {
-        let customers: Vec<&Reject> = rejects.iter().filter(|r| !is_totals(r)).collect();
+        let totals = rejects.iter().filter(|r| is_totals(r)).count() as u64;
+        let customers: Vec<&Reject> = rejects
+            .iter()
+            .filter(|r| {
+                !is_totals(r)
+                    && summary
+                        .rejected_in_population
+                        .binary_search(&r.line)
+                        .is_err()
+            })
+            .collect();
         let rows = customers.len() as u64;
-        let totals = rejects.len() as u64 - rows;
         let measure = measure.map(|m| {
             let parser = match m {
                 Measure::Field(f) => model.fields.get(f).and_then(|field| {
@@ -306,10 +317,7 @@ impl Excluded {
                 s.push_str(&format!("; their `{name}` could not be read"));
             }
             _ => {
-                s.push_str(&format!(
-                    "; ranks and shares are over the {} written",
-                    summary.written
-                ));
+                s.push_str(" (ranks and shares are computed without them)");
             }
         }
         Some(s)
