@@ -398,3 +398,40 @@ fn a_txt_file_names_the_input_format_flag() {
     );
     assert!(r.stdout.starts_with("客户编号,tier\nc1,big\n"), "{}", r.stderr);
 }
+
+/// An output that is not a regular file is written through, never replaced by the staged file
+/// (as root, a rename would replace `/dev/null` itself); with `--max-rejects` it gets nothing.
+#[cfg(unix)]
+#[test]
+fn a_special_output_file_is_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = setup("special", TIERS, CUSTOMERS);
+    for extra in [&[][..], &["--max-rejects", "0"][..]] {
+        let mut args = vec![
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "/dev/null",
+            "--rejects",
+            "rejects.csv",
+        ];
+        args.extend_from_slice(extra);
+        let r = rubric_in(&d, &args);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let t = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+        assert!(t.is_char_device(), "/dev/null is still a device");
+    }
+    // a symlinked output is written through the link, which stays a link
+    let real = d.join("real.csv");
+    std::fs::write(&real, "old\n").unwrap();
+    std::os::unix::fs::symlink(&real, d.join("link.csv")).unwrap();
+    let r = rubric_in(
+        &d,
+        &["run", "scheme.rubric", "--data", "data.csv", "--out", "link.csv"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(std::fs::symlink_metadata(d.join("link.csv")).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().starts_with("客户编号,tier\n"));
+}

@@ -193,17 +193,8 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
     // The output is staged and put in place only when the run succeeds (see `Staged`).
-    let (staged, sink): (Option<Staged>, Box<dyn Write>) = match (&args.out, args.max_rejects) {
-        (Some(p), _) => {
-            let (staged, file) = Staged::file(p).map_err(Fail::Usage)?;
-            (Some(staged), Box::new(file))
-        }
-        (None, Some(_)) => {
-            let (staged, file) = Staged::stdout().map_err(Fail::Usage)?;
-            (Some(staged), Box::new(file))
-        }
-        (None, None) => (None, Box::new(std::io::stdout().lock())),
-    };
+    let (staged, sink) =
+        Staged::open(args.out.as_deref(), args.max_rejects.is_some()).map_err(Fail::Usage)?;
     // (64 KiB: `rubric run` writes CSV a block at a time, and a write of more than the buffer
     // goes straight to the file instead of through the buffer)
     let mut sink = BufWriter::with_capacity(1 << 16, sink);

@@ -84,68 +84,91 @@ impl MaxRejects {
     }
 }
 
-/// The output file, written under a temporary name beside it and renamed into place only when
-/// the run succeeds, so that a failed run (`--strict`, `--max-rejects`, an i/o error) leaves
-/// an earlier output untouched and no half-written one. Writing to stdout with
-/// `--max-rejects`, the rows are spooled to a temporary file and copied to stdout at the end.
+/// The output, written under a temporary name beside the output file and renamed into place
+/// only when the run succeeds, so that a failed run (`--strict`, `--max-rejects`, an i/o
+/// error) leaves an earlier output untouched and no half-written one. An output that is not a
+/// regular file (stdout, `/dev/null`, a pipe, a symlink) is written directly, or, with
+/// `--max-rejects`, spooled to a temporary file and copied to it at the end.
 pub struct Staged {
     temp: PathBuf,
-    /// `None`: stdout.
-    target: Option<PathBuf>,
+    target: Target,
     done: bool,
 }
 
+enum Target {
+    /// Rename the temporary file to this path.
+    Rename(PathBuf),
+    /// Copy the temporary file to this path, or to stdout.
+    Copy(Option<PathBuf>),
+}
+
+/// Where the rows go: the writer, and the staging to commit after a successful run.
+pub type Output = (Option<Staged>, Box<dyn Write>);
+
 impl Staged {
-    /// Stages `out`; the temporary file is `.<name>.<pid>.rubric-tmp` in the same directory
-    /// (so that the rename stays on one file system).
-    pub fn file(out: &Path) -> Result<(Staged, File), String> {
-        let name = out
-            .file_name()
-            .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-        let temp = out.with_file_name(format!(".{name}.{}.rubric-tmp", std::process::id()));
-        let file = File::create(&temp)
-            .map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
-        Ok((
-            Staged {
-                temp,
-                target: Some(out.to_path_buf()),
-                done: false,
-            },
-            file,
-        ))
+    /// Opens the output (`None`: stdout). `spool`: the run must be able to write nothing at all
+    /// (`--max-rejects`), even to stdout or another special file.
+    pub fn open(out: Option<&Path>, spool: bool) -> Result<Output, String> {
+        let cannot = |p: &Path, e: std::io::Error| format!("cannot write `{}`: {e}", p.display());
+        let regular = out.map(|p| match std::fs::symlink_metadata(p) {
+            Ok(m) => m.file_type().is_file(),
+            Err(_) => true,
+        });
+        match (out, regular) {
+            (Some(p), Some(true)) => {
+                let name = p
+                    .file_name()
+                    .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+                // (beside the output, so that the rename stays on one file system)
+                let temp = p.with_file_name(format!(".{name}.{}.rubric-tmp", std::process::id()));
+                let file = File::create(&temp).map_err(|e| cannot(p, e))?;
+                let staged = Staged {
+                    temp,
+                    target: Target::Rename(p.to_path_buf()),
+                    done: false,
+                };
+                Ok((Some(staged), Box::new(file)))
+            }
+            _ if spool => {
+                let temp =
+                    std::env::temp_dir().join(format!("rubric-{}.out.tmp", std::process::id()));
+                let file = File::create(&temp).map_err(|e| cannot(&temp, e))?;
+                let staged = Staged {
+                    temp,
+                    target: Target::Copy(out.map(Path::to_path_buf)),
+                    done: false,
+                };
+                Ok((Some(staged), Box::new(file)))
+            }
+            (Some(p), _) => Ok((None, Box::new(File::create(p).map_err(|e| cannot(p, e))?))),
+            (None, _) => Ok((None, Box::new(std::io::stdout().lock()))),
+        }
     }
 
-    /// Spools stdout to a temporary file.
-    pub fn stdout() -> Result<(Staged, File), String> {
-        let temp = std::env::temp_dir().join(format!("rubric-{}.stdout.tmp", std::process::id()));
-        let file = File::create(&temp)
-            .map_err(|e| format!("cannot write `{}`: {e}", temp.display()))?;
-        Ok((
-            Staged {
-                temp,
-                target: None,
-                done: false,
-            },
-            file,
-        ))
-    }
-
-    /// Puts the output in place (or copies it to stdout).
+    /// Puts the output in place (or copies it to its target).
     pub fn commit(mut self) -> Result<(), String> {
         self.done = true;
-        match &self.target {
-            Some(target) => std::fs::rename(&self.temp, target)
+        let r = match &self.target {
+            Target::Rename(target) => std::fs::rename(&self.temp, target)
                 .map_err(|e| format!("cannot write `{}`: {e}", target.display())),
-            None => {
-                let copied = File::open(&self.temp).and_then(|mut f| {
-                    let mut out = std::io::stdout().lock();
-                    std::io::copy(&mut f, &mut out)?;
-                    out.flush()
-                });
-                let _ = std::fs::remove_file(&self.temp);
-                copied.map_err(|e| format!("cannot write `stdout`: {e}"))
+            Target::Copy(target) => {
+                let shown = target
+                    .as_ref()
+                    .map_or("stdout".into(), |p| p.display().to_string());
+                File::open(&self.temp)
+                    .and_then(|mut f| {
+                        let mut out: Box<dyn Write> = match target {
+                            Some(p) => Box::new(File::create(p)?),
+                            None => Box::new(std::io::stdout().lock()),
+                        };
+                        std::io::copy(&mut f, &mut out)?;
+                        out.flush()
+                    })
+                    .map_err(|e| format!("cannot write `{shown}`: {e}"))
             }
-        }
+        };
+        let _ = std::fs::remove_file(&self.temp);
+        r
     }
 }
 
