@@ -81,12 +81,23 @@ fn setup(name: &str, scheme: &str, data: &str) -> PathBuf {
 fn excel_cells_are_read_and_a_totals_row_is_rejected_in_both_run_paths() {
     for (name, scheme, want) in [
         ("held", ABC, "客户编号,abc\nc1,A\nc2,B\nc3,C\n"),
-        ("streaming", TIERS, "客户编号,tier\nc1,big\nc2,big\nc3,big\n"),
+        (
+            "streaming",
+            TIERS,
+            "客户编号,tier\nc1,big\nc2,big\nc3,big\n",
+        ),
     ] {
         let d = setup(&format!("totals-{name}"), scheme, CUSTOMERS);
         let r = rubric_in(
             &d,
-            &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv"],
+            &[
+                "run",
+                "scheme.rubric",
+                "--data",
+                "data.csv",
+                "--out",
+                "out.csv",
+            ],
         );
         assert_eq!(r.code, 1, "{}", r.stderr);
         // without the rule, 合计 (100,000) would be the only A and push every customer down
@@ -117,10 +128,21 @@ c1,重复,900,
     let d = setup("original-row", TIERS, data);
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "out.csv",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("read 3 rows: 1 written, 2 rejected"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("read 3 rows: 1 written, 2 rejected"),
+        "{}",
+        r.stderr
+    );
     let rejects = std::fs::read_to_string(d.join("out.rejects.csv")).unwrap();
     let lines: Vec<&str> = rejects.lines().collect();
     assert_eq!(
@@ -155,9 +177,20 @@ c1,重复,900,
     std::fs::write(d.join("data.csv"), fixed).unwrap();
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "out.csv",
+        ],
     );
-    assert!(r.stderr.starts_with("read 3 rows: 2 written, 1 rejected"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("read 3 rows: 2 written, 1 rejected"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -171,7 +204,14 @@ fn rejects_of_json_input_carry_their_values_as_text() {
     .unwrap();
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.jsonl", "--out", "out.csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.jsonl",
+            "--out",
+            "out.csv",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let rejects = std::fs::read_to_string(d.join("out.rejects.csv")).unwrap();
@@ -254,7 +294,14 @@ fn the_summary_says_what_rejects_take_out_of_the_population() {
     // without a measure the line still says how many rows left the population
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "out.csv",
+        ],
     );
     assert!(
         r.stderr.contains(
@@ -268,7 +315,16 @@ fn the_summary_says_what_rejects_take_out_of_the_population() {
     let d = setup("population-none", TIERS, BIG_ONES_BAD);
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv", "--measure", "revenue"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "out.csv",
+            "--measure",
+            "revenue",
+        ],
     );
     assert!(!r.stderr.contains("population"), "{}", r.stderr);
 }
@@ -300,8 +356,12 @@ fn max_rejects_fails_before_anything_is_written() {
                 "{}",
                 r.stderr
             );
-            assert!(r.stderr.contains("`data.csv` line 3, column `开户日期` (key `c2`)"));
-            assert!(r.stderr.contains("help: fix these rows in the data, or raise --max-rejects"));
+            assert!(r
+                .stderr
+                .contains("`data.csv` line 3, column `开户日期` (key `c2`)"));
+            assert!(r
+                .stderr
+                .contains("help: fix these rows in the data, or raise --max-rejects"));
             // the earlier output is untouched, no rejects file, no temporary file left
             assert_eq!(
                 std::fs::read_to_string(d.join("out.csv")).unwrap(),
@@ -318,7 +378,14 @@ fn max_rejects_fails_before_anything_is_written() {
         // to stdout: nothing is printed either
         let r = rubric_in(
             &d,
-            &["run", "scheme.rubric", "--data", "data.csv", "--max-rejects", "0"],
+            &[
+                "run",
+                "scheme.rubric",
+                "--data",
+                "data.csv",
+                "--max-rejects",
+                "0",
+            ],
         );
         assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{}", r.stderr);
         assert!(!d.join("rubric.rejects.csv").exists());
@@ -339,7 +406,11 @@ fn max_rejects_fails_before_anything_is_written() {
                 ],
             );
             assert_eq!(r.code, 1, "rejected rows still exit 1: {}", r.stderr);
-            assert!(r.stderr.starts_with("read 6 rows: 2 written, 4 rejected"), "{}", r.stderr);
+            assert!(
+                r.stderr.starts_with("read 6 rows: 2 written, 4 rejected"),
+                "{}",
+                r.stderr
+            );
             assert!(std::fs::read_to_string(d.join("out.csv"))
                 .unwrap()
                 .starts_with("客户编号,"));
@@ -347,7 +418,14 @@ fn max_rejects_fails_before_anything_is_written() {
         }
         let r = rubric_in(
             &d,
-            &["run", "scheme.rubric", "--data", "data.csv", "--max-rejects", "3"],
+            &[
+                "run",
+                "scheme.rubric",
+                "--data",
+                "data.csv",
+                "--max-rejects",
+                "3",
+            ],
         );
         assert!(r.stdout.starts_with("客户编号,"), "{}", r.stderr);
     }
@@ -361,7 +439,8 @@ fn max_rejects_must_be_a_count_or_a_percentage() {
         let r = rubric_in(&d, &["run", "scheme.rubric", "--data", "data.csv", &flag]);
         assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
         assert!(
-            r.stderr.contains("is not a number of rows (10) or a percentage (0.5%)"),
+            r.stderr
+                .contains("is not a number of rows (10) or a percentage (0.5%)"),
             "{}",
             r.stderr
         );
@@ -374,7 +453,15 @@ fn strict_leaves_an_earlier_output_untouched() {
     std::fs::write(d.join("out.csv"), "an earlier output\n").unwrap();
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "out.csv", "--strict"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "out.csv",
+            "--strict",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
@@ -394,9 +481,20 @@ fn a_txt_file_names_the_input_format_flag() {
     // and the flag it names works
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.txt", "--input-format", "csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.txt",
+            "--input-format",
+            "csv",
+        ],
     );
-    assert!(r.stdout.starts_with("客户编号,tier\nc1,big\n"), "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("客户编号,tier\nc1,big\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// An output that is not a regular file is written through, never replaced by the staged file
@@ -429,9 +527,21 @@ fn a_special_output_file_is_written_through() {
     std::os::unix::fs::symlink(&real, d.join("link.csv")).unwrap();
     let r = rubric_in(
         &d,
-        &["run", "scheme.rubric", "--data", "data.csv", "--out", "link.csv"],
+        &[
+            "run",
+            "scheme.rubric",
+            "--data",
+            "data.csv",
+            "--out",
+            "link.csv",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(std::fs::symlink_metadata(d.join("link.csv")).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(&real).unwrap().starts_with("客户编号,tier\n"));
+    assert!(std::fs::symlink_metadata(d.join("link.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .starts_with("客户编号,tier\n"));
 }

@@ -237,7 +237,11 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         drop(staged);
         eprintln!("error: {error}");
         const SHOWN: usize = 5;
-        for r in rejects.iter().filter(|r| !run_rejects::is_totals(r)).take(SHOWN) {
+        for r in rejects
+            .iter()
+            .filter(|r| !run_rejects::is_totals(r))
+            .take(SHOWN)
+        {
             eprintln!("  {}", describe_reject(r, &args.data));
         }
         eprintln!("  = help: fix these rows in the data, or raise --max-rejects");
@@ -273,7 +277,10 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             if let Some(e) = excluded.as_ref().filter(|e| e.rows > 0) {
                 json["population_excludes"] = e.json(&summary);
             }
-            eprintln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            eprintln!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         }
     }
     Ok(if rejects.is_empty() {

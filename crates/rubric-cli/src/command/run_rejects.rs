@@ -5,8 +5,8 @@
 
 use rubric_check::hir::Model;
 use rubric_eval::io::{
-    DataError, OriginalRows, RawRecord, ReadOptions, Reader, RejectTable, RejectWriter,
-    RowParser, TOTALS_ROW,
+    DataError, OriginalRows, RawRecord, ReadOptions, Reader, RejectTable, RejectWriter, RowParser,
+    TOTALS_ROW,
 };
 use rubric_eval::run::{Measure, RunSummary};
 use rubric_eval::{format_decimal, Reject, Value};

@@ -120,18 +120,13 @@ pub(crate) fn parse_decimal(b: &[u8], allow_exponent: bool) -> Result<Decimal, C
 /// [`parse_decimal`]; `percent`: whether `20%` is a number (decimal fields, not int ones).
 fn parse_number(b: &[u8], allow_exponent: bool, percent: bool) -> Result<Decimal, CellError> {
     match parse_decimal_plain(b, allow_exponent) {
-        Err(CellError::NotNumber | CellError::ThousandsSeparator) => {
-            cell_forms::number(b, percent)
-        }
+        Err(CellError::NotNumber | CellError::ThousandsSeparator) => cell_forms::number(b, percent),
         r => r,
     }
 }
 
 /// Parses a trimmed, non-empty plain number. `allow_exponent` accepts `1e3`, `1.5E-2` (JSON).
-pub(crate) fn parse_decimal_plain(
-    b: &[u8],
-    allow_exponent: bool,
-) -> Result<Decimal, CellError> {
+pub(crate) fn parse_decimal_plain(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellError> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
@@ -437,11 +432,7 @@ mod tests {
         assert_eq!(parse_date(b"2024-05-16").unwrap().to_string(), "2024-05-16");
         assert_eq!(parse_date(b"2024/05/16").unwrap().to_string(), "2024-05-16");
         assert_eq!(parse_date(b"16/05/2024"), Err(CellError::AmbiguousDate));
-        for bad in [
-            "2024/05-16",
-            "2024-05-16T00:00",
-            "\u{ff}\u{fe}",
-        ] {
+        for bad in ["2024/05-16", "2024-05-16T00:00", "\u{ff}\u{fe}"] {
             assert_eq!(parse_date(bad.as_bytes()), Err(CellError::NotDate), "{bad}");
         }
         assert_eq!(parse_date(b"\xff\xfe2024-05-1"), Err(CellError::NotDate));

@@ -120,7 +120,11 @@ pub(crate) fn number(b: &[u8], percent: bool) -> Result<Decimal, CellError> {
 /// digits, commas and one point; the commas only between groups of three digits before the
 /// point, the first group of 1 to 3 digits.
 fn ungroup(s: &[u8]) -> Result<Cow<'_, [u8]>, CellError> {
-    if s.is_empty() || !s.iter().all(|&c| c.is_ascii_digit() || c == b',' || c == b'.') {
+    if s.is_empty()
+        || !s
+            .iter()
+            .all(|&c| c.is_ascii_digit() || c == b',' || c == b'.')
+    {
         return Err(CellError::NotNumber);
     }
     if !s.contains(&b',') {
@@ -422,13 +426,31 @@ mod tests {
     #[test]
     fn totals_rows() {
         for yes in [
-            "合计", "总计", "小计", "Total", "TOTAL", "total", " 合计 ", "合　计", "合 计", "合计：",
-            "Total:", "\t总计",
+            "合计",
+            "总计",
+            "小计",
+            "Total",
+            "TOTAL",
+            "total",
+            " 合计 ",
+            "合　计",
+            "合 计",
+            "合计：",
+            "Total:",
+            "\t总计",
         ] {
             assert!(is_totals(yes.as_bytes()), "{yes}");
         }
         for no in [
-            "合计金额", "Totally", "Subtotal", "合", "C001", "", "小计2", "总计（元）", "\u{3000}",
+            "合计金额",
+            "Totally",
+            "Subtotal",
+            "合",
+            "C001",
+            "",
+            "小计2",
+            "总计（元）",
+            "\u{3000}",
         ] {
             assert!(!is_totals(no.as_bytes()), "{no}");
         }
@@ -437,12 +459,13 @@ mod tests {
     #[test]
     fn reasons_name_the_problem() {
         let d = |s: &str| cell::parse_date(s.as_bytes()).unwrap_err().describe();
-        assert_eq!(
-            d("2024-02-30"),
-            "has no day 30 (February 2024 has 29 days)"
-        );
+        assert_eq!(d("2024-02-30"), "has no day 30 (February 2024 has 29 days)");
         assert_eq!(d("2024-13-01"), "has no month 13 (months are 1 to 12)");
-        assert!(d("5/6/2024").starts_with("is ambiguous"), "{}", d("5/6/2024"));
+        assert!(
+            d("5/6/2024").starts_with("is ambiguous"),
+            "{}",
+            d("5/6/2024")
+        );
         assert!(d("5/6/2024").contains("2024年5月16日"));
         assert!(d("x").contains("20240516"));
     }

@@ -222,7 +222,9 @@ impl RowParser {
 
     /// The column of the key, when the file has one.
     fn key_col(&self) -> Option<usize> {
-        self.key.and_then(|k| self.fields.get(k)).and_then(|f| f.col)
+        self.key
+            .and_then(|k| self.fields.get(k))
+            .and_then(|f| f.col)
     }
 
     /// A totals row (LANGUAGE.md §9) is rejected: its key cell is `合计`, `总计`, `小计` or
@@ -250,7 +252,10 @@ impl RowParser {
         };
         let key = cells.get(k).map(RawCell::text);
         let word = if key.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            cells.iter().map(RawCell::text).find(|t| !t.trim().is_empty())
+            cells
+                .iter()
+                .map(RawCell::text)
+                .find(|t| !t.trim().is_empty())
         } else {
             key.clone()
         };

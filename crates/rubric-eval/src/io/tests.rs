@@ -991,7 +991,16 @@ fn xlsx_first_sheet() {
     .unwrap();
     let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
     let t = RejectTable::new(&rejects, &originals);
-    assert_eq!(t.rows[0][..5], ["7", "营业额", "00020", "`revenue`: the excel error #N/A cannot be a cell", "book.xlsx"]);
+    assert_eq!(
+        t.rows[0][..5],
+        [
+            "7",
+            "营业额",
+            "00020",
+            "`revenue`: the excel error #N/A cannot be a cell",
+            "book.xlsx"
+        ]
+    );
     assert_eq!(t.rows[0][5..7], ["00020", "the excel error #N/A"]);
     // Lines are sheet rows: the header is on row 3.
     assert_eq!(rows[0].line, 4);
@@ -1303,10 +1312,16 @@ fn rejects_carry_original_cells_of_every_format() {
         b"[\n{\"id\": \"a\", \"x\": 1.50},\n{\"id\": \"b\", \"x\": true},\n{\"id\": \"c\", \"x\": 2, \"d\": \"2024-02-30\"},\n{\"id\": \"a\", \"x\": 3.0}\n]",
         Format::Json,
     );
-    assert_eq!(t.header, ["line", "column", "key", "reason", "file", "id", "x", "d"]);
+    assert_eq!(
+        t.header,
+        ["line", "column", "key", "reason", "file", "id", "x", "d"]
+    );
     assert_eq!(t.rows[0][4..], ["in", "b", "true", ""]);
     assert_eq!(t.rows[1][4..], ["in", "c", "2", "2024-02-30"]);
-    assert_eq!(t.rows[2][..4], ["5", "id", "a", "duplicate key `a` (first on line 2)"]);
+    assert_eq!(
+        t.rows[2][..4],
+        ["5", "id", "a", "duplicate key `a` (first on line 2)"]
+    );
     assert_eq!(t.rows[2][5..], ["a", "3.0", ""]);
     let t = table(b"{\"id\":\"c\",\"x\":\"1,23\"}\nnot json\n", Format::Jsonl);
     assert_eq!(t.rows[0][5..], ["c", "1,23", ""]);
