@@ -217,16 +217,20 @@ const TOTALS: [&str; 4] = ["合计", "总计", "小计", "total"];
 /// a cell that starts like one of the words is looked at closely.
 #[inline]
 pub(crate) fn is_totals(cell: &[u8]) -> bool {
-    let t = cell::trim(cell);
-    match t.first() {
-        // 合 小 (E5), 总 (E6), the ideographic space (E3), T, t
-        Some(0xE3 | 0xE5 | 0xE6 | b'T' | b't') if t.len() <= 64 => totals_slow(t),
-        _ => false,
-    }
+    // (one byte looked at for a key of the run's hot path)
+    matches!(
+        cell.first(),
+        // 合 小 (E5), 总 (E6), the ideographic space (E3), T, t, spaces
+        Some(0xE3 | 0xE5 | 0xE6 | b'T' | b't' | b' ' | b'\t' | b'\r' | b'\n')
+    ) && totals_slow(cell)
 }
 
 #[inline(never)]
-fn totals_slow(t: &[u8]) -> bool {
+fn totals_slow(cell: &[u8]) -> bool {
+    let t = cell::trim(cell);
+    if t.len() > 64 {
+        return false;
+    }
     let Ok(s) = std::str::from_utf8(t) else {
         return false;
     };
