@@ -470,6 +470,36 @@ fn strict_leaves_an_earlier_output_untouched() {
     );
 }
 
+/// A totals row is not a bad row: `--strict` sets it aside (to the rejects file) and goes on,
+/// in both run paths.
+#[test]
+fn strict_lets_a_totals_row_pass() {
+    for (name, scheme) in [("held", ABC), ("streaming", TIERS)] {
+        let d = setup(&format!("strict-totals-{name}"), scheme, CUSTOMERS);
+        let r = rubric_in(
+            &d,
+            &[
+                "run",
+                "scheme.rubric",
+                "--data",
+                "data.csv",
+                "--out",
+                "out.csv",
+                "--strict",
+            ],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("read 4 rows: 3 written, 1 rejected"),
+            "{}",
+            r.stderr
+        );
+        assert!(std::fs::read_to_string(d.join("out.rejects.csv"))
+            .unwrap()
+            .contains(",合计,totals row,"));
+    }
+}
+
 #[test]
 fn a_txt_file_names_the_input_format_flag() {
     let d = setup("txt", TIERS, "");

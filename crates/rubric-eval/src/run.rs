@@ -470,7 +470,8 @@ pub fn run(
     let mut keys = Keys::new(model);
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -1193,7 +1194,8 @@ fn hold(
     let model = ctx.model;
     let keep = &ctx.keep;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -1230,7 +1232,7 @@ fn hold(
                 match done {
                     Done::Rejected(r) => {
                         read += 1;
-                        if !strict {
+                        if !strict || r.is_totals_row() {
                             rejects.push(*r);
                         } else if first_bad.is_none() {
                             first_bad = Some(*r);

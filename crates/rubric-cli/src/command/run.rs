@@ -68,7 +68,8 @@ pub struct Args {
     /// `rubric.rejects.csv` when writing to stdout]. Written only when some row was rejected
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
-    /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept)
+    /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept); a totals row
+    /// (`合计`) is still set aside
     #[arg(long)]
     strict: bool,
     /// Fail (exit 1, nothing written) when more than N rows, or N% of the rows read, are

@@ -6,7 +6,6 @@
 use rubric_check::hir::Model;
 use rubric_eval::io::{
     DataError, OriginalRows, RawRecord, ReadOptions, Reader, RejectTable, RejectWriter, RowParser,
-    TOTALS_ROW,
 };
 use rubric_eval::run::{Measure, RunSummary};
 use rubric_eval::{format_decimal, Reject, Value};
@@ -52,7 +51,7 @@ impl std::fmt::Display for MaxRejects {
 
 /// Whether a reject is a totals row (`合计`…): a row of sums, not a customer.
 pub fn is_totals(r: &Reject) -> bool {
-    r.reason == TOTALS_ROW
+    r.is_totals_row()
 }
 
 /// The rejected customers: every reject but totals rows.
