@@ -13,7 +13,7 @@
 
 use super::error::DataError;
 use super::json_reader::object_cells;
-use super::record::{Cells, RawCell, RawRecord};
+use super::record::{Batch, Cells, RawCell, Rec};
 use super::write::{csv_err, csv_writer};
 use super::Reader;
 use crate::value::Reject;
@@ -49,25 +49,32 @@ impl OriginalRows {
     ) -> Result<OriginalRows, DataError> {
         let wanted: BTreeSet<u64> = lines.into_iter().collect();
         let mut out = OriginalRows::empty(reader.path(), reader.header());
-        let Some(&last) = wanted.iter().next_back() else {
+        if wanted.is_empty() {
             return Ok(out);
-        };
+        }
         let mut index = HashMap::new();
         for (i, h) in out.header.iter().enumerate() {
             index.entry(h.trim().to_string()).or_insert(i);
         }
-        let mut batch = Vec::new();
-        'read: while reader.fill_batch(&mut batch, 4096)? > 0 {
-            for rec in &batch {
-                if rec.line > last {
-                    break 'read;
+        // (the run's own reading: a CSV reader hands over runs of plain lines, split here one at
+        // a time, so that reading again costs about what the reader thread of the run did)
+        let mut batch = Batch::default();
+        let mut next = wanted.iter().copied().peekable();
+        let width = out.header.len();
+        let mut rows = BTreeMap::new();
+        while reader.fill(&mut batch, 8192)? > 0 {
+            batch.for_each_rec(&mut |rec| {
+                let line = rec.line();
+                while next.next_if(|&w| w < line).is_some() {}
+                if next.next_if_eq(&line).is_some() {
+                    rows.insert(line, texts(rec, &index, width));
                 }
-                if wanted.contains(&rec.line) {
-                    out.rows
-                        .insert(rec.line, texts(rec, &index, out.header.len()));
-                }
+            });
+            if next.peek().is_none() {
+                break;
             }
         }
+        out.rows = rows;
         Ok(out)
     }
 
@@ -78,17 +85,23 @@ impl OriginalRows {
 }
 
 /// A record's cells as text, in header order.
-fn texts(rec: &RawRecord, index: &HashMap<String, usize>, width: usize) -> Vec<String> {
+fn texts(rec: Rec<'_>, index: &HashMap<String, usize>, width: usize) -> Vec<String> {
     let typed = |cells: &[RawCell]| cells.iter().map(|c| c.text().into_owned()).collect();
-    match &rec.cells {
-        Cells::Bytes(_) => (0..rec.len())
-            .filter_map(|i| rec.cell_text(i).map(|t| t.into_owned()))
-            .collect(),
+    if let Some(cells) = rec.bytes() {
+        return cells
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+    }
+    let Rec::Raw(raw) = rec else {
+        return Vec::new();
+    };
+    match &raw.cells {
         Cells::Typed(cells) => typed(cells),
         Cells::Json(text) => object_cells(text, index, width)
             .map(|cells| typed(&cells))
             .unwrap_or_default(),
-        Cells::Broken(_) => Vec::new(),
+        Cells::Bytes(_) | Cells::Broken(_) => Vec::new(),
     }
 }
 

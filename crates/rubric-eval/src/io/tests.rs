@@ -2131,3 +2131,43 @@ fn totals_rows_are_rejected() {
     assert_eq!((rows.len(), rejects[0].line), (1, 2));
     assert_eq!(rejects[0].reason, "totals row");
 }
+
+/// Reading the rejected rows again finds every one of them across batches, plain lines and
+/// quoted records alike, and stops after the last.
+#[test]
+fn original_rows_are_found_across_batches() {
+    let model = scheme_with("id text key\nx decimal");
+    let mut text = String::from("id,x\n");
+    for i in 0..20_000 {
+        if i == 15_000 {
+            text.push_str("\"q\nuoted\",bad\n");
+        } else if i % 7_000 == 3 {
+            text.push_str(&format!("k{i},bad\n"));
+        } else {
+            text.push_str(&format!("k{i},{i}\n"));
+        }
+    }
+    let (_, rejects) = csv(&text, &model);
+    let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [5, 7005, 14005, 15002]);
+    let reader = Reader::from_bytes(
+        text.into_bytes(),
+        "in",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    let originals = OriginalRows::read(reader, lines.iter().copied()).unwrap();
+    let t = RejectTable::new(&rejects, &originals);
+    let cells: Vec<&[String]> = t.rows.iter().map(|r| &r[5..]).collect();
+    assert_eq!(
+        cells,
+        [
+            &["k3".to_string(), "bad".into()][..],
+            &["k7003".to_string(), "bad".into()][..],
+            &["k14003".to_string(), "bad".into()][..],
+            &["q\nuoted".to_string(), "bad".into()][..],
+        ]
+    );
+}
