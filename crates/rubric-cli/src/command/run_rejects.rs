@@ -75,9 +75,9 @@ impl MaxRejects {
         if !over {
             return None;
         }
-        let rows = if n == 1 { "row was" } else { "rows were" };
+        let was = if n == 1 { "was" } else { "were" };
         Some(format!(
-            "{n} of {} {rows} rejected, more than `--max-rejects {self}` allows; nothing was written",
+            "{n} of {} rows {was} rejected, more than `--max-rejects {self}` allows; nothing was written",
             summary.read
         ))
     }
