@@ -66,7 +66,7 @@ fn out_file_and_rejects_beside_it() {
     );
     let rejects = std::fs::read_to_string(d.join("graded.rejects.csv")).unwrap();
     assert!(
-        rejects.starts_with("line,column,key,reason\n3,,r2,"),
+        rejects.starts_with("line,column,key,reason,file,id,amount,n,d,ok,\n3,,r2,"),
         "{rejects}"
     );
     assert_eq!(rejects.lines().count(), 9);

@@ -164,6 +164,10 @@ pub struct RunSummary {
     pub measure_total: Decimal,
     /// Measure sums that overflowed (then the sums are not exact).
     pub measure_overflow: bool,
+    /// The lines of rejected rows that the population functions did count: a held run's rows
+    /// whose evaluation overflowed only after the population was computed (every other
+    /// rejected row is outside the population).
+    pub rejected_in_population: Vec<u64>,
 }
 
 /// Why a run stopped.
@@ -466,7 +470,8 @@ pub fn run(
     let mut keys = Keys::new(model);
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -494,6 +499,7 @@ pub fn run(
     let mut read = 0u64;
     let single_pass = held.is_none();
     let mut tally = Tally::new(model, &ctx.summary_items);
+    let mut in_population = Vec::new();
     let mut sink = |out: &mut BatchOut| -> Result<(), RunError> {
         let mut rows = std::mem::take(&mut out.rows);
         let ncols = columns.columns.len();
@@ -568,6 +574,10 @@ pub fn run(
                         write_rows(from, row_i)?;
                     }
                     read += 1;
+                    if !single_pass {
+                        // (a held run rejects a row here only after the population functions)
+                        in_population.push(r.line);
+                    }
                     reject(&mut rejects, *r)?;
                 }
                 Done::Rows(n) => {
@@ -641,6 +651,8 @@ pub fn run(
     }
     rejects.sort_by_key(|r| r.line);
     summary.rejected = rejects.len() as u64;
+    in_population.sort_unstable();
+    summary.rejected_in_population = in_population;
     if let Some(w) = writer {
         w.finish()?;
     }
@@ -1182,7 +1194,8 @@ fn hold(
     let model = ctx.model;
     let keep = &ctx.keep;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -1219,7 +1232,7 @@ fn hold(
                 match done {
                     Done::Rejected(r) => {
                         read += 1;
-                        if !strict {
+                        if !strict || r.is_totals_row() {
                             rejects.push(*r);
                         } else if first_bad.is_none() {
                             first_bad = Some(*r);

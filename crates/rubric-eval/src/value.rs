@@ -48,6 +48,14 @@ pub struct Reject {
     pub key: Option<String>,
 }
 
+impl Reject {
+    /// Whether the row was a totals row (`合计`, LANGUAGE.md §9): a row of sums, not a bad
+    /// customer, so `--strict` and `--max-rejects` let it pass.
+    pub fn is_totals_row(&self) -> bool {
+        self.reason == crate::io::TOTALS_ROW
+    }
+}
+
 /// How one output column prints its values: decimals normalised (`84`, `81.75`, `0.5`), dates
 /// ISO, bools `true`/`false`, codes by name, tags `;`-joined in declaration order, missing as
 /// the empty string. Build it once per column, then [`ValueFormat::write`] per cell.

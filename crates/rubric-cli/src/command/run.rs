@@ -1,13 +1,13 @@
 //! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
+use super::run_rejects::{self, Excluded, MaxRejects, Staged};
 use crate::console::{err, errln};
 use crate::render;
-use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader, RejectWriter};
+use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader};
 use rubric_eval::run::{Columns, Measure, RunError, RunOptions, RunSummary};
 use rubric_eval::{format_decimal, Plan, Reject};
 use rubric_syntax::date::Date;
 use rubric_syntax::{Decimal, Severity};
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,8 +23,9 @@ pub enum SummaryFormat {
 /// then every score, grade and tags in declaration order.
 ///
 /// A bad row (an unparsable cell, an empty required cell, a duplicate key, an evaluation
-/// overflow) is never dropped silently: it goes to the rejects file with its line, column and
-/// reason, and the summary shows rows read = written + rejected.
+/// overflow, a totals row such as `合计`) is never dropped silently: it goes to the rejects
+/// file with its line, column, reason and original cells, and the summary shows rows read =
+/// written + rejected, and what the rejected rows take out of the population.
 ///
 /// Exit status: 0 when every row was written, 1 when the scheme has errors or some rows were
 /// rejected (the other rows are still written), 2 for usage and i/o errors.
@@ -43,7 +44,8 @@ pub struct Args {
     /// Output format [default: by the --out extension, else csv]
     #[arg(long, value_name = "csv|json|jsonl")]
     format: Option<String>,
-    /// Input format [default: by the --data extension]
+    /// Input format, for a --data file whose extension does not tell it (e.g. `.txt`)
+    /// [default: by the --data extension]
     #[arg(long, value_name = "csv|json|jsonl|xlsx")]
     input_format: Option<String>,
     /// Encoding of a CSV input: utf-8 (default) or gb18030 (Excel on Chinese Windows)
@@ -62,14 +64,19 @@ pub struct Args {
     /// decided it
     #[arg(long)]
     explain: bool,
-    /// Where to write rejected rows (CSV: line,column,key,reason) [default: `<out>.rejects.csv`
-    /// beside the output, or `rubric.rejects.csv` when writing to stdout]. Written only when
-    /// some row was rejected
+    /// Where to write rejected rows (CSV: line,column,key,reason,file, then the row's original
+    /// cells under their headers) [default: `<out>.rejects.csv` beside the output, or
+    /// `rubric.rejects.csv` when writing to stdout]. Written only when some row was rejected
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
-    /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept)
+    /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept); a totals row
+    /// (`合计`) is still set aside
     #[arg(long)]
     strict: bool,
+    /// Fail (exit 1, nothing written) when more than N rows, or N% of the rows read, are
+    /// rejected; totals rows (`合计`, `Total`, …) do not count
+    #[arg(long, value_name = "N|N%")]
+    max_rejects: Option<MaxRejects>,
     /// The run summary on stderr: human (default) or json
     #[arg(long, value_enum, value_name = "human|json", default_value = "human")]
     summary: SummaryFormat,
@@ -186,13 +193,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         .out
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
-    let sink: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(
-            File::create(p)
-                .map_err(|e| Fail::Usage(format!("cannot write `{}`: {e}", p.display())))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
+    // The output is staged and put in place only when the run succeeds (see `Staged`).
+    let (staged, sink) =
+        Staged::open(args.out.as_deref(), args.max_rejects.is_some()).map_err(Fail::Usage)?;
     // (64 KiB: `rubric run` writes CSV a block at a time, and a write of more than the buffer
     // goes straight to the file instead of through the buffer)
     let mut sink = BufWriter::with_capacity(1 << 16, sink);
@@ -215,10 +218,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         Ok(r) => r,
         Err(RunError::Data(e)) => return Err(Fail::Data(e)),
         Err(RunError::Strict(r)) => {
+            // (the staged output is dropped: an earlier output stays as it was)
             drop(sink);
-            if let Some(p) = &args.out {
-                let _ = std::fs::remove_file(p);
-            }
+            drop(staged);
             errln!("error: {}", describe_reject(&r, &args.data));
             errln!(
                 "  = help: without --strict, bad rows go to the rejects file and the run goes on"
@@ -229,18 +231,57 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     sink.flush()
         .map_err(|e| Fail::Usage(format!("cannot write `{out_name}`: {e}")))?;
     drop(sink);
+    if let Some(error) = args
+        .max_rejects
+        .and_then(|max| max.exceeded(&summary, &rejects))
+    {
+        drop(staged);
+        errln!("error: {error}");
+        const SHOWN: usize = 5;
+        for r in rejects
+            .iter()
+            .filter(|r| !run_rejects::is_totals(r))
+            .take(SHOWN)
+        {
+            errln!("  {}", describe_reject(r, &args.data));
+        }
+        errln!("  = help: fix these rows in the data, or raise --max-rejects");
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(staged) = staged {
+        staged.commit().map_err(Fail::Usage)?;
+    }
 
-    let rejects_path = if rejects.is_empty() {
-        None
+    let (rejects_path, excluded) = if rejects.is_empty() {
+        (None, None)
     } else {
         let path = rejects_path(args);
-        write_rejects(&path, &rejects).map_err(Fail::Data)?;
-        Some(path)
+        let originals = run_rejects::originals(&data, &read_options, &model, &rejects);
+        run_rejects::write_rejects(&path, &rejects, &originals).map_err(Fail::Data)?;
+        let excluded = plan
+            .has_population()
+            .then(|| Excluded::of(&model, &summary, measure, &rejects, &originals));
+        (Some(path), excluded)
     };
     match args.summary {
-        SummaryFormat::Human => err!("{}", human_summary(&summary, rejects_path.as_deref())),
+        SummaryFormat::Human => {
+            let mut text = human_summary(&summary, rejects_path.as_deref());
+            if let Some(line) = excluded.as_ref().and_then(|e| e.human(&summary)) {
+                // right after the counts line
+                let at = text.find('\n').map_or(text.len(), |i| i + 1);
+                text.insert_str(at, &format!("{line}\n"));
+            }
+            err!("{text}");
+        }
         SummaryFormat::Json => {
-            errln!("{}", json_summary(&summary, rejects_path.as_deref(), as_of))
+            let mut json = json_summary(&summary, rejects_path.as_deref(), as_of);
+            if let Some(e) = excluded.as_ref().filter(|e| e.rows > 0) {
+                json["population_excludes"] = e.json(&summary);
+            }
+            errln!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         }
     }
     Ok(if rejects.is_empty() {
@@ -271,23 +312,6 @@ fn rejects_path(args: &Args) -> PathBuf {
         }
         None => PathBuf::from("rubric.rejects.csv"),
     }
-}
-
-fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), DataError> {
-    let shown = path.display().to_string();
-    let file = File::create(path).map_err(|source| DataError::Write {
-        path: shown.clone(),
-        source,
-    })?;
-    let mut w = RejectWriter::new(BufWriter::new(file), &shown)?;
-    for r in rejects {
-        w.write(r)?;
-    }
-    let mut inner = w.finish()?;
-    inner.flush().map_err(|source| DataError::Write {
-        path: shown,
-        source,
-    })
 }
 
 fn describe_reject(r: &Reject, data: &Path) -> String {
@@ -373,7 +397,7 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
     out
 }
 
-fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
+fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> serde_json::Value {
     use serde_json::{json, Value as J};
     let num = |d: Decimal| -> J {
         serde_json::from_str::<J>(&format_decimal(d)).unwrap_or(J::String(format_decimal(d)))
@@ -420,7 +444,7 @@ fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
     if let Some(m) = &s.measure {
         o["measure"] = json!({ "name": m, "total": num(s.measure_total) });
     }
-    serde_json::to_string_pretty(&o).unwrap_or_default()
+    o
 }
 
 /// Rows per second on stderr, every 250 ms, only when stderr is a terminal.

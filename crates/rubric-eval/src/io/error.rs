@@ -21,7 +21,7 @@ pub enum DataError {
 
     #[error("cannot tell the data format of `{path}` from its extension")]
     #[diagnostic(help(
-        "name the file .csv, .json, .jsonl or .xlsx, or pass --format csv|json|jsonl|xlsx"
+        "name the file .csv, .json, .jsonl or .xlsx, or give its format: --input-format csv|json|jsonl|xlsx (in rubric.toml: `format = \"csv\"`)"
     ))]
     UnknownFormat { path: String },
 

@@ -29,7 +29,8 @@
 //! ```
 //!
 //! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
-//! and [`RejectWriter`].
+//! and [`RejectWriter`] (a [`RejectTable`]: each reject with its original cells, read again by
+//! [`OriginalRows::read`]).
 //!
 //! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
 //!
@@ -46,10 +47,15 @@
 //!   unless they are empty.
 //! - Cells: surrounding spaces and tabs are trimmed for numbers, bools and dates; a cell of
 //!   only spaces is empty; text is kept exactly otherwise. Empty → missing for an optional
-//!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no thousands
-//!   separators, no exponent (except in JSON numbers), at most 38 decimal places and 38
-//!   significant digits. An int must be whole (`3.0` is 3; `1.5` is rejected). Bools: `true/false`,
-//!   `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16` or `2024/05/16`.
+//!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no exponent (except
+//!   in JSON numbers), at most 38 decimal places and 38 significant digits, or a form Excel
+//!   shows (LANGUAGE.md §9: `12,345.67`, `¥8,800`, `8000元`, full width, `20%` in a decimal
+//!   field; see `cell_forms.rs`). An int must be whole (`3.0` is 3; `1.5` is rejected). Bools:
+//!   `true/false`, `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16`, `2024/05/16`, or a
+//!   form Excel shows (`2024-5-6`, `2024.5.6`, `2024年5月6日`, `20240506`); `5/6/2024` is
+//!   ambiguous and rejected, and a date that does not exist says so.
+//! - A row whose key cell is `合计`, `总计`, `小计` or `Total` (or, with an empty key, whose
+//!   first non-empty cell is) is rejected as a `totals row`.
 //! - JSON: numbers keep their exact text; a JSON bool fits a bool or text field, a number a
 //!   numeric, bool (1/0) or text field, a string any field (parsed as a CSV cell would be);
 //!   `null` or an absent key is empty; a list or object as a cell rejects the row. An array
@@ -64,12 +70,14 @@
 //!   a rejected row does not claim its key.
 
 mod cell;
+mod cell_forms;
 mod csv_reader;
 mod error;
 mod json_reader;
 mod keys;
 mod parser;
 mod record;
+mod rejects;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -77,10 +85,11 @@ mod xlsx_reader;
 
 pub use error::DataError;
 pub use keys::KeyTracker;
-pub use parser::RowParser;
+pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
-pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
+pub use rejects::{OriginalRows, RejectTable, RejectWriter};
+pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter};
 
 use crate::value::{InputRow, Reject};
 use encoding_rs::Encoding;

@@ -1,9 +1,8 @@
 //! Output writers: records to CSV (RFC 4180 quoting), JSON (an array of objects, one per line)
-//! or JSON Lines; rejects to CSV. Cells arrive already formatted as text, with a type hint per
+//! or JSON Lines (rejects: `rejects.rs`). Cells arrive already formatted as text, with a type hint per
 //! column so that JSON gets numbers, booleans, lists and nulls. Same input, same bytes.
 
 use super::error::DataError;
-use crate::value::Reject;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -249,7 +248,7 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(crate) fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
@@ -264,7 +263,7 @@ fn csv_io(e: csv::Error) -> io::Error {
     }
 }
 
-fn csv_err(name: &str, e: csv::Error) -> DataError {
+pub(crate) fn csv_err(name: &str, e: csv::Error) -> DataError {
     DataError::Write {
         path: name.into(),
         source: csv_io(e),
@@ -353,50 +352,4 @@ fn is_json_number(s: &str) -> bool {
         }
     }
     i == b.len()
-}
-
-/// Writes rejects as CSV: `line,column,key,reason`.
-pub struct RejectWriter<W: Write> {
-    w: csv::Writer<W>,
-    name: String,
-    rows: u64,
-}
-
-impl<W: Write> RejectWriter<W> {
-    /// Starts the file with its header. `name` names the output in errors.
-    pub fn new(out: W, name: &str) -> Result<Self, DataError> {
-        let mut w = csv_writer(out);
-        w.write_record(["line", "column", "key", "reason"])
-            .map_err(|e| csv_err(name, e))?;
-        Ok(RejectWriter {
-            w,
-            name: name.into(),
-            rows: 0,
-        })
-    }
-
-    pub fn write(&mut self, r: &Reject) -> Result<(), DataError> {
-        let line = r.line.to_string();
-        let rec = [
-            line.as_str(),
-            r.column.as_deref().unwrap_or(""),
-            r.key.as_deref().unwrap_or(""),
-            &r.reason,
-        ];
-        self.rows += 1;
-        self.w.write_record(rec).map_err(|e| csv_err(&self.name, e))
-    }
-
-    /// The number of rejects written.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
-    pub fn finish(self) -> Result<W, DataError> {
-        let name = self.name;
-        self.w.into_inner().map_err(|e| DataError::Write {
-            path: name,
-            source: io::Error::other(e.error().to_string()),
-        })
-    }
 }
