@@ -123,6 +123,13 @@ fn an_unterminated_quote_loses_no_customer() {
         rejects.contains("unterminated quote: cell 2 opens a quote that line 3 does not close"),
         "{rejects}"
     );
+    // the line's key and its cells as written, so that the operator can mend it and run again
+    let line3 = rejects.lines().find(|l| l.starts_with("3,")).unwrap();
+    assert!(line3.starts_with("3,,A1,"), "{line3}");
+    assert!(
+        line3.ends_with("q.csv,A1,\"\"\"甲公司\",3,100.00"),
+        "{line3}"
+    );
     let (code, _, stderr) = rubric(&[
         "run",
         scheme.to_str().unwrap(),
@@ -133,5 +140,8 @@ fn an_unterminated_quote_loses_no_customer() {
         "--strict",
     ]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("line 3: unterminated quote"), "{stderr}");
+    assert!(
+        stderr.contains("line 3 (key `A1`): unterminated quote"),
+        "{stderr}"
+    );
 }

@@ -205,6 +205,15 @@ impl RowParser {
                 reason: reason.clone(),
                 key: None,
             }),
+            Cells::BrokenLine { reason, .. } => Err(Reject {
+                line: raw.line,
+                column: None,
+                reason: reason.clone(),
+                key: self
+                    .key_col()
+                    .and_then(|k| rec.cell_text(k))
+                    .map(|k| k.trim().to_string()),
+            }),
             // (handled above)
             Cells::Bytes(_) => Ok(()),
             Cells::Typed(cells) => self.parse_typed_cells(raw.line, cells, values),

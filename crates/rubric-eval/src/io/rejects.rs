@@ -101,6 +101,10 @@ fn texts(rec: Rec<'_>, index: &HashMap<String, usize>, width: usize) -> Vec<Stri
         Cells::Json(text) => object_cells(text, index, width)
             .map(|cells| typed(&cells))
             .unwrap_or_default(),
+        Cells::BrokenLine { row, .. } => row
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect(),
         Cells::Bytes(_) | Cells::Broken(_) => Vec::new(),
     }
 }

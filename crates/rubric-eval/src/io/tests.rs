@@ -1732,7 +1732,9 @@ fn records_by_csv_core(text: &[u8]) -> Vec<LineCells> {
                 record::Cells::Bytes(row) => {
                     out.push((rec.line, row.iter().map(<[u8]>::to_vec).collect()))
                 }
-                record::Cells::Broken(_) => out.push((rec.line, vec![BROKEN.to_vec()])),
+                record::Cells::Broken(_) | record::Cells::BrokenLine { .. } => {
+                    out.push((rec.line, vec![BROKEN.to_vec()]))
+                }
                 _ => panic!("a csv record of bytes"),
             }
         }
