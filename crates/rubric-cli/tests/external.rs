@@ -66,3 +66,10 @@ fn scale_smoke_run_checks_ten_thousand_rules_in_budget() {
     );
     assert!(text.contains(" passed, 0 failed"), "{text}");
 }
+
+/// `rubric test --format junit` on every example and on a failing test, read by junitparser.
+#[test]
+fn junit_reports_are_read_by_a_real_junit_parser() {
+    let out = run_script("tests/junit/run.sh", &[]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}

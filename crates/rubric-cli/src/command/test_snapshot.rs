@@ -86,22 +86,29 @@ pub(crate) fn run_file(
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        outln!("snapshot {name}");
-        match run_entry(dir, entry, &output, update, ci, color) {
-            Ok(lines) => {
-                for l in lines {
-                    outln!("  {l}");
-                }
-                tally.passed += 1;
-            }
+        if tally.human() {
+            outln!("snapshot {name}");
+        }
+        let (lines, failed) = match run_entry(dir, entry, &output, update, ci, color) {
+            Ok(lines) => (lines, false),
             Err((lines, broken)) => {
-                for l in lines {
-                    outln!("  {l}");
-                }
-                tally.failed += 1;
                 tally.broken |= broken;
+                (lines, true)
+            }
+        };
+        if tally.human() {
+            for l in &lines {
+                outln!("  {l}");
             }
         }
+        tally.record(super::report::Case {
+            kind: "snapshot",
+            suite: shown.clone(),
+            name: name.clone(),
+            file: shown.clone(),
+            line: None,
+            failure: failed.then_some(lines),
+        });
     }
 }
 
