@@ -15,6 +15,7 @@ pub mod io;
 mod plan;
 mod pop;
 mod population;
+pub mod project;
 pub mod run;
 mod table;
 #[cfg(test)]
