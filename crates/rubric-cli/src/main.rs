@@ -71,8 +71,30 @@ enum Command {
     Lsp(command::lsp::Args),
 }
 
+/// A panic is a bug in Rubric, never an answer: it says so in one clear message (with the
+/// place, for the report) instead of Rust's, and the process exits with 101.
+fn report_bugs() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        console::write_err(format_args!(
+            "error: internal error: {what}{place}\n  = help: this is a bug in Rubric, not in your \
+             scheme or data; please report it with the command you ran and its input\n"
+        ));
+    }));
+}
+
 fn main() -> ExitCode {
     tune_allocator();
+    report_bugs();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
