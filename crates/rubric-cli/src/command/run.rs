@@ -1,8 +1,12 @@
 //! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
+use super::run_output::{self, percent};
 use crate::render;
-use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader, RejectWriter};
-use rubric_eval::run::{Columns, Measure, RunError, RunOptions, RunSummary};
+use rubric_eval::io::{
+    self, DataError, EncodeWriter, Format, OutputFormat, ReadOptions, Reader, RejectWriter,
+    XlsxBook, XlsxColumn,
+};
+use rubric_eval::run::{ColumnOptions, Columns, Measure, Output, RunError, RunOptions, RunSummary};
 use rubric_eval::{format_decimal, Plan, Reject};
 use rubric_syntax::date::Date;
 use rubric_syntax::{Decimal, Severity};
@@ -19,7 +23,11 @@ pub enum SummaryFormat {
 }
 
 /// Grade every customer of a data file. Rows keep the input order; the output has the key,
-/// then every score, grade and tags in declaration order.
+/// the kept input columns (--keep), then every score, grade and tags in declaration order.
+///
+/// `--out FILE.xlsx` writes a workbook: sheet 结果 (the rows, each grade as its code and its
+/// label), sheet 汇总 (customers and share per grade, with a chart) and sheet 拒绝 (the
+/// rejects).
 ///
 /// A bad row (an unparsable cell, an empty required cell, a duplicate key, an evaluation
 /// overflow) is never dropped silently: it goes to the rejects file with its line, column and
@@ -39,22 +47,36 @@ pub struct Args {
     /// Where to write the graded rows [default: stdout]
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Output format [default: by the --out extension, else csv]
-    #[arg(long, value_name = "csv|json|jsonl")]
+    /// Output format [default: by the --out extension (.csv, .json, .jsonl, .xlsx), else csv]
+    #[arg(long, value_name = "csv|json|jsonl|xlsx")]
     format: Option<String>,
     /// Input format [default: by the --data extension]
     #[arg(long, value_name = "csv|json|jsonl|xlsx")]
     input_format: Option<String>,
-    /// Encoding of a CSV input: utf-8 (default) or gb18030 (Excel on Chinese Windows)
+    /// Encoding of a CSV input and of a CSV output: utf-8 (default) or gb18030 (Excel on
+    /// Chinese Windows)
     #[arg(long, value_name = "ENCODING")]
     encoding: Option<String>,
+    /// Also write these input columns after the key (field names or headers, comma-separated)
+    #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+    keep: Vec<String>,
+    /// Also write every input column after the key, in input order
+    #[arg(long)]
+    keep_all: bool,
+    /// Write each grade's and tag's label instead of its code (a code without a label stays
+    /// as it is); the summary shows labels too
+    #[arg(long)]
+    labels: bool,
+    /// Start a CSV output with a UTF-8 byte order mark (what Excel needs to read UTF-8)
+    #[arg(long)]
+    bom: bool,
     /// The sheet of an .xlsx input [default: the first]
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
     /// Evaluation date (`today`) [default: the scheme's as_of, else today's date]
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
-    /// Also write every let and points value
+    /// Also write every let and points value (and in a workbook, every grade attribute)
     #[arg(long)]
     all: bool,
     /// Add a `<name>_why` column per grade and tags: the rule that fired and the values that
@@ -62,8 +84,8 @@ pub struct Args {
     #[arg(long)]
     explain: bool,
     /// Where to write rejected rows (CSV: line,column,key,reason) [default: `<out>.rejects.csv`
-    /// beside the output, or `rubric.rejects.csv` when writing to stdout]. Written only when
-    /// some row was rejected
+    /// beside the output, or `rubric.rejects.csv` when writing to stdout; a workbook keeps
+    /// them in its sheet 拒绝]. Written only when some row was rejected
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Fail on the first bad row instead of rejecting it (exit 1, nothing kept)
@@ -151,29 +173,84 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         Some(name) => Some(Measure::find(&model, name).map_err(Fail::Usage)?),
         None => None,
     };
-    let read_options = ReadOptions {
-        format: match &args.input_format {
-            Some(f) => Some(f.parse::<Format>().map_err(Fail::Data)?),
-            None => None,
-        },
-        encoding: match &args.encoding {
-            Some(e) => Some(io::encoding_for_label(e).map_err(Fail::Data)?),
-            None => None,
-        },
-        sheet: args.sheet.clone(),
-    };
     let out_format = match (&args.format, &args.out) {
         (Some(f), _) => f.parse::<OutputFormat>().map_err(Fail::Data)?,
-        (None, Some(p)) => OutputFormat::from_path(p).unwrap_or(OutputFormat::Csv),
+        (None, Some(p)) => OutputFormat::for_path(p).map_err(Fail::Data)?,
         (None, None) => OutputFormat::Csv,
+    };
+    if out_format == OutputFormat::Xlsx && args.out.is_none() {
+        return Err(Fail::Usage(
+            "a workbook cannot be written to stdout\n  = help: pass --out FILE.xlsx".into(),
+        ));
+    }
+    if args.bom && out_format != OutputFormat::Csv {
+        return Err(Fail::Usage(format!(
+            "--bom applies to csv output, not to {out_format}\n  = help: drop --bom, or write csv"
+        )));
+    }
+    let input_format = match &args.input_format {
+        Some(f) => Some(f.parse::<Format>().map_err(Fail::Data)?),
+        None => None,
+    };
+    let encoding = match &args.encoding {
+        Some(e) => Some(io::encoding_for_label(e).map_err(Fail::Data)?),
+        None => None,
+    };
+    let csv_in = input_format.or_else(|| Format::from_path(&args.data)) == Some(Format::Csv);
+    // `--encoding` is the input's when it is CSV and the output's when it is CSV (a reader
+    // that is not CSV refuses it when the output is not CSV either)
+    let out_encoding = encoding.filter(|e| {
+        out_format == OutputFormat::Csv && e.name() != "UTF-8"
+    });
+    if args.bom && out_encoding.is_some() {
+        return Err(Fail::Usage(
+            "--bom is for utf-8 output, not with --encoding\n  = help: drop --bom".into(),
+        ));
+    }
+    let read_options = ReadOptions {
+        format: input_format,
+        encoding: encoding.filter(|_| csv_in || out_encoding.is_none()),
+        sheet: args.sheet.clone(),
     };
     // Open the input first: a missing file or column fails before any output is created.
     let data = args.data.clone();
-    let reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
+    let mut reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
+    let mut model = model;
+    let keep = if args.keep.is_empty() && !args.keep_all {
+        Vec::new()
+    } else {
+        let fields = model.fields.len();
+        let header = reader.header().to_vec();
+        let keep = run_output::resolve_keep(
+            &mut model,
+            &args.keep,
+            args.keep_all,
+            &header,
+            reader.format(),
+        )
+        .map_err(Fail::Usage)?;
+        if model.fields.len() > fields && matches!(reader.format(), Format::Json | Format::Jsonl)
+        {
+            // a JSON reader extracts the model's columns: open it again for the kept ones
+            reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
+        }
+        keep
+    };
+    let model = model;
     reader.row_parser(&model).map_err(Fail::Data)?;
 
     let plan = Plan::compile(&model, as_of);
-    let columns = Columns::new(&model, args.all, args.explain);
+    let xlsx = out_format == OutputFormat::Xlsx;
+    let columns = Columns::with(
+        &model,
+        &ColumnOptions {
+            all: args.all,
+            explain: args.explain,
+            // a workbook has a column of codes and one of labels
+            labels: args.labels && !xlsx,
+            keep,
+        },
+    );
     let options = RunOptions {
         all: args.all,
         explain: args.explain,
@@ -186,13 +263,25 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         .out
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
-    let sink: Box<dyn Write> = match &args.out {
+    if xlsx {
+        let layout = XlsxColumn::layout(&model, &columns.columns, &columns.items_shown, args.all);
+        let book = XlsxBook::new(&out_name, layout, as_of).map_err(Fail::Data)?;
+        return run_workbook(args, &plan, &model, &src, reader, book, &columns, &options, as_of);
+    }
+    let mut sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(
             File::create(p)
                 .map_err(|e| Fail::Usage(format!("cannot write `{}`: {e}", p.display())))?,
         ),
         None => Box::new(std::io::stdout().lock()),
     };
+    if args.bom {
+        sink.write_all(b"\xEF\xBB\xBF")
+            .map_err(|e| Fail::Usage(format!("cannot write `{out_name}`: {e}")))?;
+    }
+    if let Some(e) = out_encoding {
+        sink = Box::new(EncodeWriter::new(sink, e));
+    }
     // (64 KiB: `rubric run` writes CSV a block at a time, and a write of more than the buffer
     // goes straight to the file instead of through the buffer)
     let mut sink = BufWriter::with_capacity(1 << 16, sink);
@@ -237,12 +326,89 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         write_rejects(&path, &rejects).map_err(Fail::Data)?;
         Some(path)
     };
+    print_summary(args, &model, &summary, rejects_path.as_deref(), as_of);
+    Ok(if rejects.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_summary(
+    args: &Args,
+    model: &rubric_check::hir::Model,
+    summary: &RunSummary,
+    rejects: Option<&Path>,
+    as_of: Date,
+) {
+    let labels = args.labels.then_some(model);
     match args.summary {
-        SummaryFormat::Human => eprint!("{}", human_summary(&summary, rejects_path.as_deref())),
+        SummaryFormat::Human => eprint!("{}", human_summary(summary, rejects, labels)),
         SummaryFormat::Json => {
-            eprintln!("{}", json_summary(&summary, rejects_path.as_deref(), as_of))
+            eprintln!("{}", json_summary(summary, rejects, as_of, model))
         }
     }
+}
+
+/// [`run`] into a workbook: the rows, then the summary and the rejects, then the file.
+#[allow(clippy::too_many_arguments)]
+fn run_workbook(
+    args: &Args,
+    plan: &Plan,
+    model: &rubric_check::hir::Model,
+    src: &str,
+    reader: Reader,
+    mut book: XlsxBook,
+    columns: &Columns,
+    options: &RunOptions,
+    as_of: Date,
+) -> Result<ExitCode, Fail> {
+    let mut progress = Progress::new();
+    let result = rubric_eval::run::run_to(
+        plan,
+        model,
+        src,
+        reader,
+        Output::Rows(&mut book),
+        columns,
+        options,
+        &mut |n| progress.tick(n),
+    );
+    progress.clear();
+    let (summary, rejects) = match result {
+        Ok(r) => r,
+        Err(RunError::Data(e)) => return Err(Fail::Data(e)),
+        Err(RunError::Strict(r)) => {
+            eprintln!("error: {}", describe_reject(&r, &args.data));
+            eprintln!(
+                "  = help: without --strict, bad rows go to the rejects file and the run goes on"
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let Some(path) = &args.out else {
+        return Err(Fail::Usage("a workbook needs --out FILE.xlsx".into()));
+    };
+    let shown = path.display().to_string();
+    let file = File::create(path).map_err(|e| Fail::Usage(format!("cannot write `{shown}`: {e}")))?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    book.finish(&run_output::workbook_summary(model, &summary), &rejects, &mut out)
+        .map_err(Fail::Data)?;
+    out.flush()
+        .map_err(|e| Fail::Usage(format!("cannot write `{shown}`: {e}")))?;
+    // the rejects are in the sheet 拒绝; a CSV of them only when asked for
+    let rejects_path = match &args.rejects {
+        Some(p) if !rejects.is_empty() => {
+            write_rejects(p, &rejects).map_err(Fail::Data)?;
+            Some(p.clone())
+        }
+        _ => None,
+    };
+    let shown_rejects = rejects_path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{shown}, sheet {}", io::REJECT_SHEET)));
+    let rejects_shown = (!rejects.is_empty()).then_some(shown_rejects.as_path());
+    print_summary(args, model, &summary, rejects_shown, as_of);
     Ok(if rejects.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -304,17 +470,15 @@ fn describe_reject(r: &Reject, data: &Path) -> String {
 }
 
 fn share(count: u64, total: u64) -> String {
-    if total == 0 {
-        return "-".into();
-    }
-    // a count times 100 always fits, and `total` is not zero
-    let pct = Decimal::from(count)
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .and_then(|x| x.checked_div(Decimal::from(total)));
-    pct.map_or_else(|| "-".into(), |p| format!("{}%", p.round(1)))
+    percent(Decimal::from(count), Decimal::from(total))
 }
 
-fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
+/// The printed summary; with `labels`, each code's label instead of the code.
+fn human_summary(
+    s: &RunSummary,
+    rejects: Option<&Path>,
+    labels: Option<&rubric_check::hir::Model>,
+) -> String {
     let mut out = format!(
         "read {} rows: {} written, {} rejected",
         s.read, s.written, s.rejected
@@ -325,6 +489,13 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
     out.push('\n');
     for g in &s.grades {
         let mut rows: Vec<(String, u64, Decimal)> = g.codes.clone();
+        if let Some(model) = labels {
+            for (i, row) in rows.iter_mut().enumerate() {
+                if let Some(l) = run_output::code_label(model, g.item, i) {
+                    row.0 = l;
+                }
+            }
+        }
         if g.missing.0 > 0 {
             rows.push((
                 if g.is_tags {
@@ -361,10 +532,7 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
                 share(count, s.written)
             ));
             if s.measure.is_some() {
-                let pct = sum
-                    .checked_mul(Decimal::ONE_HUNDRED)
-                    .and_then(|x| x.checked_div(s.measure_total))
-                    .map_or_else(|| "-".to_string(), |p| format!("{}%", p.round(1)));
+                let pct = percent(sum, s.measure_total);
                 out.push_str(&format!("  {:>14}  {pct:>6}", format_decimal(sum)));
             }
             out.push('\n');
@@ -373,7 +541,12 @@ fn human_summary(s: &RunSummary, rejects: Option<&Path>) -> String {
     out
 }
 
-fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
+fn json_summary(
+    s: &RunSummary,
+    rejects: Option<&Path>,
+    as_of: Date,
+    model: &rubric_check::hir::Model,
+) -> String {
     use serde_json::{json, Value as J};
     let num = |d: Decimal| -> J {
         serde_json::from_str::<J>(&format_decimal(d)).unwrap_or(J::String(format_decimal(d)))
@@ -394,8 +567,13 @@ fn json_summary(s: &RunSummary, rejects: Option<&Path>, as_of: Date) -> String {
             let codes: Vec<J> = g
                 .codes
                 .iter()
-                .map(|(code, count, sum)| {
-                    let mut o = json!({ "code": code, "count": count, "share": ratio(*count, s.written) });
+                .enumerate()
+                .map(|(i, (code, count, sum))| {
+                    let label = model
+                        .grade(g.item)
+                        .and_then(|gd| gd.codes.get(i))
+                        .and_then(|c| c.label.clone());
+                    let mut o = json!({ "code": code, "label": label, "count": count, "share": ratio(*count, s.written) });
                     if s.measure.is_some() {
                         o["measure"] = num(*sum);
                     }

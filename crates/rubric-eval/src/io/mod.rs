@@ -28,8 +28,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
-//! and [`RejectWriter`].
+//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL),
+//! [`XlsxBook`] (a workbook) and [`RejectWriter`].
 //!
 //! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
 //!
@@ -74,13 +74,21 @@ mod record;
 mod tests;
 mod write;
 mod xlsx_reader;
+mod xlsx_write;
 
 pub use error::DataError;
 pub use keys::KeyTracker;
 pub use parser::RowParser;
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
-pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
+pub use write::{
+    reject_cells, reject_header, ColumnKind, EncodeWriter, OutputColumn, OutputFormat,
+    RecordWriter, RejectWriter, RowSink,
+};
+pub use xlsx_write::{
+    GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn, MAX_DATA_ROWS,
+    REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
+};
 
 use crate::value::{InputRow, Reject};
 use encoding_rs::Encoding;
