@@ -669,3 +669,7 @@ fn summary_sheet(
     ws.set_freeze_panes(0, 0)?;
     Ok(ws)
 }
+
+#[cfg(test)]
+#[path = "xlsx_write_tests.rs"]
+mod tests;
