@@ -999,9 +999,8 @@ impl<'f> BlockWriter<'f> {
                 None => false,
             };
             let code = |id: ItemId| frame.item_col(id).map_or(u64::MAX, |c| c.code_bits(r));
-            let field = |f: usize, fmt: &ValueFormat, t: &mut String| {
-                frame.field_col(f).write(r, fmt, t)
-            };
+            let field =
+                |f: usize, fmt: &ValueFormat, t: &mut String| frame.field_col(f).write(r, fmt, t);
             let cells = Cells {
                 item: &cell,
                 field: &field,

@@ -199,9 +199,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     let csv_in = input_format.or_else(|| Format::from_path(&args.data)) == Some(Format::Csv);
     // `--encoding` is the input's when it is CSV and the output's when it is CSV (a reader
     // that is not CSV refuses it when the output is not CSV either)
-    let out_encoding = encoding.filter(|e| {
-        out_format == OutputFormat::Csv && e.name() != "UTF-8"
-    });
+    let out_encoding = encoding.filter(|e| out_format == OutputFormat::Csv && e.name() != "UTF-8");
     if args.bom && out_encoding.is_some() {
         return Err(Fail::Usage(
             "--bom is for utf-8 output, not with --encoding\n  = help: drop --bom".into(),
@@ -229,8 +227,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             reader.format(),
         )
         .map_err(Fail::Usage)?;
-        if model.fields.len() > fields && matches!(reader.format(), Format::Json | Format::Jsonl)
-        {
+        if model.fields.len() > fields && matches!(reader.format(), Format::Json | Format::Jsonl) {
             // a JSON reader extracts the model's columns: open it again for the kept ones
             reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
         }
@@ -266,7 +263,9 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     if xlsx {
         let layout = XlsxColumn::layout(&model, &columns.columns, &columns.items_shown, args.all);
         let book = XlsxBook::new(&out_name, layout, as_of).map_err(Fail::Data)?;
-        return run_workbook(args, &plan, &model, &src, reader, book, &columns, &options, as_of);
+        return run_workbook(
+            args, &plan, &model, &src, reader, book, &columns, &options, as_of,
+        );
     }
     let mut sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(
@@ -390,10 +389,15 @@ fn run_workbook(
         return Err(Fail::Usage("a workbook needs --out FILE.xlsx".into()));
     };
     let shown = path.display().to_string();
-    let file = File::create(path).map_err(|e| Fail::Usage(format!("cannot write `{shown}`: {e}")))?;
+    let file =
+        File::create(path).map_err(|e| Fail::Usage(format!("cannot write `{shown}`: {e}")))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
-    book.finish(&run_output::workbook_summary(model, &summary), &rejects, &mut out)
-        .map_err(Fail::Data)?;
+    book.finish(
+        &run_output::workbook_summary(model, &summary),
+        &rejects,
+        &mut out,
+    )
+    .map_err(Fail::Data)?;
     out.flush()
         .map_err(|e| Fail::Usage(format!("cannot write `{shown}`: {e}")))?;
     // the rejects are in the sheet 拒绝; a CSV of them only when asked for
@@ -507,14 +511,15 @@ fn human_summary(
                 g.missing.1,
             ));
         }
+        // (widths on screen: a Chinese character takes two columns)
         let w = rows
             .iter()
-            .map(|r| r.0.chars().count())
+            .map(|r| io::text_width(&r.0))
             .max()
             .unwrap_or(0)
-            .max(g.name.chars().count());
+            .max(io::text_width(&g.name));
         let pad =
-            |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+            |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(io::text_width(s))));
         out.push_str(&format!(
             "\n{}  {:>9}  {:>6}",
             pad(&g.name, w),

@@ -2,9 +2,9 @@
 //! (`--out FILE.xlsx`) and the summary figures it shares with the printed summary.
 
 use rubric_check::hir::{FieldDef, Model, Ty};
+use rubric_eval::format_decimal;
 use rubric_eval::io::{Format, Summary, SummaryRow, SummaryTable};
 use rubric_eval::run::RunSummary;
-use rubric_eval::format_decimal;
 use rubric_syntax::diagnostic::did_you_mean;
 use rubric_syntax::{Decimal, Span};
 
@@ -66,8 +66,11 @@ pub fn resolve_keep(
                 let help = match did_you_mean(&name, candidates) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => {
-                        let shown: Vec<String> =
-                            header.iter().take(12).map(|h| format!("`{}`", h.trim())).collect();
+                        let shown: Vec<String> = header
+                            .iter()
+                            .take(12)
+                            .map(|h| format!("`{}`", h.trim()))
+                            .collect();
                         format!("the columns are {}", shown.join(", "))
                     }
                 };

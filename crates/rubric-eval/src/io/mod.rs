@@ -86,8 +86,8 @@ pub use write::{
     RecordWriter, RejectWriter, RowSink,
 };
 pub use xlsx_write::{
-    GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn, MAX_DATA_ROWS,
-    REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
+    text_width, GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn,
+    MAX_DATA_ROWS, REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
 };
 
 use crate::value::{InputRow, Reject};

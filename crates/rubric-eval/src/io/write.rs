@@ -37,12 +37,12 @@ impl OutputFormat {
     pub fn for_path(path: &Path) -> Result<OutputFormat, DataError> {
         match path.extension() {
             None => Ok(OutputFormat::Csv),
-            Some(ext) => OutputFormat::from_path(path).ok_or_else(|| {
-                DataError::UnknownOutputExtension {
+            Some(ext) => {
+                OutputFormat::from_path(path).ok_or_else(|| DataError::UnknownOutputExtension {
                     path: path.display().to_string(),
                     ext: ext.to_string_lossy().into_owned(),
-                }
-            }),
+                })
+            }
         }
     }
 
@@ -172,8 +172,7 @@ impl<W: Write> RecordWriter<W> {
             OutputFormat::Xlsx => {
                 return Err(DataError::XlsxWrite {
                     path: name.into(),
-                    message: "a workbook is written by the workbook writer, not as a stream"
-                        .into(),
+                    message: "a workbook is written by the workbook writer, not as a stream".into(),
                 })
             }
         };
@@ -491,9 +490,9 @@ impl<W: Write> EncodeWriter<W> {
                     .unwrap_or(text.len() * 4)
                     .max(16),
             );
-            let (result, read, _) =
-                self.encoder
-                    .encode_from_utf8_to_vec(text, &mut self.buf, last);
+            let (result, read, _) = self
+                .encoder
+                .encode_from_utf8_to_vec(text, &mut self.buf, last);
             self.out.write_all(&self.buf)?;
             text = text.get(read..).unwrap_or("");
             if result == encoding_rs::CoderResult::InputEmpty {

@@ -55,7 +55,9 @@ pub struct XlsxColumn {
 /// What a grade or tags column adds to the workbook.
 #[derive(Clone, Debug)]
 pub struct GradeColumn {
-    /// The header of the labels column: the grade's label, else `<name> 名称`.
+    /// The header of the labels column: `<label> 名称` (`企业规模 名称`), or `<name> 名称` for a
+    /// grade without a label; never the same as the grade's own label, which is often also
+    /// a header of the input (so the result sheet can be read back as input).
     pub label_header: String,
     /// Per code (declaration order): its name and its label.
     pub codes: Vec<(String, String)>,
@@ -84,10 +86,7 @@ impl XlsxColumn {
                         return None;
                     }
                     let g = model.grade(id)?;
-                    let label_header = match &it.label {
-                        Some(l) if *l != it.name => l.clone(),
-                        _ => format!("{} 名称", it.name),
-                    };
+                    let label_header = format!("{} 名称", it.label.as_deref().unwrap_or(&it.name));
                     let codes = g
                         .codes
                         .iter()
@@ -227,7 +226,12 @@ impl Paged {
     }
 
     /// Writes the next cell of the current row.
-    fn cell(&mut self, kind: ColumnKind, text: Option<&str>, fmts: &mut Formats) -> Result<(), XlsxError> {
+    fn cell(
+        &mut self,
+        kind: ColumnKind,
+        text: Option<&str>,
+        fmts: &mut Formats,
+    ) -> Result<(), XlsxError> {
         let (row, col) = (self.row, self.col);
         self.col += 1;
         let Some(text) = text.filter(|t| !t.is_empty()) else {
@@ -467,7 +471,8 @@ impl XlsxBook {
     }
 
     fn put(&mut self, value: Option<&str>) -> Result<(), XlsxError> {
-        self.result.page(&mut self.book, self.max_rows, &self.fmts)?;
+        self.result
+            .page(&mut self.book, self.max_rows, &self.fmts)?;
         let Some(col) = self.columns.get(self.at) else {
             return Err(XlsxError::ParameterError(format!(
                 "a row has more than {} cells",
@@ -486,7 +491,11 @@ impl XlsxBook {
                 .split(';')
                 .filter_map(|c| index.and_then(|ix| ix.get(c)).copied())
                 .collect(),
-            Some(v) => index.and_then(|ix| ix.get(v)).copied().into_iter().collect(),
+            Some(v) => index
+                .and_then(|ix| ix.get(v))
+                .copied()
+                .into_iter()
+                .collect(),
         };
         let label = codes
             .iter()
@@ -502,14 +511,21 @@ impl XlsxBook {
                     .iter()
                     .filter_map(|&c| values.get(c).map(String::as_str))
                     .collect();
-                let kind = if texts.len() == 1 { *k } else { ColumnKind::Text };
+                let kind = if texts.len() == 1 {
+                    *k
+                } else {
+                    ColumnKind::Text
+                };
                 (kind, (!texts.is_empty()).then(|| texts.join(";")))
             })
             .collect();
         self.at += 1;
         self.result.cell(kind, value, &mut self.fmts)?;
-        self.result
-            .cell(ColumnKind::Text, (!label.is_empty()).then_some(&label), &mut self.fmts)?;
+        self.result.cell(
+            ColumnKind::Text,
+            (!label.is_empty()).then_some(&label),
+            &mut self.fmts,
+        )?;
         for (k, v) in attrs {
             self.result.cell(k, v.as_deref(), &mut self.fmts)?;
         }
@@ -640,14 +656,18 @@ fn summary_sheet(
                 let text = crate::value::format_decimal(r.measure);
                 let w = write_cell(&mut ws, at, 4, ColumnKind::Number, &text, fmts)?;
                 widths[4] = widths[4].max(w);
-                if let (Ok(m), Ok(t)) = (text.parse::<f64>(), crate::value::format_decimal(*total).parse::<f64>()) {
+                if let (Ok(m), Ok(t)) = (
+                    text.parse::<f64>(),
+                    crate::value::format_decimal(*total).parse::<f64>(),
+                ) {
                     if t != 0.0 {
                         ws.write_number_with_format(at, 5, m / t, &fmts.percent)?;
                     }
                 }
             }
         }
-        let last = first + u32::try_from(t.rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let last =
+            first + u32::try_from(t.rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
         if !t.rows.is_empty() {
             let mut chart = Chart::new(ChartType::Column);
             chart

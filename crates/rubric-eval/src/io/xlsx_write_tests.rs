@@ -132,9 +132,9 @@ fn result_sheet_has_typed_cells_codes_and_labels() {
             s("入会日期"),
             s("value"),
             s("tier"),
-            s("客户等级"),
+            s("客户等级 名称"),
             s("flags"),
-            s("标记"),
+            s("标记 名称"),
         ]
     );
     // a key stays text (`001`), a score is a number, a grade is its code then its label
@@ -152,10 +152,17 @@ fn result_sheet_has_typed_cells_codes_and_labels() {
         ]
     );
     // a code without a label is its own label; no tag is an empty cell
-    assert_eq!(row(&r, 2)[4..8], [s("silver"), s("silver"), Data::Empty, Data::Empty]);
+    assert_eq!(
+        row(&r, 2)[4..8],
+        [s("silver"), s("silver"), Data::Empty, Data::Empty]
+    );
     // 17 significant digits do not fit an f64: the digits stay, as text
     assert_eq!(row(&r, 4)[3], s("12345678901234567.5"));
-    assert_eq!(r.height(), 5, "a header and four rows; the duplicate is rejected");
+    assert_eq!(
+        r.height(),
+        5,
+        "a header and four rows; the duplicate is rejected"
+    );
 }
 
 #[test]
@@ -169,7 +176,11 @@ fn all_adds_lets_and_grade_attributes_with_their_types() {
     assert_eq!(first[at("big")], Data::Bool(true));
     assert_eq!(first[at("tier.owner")], s("总监"));
     assert_eq!(first[at("tier.visits")], Data::Float(4.0));
-    assert_eq!(row(&r, 3)[at("tier.owner")], Data::Empty, "an empty text attribute");
+    assert_eq!(
+        row(&r, 3)[at("tier.owner")],
+        Data::Empty,
+        "an empty text attribute"
+    );
 }
 
 #[test]
@@ -187,7 +198,11 @@ fn dates_are_date_cells() {
     }
     assert_eq!(excel_date("2024-03-05"), Some(45_356.0));
     assert_eq!(excel_date("1900-03-01"), Some(61.0));
-    assert_eq!(excel_date("1900-02-28"), None, "before Excel's calendar is right");
+    assert_eq!(
+        excel_date("1900-02-28"),
+        None,
+        "before Excel's calendar is right"
+    );
 }
 
 #[test]
@@ -195,9 +210,16 @@ fn numbers_excel_shows_exactly_are_numbers() {
     assert_eq!(excel_number("81.75"), Some((81.75, 2)));
     assert_eq!(excel_number("-0.5"), Some((-0.5, 1)));
     assert_eq!(excel_number("84"), Some((84.0, 0)));
-    assert_eq!(excel_number("123456789012345"), Some((123_456_789_012_345.0, 0)));
+    assert_eq!(
+        excel_number("123456789012345"),
+        Some((123_456_789_012_345.0, 0))
+    );
     assert_eq!(excel_number("0.000000000000001"), Some((1e-15, 15)));
-    assert_eq!(excel_number("1234567890123456"), None, "16 significant digits");
+    assert_eq!(
+        excel_number("1234567890123456"),
+        None,
+        "16 significant digits"
+    );
     assert_eq!(excel_number("0.1234567890123456"), None);
     assert_eq!(excel_number("abc"), None);
 }
@@ -210,11 +232,29 @@ fn summary_sheet_has_counts_shares_and_a_chart() {
     assert_eq!(row(&r, 0)[0], s("tier"));
     assert_eq!(
         row(&r, 1),
-        [s("代码"), s("名称"), s("客户数"), s("占比"), s("营业额"), s("营业额 占比")]
+        [
+            s("代码"),
+            s("名称"),
+            s("客户数"),
+            s("占比"),
+            s("营业额"),
+            s("营业额 占比")
+        ]
     );
     // gold: 001 and 004 of four written rows
-    assert_eq!(row(&r, 2)[..4], [s("gold"), s("gold!"), Data::Float(2.0), Data::Float(0.5)]);
-    assert_eq!(row(&r, 3)[..4], [s("silver"), s("silver!"), Data::Float(1.0), Data::Float(0.25)]);
+    assert_eq!(
+        row(&r, 2)[..4],
+        [s("gold"), s("gold!"), Data::Float(2.0), Data::Float(0.5)]
+    );
+    assert_eq!(
+        row(&r, 3)[..4],
+        [
+            s("silver"),
+            s("silver!"),
+            Data::Float(1.0),
+            Data::Float(0.25)
+        ]
+    );
     // the chart part is in the package, and it plots the sheet's counts
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut xml = String::new();
@@ -224,7 +264,10 @@ fn summary_sheet_has_counts_shares_and_a_chart() {
         .unwrap();
     assert!(xml.contains("<c:barChart>"), "{xml}");
     assert!(xml.contains("汇总"), "{xml}");
-    assert!(zip.by_name("xl/charts/chart2.xml").is_ok(), "one chart per grade and tags");
+    assert!(
+        zip.by_name("xl/charts/chart2.xml").is_ok(),
+        "one chart per grade and tags"
+    );
 }
 
 #[test]
@@ -254,7 +297,10 @@ fn rows_past_the_limit_continue_on_numbered_sheets() {
 
 #[test]
 fn same_input_same_bytes() {
-    assert_eq!(book(DATA, true, MAX_DATA_ROWS), book(DATA, true, MAX_DATA_ROWS));
+    assert_eq!(
+        book(DATA, true, MAX_DATA_ROWS),
+        book(DATA, true, MAX_DATA_ROWS)
+    );
 }
 
 #[test]
