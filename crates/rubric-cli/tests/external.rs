@@ -1,7 +1,8 @@
 //! The suites that drive real outside programs, run from `cargo test` so that one command runs
 //! every test: the SQL differential test against DuckDB, PostgreSQL and Spark, the editor suite
-//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), and the
-//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree).
+//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), the
+//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), and the
+//! workbooks `rubric run` writes, opened by openpyxl.
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -42,4 +43,10 @@ fn editors_extension_grammar_and_neovim_end_to_end() {
 #[test]
 fn benchmark_smoke_run_agrees_with_every_peer() {
     run_script("benches/compare.sh", &["--smoke"]);
+}
+
+#[test]
+fn workbooks_open_in_openpyxl_with_types_labels_and_charts() {
+    let out = run_script("tests/xlsx/run.sh", &[]);
+    assert!(out.contains("openpyxl reads every sheet"), "{out}");
 }
