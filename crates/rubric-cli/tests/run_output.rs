@@ -358,3 +358,35 @@ fn example_21_is_an_xlsx_round_trip() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(first.stdout, again.stdout);
 }
+
+/// The README's Excel command runs as written.
+#[test]
+fn the_readme_excel_command_writes_a_workbook() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(readme.contains(
+        "run examples/21-enterprise-grade/enterprise.rubric \\\n  \
+         --data examples/21-enterprise-grade/enterprises.xlsx --keep 企业名称 --out graded.xlsx"
+    ));
+    let d = tmp("readme");
+    let ex = repo_root().join("examples/21-enterprise-grade");
+    let r = rubric_in(
+        &d,
+        &[
+            "run",
+            ex.join("enterprise.rubric").to_str().unwrap(),
+            "--data",
+            ex.join("enterprises.xlsx").to_str().unwrap(),
+            "--keep",
+            "企业名称",
+            "--out",
+            "graded.xlsx",
+            "--measure",
+            "revenue",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let wb: Xlsx<_> = open_workbook(d.join("graded.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["结果", "汇总", "拒绝"]);
+    let rows = sheet(&d.join("graded.xlsx"), "结果");
+    assert_eq!(rows[0][..4], [s("企业编号"), s("企业名称"), s("size"), s("企业规模 名称")]);
+}
