@@ -388,5 +388,8 @@ fn the_readme_excel_command_writes_a_workbook() {
     let wb: Xlsx<_> = open_workbook(d.join("graded.xlsx")).unwrap();
     assert_eq!(wb.sheet_names(), ["结果", "汇总", "拒绝"]);
     let rows = sheet(&d.join("graded.xlsx"), "结果");
-    assert_eq!(rows[0][..4], [s("企业编号"), s("企业名称"), s("size"), s("企业规模 名称")]);
+    assert_eq!(
+        rows[0][..4],
+        [s("企业编号"), s("企业名称"), s("size"), s("企业规模 名称")]
+    );
 }

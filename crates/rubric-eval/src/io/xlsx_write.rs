@@ -25,7 +25,6 @@ use rubric_syntax::Decimal;
 use rust_xlsxwriter::{
     Chart, ChartType, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
 };
-use std::collections::HashMap;
 use std::io::Write;
 
 /// Data rows per sheet: Excel's 1,048,576 rows less the header.
@@ -295,8 +294,8 @@ struct Formats {
     header: Format,
     date: Format,
     percent: Format,
-    /// Number formats by places: `0`, `0.0`, `0.00`, …
-    places: HashMap<usize, Format>,
+    /// Number formats by places: `0`, `0.0`, `0.00`, … (made when first used)
+    places: Vec<Option<Format>>,
 }
 
 impl Formats {
@@ -305,12 +304,16 @@ impl Formats {
             header: Format::new().set_bold(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             percent: Format::new().set_num_format("0.0%"),
-            places: HashMap::new(),
+            places: Vec::new(),
         }
     }
 
     fn places(&mut self, n: usize) -> &Format {
-        self.places.entry(n).or_insert_with(|| {
+        if self.places.len() <= n {
+            self.places.resize(n + 1, None);
+        }
+        let slot = &mut self.places[n];
+        slot.get_or_insert_with(|| {
             let f = if n == 0 {
                 "0".to_string()
             } else {
@@ -388,8 +391,9 @@ pub struct XlsxBook {
     book: Workbook,
     name: String,
     columns: Vec<XlsxColumn>,
-    /// Per grade column: code name → index.
-    code_index: Vec<HashMap<String, usize>>,
+    /// Per grade column: its code names, to find a code's index (a scan: a grade has few
+    /// codes, and comparing them is faster than hashing).
+    code_index: Vec<Vec<String>>,
     result: Paged,
     fmts: Formats,
     max_rows: u32,
@@ -439,12 +443,8 @@ impl XlsxBook {
         let code_index = columns
             .iter()
             .map(|c| {
-                c.grade.as_ref().map_or_else(HashMap::new, |g| {
-                    g.codes
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (code, _))| (code.clone(), i))
-                        .collect()
+                c.grade.as_ref().map_or_else(Vec::new, |g| {
+                    g.codes.iter().map(|(code, _)| code.clone()).collect()
                 })
             })
             .collect();
@@ -471,63 +471,67 @@ impl XlsxBook {
     }
 
     fn put(&mut self, value: Option<&str>) -> Result<(), XlsxError> {
-        self.result
-            .page(&mut self.book, self.max_rows, &self.fmts)?;
-        let Some(col) = self.columns.get(self.at) else {
+        let XlsxBook {
+            book,
+            columns,
+            code_index,
+            result,
+            fmts,
+            max_rows,
+            at,
+            ..
+        } = self;
+        result.page(book, *max_rows, fmts)?;
+        let Some(col) = columns.get(*at) else {
             return Err(XlsxError::ParameterError(format!(
                 "a row has more than {} cells",
-                self.columns.len()
+                columns.len()
             )));
         };
+        let index = code_index.get(*at);
+        *at += 1;
         let kind = col.kind;
-        let Some(g) = &col.grade else {
-            self.at += 1;
-            return self.result.cell(kind, value, &mut self.fmts);
+        result.cell(kind, value, fmts)?;
+        let (Some(g), Some(index)) = (&col.grade, index) else {
+            return Ok(());
         };
-        let index = self.code_index.get(self.at);
-        let codes: Vec<usize> = match value {
-            None | Some("") => Vec::new(),
-            Some(v) if kind == ColumnKind::Tags => v
-                .split(';')
-                .filter_map(|c| index.and_then(|ix| ix.get(c)).copied())
-                .collect(),
-            Some(v) => index
-                .and_then(|ix| ix.get(v))
-                .copied()
-                .into_iter()
-                .collect(),
-        };
-        let label = codes
-            .iter()
-            .filter_map(|&c| g.codes.get(c).map(|(_, l)| l.as_str()))
-            .collect::<Vec<_>>()
-            .join(";");
-        let attrs: Vec<(ColumnKind, Option<String>)> = g
-            .attrs
-            .iter()
-            .map(|(_, k, values)| {
-                // a tags value has one code per tag: its attributes, `;`-joined, as text
-                let texts: Vec<&str> = codes
-                    .iter()
-                    .filter_map(|&c| values.get(c).map(String::as_str))
-                    .collect();
-                let kind = if texts.len() == 1 {
-                    *k
-                } else {
-                    ColumnKind::Text
-                };
-                (kind, (!texts.is_empty()).then(|| texts.join(";")))
-            })
+        let value = value.filter(|v| !v.is_empty());
+        if kind != ColumnKind::Tags {
+            // one code: its label and attributes as they are
+            let code = value.and_then(|v| index.iter().position(|c| c == v));
+            let label = code.and_then(|c| g.codes.get(c)).map(|(_, l)| l.as_str());
+            result.cell(ColumnKind::Text, label, fmts)?;
+            for (_, k, values) in &g.attrs {
+                let v = code.and_then(|c| values.get(c)).map(String::as_str);
+                result.cell(*k, v, fmts)?;
+            }
+            return Ok(());
+        }
+        // tags: every tag's label, and of an attribute every tag's value, `;`-joined
+        let codes: Vec<usize> = value
+            .into_iter()
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| index.iter().position(|x| x == c))
             .collect();
-        self.at += 1;
-        self.result.cell(kind, value, &mut self.fmts)?;
-        self.result.cell(
-            ColumnKind::Text,
-            (!label.is_empty()).then_some(&label),
-            &mut self.fmts,
-        )?;
-        for (k, v) in attrs {
-            self.result.cell(k, v.as_deref(), &mut self.fmts)?;
+        let join = |texts: Vec<&str>| (!texts.is_empty()).then(|| texts.join(";"));
+        let label = join(
+            codes
+                .iter()
+                .filter_map(|&c| g.codes.get(c).map(|(_, l)| l.as_str()))
+                .collect(),
+        );
+        result.cell(ColumnKind::Text, label.as_deref(), fmts)?;
+        for (_, k, values) in &g.attrs {
+            let texts: Vec<&str> = codes
+                .iter()
+                .filter_map(|&c| values.get(c).map(String::as_str))
+                .collect();
+            let kind = if texts.len() == 1 {
+                *k
+            } else {
+                ColumnKind::Text
+            };
+            result.cell(kind, join(texts).as_deref(), fmts)?;
         }
         Ok(())
     }
@@ -548,7 +552,7 @@ impl XlsxBook {
         }
         let result = std::mem::replace(&mut self.result, Paged::new("", Vec::new(), Vec::new()));
         result.finish(&mut self.book).map_err(err)?;
-        let sheet = summary_sheet(&mut self.book, summary, &mut self.fmts).map_err(err)?;
+        let sheet = summary_sheet(summary, &mut self.fmts).map_err(err)?;
         self.book.push_worksheet(sheet);
         let header = reject_header();
         let kinds = header
@@ -611,12 +615,7 @@ fn xlsx_err(name: &str, e: XlsxError) -> DataError {
 
 /// The `汇总` sheet: one table per grade (code, label, customers, share, and with a measure its
 /// sum and share), each with a column chart of its customers per label to its right.
-fn summary_sheet(
-    book: &mut Workbook,
-    s: &Summary,
-    fmts: &mut Formats,
-) -> Result<Worksheet, XlsxError> {
-    let _ = book;
+fn summary_sheet(s: &Summary, fmts: &mut Formats) -> Result<Worksheet, XlsxError> {
     let mut ws = Worksheet::new();
     ws.set_name(SUMMARY_SHEET)?;
     let mut header: Vec<String> = ["代码", "名称", "客户数", "占比"]
@@ -686,7 +685,6 @@ fn summary_sheet(
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(col_num(c)?, column_width(*w))?;
     }
-    ws.set_freeze_panes(0, 0)?;
     Ok(ws)
 }
 
