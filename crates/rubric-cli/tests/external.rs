@@ -1,8 +1,9 @@
 //! The suites that drive real outside programs, run from `cargo test` so that one command runs
 //! every test: the SQL differential test against DuckDB, PostgreSQL and Spark, the editor suite
-//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), and the
-//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), and the
-//! scale smoke run (check and LSP re-check time at 1,000 and 10,000 rules).
+//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), the
+//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), the scale
+//! smoke run (check and LSP re-check time at 1,000 and 10,000 rules), the workbooks `rubric run`
+//! writes, opened by openpyxl, and `rubric test`'s JUnit XML, read by junitparser.
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -72,4 +73,10 @@ fn scale_smoke_run_checks_ten_thousand_rules_in_budget() {
 fn junit_reports_are_read_by_a_real_junit_parser() {
     let out = run_script("tests/junit/run.sh", &[]);
     assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn workbooks_open_in_openpyxl_with_types_labels_and_charts() {
+    let out = run_script("tests/xlsx/run.sh", &[]);
+    assert!(out.contains("openpyxl reads every sheet"), "{out}");
 }

@@ -78,6 +78,25 @@ impl ValueFormat {
         ValueFormat { codes }
     }
 
+    /// [`ValueFormat::new`], but a grade or tags column prints each code's label (a code
+    /// without a label prints its name): `--labels`.
+    pub fn labelled(ty: &rubric_check::hir::Ty, model: &rubric_check::hir::Model) -> ValueFormat {
+        use rubric_check::hir::Ty;
+        let codes = match ty {
+            Ty::Grade(g) | Ty::Tags(g) => model
+                .grade(*g)
+                .map(|gd| {
+                    gd.codes
+                        .iter()
+                        .map(|c| c.label.clone().unwrap_or_else(|| c.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        ValueFormat { codes }
+    }
+
     /// Appends the printed value to `out`.
     pub fn write(&self, v: &Value, out: &mut String) {
         use std::fmt::Write;

@@ -28,9 +28,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
-//! and [`RejectWriter`] (a [`RejectTable`]: each reject with its original cells, read again by
-//! [`OriginalRows::read`]).
+//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL),
+//! [`XlsxBook`] (a workbook) and [`RejectWriter`] (a [`RejectTable`]: each reject with its
+//! original cells, read again by [`OriginalRows::read`]; the workbook's `拒绝` sheet lays out the
+//! same table).
 //!
 //! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
 //!
@@ -82,6 +83,7 @@ mod rejects;
 mod tests;
 mod write;
 mod xlsx_reader;
+mod xlsx_write;
 
 pub use error::DataError;
 pub use keys::KeyTracker;
@@ -89,7 +91,11 @@ pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
 pub use rejects::{OriginalRows, RejectTable, RejectWriter};
-pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter};
+pub use write::{ColumnKind, EncodeWriter, OutputColumn, OutputFormat, RecordWriter, RowSink};
+pub use xlsx_write::{
+    text_width, GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn,
+    MAX_DATA_ROWS, REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
+};
 
 use crate::value::{InputRow, Reject};
 use encoding_rs::Encoding;

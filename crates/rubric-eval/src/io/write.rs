@@ -1,6 +1,7 @@
 //! Output writers: records to CSV (RFC 4180 quoting), JSON (an array of objects, one per line)
 //! or JSON Lines (rejects: `rejects.rs`). Cells arrive already formatted as text, with a type hint per
 //! column so that JSON gets numbers, booleans, lists and nulls. Same input, same bytes.
+//! Workbooks (`.xlsx`) are written by [`super::xlsx_write`], which takes the same cells.
 
 use super::error::DataError;
 use std::fmt;
@@ -13,17 +14,34 @@ pub enum OutputFormat {
     Csv,
     Json,
     Jsonl,
+    /// An Excel workbook, written by [`super::XlsxBook`], never as a byte stream.
+    Xlsx,
 }
 
 impl OutputFormat {
-    /// By the file's extension: `.csv`, `.json`, `.jsonl`/`.ndjson`.
+    /// By the file's extension: `.csv`, `.json`, `.jsonl`/`.ndjson`, `.xlsx`.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Some(OutputFormat::Csv),
             "json" => Some(OutputFormat::Json),
             "jsonl" | "ndjson" => Some(OutputFormat::Jsonl),
+            "xlsx" => Some(OutputFormat::Xlsx),
             _ => None,
+        }
+    }
+
+    /// The format to write `path` in: by its extension; CSV when it has none (`/dev/stdout`).
+    /// An extension Rubric cannot write (`.txt`, `.xls`) is an error, never a silent CSV.
+    pub fn for_path(path: &Path) -> Result<OutputFormat, DataError> {
+        match path.extension() {
+            None => Ok(OutputFormat::Csv),
+            Some(ext) => {
+                OutputFormat::from_path(path).ok_or_else(|| DataError::UnknownOutputExtension {
+                    path: path.display().to_string(),
+                    ext: ext.to_string_lossy().into_owned(),
+                })
+            }
         }
     }
 
@@ -32,6 +50,7 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Json => "json",
             OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -49,6 +68,7 @@ impl FromStr for OutputFormat {
             "csv" => Ok(OutputFormat::Csv),
             "json" => Ok(OutputFormat::Json),
             "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
+            "xlsx" | "excel" => Ok(OutputFormat::Xlsx),
             _ => Err(DataError::UnknownOutputFormatName { name: s.into() }),
         }
     }
@@ -84,6 +104,24 @@ impl OutputColumn {
             name: name.into(),
             kind,
         }
+    }
+}
+
+/// Where output rows go, cell by cell: a [`RecordWriter`] (CSV, JSON, JSONL) or a workbook
+/// ([`super::XlsxBook`]).
+pub trait RowSink {
+    /// Writes the next cell of the current row (`None`: missing).
+    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError>;
+    /// Ends the current row.
+    fn end_row(&mut self) -> Result<(), DataError>;
+}
+
+impl<W: Write> RowSink for RecordWriter<W> {
+    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError> {
+        RecordWriter::cell(self, value)
+    }
+    fn end_row(&mut self) -> Result<(), DataError> {
+        RecordWriter::end_row(self)
     }
 }
 
@@ -130,6 +168,12 @@ impl<W: Write> RecordWriter<W> {
                 out: BufWriter::with_capacity(1 << 16, out),
                 lines: true,
             },
+            OutputFormat::Xlsx => {
+                return Err(DataError::XlsxWrite {
+                    path: name.into(),
+                    message: "a workbook is written by the workbook writer, not as a stream".into(),
+                })
+            }
         };
         let keys = columns
             .iter()
@@ -352,4 +396,90 @@ fn is_json_number(s: &str) -> bool {
         }
     }
     i == b.len()
+}
+
+/// A byte stream of UTF-8 text written in another encoding (`--encoding gb18030` on CSV
+/// output). A character split across two writes is held until its last byte arrives;
+/// characters the encoding cannot hold (none for GB18030) become numeric character references.
+pub struct EncodeWriter<W: Write> {
+    out: W,
+    encoder: encoding_rs::Encoder,
+    /// The start of a UTF-8 character whose other bytes have not arrived yet.
+    pending: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> EncodeWriter<W> {
+    pub fn new(out: W, encoding: &'static encoding_rs::Encoding) -> EncodeWriter<W> {
+        EncodeWriter {
+            out,
+            encoder: encoding.new_encoder(),
+            pending: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn encode(&mut self, text: &str, last: bool) -> io::Result<()> {
+        let mut text = text;
+        loop {
+            self.buf.clear();
+            self.buf.reserve(
+                self.encoder
+                    .max_buffer_length_from_utf8_if_no_unmappables(text.len())
+                    .unwrap_or(text.len() * 4)
+                    .max(16),
+            );
+            let (result, read, _) = self
+                .encoder
+                .encode_from_utf8_to_vec(text, &mut self.buf, last);
+            self.out.write_all(&self.buf)?;
+            text = text.get(read..).unwrap_or("");
+            if result == encoding_rs::CoderResult::InputEmpty {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<W: Write> Write for EncodeWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut data = std::mem::take(&mut self.pending);
+        data.extend_from_slice(bytes);
+        let (text, rest) = match std::str::from_utf8(&data) {
+            Ok(t) => (t, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (a, b) = data.split_at(e.valid_up_to());
+                (std::str::from_utf8(a).unwrap_or(""), b)
+            }
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the output is not valid utf-8",
+                ))
+            }
+        };
+        let rest = rest.to_vec();
+        self.encode(text, false)?;
+        self.pending = rest;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl<W: Write> EncodeWriter<W> {
+    /// Ends the text (a character left incomplete is an error) and returns the writer, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        if !self.pending.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the output ends inside a utf-8 character",
+            ));
+        }
+        self.encode("", true)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
