@@ -466,15 +466,8 @@ fn run_workbook(
         }
         _ => None,
     };
-    let excluded = (plan.has_population() && !rejects.is_empty()).then(|| {
-        Excluded::of(
-            model,
-            &summary,
-            options.measure,
-            &rejects,
-            &originals,
-        )
-    });
+    let excluded = (plan.has_population() && !rejects.is_empty())
+        .then(|| Excluded::of(model, &summary, options.measure, &rejects, &originals));
     let shown_rejects = rejects_path
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{shown}, sheet {}", io::REJECT_SHEET)));
