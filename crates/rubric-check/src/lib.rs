@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod check;
+pub mod fixes;
 pub mod hir;
 pub mod visit;
 
@@ -21,13 +22,14 @@ pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
 fn check_source_here(src: &str) -> (rubric_syntax::ast::File, Checked) {
     let parsed = rubric_syntax::parse(src);
     let mut checked = check(&parsed.file);
-    if parsed.errors.is_empty() && !checked.has_errors() {
+    if !parsed.errors.iter().any(Diagnostic::is_error) && !checked.has_errors() {
         checked
             .diagnostics
             .extend(analysis::analyze(&checked.model));
     }
     let mut diags = parsed.errors;
     diags.append(&mut checked.diagnostics);
+    fixes::complete(src, &checked.model, &mut diags);
     rubric_syntax::diagnostic::sort(&mut diags);
     checked.diagnostics = diags;
     (parsed.file, checked)

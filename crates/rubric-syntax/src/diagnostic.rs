@@ -95,6 +95,13 @@ impl Diagnostic {
         self.fixes.push(fix);
         self
     }
+    /// A ``did you mean `X`?`` help, with the fix that writes `X` over the span (a guess, so
+    /// offered in editors and never applied by `--fix`).
+    pub fn with_suggestion(self, name: &str) -> Diagnostic {
+        let span = self.span;
+        self.with_help(format!("did you mean `{name}`?"))
+            .with_fix(Fix::guess(format!("replace with `{name}`"), span, name))
+    }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -122,6 +122,9 @@ fn ascii_of(c: char) -> Option<&'static str> {
         '－' => "-",
         '＊' => "*",
         '／' => "/",
+        // not in LANGUAGE.md's list, but the input method types it in `１．５` (see
+        // docs/language-decisions.md)
+        '．' => ".",
         '≥' => ">=",
         '≤' => "<=",
         '≠' => "!=",
@@ -272,7 +275,7 @@ fn full_width(src: &str) -> Vec<Change> {
                     continue;
                 }
                 for (i, c) in text.char_indices() {
-                    if is_wide_digit(c) {
+                    if is_wide_digit(c) || c == '．' {
                         if let Some(ascii) = ascii_of(c) {
                             push(tok.span.start + i, c, ascii);
                         }
@@ -326,10 +329,10 @@ fn numbers(src: &str) -> (Vec<Change>, Vec<Diagnostic>) {
         {
             continue;
         }
-        let unit = rest
-            .strip_prefix(['万', '亿'])
-            .filter(|u| !u.is_empty())
-            .or_else(|| (!rest.starts_with(|c: char| c.is_ascii())).then_some(rest));
+        let unit = match rest.strip_prefix(['万', '亿']) {
+            Some(after) => Some(after).filter(|u| !u.is_empty()),
+            None => (!rest.starts_with(|c: char| c.is_ascii())).then_some(rest),
+        };
         let Some(unit) = unit else { continue };
         let tok = last;
         let at = tok.span.end - unit.len();
@@ -450,6 +453,8 @@ mod tests {
     #[test]
     fn full_width_code_is_ascii_and_text_is_kept() {
         let src = "x ＞＝ ５０００ and y ≥ 1 and z == “（大）” // 注（释）\nw == \"（）\"";
+        assert_eq!(normalize("x ≥ ５万 + １．５亿").text, "x >= 5万 + 1.5亿");
+        assert!(normalize("x ≥ ５万 + １．５亿").diagnostics.iter().all(|d| !d.is_error()));
         let n = normalize(src);
         assert_eq!(
             n.text,
