@@ -61,7 +61,11 @@ pub fn date_as_days(
             ExprKind::Name(n) => n.as_str(),
             _ => "DATE",
         };
-        let n = days.map_or_else(|| "N".to_string(), |d| d.to_string());
+        let n = match (&r.kind, days) {
+            (_, Some(d)) => d.to_string(),
+            (ExprKind::Lit(Literal::Int(n) | Literal::Decimal(n)), None) => n.to_string(),
+            _ => "N".to_string(),
+        };
         let help = format!(
             "a date is ordered against a date; for its age in days write `days_since({name}) {flip} {n}`"
         );

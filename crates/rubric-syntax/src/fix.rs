@@ -152,7 +152,7 @@ mod tests {
     use super::*;
 
     fn diag(fix: Fix) -> Diagnostic {
-        Diagnostic::warning("x", "x", Span::point(0)).with_fix(fix)
+        Diagnostic::warning("full-width", "x", Span::point(0)).with_fix(fix)
     }
 
     #[test]

@@ -170,14 +170,8 @@ pub fn normalize(src: &str) -> Normalized {
     let mut map = SourceMap {
         stages: vec![stage1],
     };
-    let (numbers, mut number_diags) = numbers(&text1);
-    for d in &mut number_diags {
-        *d = map.diagnostic(std::mem::replace(
-            d,
-            Diagnostic::error("", "", Span::point(0)),
-        ));
-    }
-    diagnostics.append(&mut number_diags);
+    let (numbers, number_diags) = numbers(&text1);
+    diagnostics.extend(number_diags.into_iter().map(|d| map.diagnostic(d)));
     let (text, stage2) = rewrite(&text1, &numbers);
     map.stages.push(stage2);
     if map.is_identity() {
@@ -334,10 +328,12 @@ fn numbers(src: &str) -> (Vec<Change>, Vec<Diagnostic>) {
             None => (!rest.starts_with(|c: char| c.is_ascii())).then_some(rest),
         };
         let Some(unit) = unit else { continue };
-        let tok = last;
-        let at = tok.span.end - unit.len();
-        let span = Span::new(at, tok.span.end);
-        let number = &text[..text.len() - unit.len()];
+        let at = last.span.end - unit.len();
+        let span = Span::new(at, last.span.end);
+        let number: String = src[tok.span.start..at]
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
         diags.push(
             Diagnostic::error(
                 "unit-after-number",
