@@ -500,8 +500,11 @@ impl<'a> Checker<'a> {
                         .map(|t| t.weight.span)
                         .unwrap_or(s.name.span);
                     let span = s.terms.iter().fold(span, |acc, t| acc.to(t.weight.span));
-                    let weights: Vec<(Decimal, Span)> =
-                        s.terms.iter().map(|t| (t.weight.node, t.weight.span)).collect();
+                    let weights: Vec<(Decimal, Span)> = s
+                        .terms
+                        .iter()
+                        .map(|t| (t.weight.node, t.weight.span))
+                        .collect();
                     let mut d = Diagnostic::error(
                         "weights-not-100",
                         format!(

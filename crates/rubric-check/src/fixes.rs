@@ -43,12 +43,7 @@ fn flipped(op: &str) -> Option<&'static str> {
 /// `last_visit >= 180` or `last_visit >= 180d` (a date ordered against a number of days):
 /// `days_since(last_visit) <= 180`. `days_since(x) <= 180d` (a number of days against a
 /// duration): `days_since(x) <= 180`. A help and a fix, or `None` when neither applies.
-pub fn date_as_days(
-    op: &str,
-    l: &Expr,
-    r: &Expr,
-    left_is_date: bool,
-) -> Option<(String, Fix)> {
+pub fn date_as_days(op: &str, l: &Expr, r: &Expr, left_is_date: bool) -> Option<(String, Fix)> {
     let (ls, rs) = (l.span(), r.span());
     if left_is_date {
         let days = if is_number_literal(r) {

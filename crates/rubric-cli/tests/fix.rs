@@ -32,11 +32,19 @@ fn an_ime_scheme_has_only_full_width_warnings() {
     let diags = diags.as_array().unwrap();
     assert!(diags.len() > 20);
     for d in diags {
-        assert_eq!((d["code"].as_str(), d["severity"].as_str()), (Some("full-width"), Some("warning")), "{d}");
+        assert_eq!(
+            (d["code"].as_str(), d["severity"].as_str()),
+            (Some("full-width"), Some("warning")),
+            "{d}"
+        );
         assert_eq!(d["fixes"][0]["applicability"], "safe");
     }
     assert_eq!(rubric(&["check", IME]).0, 0);
-    assert_eq!(rubric(&["check", "--deny-warnings", TWIN]).0, 0, "the twin is clean");
+    assert_eq!(
+        rubric(&["check", "--deny-warnings", TWIN]).0,
+        0,
+        "the twin is clean"
+    );
 }
 
 #[test]
@@ -45,7 +53,11 @@ fn an_ime_scheme_runs_exactly_like_its_ascii_twin() {
     let twin = rubric(&["run", TWIN, "--data", DATA]);
     assert_eq!(ime.0, 0, "{}", ime.2);
     assert_eq!(ime.1, twin.1, "the same output, byte for byte");
-    assert!(ime.1.contains("c8,silver") && ime.1.contains("c7,diamond"), "{}", ime.1);
+    assert!(
+        ime.1.contains("c8,silver") && ime.1.contains("c7,diamond"),
+        "{}",
+        ime.1
+    );
     // and compiles to the same SQL
     let sql = |p: &str| rubric(&["sql", p, "--dialect", "duckdb", "--table", "customers"]).1;
     assert_eq!(sql(IME), sql(TWIN));
@@ -58,7 +70,10 @@ fn check_fix_turns_an_ime_scheme_into_its_twin() {
     let (code, _, err) = rubric(&["check", "--fix", path]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("fixed 67 problems in"), "{err}");
-    assert!(err.contains("checked 1 file: no problems") || err.contains("0 errors, 0 warnings"), "{err}");
+    assert!(
+        err.contains("checked 1 file: no problems") || err.contains("0 errors, 0 warnings"),
+        "{err}"
+    );
     let fixed = std::fs::read_to_string(&file).unwrap();
     let twin = std::fs::read_to_string(repo_root().join(TWIN)).unwrap();
     assert_eq!(fixed, twin);
@@ -75,9 +90,15 @@ fn fmt_writes_full_width_input_as_ascii() {
     for f in [&ime, &twin] {
         assert_eq!(rubric(&["fmt", f.to_str().unwrap()]).0, 0);
     }
-    let (ime, twin) = (std::fs::read_to_string(ime).unwrap(), std::fs::read_to_string(twin).unwrap());
+    let (ime, twin) = (
+        std::fs::read_to_string(ime).unwrap(),
+        std::fs::read_to_string(twin).unwrap(),
+    );
     assert_eq!(ime, twin);
-    assert!(ime.contains("revenue >= 1.5亿") && ime.contains("\"钻石（一级）\""), "{ime}");
+    assert!(
+        ime.contains("revenue >= 1.5亿") && ime.contains("\"钻石（一级）\""),
+        "{ime}"
+    );
 }
 
 #[test]
@@ -104,7 +125,13 @@ fn check_fix_applies_only_safe_fixes_and_exits_as_check() {
     assert!(err.contains("fixed 6 problems in"), "{err}");
     assert_eq!(code, 0, "{err}");
     let fixed = std::fs::read_to_string(&file).unwrap();
-    for want in [">= 50000\n", ">= 1234567.89\n", ">= 3.5万\n", ">= 100\n", "in [1,000]"] {
+    for want in [
+        ">= 50000\n",
+        ">= 1234567.89\n",
+        ">= 3.5万\n",
+        ">= 100\n",
+        "in [1,000]",
+    ] {
         assert!(fixed.contains(want), "{want:?} in\n{fixed}");
     }
 }
@@ -124,7 +151,16 @@ fn fixes_in_json_carry_edits_with_lines_and_columns() {
     assert_eq!(fixes[1]["applicability"], "unsafe");
     let edit = &fixes[1]["edits"][0];
     assert_eq!(edit["replacement"], "5万");
-    assert_eq!((edit["line"].as_u64(), edit["column"].as_u64()), (Some(9), Some(28)));
-    assert_eq!((edit["end_line"].as_u64(), edit["end_column"].as_u64()), (Some(9), Some(34)));
-    assert_eq!(edit["span"]["end"].as_u64().unwrap() - edit["span"]["start"].as_u64().unwrap(), 6);
+    assert_eq!(
+        (edit["line"].as_u64(), edit["column"].as_u64()),
+        (Some(9), Some(28))
+    );
+    assert_eq!(
+        (edit["end_line"].as_u64(), edit["end_column"].as_u64()),
+        (Some(9), Some(34))
+    );
+    assert_eq!(
+        edit["span"]["end"].as_u64().unwrap() - edit["span"]["start"].as_u64().unwrap(),
+        6
+    );
 }

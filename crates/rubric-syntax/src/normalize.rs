@@ -309,7 +309,12 @@ fn numbers(src: &str) -> (Vec<Change>, Vec<Diagnostic>) {
             if let Some((end, groups)) = thousands(src, &toks[i - 1..]) {
                 i += 2 * groups;
                 last = toks[i - 1];
-                separator(src, Span::new(tok.span.start, end), &mut changes, &mut diags);
+                separator(
+                    src,
+                    Span::new(tok.span.start, end),
+                    &mut changes,
+                    &mut diags,
+                );
             }
         }
         let text = &src[last.span.range()];
@@ -424,7 +429,11 @@ fn wan(plain: &str) -> Option<String> {
     if plain.contains('.') || plain.len() < 5 {
         return None;
     }
-    let (places, unit) = if plain.len() >= 9 { (8, '亿') } else { (4, '万') };
+    let (places, unit) = if plain.len() >= 9 {
+        (8, '亿')
+    } else {
+        (4, '万')
+    };
     let (int, frac) = plain.split_at(plain.len() - places);
     let frac = frac.trim_end_matches('0');
     Some(if frac.is_empty() {
@@ -450,7 +459,10 @@ mod tests {
     fn full_width_code_is_ascii_and_text_is_kept() {
         let src = "x ＞＝ ５０００ and y ≥ 1 and z == “（大）” // 注（释）\nw == \"（）\"";
         assert_eq!(normalize("x ≥ ５万 + １．５亿").text, "x >= 5万 + 1.5亿");
-        assert!(normalize("x ≥ ５万 + １．５亿").diagnostics.iter().all(|d| !d.is_error()));
+        assert!(normalize("x ≥ ５万 + １．５亿")
+            .diagnostics
+            .iter()
+            .all(|d| !d.is_error()));
         let n = normalize(src);
         assert_eq!(
             n.text,
@@ -508,7 +520,11 @@ mod tests {
         let src = "x > ５０，０００元";
         let n = normalize(src);
         assert_eq!(n.text, "x > 50000");
-        let d = n.diagnostics.iter().find(|d| d.code == "thousands-separator").unwrap();
+        let d = n
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "thousands-separator")
+            .unwrap();
         assert_eq!(&src[d.span.range()], "５０，０００");
         assert_eq!(wan("150000000").as_deref(), Some("1.5亿"));
         assert_eq!(wan("123456").as_deref(), Some("12.3456万"));
