@@ -9,6 +9,7 @@ pub mod analysis;
 mod check;
 pub mod fixes;
 pub mod hir;
+mod lints;
 pub mod visit;
 
 pub use check::{check, literal_ty, unify, Checked};
@@ -35,6 +36,9 @@ fn check_source_here(src: &str) -> (rubric_syntax::ast::File, Checked) {
         analysis::analyze_clean(&checked.model, &errors)
     };
     checked.diagnostics.extend(findings);
+    checked
+        .diagnostics
+        .extend(lints::mixed_percent(src, &parsed.file));
     let mut diags = parsed.errors;
     diags.append(&mut checked.diagnostics);
     fixes::complete(src, &checked.model, &mut diags);
