@@ -4,6 +4,9 @@
 use rubric_syntax::ast::{DeclKind, File, Literal};
 use rubric_syntax::{Decimal, Diagnostic, Fix, Span};
 
+/// An attribute key, the spans of its percent values and its plain numbers, in first-use order.
+type KeyValues<'a> = (&'a str, Vec<Span>, Vec<(Decimal, Span)>);
+
 /// `mixed-percent`: the values of one attribute key in a grade mix percents and plain numbers
 /// (`discount: 92` next to `discount: 88%`). `92` is 9200%, almost never what was meant. Each
 /// plain number is a warning; one between 1 and 100 gets the (unsafe) fix `92%`.
@@ -13,8 +16,7 @@ pub fn mixed_percent(src: &str, file: &File) -> Vec<Diagnostic> {
         let DeclKind::Grade(g) = &decl.kind else {
             continue;
         };
-        // key → (percent spans, plain (value, span)), in first-use order
-        let mut keys: Vec<(&str, Vec<Span>, Vec<(Decimal, Span)>)> = Vec::new();
+        let mut keys: Vec<KeyValues<'_>> = Vec::new();
         for rule in &g.rules {
             for attr in &rule.attrs {
                 let (Literal::Int(v) | Literal::Decimal(v)) = &attr.value.node else {
