@@ -5,6 +5,7 @@
 //! No false positives is the rule: each finding is either proved (unreachable rules, gaps with a
 //! witness customer) or a plain fact of the text (unused names, out-of-range shares).
 
+mod bands;
 mod cells;
 
 use crate::hir::*;
@@ -141,6 +142,7 @@ fn rules(
     out: &mut Vec<Diagnostic>,
 ) {
     let name = &item.name;
+    bands::overlapping(name, &set, out);
     // Rules after `otherwise` never run (tags aside: there `otherwise` means "no other tag").
     if !set.is_tags {
         if let Some(pos) = set.rules.iter().position(|r| r.1.is_none()) {
