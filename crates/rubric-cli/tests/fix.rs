@@ -106,14 +106,15 @@ fn check_fix_applies_only_safe_fixes_and_exits_as_check() {
     let file = scratch("fixes", "tests/fixtures/check/fixes.rubric");
     let path = file.to_str().unwrap();
     let (code, _, err) = rubric(&["check", "--fix", path]);
-    // `=`, `180d`, the weights; the guesses (`revnue`, a date's age, `glod`) stay errors
-    assert!(err.contains("fixed 3 problems in"), "{err}");
+    // `=`, `180d`, `或`, the weights; the guesses (`revnue`, a date's age, `glod`) stay errors
+    assert!(err.contains("fixed 4 problems in"), "{err}");
     assert_eq!(code, 1, "errors remain");
     let fixed = std::fs::read_to_string(&file).unwrap();
     for want in [
         "revenue == 5",
         "days_since(last_visit) <= 180\n",
         "weight 60%",
+        "revenue > 1 or revenue < 0",
         "weight 40%",
         "revnue > 1",
         "last_visit >= 180\n",

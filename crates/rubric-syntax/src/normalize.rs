@@ -6,7 +6,8 @@
 //!    comments keep what was typed;
 //! 2. a thousands separator in a number (`50,000`) and a unit word after one (`100元`) are
 //!    errors with a fix, and are dropped from the text the grammar reads, so the rest of the
-//!    scheme is still checked with the value the writer meant.
+//!    scheme is still checked with the value the writer meant; a Chinese connective in code
+//!    (`或`, `且`) is an error too, read as the keyword it stands for.
 //!
 //! The text the grammar reads ([`Normalized::text`]) is shorter than the source (`＞` is three
 //! bytes, `>` one), so [`SourceMap`] takes every offset of it back to the source: every span the
@@ -300,6 +301,24 @@ fn numbers(src: &str) -> (Vec<Change>, Vec<Diagnostic>) {
             (TokenKind::Punct, ")" | "]") => depth = depth.saturating_sub(1),
             _ => {}
         }
+        if tok.kind == TokenKind::Word {
+            if let Some(kw) = connective(text) {
+                diags.push(
+                    Diagnostic::error(
+                        "chinese-connective",
+                        format!("`{text}` is not an operator of the language"),
+                        tok.span,
+                    )
+                    .with_help(format!("write `{kw}`"))
+                    .with_fix(Fix::safe(format!("write `{kw}`"), tok.span, kw)),
+                );
+                changes.push(Change {
+                    old: tok.span,
+                    text: kw.to_string(),
+                });
+            }
+            continue;
+        }
         if tok.kind != TokenKind::Number || text.contains('-') {
             continue;
         }
@@ -357,6 +376,16 @@ fn numbers(src: &str) -> (Vec<Change>, Vec<Diagnostic>) {
         });
     }
     (changes, diags)
+}
+
+/// The keyword a Chinese connective typed in a condition stands for (`或` for `or`). Only these
+/// whole words: they are no sensible names.
+fn connective(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "或" | "或者" => "or",
+        "且" | "并且" | "而且" => "and",
+        _ => return None,
+    })
 }
 
 /// Whether `toks` starts with a number written with thousands separators (`50,000`,
@@ -493,6 +522,12 @@ mod tests {
 
     #[test]
     fn separators_and_units_are_errors_and_dropped() {
+        let n = normalize("a > 1 或 b > 2 并且 c");
+        assert_eq!(n.text, "a > 1 or b > 2 and c");
+        assert_eq!(
+            codes(&n),
+            [("chinese-connective", "or"), ("chinese-connective", "and")]
+        );
         let src = "a >= 50,000 and b <= 3.5万元 and c == 100元 and max(1,000) > 1,234,567.5";
         let n = normalize(src);
         assert_eq!(
