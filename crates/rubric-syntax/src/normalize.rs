@@ -150,6 +150,18 @@ fn is_wide_digit(c: char) -> bool {
 
 /// Normalises `src`; see the module documentation. Linear in its length; never fails.
 pub fn normalize(src: &str) -> Normalized {
+    // the usual scheme: ASCII without `1,000`; nothing to scan (the parser scans it anyway)
+    if src.is_ascii()
+        && !src
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b',' && w[2].is_ascii_digit())
+    {
+        return Normalized {
+            text: src.to_string(),
+            ..Normalized::default()
+        };
+    }
     let mut diagnostics = Vec::new();
     let wide = full_width(src);
     for run in &wide {
