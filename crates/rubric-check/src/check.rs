@@ -177,7 +177,7 @@ impl<'a> Checker<'a> {
                         f.ty.span,
                     );
                     d = match did_you_mean(other, ["text", "int", "decimal", "bool", "date"]) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        Some(s) => d.with_suggestion(s),
                         None => d.with_help(
                             "field types are `text`, `int`, `decimal`, `bool` and `date`",
                         ),
@@ -500,18 +500,27 @@ impl<'a> Checker<'a> {
                         .map(|t| t.weight.span)
                         .unwrap_or(s.name.span);
                     let span = s.terms.iter().fold(span, |acc, t| acc.to(t.weight.span));
-                    self.err(
-                        Diagnostic::error(
-                            "weights-not-100",
-                            format!(
-                                "the weights of `{}` add up to {shown}%, not 100%",
-                                s.name.node
-                            ),
-                            span,
-                        )
-                        .with_label(format!("these add up to {shown}%"))
-                        .with_help("adjust the weights so they add up to exactly 100%"),
-                    );
+                    let weights: Vec<(Decimal, Span)> = s
+                        .terms
+                        .iter()
+                        .map(|t| (t.weight.node, t.weight.span))
+                        .collect();
+                    let mut d = Diagnostic::error(
+                        "weights-not-100",
+                        format!(
+                            "the weights of `{}` add up to {shown}%, not 100%",
+                            s.name.node
+                        ),
+                        span,
+                    )
+                    .with_label(format!("these add up to {shown}%"));
+                    d = match crate::fixes::weights_as_percent(&weights) {
+                        Some(fix) => d
+                            .with_help("a weight is a percent: write `60%`, not `60`")
+                            .with_fix(fix),
+                        None => d.with_help("adjust the weights so they add up to exactly 100%"),
+                    };
+                    self.err(d);
                 }
                 if s.terms.is_empty() {
                     self.err(
@@ -807,7 +816,7 @@ impl<'a> Checker<'a> {
                     .chain(self.model.items.iter().map(|i| i.name.clone()))
                     .collect();
                 if let Some(s) = did_you_mean(name, candidates.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
+                    d = d.with_suggestion(s);
                 } else if let Some((g, _)) = self.find_code(name) {
                     d = d.with_help(format!(
                         "`{name}` is a code of `{}`: compare it, as in `{} == {name}`",
@@ -869,7 +878,7 @@ impl<'a> Checker<'a> {
                 );
                 let codes: Vec<String> = gd.codes.iter().map(|c| c.name.clone()).collect();
                 d = match did_you_mean(name, codes.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_suggestion(s),
                     None => d.with_help(format!(
                         "the codes of `{gname}` are {}",
                         codes
@@ -1087,7 +1096,7 @@ impl<'a> Checker<'a> {
                             key.span,
                         );
                         d = match did_you_mean(&key.node, keys.iter().map(String::as_str)) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            Some(s) => d.with_suggestion(s),
                             None if keys.is_empty() => {
                                 d.with_help(format!("the rules of `{gname}` carry no attributes"))
                             }
@@ -1250,8 +1259,19 @@ impl<'a> Checker<'a> {
                         format!("cannot order {a} and {b} with `{}`", cmp.as_str()),
                         span,
                     );
+                    let days = match (&lt.ty, &rt.ty) {
+                        (Ty::Date, Ty::Int | Ty::Decimal | Ty::Duration) => {
+                            crate::fixes::date_as_days(cmp.as_str(), l, r, true)
+                        }
+                        (Ty::Int, Ty::Duration) => {
+                            crate::fixes::date_as_days(cmp.as_str(), l, r, false)
+                        }
+                        _ => None,
+                    };
                     if matches!(lt.ty, Ty::Text) && matches!(rt.ty, Ty::Text) {
                         d = d.with_help("text is compared with `==`, `in` or `starts_with`");
+                    } else if let Some((help, fix)) = days {
+                        d = d.with_help(help).with_fix(fix);
                     } else if lt.ty == Ty::Date && rt.ty == Ty::Duration {
                         d = d.with_help("to ask whether a date is recent, write `d within 30d`");
                     }
@@ -1481,7 +1501,7 @@ impl<'a> Checker<'a> {
                 func.span,
             );
             if let Some(s) = did_you_mean(&func.node, all.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
+                d = d.with_suggestion(s);
             }
             self.err(d);
             for a in args {
@@ -1906,7 +1926,7 @@ impl<'a> Checker<'a> {
                 );
                 let cands: Vec<String> = self.model.fields.iter().map(|f| f.name.clone()).collect();
                 if let Some(s) = did_you_mean(&name.node, cands.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
+                    d = d.with_suggestion(s);
                 } else if self.model.item_named(&name.node).is_some() {
                     d = d.with_help(
                         "a test gives input fields; derived values are computed from them",

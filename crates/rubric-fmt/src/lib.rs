@@ -43,6 +43,21 @@ pub fn format_source(src: &str) -> Result<String, FmtError> {
 }
 
 fn format_here(src: &str) -> Result<String, FmtError> {
+    // Full-width input (LANGUAGE.md §8) is written in its ASCII form: the printer works on the
+    // normalised text, in which text literals and comments are as typed. Errors (a thousands
+    // separator or a unit word among them) are reported against the source as typed, and the
+    // source is then left alone.
+    let typed = rubric_syntax::parse(src);
+    let errors: Vec<_> = typed
+        .errors
+        .into_iter()
+        .filter(rubric_syntax::Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(FmtError::Syntax(errors));
+    }
+    let norm = rubric_syntax::normalize::normalize(src);
+    let src = norm.text.as_str();
     let parsed = rubric_syntax::parse(src);
     if !parsed.errors.is_empty() {
         return Err(FmtError::Syntax(parsed.errors));

@@ -10,6 +10,8 @@ use crate::ast::{
 };
 use crate::date::{Date, Duration, DurationUnit};
 use crate::diagnostic::Diagnostic;
+use crate::fix::Fix;
+use crate::normalize::SourceMap;
 use crate::span::{Span, Spanned};
 use crate::Decimal;
 use pest::iterators::Pair;
@@ -74,13 +76,25 @@ pub struct Parsed {
 
 /// Parses a whole `.rubric` source. Never panics, never fails, and runs on a stack of known size
 /// whatever thread calls it ([`crate::stack::guarded`]).
+///
+/// The grammar reads the source as [`crate::normalize`] rewrites it (full-width input as ASCII,
+/// thousands separators and units dropped, each with its diagnostic); every span of the result
+/// points into `src` as typed.
 pub fn parse(src: &str) -> Parsed {
-    crate::stack::guarded(|| parse_chunks(src))
+    crate::stack::guarded(|| {
+        let norm = crate::normalize::normalize(src);
+        let mut parsed = parse_chunks(&norm.text, src, &norm.map);
+        let mut errors = norm.diagnostics;
+        errors.append(&mut parsed.errors);
+        parsed.errors = errors;
+        parsed
+    })
 }
 
-fn parse_chunks(src: &str) -> Parsed {
+fn parse_chunks(src: &str, orig: &str, map: &SourceMap) -> Parsed {
     let mut lower = Lower {
-        src,
+        orig,
+        map,
         errors: Vec::new(),
     };
     let mut decls = Vec::new();
@@ -88,7 +102,7 @@ fn parse_chunks(src: &str) -> Parsed {
     for range in split_chunks(src) {
         let text = &src[range.clone()];
         if let Some(at) = crate::scan::too_deep(text) {
-            let at = Span::new(range.start + at.start, range.start + at.end);
+            let at = map.span(Span::new(range.start + at.start, range.start + at.end));
             lower.errors.push(
                 Diagnostic::error("too-deep", "this is nested too deeply", at).with_help(format!(
                     "brackets, `if`s, `not`s and `-`s nest at most {} deep together; split the expression with `let`",
@@ -126,7 +140,9 @@ fn parse_chunks(src: &str) -> Parsed {
             }
             Err(err) => {
                 let err = with_error_detail(text).unwrap_or(err);
-                lower.errors.push(syntax_error(&err, src, range.clone()));
+                lower
+                    .errors
+                    .push(map.diagnostic(syntax_error(&err, src, range.clone())));
                 broken.push(broken_decl(text));
             }
         }
@@ -420,6 +436,9 @@ fn syntax_error(
     };
     let mut d = Diagnostic::error("syntax-error", message, Span::new(pos, pos + len));
     d.label = Some("unexpected here".to_string());
+    if is_lone_equals(rest, &expected) {
+        d = d.with_fix(Fix::safe("write `==`", Span::new(pos, pos + 1), "=="));
+    }
     if let Some(help) = syntax_help(rest, &expected) {
         d.help = Some(help);
     }
@@ -541,14 +560,19 @@ fn describe_found(rest: &str) -> (String, usize) {
     (format!("`{c}`"), c.len_utf8())
 }
 
+/// A `=` where an operator may stand: a comparison written with one `=`.
+fn is_lone_equals(rest: &str, expected: &[String]) -> bool {
+    rest.starts_with('=')
+        && !rest.starts_with("==")
+        && !rest.starts_with("=>")
+        && expected.iter().any(|e| e == "an operator")
+}
+
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
     if rest.starts_with("=>") {
         return Some("a rule reads `CODE when CONDITION`; there is no `=>`".to_string());
     }
-    if rest.starts_with('=')
-        && !rest.starts_with("==")
-        && expected.iter().any(|e| e == "an operator")
-    {
+    if is_lone_equals(rest, expected) {
         return Some("use `==` to compare".to_string());
     }
     if rest.starts_with("&&") {
@@ -652,7 +676,9 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
 }
 
 struct Lower<'s> {
-    src: &'s str,
+    /// The source as typed (spans point into it); the grammar reads its normalised form.
+    orig: &'s str,
+    map: &'s SourceMap,
     errors: Vec<Diagnostic>,
 }
 
@@ -702,6 +728,11 @@ impl<'s> Lower<'s> {
     /// The pair's span in the whole source, without the trailing whitespace and comments that
     /// pest includes in a rule followed by an optional repetition.
     fn span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
+        self.map.span(self.raw_span(pair, offset))
+    }
+
+    /// The pair's span in the normalised text the grammar reads.
+    fn raw_span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
         let s = pair.as_span();
         let len = trim_trivia_end(s.as_str());
         Span::new(s.start() + offset, s.start() + len + offset)
@@ -717,7 +748,7 @@ impl<'s> Lower<'s> {
 
     /// The `///` lines right above `start` (blank lines break the block).
     fn doc_before(&self, start: usize) -> Option<String> {
-        let before = &self.src[..start.min(self.src.len())];
+        let before = &self.orig[..crate::span::clamp_to_char_boundary(self.orig, start)];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         if !before[line_start..].trim().is_empty() {
             return None;
@@ -1028,6 +1059,7 @@ impl<'s> Lower<'s> {
 
     fn string(&mut self, pair: Pair<'_, Rule>, off: usize) -> Spanned<String> {
         let span = self.span(&pair, off);
+        let raw_span = self.raw_span(&pair, off);
         let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
         let mut out = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
@@ -1042,12 +1074,13 @@ impl<'s> Lower<'s> {
                 Some((_, 'n')) => out.push('\n'),
                 Some((_, 't')) => out.push('\t'),
                 Some((j, other)) => {
-                    let at = span.start + 1 + i;
+                    let at = raw_span.start + 1 + i;
                     self.errors.push(
                         Diagnostic::error(
                             "bad-escape",
                             format!("unknown escape `\\{other}`"),
-                            Span::new(at, span.start + 1 + j + other.len_utf8()),
+                            self.map
+                                .span(Span::new(at, raw_span.start + 1 + j + other.len_utf8())),
                         )
                         .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
                     );
@@ -1145,8 +1178,14 @@ impl<'s> Lower<'s> {
             }
             Rule::number_lit => {
                 let text = pair.as_str();
-                let d = self.number(text, span);
-                if text.contains('.') {
+                let (digits, places) = crate::numbers::split_multiplier(text);
+                let d = self.number(digits, span);
+                let Some(d) = crate::numbers::times_ten_to(d, places) else {
+                    self.out_of_range(text, span);
+                    return Some(Literal::Int(Decimal::ZERO));
+                };
+                // `1.5万` is the integer 15000; `1.23456万` is 12345.6
+                if (places == 0 && text.contains('.')) || d.scale() > 0 {
                     Literal::Decimal(d)
                 } else {
                     Literal::Int(d)
