@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bin=${RUBRIC_BIN:-$repo/target/debug/rubric}
 venv="$here/.venv"
-if [[ ! -x "$venv/bin/python" ]]; then
+# (a venv left half-made, or copied without its links, is made again)
+if ! "$venv/bin/python" -c '' 2>/dev/null || [[ ! -x "$venv/bin/pip" ]]; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check junitparser==4.0.2

@@ -17,7 +17,9 @@ if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt-get install -y -qq python3-venv >/dev/null
 fi
 venv="$here/.venv"
-if [[ ! -x "$venv/bin/python" ]]; then
+# (a venv left half-made, or copied without its links, is made again)
+if ! "$venv/bin/python" -c '' 2>/dev/null || [[ ! -x "$venv/bin/pip" ]]; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check 'openpyxl==3.1.5'

@@ -26,6 +26,8 @@ enum State {
     Done,
 }
 
+mod events;
+
 struct Checker<'a> {
     decls: Vec<&'a ast::Decl>,
     model: Model,
@@ -46,6 +48,9 @@ struct Ctx<'t> {
     /// The `by` subject's type and nullability, inside a `by` block.
     subject: Option<(&'t Ty, bool)>,
     in_test: bool,
+    /// Inside an aggregate's value or filter: the `events` block whose fields are in scope
+    /// (then customer values are not).
+    events: Option<EventsId>,
 }
 
 pub fn check(file: &ast::File) -> Checked {
@@ -72,6 +77,7 @@ fn check_here(file: &ast::File) -> Checked {
             .collect(),
     };
     c.collect_header();
+    c.collect_events();
     c.collect_items();
     for id in 0..c.model.items.len() {
         c.check_item(id);
@@ -254,6 +260,7 @@ impl<'a> Checker<'a> {
                 is_key: f.key.is_some(),
                 span: f.name.span,
                 doc: f.doc.clone(),
+                agg: None,
             });
         }
         match keys.len() {
@@ -756,6 +763,9 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_name(&mut self, name: &str, span: Span, ctx: Ctx) -> TExpr {
+        if let Some(t) = self.misplaced_name(name, span, ctx) {
+            return t;
+        }
         match self.names.get(name).copied() {
             Some(Symbol::Field(f)) => {
                 self.model.refs.push(Reference {
@@ -1040,10 +1050,22 @@ impl<'a> Checker<'a> {
                     span,
                 }
             }
-            ExprKind::Call { func, args, within } => {
+            ExprKind::Call {
+                func,
+                args,
+                filter,
+                within,
+            } => {
+                if let Some(agg) = self.aggregate(func, args, filter.as_deref(), within, span, ctx)
+                {
+                    return agg;
+                }
                 self.call(func, args, within.as_ref(), span, ctx)
             }
             ExprKind::Attr(value, key) => {
+                if let Some(t) = self.event_field(value, key, span, ctx) {
+                    return t;
+                }
                 let v = self.expr(value, ctx);
                 let Some(g) = (match v.ty {
                     Ty::Grade(g) => Some(g),
@@ -1550,6 +1572,7 @@ impl<'a> Checker<'a> {
                 targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error),
             ),
             Builtin::Round => (vec![&[Ty::Int, Ty::Decimal], &[Ty::Int]], Ty::Decimal),
+            Builtin::MonthStart => (vec![&[Ty::Date]], Ty::Date),
         };
         if targs.len() != params.len() {
             self.err(
@@ -1636,6 +1659,18 @@ impl<'a> Checker<'a> {
         span: Span,
         ctx: Ctx,
     ) -> TExpr {
+        if let Some(e) = ctx.events {
+            let ename = self.model.events[e].name.clone();
+            self.err(
+                Diagnostic::error(
+                    "aggregate-mixes-blocks",
+                    format!("an aggregate over `{ename}` cannot call the population function `{}`", func.node),
+                    span,
+                )
+                .with_help("population functions run over customers, after the aggregates: use the aggregate in a `let`, then rank that"),
+            );
+            return error_expr(span);
+        }
         self.frames.push((Vec::new(), Vec::new()));
         let targs: Vec<TExpr> = args
             .iter()
@@ -1883,6 +1918,7 @@ impl<'a> Checker<'a> {
                         let ctx = Ctx {
                             subject: None,
                             in_test: true,
+                            events: None,
                         };
                         self.frames.push((Vec::new(), Vec::new()));
                         let t = self.expr(e, ctx);
@@ -2002,8 +2038,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let events = self.test_events(r);
         TestRecord {
             values,
+            events,
             span: r.loc.0,
         }
     }
@@ -2035,6 +2073,7 @@ fn signature(b: Builtin) -> &'static str {
         Builtin::Max => "max(a, b)",
         Builtin::Abs => "abs(x)",
         Builtin::Round => "round(x, digits)",
+        Builtin::MonthStart => "month_start(date)",
     }
 }
 

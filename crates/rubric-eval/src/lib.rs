@@ -11,6 +11,7 @@
 //! window functions (see `pop`).
 
 mod eval;
+pub mod events;
 pub mod io;
 mod plan;
 mod pop;

@@ -113,6 +113,11 @@ pub fn builtin(b: Builtin) -> FunctionDoc {
             "`x` rounded to `digits` decimal places, half away from zero",
             "round(${1:x}, ${2:0})",
         ),
+        Builtin::MonthStart => (
+            "month_start(d: date) -> date",
+            "the first day of `d`'s month (`count_distinct(month_start(orders.order_date))` counts active months)",
+            "month_start(${1:d})",
+        ),
     };
     FunctionDoc {
         signature,

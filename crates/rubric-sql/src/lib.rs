@@ -1028,6 +1028,7 @@ impl Gen<'_> {
                 format!("CAST({y} AS {})", self.dec(0))
             }
             Builtin::Year => format!("CAST({} AS {})", self.part(&arg(0), "year"), self.dec(0)),
+            Builtin::MonthStart => format!("CAST(DATE_TRUNC('month', {}) AS DATE)", arg(0)),
             Builtin::StartsWith => match d {
                 Dialect::Spark => format!("startswith({}, {})", arg(0), arg(1)),
                 _ => format!("starts_with({}, {})", arg(0), arg(1)),
@@ -1277,6 +1278,11 @@ impl Gen<'_> {
                     .and_then(|g| g.codes.get(*code))
                     .map_or("", |c| c.name.as_str());
                 E::new(text_literal(name, d), 0, 1)
+            }
+            TExprKind::Agg(_) | TExprKind::EventField { .. } => {
+                return Err(Error::Unsupported(
+                    "aggregates over `events` are not compiled to SQL yet: run the scheme with `rubric run --events`".into(),
+                ))
             }
             TExprKind::Today => E::new(self.today.clone(), 0, 1),
             TExprKind::Subject => match subj {

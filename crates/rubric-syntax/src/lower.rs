@@ -5,8 +5,9 @@
 //! still parse, so later phases see every declaration that is well formed.
 
 use crate::ast::{
-    Attr, BinOp, Bonus, BrokenDecl, Cond, Decl, DeclKind, Expr, ExprKind, Field, File, Grade,
-    Input, Let, Literal, Loc, Name, Points, PointsRule, Record, Score, Term, Test, TestItem, UnOp,
+    Attr, BinOp, Bonus, BrokenDecl, Cond, Decl, DeclKind, Events, Expr, ExprKind, Field, File,
+    Grade, Input, Let, Literal, Loc, Name, Points, PointsRule, Record, RecordEvents, Score, Term,
+    Test, TestItem, UnOp,
 };
 use crate::date::{Date, Duration, DurationUnit};
 use crate::diagnostic::Diagnostic;
@@ -56,11 +57,13 @@ pub const KEYWORDS: &[&str] = &[
     "today",
     "given",
     "expect",
+    "events",
+    "where",
 ];
 
 /// The keywords that start a top-level declaration.
 pub const DECL_KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
+    "scheme", "as_of", "input", "events", "let", "points", "score", "grade", "tags", "test",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -631,8 +634,9 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         given => "`given`",
         test_as_of => "`as_of`",
         expect => "`expect`",
-        scheme_decl | as_of_decl | input_decl | let_decl | points_decl | score_decl
-        | grade_decl | tags_decl | test_decl => "a declaration",
+        agg_filter => "`where`",
+        scheme_decl | as_of_decl | input_decl | events_decl | let_decl | points_decl
+        | score_decl | grade_decl | tags_decl | test_decl => "a declaration",
         EOI => "end of file",
         when_cond => "`when`",
         otherwise => "`otherwise`",
@@ -671,6 +675,8 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         kw_today => "an expression",
         kw_given => "`given`",
         kw_expect => "`expect`",
+        kw_events => "`events`",
+        kw_where => "`where`",
         _ => return None,
     })
 }
@@ -721,6 +727,8 @@ fn is_kw_rule(r: Rule) -> bool {
             | kw_given
             | kw_expect
             | kw_today
+            | kw_events
+            | kw_where
     )
 }
 
@@ -786,6 +794,26 @@ impl<'s> Lower<'s> {
             Rule::input_decl => {
                 let fields = it.map(|f| self.field(f, off)).collect::<Option<Vec<_>>>()?;
                 DeclKind::Input(Input { fields })
+            }
+            Rule::events_decl => {
+                let name = self.name(&it.next()?, off);
+                let mut label = None;
+                let mut by = None;
+                let mut fields = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::string => label = Some(self.string(p, off)),
+                        Rule::ident => by = Some(self.name(&p, off)),
+                        Rule::field => fields.push(self.field(p, off)?),
+                        _ => {}
+                    }
+                }
+                DeclKind::Events(Events {
+                    name,
+                    label,
+                    by: by?,
+                    fields,
+                })
             }
             Rule::let_decl => {
                 let name = self.name(&it.next()?, off);
@@ -1013,13 +1041,30 @@ impl<'s> Lower<'s> {
     fn record(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Record> {
         let loc = Loc(self.span(&pair, off));
         let mut fields = Vec::new();
+        let mut events = Vec::new();
         for f in children(pair) {
+            let field_loc = Loc(self.span(&f, off));
             let mut fi = children(f);
             let name = self.name(&fi.next()?, off);
-            let value = self.literal_value(fi.next()?, off)?;
-            fields.push((name, value));
+            let value = fi.next()?;
+            if value.as_rule() == Rule::record_list {
+                let records = children(value)
+                    .map(|r| self.record(r, off))
+                    .collect::<Option<Vec<_>>>()?;
+                events.push(RecordEvents {
+                    name,
+                    records,
+                    loc: field_loc,
+                });
+            } else {
+                fields.push((name, self.literal_value(value, off)?));
+            }
         }
-        Some(Record { fields, loc })
+        Some(Record {
+            fields,
+            events,
+            loc,
+        })
     }
 
     fn literal_value(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Spanned<Literal>> {
@@ -1306,15 +1351,27 @@ impl<'s> Lower<'s> {
                 let func = self.name(&it.next()?, off);
                 let mut args = Vec::new();
                 let mut within = None;
+                let mut filter = None;
                 for p in it {
-                    if p.as_rule() == Rule::partition {
-                        let id = children(p).next()?;
-                        within = Some(self.name(&id, off));
-                    } else {
-                        args.push(self.expr(p, off)?);
+                    match p.as_rule() {
+                        Rule::partition => {
+                            let id = children(p).next()?;
+                            within = Some(self.name(&id, off));
+                        }
+                        Rule::agg_filter => {
+                            let cond = children(p).next()?;
+                            filter = Some(Box::new(self.expr(cond, off)?));
+                        }
+                        _ => args.push(self.expr(p, off)?),
                     }
                 }
-                Some(Expr::new(ExprKind::Call { func, args, within }, span))
+                let call = ExprKind::Call {
+                    func,
+                    args,
+                    filter,
+                    within,
+                };
+                Some(Expr::new(call, span))
             }
             Rule::today => Some(Expr::new(ExprKind::Today, span)),
             Rule::name => Some(Expr::new(ExprKind::Name(pair.as_str().to_string()), span)),

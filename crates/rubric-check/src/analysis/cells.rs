@@ -115,6 +115,8 @@ pub fn key(e: &TExpr, m: &Model) -> String {
         TExprKind::Code { grade, code } => format!("code({grade},{code})"),
         TExprKind::Today => "today".into(),
         TExprKind::Subject => "subject".into(),
+        TExprKind::Agg(a) => format!("agg({a})"),
+        TExprKind::EventField { events, field } => format!("event({events},{field})"),
         TExprKind::List(items) => {
             format!("[{}]", items.iter().map(k).collect::<Vec<_>>().join(","))
         }

@@ -1,5 +1,6 @@
 //! `rubric run SCHEME --data FILE`: grade a customer file with a scheme.
 
+use super::run_events::{self, Events};
 use super::run_output::{self, percent};
 use super::run_rejects::{self, Excluded, MaxRejects, Staged};
 use crate::console::{err, errln};
@@ -34,17 +35,30 @@ pub enum SummaryFormat {
 /// file with its line, column, reason and original cells, and the summary shows rows read =
 /// written + rejected, and what the rejected rows take out of the population.
 ///
-/// Exit status: 0 when every row was written, 1 when the scheme has errors or some rows were
-/// rejected (the other rows are still written), 2 for usage and i/o errors.
+/// Order data: a scheme with `events` blocks reads each block's file with `--events
+/// NAME=FILE` (one row per order; every input format works). Without `--data`, and when
+/// `input` holds only the key, the customers are the distinct keys of the events. An event
+/// whose key is no customer's is rejected (`no such customer`); a customer without events
+/// still gets a row. The summary accounts for every file: read = used + rejected.
+///
+/// Exit status: 0 when every row was written, 1 when the scheme has errors or some rows (or
+/// events) were rejected (the other rows are still written), 2 for usage and i/o errors.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// The scheme (`.rubric`)
     #[arg(value_name = "SCHEME")]
     scheme: PathBuf,
-    /// The customer data: .csv, .json (an array of objects), .jsonl or .xlsx
+    /// The customer data: .csv, .json (an array of objects), .jsonl or .xlsx [required unless
+    /// the scheme reads events and `input` holds only the key]
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    data: Option<PathBuf>,
+    /// The file of an `events` block (repeat per block): .csv, .json, .jsonl or .xlsx
+    #[arg(long, value_name = "NAME=FILE")]
+    events: Vec<String>,
+    /// The sheet of an events workbook [default: the first]
+    #[arg(long, value_name = "NAME=SHEET")]
+    events_sheet: Vec<String>,
     /// Where to write the graded rows [default: stdout]
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -203,7 +217,27 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         Some(e) => Some(io::encoding_for_label(e).map_err(Fail::Data)?),
         None => None,
     };
-    let csv_in = input_format.or_else(|| Format::from_path(&args.data)) == Some(Format::Csv);
+    let data = match (&args.data, model.events.is_empty()) {
+        (Some(d), _) => Some(d.clone()),
+        (None, true) => {
+            return Err(Fail::Usage(
+                "--data is required: the customers to grade
+  = help: pass --data FILE (csv, json, jsonl or xlsx)"
+                    .into(),
+            ))
+        }
+        (None, false) => {
+            if let Some(f) = model.fields.iter().find(|f| !f.is_key) {
+                return Err(Fail::Usage(format!(
+                    "without --data the customers are the keys of the events, but `input` also declares `{}`
+  = help: pass the customers with --data FILE, or keep only the key in `input`",
+                    f.name
+                )));
+            }
+            None
+        }
+    };
+    let csv_in = data.as_deref().and_then(Format::from_path).or(input_format) == Some(Format::Csv);
     // `--encoding` is the input's when it is CSV and the output's when it is CSV (a reader
     // that is not CSV refuses it when the output is not CSV either)
     let out_encoding = encoding.filter(|e| out_format == OutputFormat::Csv && e.name() != "UTF-8");
@@ -217,10 +251,50 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         encoding: encoding.filter(|_| csv_in || out_encoding.is_none()),
         sheet: args.sheet.clone(),
     };
+    let event_files = run_events::parse(&model, &args.events, &args.events_sheet, &read_options)
+        .map_err(Fail::Usage)?;
+    // the file rejects name: the customers file, else the first events file
+    let shown_data: PathBuf = data
+        .clone()
+        .or_else(|| event_files.first().map(|f| f.path.clone()))
+        .unwrap_or_default();
+    let mut events: Option<Events> = None;
+    if !model.events.is_empty() {
+        let mut progress = Progress::new();
+        let read = run_events::read(&model, as_of, event_files, &mut |n| progress.tick(n));
+        progress.clear();
+        let read = read.map_err(Fail::Data)?;
+        if let Some((f, r)) = read.first_reject().filter(|_| args.strict) {
+            errln!("error: {}", describe_reject(r, &f.path));
+            errln!(
+                "  = help: without --strict, bad rows go to the rejects file and the run goes on"
+            );
+            return Ok(ExitCode::from(1));
+        }
+        events = Some(read);
+    }
     // Open the input first: a missing file or column fails before any output is created.
-    let data = args.data.clone();
-    let mut reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
-    let mut model = model;
+    let checked_model = model.clone();
+    let open_customers =
+        |fields_of: &rubric_check::hir::Model| -> Result<(Reader, Option<io::Claims>), Fail> {
+            // (the customers file is read with its own fields; the aggregates are joined to it)
+            let mut own = fields_of.clone();
+            own.fields.retain(|f| f.agg.is_none());
+            let base = match &data {
+                Some(d) => Some(Reader::open(d, &read_options, &own).map_err(Fail::Data)?),
+                None => None,
+            };
+            match (&events, base) {
+                (Some(ev), base) => {
+                    let (r, claims) = ev.customers(base, &checked_model).map_err(Fail::Data)?;
+                    Ok((r, Some(claims)))
+                }
+                (None, Some(base)) => Ok((base, None)),
+                (None, None) => Err(Fail::Usage("--data is required".into())),
+            }
+        };
+    let (mut reader, mut claims) = open_customers(&model)?;
+    let mut model = rubric_eval::events::row_model(&model).into_owned();
     let keep = if args.keep.is_empty() && !args.keep_all {
         Vec::new()
     } else {
@@ -236,11 +310,12 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         .map_err(Fail::Usage)?;
         if model.fields.len() > fields && matches!(reader.format(), Format::Json | Format::Jsonl) {
             // a JSON reader extracts the model's columns: open it again for the kept ones
-            reader = Reader::open(&data, &read_options, &model).map_err(Fail::Data)?;
+            (reader, claims) = open_customers(&model)?;
         }
         keep
     };
     let model = model;
+    let claims = claims;
     reader.row_parser(&model).map_err(Fail::Data)?;
 
     let plan = Plan::compile(&model, as_of);
@@ -270,17 +345,15 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     if xlsx {
         let layout = XlsxColumn::layout(&model, &columns.columns, &columns.items_shown, args.all);
         let book = XlsxBook::new(&out_name, layout, as_of).map_err(Fail::Data)?;
+        let inputs = Inputs {
+            data,
+            shown: shown_data,
+            read_options,
+            events,
+            claims,
+        };
         return run_workbook(
-            args,
-            &plan,
-            &model,
-            &src,
-            reader,
-            book,
-            &columns,
-            &options,
-            as_of,
-            &read_options,
+            args, &plan, &model, &src, reader, book, &columns, &options, as_of, inputs,
         );
     }
     // The output is staged and put in place only when the run succeeds (see `Staged`).
@@ -318,7 +391,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             // (the staged output is dropped: an earlier output stays as it was)
             drop(sink);
             drop(staged);
-            errln!("error: {}", describe_reject(&r, &args.data));
+            errln!("error: {}", describe_reject(&r, &shown_data));
             errln!(
                 "  = help: without --strict, bad rows go to the rejects file and the run goes on"
             );
@@ -328,22 +401,31 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     sink.flush()
         .map_err(|e| Fail::Usage(format!("cannot write `{out_name}`: {e}")))?;
     drop(sink);
-    if let Some(code) = too_many_rejects(args, &summary, &rejects) {
+    if let Some(code) = too_many_rejects(args, &summary, &rejects, &shown_data) {
         drop(staged);
         return Ok(code);
     }
     if let Some(staged) = staged {
         staged.commit().map_err(Fail::Usage)?;
     }
+    let mut inputs = Inputs {
+        data,
+        shown: shown_data,
+        read_options,
+        events,
+        claims,
+    };
+    inputs.reject_orphans(&checked_model)?;
 
-    let (rejects_path, excluded) = if rejects.is_empty() {
+    let clean = rejects.is_empty() && inputs.event_rejects() == 0;
+    let (rejects_path, excluded) = if clean {
         (None, None)
     } else {
         let path = rejects_path(args);
-        let originals = run_rejects::originals(&data, &read_options, &model, &rejects);
-        run_rejects::write_rejects(&path, &rejects, &originals).map_err(Fail::Data)?;
-        let excluded = plan
-            .has_population()
+        let originals = inputs.originals(&model, &rejects);
+        let table = inputs.table(&checked_model, &rejects, &originals);
+        run_rejects::write_table(&path, &table).map_err(Fail::Data)?;
+        let excluded = (plan.has_population() && !rejects.is_empty())
             .then(|| Excluded::of(&model, &summary, measure, &rejects, &originals));
         (Some(path), excluded)
     };
@@ -354,12 +436,65 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         rejects_path.as_deref(),
         as_of,
         excluded.as_ref(),
+        inputs.events.as_ref(),
     );
-    Ok(if rejects.is_empty() {
+    Ok(if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Where a run's customers come from, and what is needed afterwards to account for every row.
+struct Inputs {
+    /// The customers file (`None`: the customers are the keys of the events).
+    data: Option<PathBuf>,
+    /// The file customer rejects name.
+    shown: PathBuf,
+    read_options: ReadOptions,
+    events: Option<Events>,
+    /// Which customers with events have a record.
+    claims: Option<io::Claims>,
+}
+
+impl Inputs {
+    /// Rejects the events whose key is no customer's.
+    fn reject_orphans(&mut self, model: &rubric_check::hir::Model) -> Result<(), Fail> {
+        match (&mut self.events, &self.claims) {
+            (Some(ev), Some(claims)) => ev.reject_orphans(model, claims).map_err(Fail::Data),
+            _ => Ok(()),
+        }
+    }
+
+    fn event_rejects(&self) -> usize {
+        self.events.as_ref().map_or(0, Events::rejects)
+    }
+
+    /// The original cells of the rejected customers (none for customers read from events).
+    fn originals(&self, model: &rubric_check::hir::Model, rejects: &[Reject]) -> io::OriginalRows {
+        match &self.data {
+            Some(d) => {
+                let mut own = model.clone();
+                own.fields.retain(|f| f.agg.is_none());
+                run_rejects::originals(d, &self.read_options, &own, rejects)
+            }
+            None => io::OriginalRows::empty(&self.shown.display().to_string(), &[]),
+        }
+    }
+
+    /// Every reject of the run, customers first, then each events file's.
+    fn table(
+        &self,
+        model: &rubric_check::hir::Model,
+        rejects: &[Reject],
+        originals: &io::OriginalRows,
+    ) -> io::RejectTable {
+        let mut tables = vec![io::RejectTable::new(rejects, originals)];
+        if let Some(ev) = &self.events {
+            tables.extend(ev.reject_tables(model));
+        }
+        io::RejectTable::concat(&tables)
+    }
 }
 
 fn print_summary(
@@ -369,11 +504,15 @@ fn print_summary(
     rejects: Option<&Path>,
     as_of: Date,
     excluded: Option<&Excluded>,
+    events: Option<&Events>,
 ) {
     let labels = args.labels.then_some(model);
     match args.summary {
         SummaryFormat::Human => {
             let mut text = human_summary(summary, rejects, labels);
+            if let Some(ev) = events {
+                text.insert_str(0, &ev.human());
+            }
             if let Some(line) = excluded.and_then(|e| e.human(summary)) {
                 // right after the counts line
                 let at = text.find('\n').map_or(text.len(), |i| i + 1);
@@ -383,6 +522,9 @@ fn print_summary(
         }
         SummaryFormat::Json => {
             let mut json = json_summary(summary, rejects, as_of, model);
+            if let Some(ev) = events {
+                json["events"] = ev.json();
+            }
             if let Some(e) = excluded.filter(|e| e.rows > 0) {
                 json["population_excludes"] = e.json(summary);
             }
@@ -407,7 +549,7 @@ fn run_workbook(
     columns: &Columns,
     options: &RunOptions,
     as_of: Date,
-    read_options: &ReadOptions,
+    mut inputs: Inputs,
 ) -> Result<ExitCode, Fail> {
     let Some(path) = &args.out else {
         return Err(Fail::Usage("a workbook needs --out FILE.xlsx".into()));
@@ -428,18 +570,25 @@ fn run_workbook(
         Ok(r) => r,
         Err(RunError::Data(e)) => return Err(Fail::Data(e)),
         Err(RunError::Strict(r)) => {
-            errln!("error: {}", describe_reject(&r, &args.data));
+            errln!("error: {}", describe_reject(&r, &inputs.shown));
             errln!(
                 "  = help: without --strict, bad rows go to the rejects file and the run goes on"
             );
             return Ok(ExitCode::from(1));
         }
     };
-    if let Some(code) = too_many_rejects(args, &summary, &rejects) {
+    if let Some(code) = too_many_rejects(args, &summary, &rejects, &inputs.shown) {
         return Ok(code);
     }
-    let originals = run_rejects::originals(&args.data, read_options, model, &rejects);
-    let table = io::RejectTable::new(&rejects, &originals);
+    let checked_model = {
+        let mut m = model.clone();
+        m.fields.retain(|f| f.agg.is_none());
+        m
+    };
+    inputs.reject_orphans(&checked_model)?;
+    let originals = inputs.originals(model, &rejects);
+    let table = inputs.table(&checked_model, &rejects, &originals);
+    let clean = rejects.is_empty() && inputs.event_rejects() == 0;
     let shown = path.display().to_string();
     // (staged: the workbook is put in place whole, or an earlier one stays as it was)
     // (the zip is assembled in memory: the writer wants a `Send` sink; a workbook is compressed)
@@ -460,8 +609,8 @@ fn run_workbook(
     }
     // the rejects are in the sheet 拒绝; a CSV of them only when asked for
     let rejects_path = match &args.rejects {
-        Some(p) if !rejects.is_empty() => {
-            run_rejects::write_rejects(p, &rejects, &originals).map_err(Fail::Data)?;
+        Some(p) if !clean => {
+            run_rejects::write_table(p, &table).map_err(Fail::Data)?;
             Some(p.clone())
         }
         _ => None,
@@ -471,7 +620,7 @@ fn run_workbook(
     let shown_rejects = rejects_path
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{shown}, sheet {}", io::REJECT_SHEET)));
-    let rejects_shown = (!rejects.is_empty()).then_some(shown_rejects.as_path());
+    let rejects_shown = (!clean).then_some(shown_rejects.as_path());
     print_summary(
         args,
         model,
@@ -479,8 +628,9 @@ fn run_workbook(
         rejects_shown,
         as_of,
         excluded.as_ref(),
+        inputs.events.as_ref(),
     );
-    Ok(if rejects.is_empty() {
+    Ok(if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -489,7 +639,12 @@ fn run_workbook(
 
 /// `--max-rejects`: when the run rejected more, says so (with the first rows) and gives the
 /// exit code; nothing has been written then.
-fn too_many_rejects(args: &Args, summary: &RunSummary, rejects: &[Reject]) -> Option<ExitCode> {
+fn too_many_rejects(
+    args: &Args,
+    summary: &RunSummary,
+    rejects: &[Reject],
+    data: &Path,
+) -> Option<ExitCode> {
     let error = args
         .max_rejects
         .and_then(|max| max.exceeded(summary, rejects))?;
@@ -500,7 +655,7 @@ fn too_many_rejects(args: &Args, summary: &RunSummary, rejects: &[Reject]) -> Op
         .filter(|r| !run_rejects::is_totals(r))
         .take(SHOWN)
     {
-        errln!("  {}", describe_reject(r, &args.data));
+        errln!("  {}", describe_reject(r, data));
     }
     errln!("  = help: fix these rows in the data, or raise --max-rejects");
     Some(ExitCode::from(1))

@@ -200,19 +200,15 @@ pub fn originals(
     }
 }
 
-/// Writes the rejects file: each reject with its original cells.
-pub fn write_rejects(
-    path: &Path,
-    rejects: &[Reject],
-    originals: &OriginalRows,
-) -> Result<(), DataError> {
+/// Writes a rejects file laid out as `table`.
+pub fn write_table(path: &Path, table: &RejectTable) -> Result<(), DataError> {
     let shown = path.display().to_string();
     let file = File::create(path).map_err(|source| DataError::Write {
         path: shown.clone(),
         source,
     })?;
     let mut w = RejectWriter::new(BufWriter::new(file), &shown)?;
-    w.write_table(&RejectTable::new(rejects, originals))?;
+    w.write_table(table)?;
     let mut inner = w.finish()?;
     inner.flush().map_err(|source| DataError::Write {
         path: shown,

@@ -12,7 +12,7 @@ use crate::console::{err, errln, out, outln};
 use crate::render;
 use rubric_check::hir::{ItemId, Model, TExpr, TExprKind, TestCase};
 use rubric_check::visit;
-use rubric_eval::{literal_value, Evaluation, InputRow, Plan, Value};
+use rubric_eval::{Evaluation, InputRow, Plan, Value};
 use rubric_syntax::span::line_col;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -240,22 +240,22 @@ fn run_test(model: &Model, src: &str, shown: &str, t: &TestCase) -> Result<(), V
             "{shown}:{line}: no evaluation date: add `as_of 2024-06-30` (any date) to the test or to the scheme; tests never use today's date"
         )]);
     };
-    let rows: Vec<InputRow> = t
-        .records
-        .iter()
-        .map(|r| {
-            let mut values = vec![Value::Missing; model.fields.len()];
-            for (f, lit) in &r.values {
-                if let Some(cell) = values.get_mut(*f) {
-                    *cell = literal_value(lit);
-                }
-            }
-            InputRow {
-                line: line_col(src, r.span.start).0 as u64,
+    let events = rubric_eval::events::EventPlan::compile(model, as_of);
+    let mut rows: Vec<InputRow> = Vec::new();
+    for r in &t.records {
+        let line = line_col(src, r.span.start).0;
+        match rubric_eval::events::test_values(model, &events, r) {
+            Ok(values) => rows.push(InputRow {
+                line: line as u64,
                 values,
+            }),
+            Err(reason) => {
+                return Err(vec![format!(
+                    "{shown}:{line}: the customer is not evaluated: {reason}"
+                )])
             }
-        })
-        .collect();
+        }
+    }
     let plan = Plan::compile(model, as_of);
     let ev = plan.evaluate(rows);
     let mut report = Vec::new();

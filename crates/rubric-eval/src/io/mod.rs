@@ -74,6 +74,8 @@ mod cell;
 mod cell_forms;
 mod csv_reader;
 mod error;
+mod events;
+mod joined;
 mod json_reader;
 mod keys;
 mod parser;
@@ -86,6 +88,8 @@ mod xlsx_reader;
 mod xlsx_write;
 
 pub use error::DataError;
+pub use events::{events_model, orphan_rejects, read_events, EventsRead, NO_SUCH_CUSTOMER};
+pub use joined::Claims;
 pub use keys::KeyTracker;
 pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
@@ -188,6 +192,7 @@ enum Inner {
     Csv(Box<csv_reader::CsvReader>),
     Json(json_reader::JsonReader),
     Xlsx(xlsx_reader::XlsxReader),
+    Joined(Box<joined::Joined>),
 }
 
 impl Reader {
@@ -316,6 +321,7 @@ impl Reader {
             Inner::Csv(r) => r.header(),
             Inner::Json(r) => r.header(),
             Inner::Xlsx(r) => r.header(),
+            Inner::Joined(r) => r.header(),
         }
     }
 
@@ -325,6 +331,7 @@ impl Reader {
             Inner::Csv(r) => r.header_line(),
             Inner::Json(_) => 0,
             Inner::Xlsx(r) => r.header_line(),
+            Inner::Joined(r) => r.header_line(),
         }
     }
 
@@ -355,6 +362,7 @@ impl Reader {
             Inner::Csv(r) => r.fill(out, max),
             Inner::Json(r) => r.fill(out, max),
             Inner::Xlsx(r) => r.fill(out, max),
+            Inner::Joined(r) => r.fill(out, max),
         }
     }
 
@@ -376,6 +384,10 @@ impl Reader {
                 r.fill(&mut batch.records, max)
             }
             Inner::Xlsx(r) => {
+                batch.clear();
+                r.fill(&mut batch.records, max)
+            }
+            Inner::Joined(r) => {
                 batch.clear();
                 r.fill(&mut batch.records, max)
             }

@@ -156,6 +156,55 @@ impl RejectTable {
     }
 }
 
+impl RejectTable {
+    /// Several tables as one (a run's customers file and its events files): the leading
+    /// columns, then the original cells of every table under the union of their headers (a
+    /// header shared by two files is one column), in order of first appearance.
+    pub fn concat(tables: &[RejectTable]) -> RejectTable {
+        let lead = LEADING.len();
+        let mut header: Vec<String> = LEADING.iter().map(|s| s.to_string()).collect();
+        let mut maps: Vec<Vec<usize>> = Vec::new();
+        for t in tables {
+            let mut map = Vec::new();
+            let mut used = vec![false; header.len()];
+            for h in t.header.iter().skip(lead) {
+                let at = (lead..header.len()).find(|&i| {
+                    !h.is_empty() && header[i] == *h && !used.get(i).copied().unwrap_or(true)
+                });
+                let at = match at {
+                    Some(i) => i,
+                    None => {
+                        header.push(h.clone());
+                        used.push(false);
+                        header.len() - 1
+                    }
+                };
+                used[at] = true;
+                map.push(at);
+            }
+            maps.push(map);
+        }
+        let mut rows = Vec::new();
+        for (t, map) in tables.iter().zip(&maps) {
+            for r in &t.rows {
+                let mut row = vec![String::new(); header.len()];
+                for (i, cell) in r.iter().enumerate() {
+                    let at = if i < lead {
+                        Some(i)
+                    } else {
+                        map.get(i - lead).copied()
+                    };
+                    if let Some(at) = at {
+                        row[at] = cell.clone();
+                    }
+                }
+                rows.push(row);
+            }
+        }
+        RejectTable { header, rows }
+    }
+}
+
 /// Writes a [`RejectTable`] as CSV.
 pub struct RejectWriter<W: Write> {
     w: csv::Writer<W>,
