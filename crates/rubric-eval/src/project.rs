@@ -9,6 +9,7 @@
 //! as_of = "2024-06-30"             # optional; default: the scheme's as_of
 //! encoding = "gb18030"             # optional, csv only
 //! sheet = "Sheet1"                 # optional, xlsx only
+//! events = { orders = "orders.csv" } # a file per `events` block; then `data` is optional
 //! ```
 
 use crate::io::{self, ReadOptions};
@@ -28,8 +29,12 @@ pub struct Project {
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     pub scheme: String,
-    pub data: String,
+    /// The customers; optional when the scheme reads events and `input` holds only the key.
+    pub data: Option<String>,
     pub output: String,
+    /// A file per `events` block, by block name.
+    #[serde(default)]
+    pub events: std::collections::BTreeMap<String, String>,
     /// `"2024-06-30"` or a bare TOML date.
     as_of: Option<AsOf>,
     pub encoding: Option<String>,
@@ -100,6 +105,63 @@ impl Snapshot {
                     .to_string()
             }),
         }
+    }
+
+    /// Reads the sample data (and its events files) for `model`: the accepted rows, in the
+    /// values of the model's row model, and the rejects.
+    pub fn read(
+        &self,
+        dir: &Path,
+        model: &rubric_check::hir::Model,
+        as_of: Date,
+    ) -> Result<(Vec<crate::InputRow>, Vec<crate::Reject>), String> {
+        let options = self.read_options()?;
+        if model.events.is_empty() {
+            if let Some(name) = self.events.keys().next() {
+                return Err(format!(
+                    "`events.{name}`: the scheme declares no `events` block"
+                ));
+            }
+            let Some(data) = &self.data else {
+                return Err("the snapshot has no `data`: add `data = \"customers.csv\"`".into());
+            };
+            return io::read_all(&dir.join(data), &options, model).map_err(|e| e.to_string());
+        }
+        let mut paths = Vec::new();
+        for (b, e) in model.events.iter().enumerate() {
+            let Some(file) = self.events.get(&e.name) else {
+                return Err(format!(
+                    "the scheme reads the events `{}`: add `events = {{ {} = \"FILE\" }}`",
+                    e.name, e.name
+                ));
+            };
+            paths.push((b, dir.join(file)));
+        }
+        if let Some(name) = self
+            .events
+            .keys()
+            .find(|n| !model.events.iter().any(|e| &e.name == *n))
+        {
+            return Err(format!(
+                "`events.{name}`: the scheme has no events block `{name}`"
+            ));
+        }
+        // (an events file is read with its own format, by extension; the encoding is CSV's)
+        let event_options = ReadOptions {
+            encoding: options.encoding,
+            ..ReadOptions::default()
+        };
+        let files: Vec<io::EventsFile<'_>> = paths
+            .iter()
+            .map(|(b, p)| io::EventsFile {
+                block: *b,
+                path: p,
+                options: &event_options,
+            })
+            .collect();
+        let data = self.data.as_ref().map(|d| dir.join(d));
+        let data = data.as_deref().map(|d| (d, &options));
+        io::read_all_joined(data, &files, model, as_of).map_err(|e| e.to_string())
     }
 
     /// How to read the sample data.

@@ -8,7 +8,6 @@
 
 use crate::analysis::Analysis;
 use rubric_check::hir::{ItemKind, Ty};
-use rubric_eval::io;
 use rubric_eval::project::{Project, Snapshot};
 use rubric_eval::{Plan, Value};
 use rubric_syntax::Span;
@@ -49,10 +48,9 @@ fn evaluate(
 ) -> Result<BTreeMap<String, String>, String> {
     let model = &a.model;
     let as_of = entry.as_of(model.as_of)?;
-    let options = entry.read_options()?;
-    let data = dir.join(&entry.data);
-    let (rows, _rejects) =
-        io::read_all(&data, &options, model).map_err(|e| format!("sample data: {e}"))?;
+    let (rows, _rejects) = entry
+        .read(dir, model, as_of)
+        .map_err(|e| format!("sample data: {e}"))?;
     let plan = Plan::compile(model, as_of);
     let ev = plan.evaluate(rows);
     let n = ev.len();

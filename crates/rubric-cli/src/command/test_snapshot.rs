@@ -100,10 +100,7 @@ fn run_entry(
         )));
     };
     let as_of = entry.as_of(model.as_of).map_err(broken)?;
-    let options = entry.read_options().map_err(broken)?;
-    let data = dir.join(&entry.data);
-    let (rows, mut rejects) =
-        io::read_all(&data, &options, &model).map_err(|e| broken(e.to_string()))?;
+    let (rows, mut rejects) = entry.read(dir, &model, as_of).map_err(broken)?;
     let plan = Plan::compile(&model, as_of);
     let ev = plan.evaluate(rows);
     rejects.extend(ev.rejects().iter().cloned());

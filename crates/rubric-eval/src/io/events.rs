@@ -122,3 +122,65 @@ pub fn orphan_rejects(
     }
     Ok(out)
 }
+
+/// One events file to read: its block, path and read options.
+pub struct EventsFile<'a> {
+    pub block: EventsId,
+    pub path: &'a std::path::Path,
+    pub options: &'a super::ReadOptions,
+}
+
+/// Reads a whole customers file (`None`: the customers are the keys of the events) joined with
+/// the aggregates of its events files: the accepted rows (values of the row model, see
+/// [`crate::events::row_model`]) and the rejects of every file (customers first, then events,
+/// whose lines are their own file's). What a dataset snapshot and the language server read.
+pub fn read_all_joined(
+    data: Option<(&std::path::Path, &super::ReadOptions)>,
+    files: &[EventsFile<'_>],
+    model: &Model,
+    as_of: rubric_syntax::date::Date,
+) -> Result<(Vec<crate::InputRow>, Vec<Reject>), DataError> {
+    let plan = EventPlan::compile(model, as_of);
+    let mut totals = Totals::new(&plan);
+    let mut event_rejects = Vec::new();
+    for f in files {
+        let reader = Reader::open(f.path, f.options, &events_model(model, f.block))?;
+        let read = read_events(reader, model, f.block, &plan, &mut totals, &mut |_| {})?;
+        event_rejects.extend(read.rejects);
+    }
+    let base = match data {
+        Some((path, options)) => {
+            let mut own = model.clone();
+            own.fields.retain(|f| f.agg.is_none());
+            Some(Reader::open(path, options, &own)?)
+        }
+        None => None,
+    };
+    let totals = std::sync::Arc::new(totals);
+    let paths = files.iter().map(|f| f.path.display().to_string()).collect();
+    let (reader, claims) = Reader::joined(
+        base,
+        model,
+        std::sync::Arc::new(plan),
+        totals.clone(),
+        paths,
+    )?;
+    let rows_model = crate::events::row_model(model);
+    let parser = reader.row_parser(&rows_model)?;
+    let (rows, mut rejects) = super::drain(reader, &parser, &rows_model)?;
+    let claimed = claims.lock().map(|c| c.clone()).unwrap_or_default();
+    let orphans: HashSet<String> = totals
+        .keys()
+        .enumerate()
+        .filter(|(c, _)| !claimed.get(*c).copied().unwrap_or(false))
+        .map(|(_, (k, _))| k.to_string())
+        .collect();
+    rejects.append(&mut event_rejects);
+    if !orphans.is_empty() {
+        for f in files {
+            let reader = Reader::open(f.path, f.options, &events_model(model, f.block))?;
+            rejects.extend(orphan_rejects(reader, model, &orphans)?);
+        }
+    }
+    Ok((rows, rejects))
+}

@@ -88,7 +88,10 @@ mod xlsx_reader;
 mod xlsx_write;
 
 pub use error::DataError;
-pub use events::{events_model, orphan_rejects, read_events, EventsRead, NO_SUCH_CUSTOMER};
+pub use events::{
+    events_model, orphan_rejects, read_all_joined, read_events, EventsFile, EventsRead,
+    NO_SUCH_CUSTOMER,
+};
 pub use joined::Claims;
 pub use keys::KeyTracker;
 pub use parser::{RowParser, TOTALS_ROW};
