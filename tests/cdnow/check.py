@@ -98,7 +98,31 @@ for r in rows:
     if got != exp:
         bad.append((got, exp))
 assert not bad, f"{len(bad)} customers differ, e.g. {bad[:3]}"
+# the same scheme compiled to SQL: the warehouse aggregates the orders itself
+con.execute('CREATE TABLE orders ("客户编号" VARCHAR, "下单日期" DATE, "数量" INTEGER, "金额" DECIMAL(18, 2))')
+con.execute('INSERT INTO orders SELECT customer_id, order_date, items, amount FROM o')
+sql = subprocess.run(
+    [rubric, "sql", scheme, "--dialect", "duckdb", "--events", "orders=orders", "--all"],
+    capture_output=True, text=True)
+assert sql.returncode == 0, sql.stderr
+cur = con.execute(sql.stdout)
+names = [c[0] for c in cur.description]
+by_sql = {}
+for row in cur.fetchall():
+    r = dict(zip(names, row))
+    by_sql[r["客户编号"]] = r
+assert len(by_sql) == 23570, len(by_sql)
+bad = []
+for r in rows:
+    s = by_sql[r["客户编号"]]
+    got = (str(s["last_order"]), int(s["frequency"]), Decimal(s["spend"]), Decimal(s["spend_90d"]),
+           int(s["active_months"]), s["abc"], s["segment"])
+    exp = (r["last_order"], int(r["frequency"]), Decimal(r["spend"]), Decimal(r["spend_90d"]),
+           int(r["active_months"]), r["abc"], r["segment"])
+    if got != exp:
+        bad.append((got, exp))
+assert not bad, f"rubric sql differs from rubric run on {len(bad)} customers, e.g. {bad[:3]}"
 counts = {}
 for r in rows:
     counts[r["abc"]] = counts.get(r["abc"], 0) + 1
-print(f"cdnow: 69659 orders, 23570 customers agree with duckdb on every aggregate and grade; abc {dict(sorted(counts.items()))}")
+print(f"cdnow: 69659 orders, 23570 customers agree with duckdb on every aggregate and grade; rubric sql --events in duckdb agrees with rubric run; abc {dict(sorted(counts.items()))}")

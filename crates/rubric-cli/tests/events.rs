@@ -172,7 +172,9 @@ fn strict_stops_at_the_first_bad_event() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("line 3") && err.contains("下单日期"), "{err}");
     // without --strict the good order is graded and the bad one rejected
-    let (code, out, err) = rubric(&["run", &scheme, "--events", &events]);
+    let rejects = tmp("bad-orders.rejects.csv");
+    let rejects = rejects.to_str().unwrap();
+    let (code, out, err) = rubric(&["run", &scheme, "--events", &events, "--rejects", rejects]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(err.contains("1 used, 1 rejected"), "{err}");
@@ -183,4 +185,36 @@ fn tests_give_a_customer_their_events() {
     let (code, out, err) = rubric(&["test", "tests/fixtures/check/events_clean.rubric"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn sql_joins_one_group_by_per_events_block() {
+    let scheme = format!("{EX}/rfm.rubric");
+    let (code, duck, err) = rubric(&[
+        "sql", &scheme, "--dialect", "duckdb", "--events", "orders=sales.orders",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(duck.contains("GROUP BY \"客户编号\""), "{duck}");
+    assert!(duck.contains("FROM \"sales\".\"orders\""), "{duck}");
+    assert!(duck.contains("COUNT(*) FILTER (WHERE"), "{duck}");
+    assert!(duck.contains("COALESCE("), "{duck}");
+    // without --table the customers are the distinct keys of the events
+    assert!(duck.contains("SELECT DISTINCT \"客户编号\" FROM \"sales\".\"orders\""), "{duck}");
+    // Spark: the filter as a CASE inside the aggregate
+    let (code, spark, err) = rubric(&[
+        "sql", &scheme, "--dialect", "spark", "--events", "orders=orders", "--table", "customers",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(spark.contains("COUNT(CASE WHEN"), "{spark}");
+    assert!(!spark.contains("FILTER (WHERE"), "{spark}");
+    assert!(spark.contains("LEFT JOIN ("), "{spark}");
+    // every block needs its table
+    let (code, _, err) = rubric(&["sql", &scheme, "--dialect", "postgres"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--events orders=TABLE"), "{err}");
+    let (code, _, err) = rubric(&[
+        "sql", &scheme, "--dialect", "postgres", "--events", "ordrs=o",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean `orders`?"), "{err}");
 }

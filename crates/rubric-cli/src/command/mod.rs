@@ -3,7 +3,7 @@ pub mod explain;
 pub mod fmt;
 pub mod lsp;
 pub mod run;
-mod run_events;
+pub(crate) mod run_events;
 mod run_output;
 mod run_rejects;
 pub mod sql;

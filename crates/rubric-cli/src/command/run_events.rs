@@ -49,31 +49,7 @@ pub fn parse(
     base: &ReadOptions,
 ) -> Result<Vec<EventFile>, String> {
     let names: Vec<&str> = model.events.iter().map(|e| e.name.as_str()).collect();
-    let block_of = |name: &str| -> Result<EventsId, String> {
-        model
-            .events
-            .iter()
-            .position(|e| e.name == name)
-            .ok_or_else(|| {
-                let help = match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None if names.is_empty() => "the scheme declares no `events` block".into(),
-                    None => format!("the scheme's events blocks are {}", quoted(&names)),
-                };
-                format!("the scheme has no events block `{name}`\n  = help: {help}")
-            })
-    };
-    let split = |spec: &str, what: &str| -> Result<(String, String), String> {
-        match spec.split_once('=') {
-            Some((n, f)) if !n.trim().is_empty() && !f.trim().is_empty() => {
-                Ok((n.trim().to_string(), f.trim().to_string()))
-            }
-            _ => Err(format!(
-                "`{spec}` is not NAME={what}\n  = help: write the events block's name, `=`, and the {}, as in `--events orders=orders.csv`",
-                what.to_lowercase()
-            )),
-        }
-    };
+    let block_of = |name: &str| block_named(model, name);
     let mut files: Vec<EventFile> = Vec::new();
     for spec in specs {
         let (name, file) = split(spec, "FILE")?;
@@ -126,6 +102,37 @@ pub fn parse(
     }
     files.sort_by_key(|f| f.block);
     Ok(files)
+}
+
+/// The events block named `name`, or an error with did-you-mean.
+pub fn block_named(model: &Model, name: &str) -> Result<EventsId, String> {
+    let names: Vec<&str> = model.events.iter().map(|e| e.name.as_str()).collect();
+    model
+        .events
+        .iter()
+        .position(|e| e.name == name)
+        .ok_or_else(|| {
+            let help = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "the scheme declares no `events` block".into(),
+                None => format!("the scheme's events blocks are {}", quoted(&names)),
+            };
+            format!("the scheme has no events block `{name}`\n  = help: {help}")
+        })
+}
+
+/// `NAME=VALUE` of `--events` and its kin; `what` names the value (`FILE`, `TABLE`).
+pub fn split(spec: &str, what: &str) -> Result<(String, String), String> {
+    match spec.split_once('=') {
+        Some((n, f)) if !n.trim().is_empty() && !f.trim().is_empty() => {
+            Ok((n.trim().to_string(), f.trim().to_string()))
+        }
+        _ => Err(format!(
+            "`{spec}` is not NAME={what}\n  = help: write the events block's name, `=`, and the {}, as in `--events orders={}`",
+            what.to_lowercase(),
+            if what == "TABLE" { "orders_table" } else { "orders.csv" }
+        )),
+    }
 }
 
 fn quoted(names: &[&str]) -> String {

@@ -22,11 +22,11 @@ pub struct EventsRead {
 pub const NO_SUCH_CUSTOMER: &str = "no such customer";
 
 /// The model an events file is opened with ([`Reader::open`] reads the columns of its
-/// fields): the key (by the input key's column), then the block's own fields.
+/// fields): the customer key (by the input key's column), then the block's own fields. It has
+/// no `key`: many events share a customer.
 pub fn events_model(model: &Model, block: EventsId) -> Model {
     Model {
         fields: fields(model, block),
-        key: Some(0),
         ..Model::default()
     }
 }
