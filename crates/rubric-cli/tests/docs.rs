@@ -1,0 +1,570 @@
+//! The documentation a user reads is tested like code, so that no example goes stale silently.
+//!
+//! Every fenced block whose info string starts with `rubric` in README.md, examples/README.md and
+//! docs/*.md is checked with the built `rubric`, according to its fence marker:
+//!
+//! - ` ```rubric ` is a complete scheme: `rubric check` reports no error and no warning (hints
+//!   such as `unused-field` are allowed), and when it holds `test` blocks, `rubric test` passes
+//!   every one of them.
+//! - ` ```rubric error=CODE[,CODE…] ` is a complete scheme that `rubric check` refuses: the codes
+//!   of its errors are exactly the codes listed.
+//! - ` ```rubric warning=CODE[,CODE…] ` is a complete scheme that checks without errors, whose
+//!   warnings carry exactly the codes listed; its `test` blocks pass.
+//! - ` ```rubric fragment ` is deliberately a piece of a scheme (a bad/fixed pair in
+//!   docs/diagnostics.md, one rule shown on its own). It is not checked.
+//! - `id=NAME` names a block; `with=NAME` puts the block NAME (of the same file) in front of this
+//!   one before checking, so a later example can add a declaration to an earlier scheme.
+//!
+//! Besides: every `rubric SUBCOMMAND --flag` a document names (in a shell block or in inline code)
+//! exists in that subcommand's `--help`, and no markdown link of the documents leaves the
+//! repository or points at a file or heading that does not exist.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{repo_root, rubric};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+/// The documents whose `rubric` blocks and commands are checked.
+fn documents() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    let mut files = vec![root.join("README.md"), root.join("examples/README.md")];
+    files.extend(docs);
+    files
+}
+
+/// The documents whose links are checked: the documents, and the other markdown of the root.
+fn linked_documents() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut files = documents();
+    for extra in ["ARCHITECTURE.md", "CHANGELOG.md", "BENCHMARKS.md"] {
+        files.push(root.join(extra));
+    }
+    files
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(repo_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// A fenced code block: the line of its opening fence, its info string and its text.
+struct Block {
+    line: usize,
+    lang: String,
+    markers: Vec<String>,
+    text: String,
+}
+
+/// The fenced blocks of a markdown text, and the text outside them (fenced lines blanked, so
+/// line numbers stay).
+fn split(markdown: &str) -> (Vec<Block>, String) {
+    let mut blocks = Vec::new();
+    let mut prose = String::new();
+    let mut open: Option<(usize, String, usize, Vec<String>, String)> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let fence_len = trimmed.chars().take_while(|&c| c == '`').count();
+        match open.take() {
+            None if fence_len >= 3 => {
+                let mut words = trimmed[fence_len..].split_whitespace().map(str::to_owned);
+                let lang = words.next().unwrap_or_default();
+                open = Some((i + 1, lang, fence_len, words.collect(), String::new()));
+                prose.push('\n');
+            }
+            None => {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+            Some((start, lang, len, markers, text))
+                if fence_len >= len && trimmed[fence_len..].trim().is_empty() =>
+            {
+                blocks.push(Block {
+                    line: start,
+                    lang,
+                    markers,
+                    text,
+                });
+                prose.push('\n');
+            }
+            Some((start, lang, len, markers, mut text)) => {
+                text.push_str(line);
+                text.push('\n');
+                open = Some((start, lang, len, markers, text));
+                prose.push('\n');
+            }
+        }
+    }
+    assert!(open.is_none(), "a code fence is never closed");
+    (blocks, prose)
+}
+
+/// What a `rubric` block's fence marker asks of it.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Clean,
+    Errors(BTreeSet<String>),
+    Warnings(BTreeSet<String>),
+    Fragment,
+}
+
+/// Reads the markers of a `rubric` fence: the expectation, its `id=` and its `with=`.
+fn markers(words: &[String]) -> Result<(Expect, Option<String>, Option<String>), String> {
+    let mut expect = Expect::Clean;
+    let (mut id, mut with) = (None, None);
+    let codes = |list: &str| list.split(',').map(str::to_owned).collect::<BTreeSet<_>>();
+    for word in words {
+        let set = |expect: &mut Expect, new: Expect| {
+            if *expect != Expect::Clean {
+                return Err(format!("two expectations in one fence: `{word}`"));
+            }
+            *expect = new;
+            Ok(())
+        };
+        if word == "fragment" {
+            set(&mut expect, Expect::Fragment)?;
+        } else if let Some(list) = word.strip_prefix("error=") {
+            set(&mut expect, Expect::Errors(codes(list)))?;
+        } else if let Some(list) = word.strip_prefix("warning=") {
+            set(&mut expect, Expect::Warnings(codes(list)))?;
+        } else if let Some(name) = word.strip_prefix("id=") {
+            id = Some(name.to_owned());
+        } else if let Some(name) = word.strip_prefix("with=") {
+            with = Some(name.to_owned());
+        } else {
+            return Err(format!(
+                "unknown fence marker `{word}` (fragment, error=CODE, warning=CODE, id=NAME, with=NAME)"
+            ));
+        }
+    }
+    Ok((expect, id, with))
+}
+
+/// Checks one scheme as its marker asks; the problems found, in words.
+fn check_scheme(name: &str, text: &str, expect: &Expect) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("rubric-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.rubric"));
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, out, err) = rubric(&["check", "--error-format", "json", path]);
+    let diagnostics: Vec<serde_json::Value> = match serde_json::from_str(&out) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("`rubric check` gave no JSON ({e}): {out}{err}")],
+    };
+    let with = |severity: &str| -> BTreeSet<String> {
+        diagnostics
+            .iter()
+            .filter(|d| d["severity"] == severity)
+            .map(|d| d["code"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let describe = || {
+        diagnostics
+            .iter()
+            .filter(|d| d["severity"] != "hint")
+            .map(|d| {
+                format!(
+                    "\n    {}:{} {} {}: {}",
+                    d["line"], d["column"], d["severity"], d["code"], d["message"]
+                )
+            })
+            .collect::<String>()
+    };
+    let (errors, warnings) = (with("error"), with("warning"));
+    let mut problems = Vec::new();
+    let runs_tests = match expect {
+        Expect::Clean => {
+            if !errors.is_empty() || !warnings.is_empty() || code != 0 {
+                problems.push(format!(
+                    "a complete scheme must check clean (mark it `fragment`, `error=` or `warning=` if it is not):{}",
+                    describe()
+                ));
+            }
+            true
+        }
+        Expect::Errors(codes) => {
+            if errors != *codes || code != 1 {
+                problems.push(format!(
+                    "expected the errors {codes:?}, `rubric check` exited {code} with:{}",
+                    describe()
+                ));
+            }
+            false
+        }
+        Expect::Warnings(codes) => {
+            if !errors.is_empty() || warnings != *codes || code != 0 {
+                problems.push(format!(
+                    "expected the warnings {codes:?} and no error, got:{}",
+                    describe()
+                ));
+            }
+            true
+        }
+        Expect::Fragment => false,
+    };
+    let tests = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("test \""))
+        .count();
+    if runs_tests && tests > 0 && problems.is_empty() {
+        let (code, out, err) = rubric(&["test", path]);
+        let summary = format!("{tests} passed, 0 failed");
+        if code != 0 || !out.contains(&summary) {
+            problems.push(format!(
+                "`rubric test` should say `{summary}`, it exited {code}:\n{out}{err}"
+            ));
+        }
+    }
+    problems
+}
+
+/// Checks every `rubric` block of one markdown text; the problems, each with `file:line`.
+fn check_blocks(file: &str, markdown: &str) -> (Vec<String>, usize) {
+    let (blocks, _) = split(markdown);
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for block in blocks.iter().filter(|b| b.lang == "rubric") {
+        let at = format!("{file}:{}", block.line);
+        let (expect, id, with) = match markers(&block.markers) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        let mut text = String::new();
+        if let Some(with) = &with {
+            match named.get(with) {
+                Some(base) => text.push_str(base),
+                None => problems.push(format!("{at}: `with={with}` names no earlier block")),
+            }
+        }
+        text.push_str(&block.text);
+        if let Some(id) = id {
+            named.insert(id, text.clone());
+        }
+        if expect != Expect::Fragment {
+            checked += 1;
+        }
+        let name = format!("{}-{}", file.replace(['/', '.'], "_"), block.line);
+        for problem in check_scheme(&name, &text, &expect) {
+            problems.push(format!("{at}: {problem}"));
+        }
+    }
+    (problems, checked)
+}
+
+#[test]
+fn every_rubric_example_in_the_docs_checks_and_its_tests_pass() {
+    let mut problems = Vec::new();
+    let mut per_file = BTreeMap::new();
+    for path in documents() {
+        let markdown = std::fs::read_to_string(&path).unwrap();
+        let (found, checked) = check_blocks(&rel(&path), &markdown);
+        problems.extend(found);
+        per_file.insert(rel(&path), checked);
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
+    // The reference is made of examples: if the collector stopped finding them, this says so.
+    assert!(
+        per_file["docs/language.md"] >= 15,
+        "only {} checked examples in docs/language.md",
+        per_file["docs/language.md"]
+    );
+    assert!(per_file["README.md"] >= 2, "{per_file:?}");
+}
+
+#[test]
+fn a_stale_example_is_caught() {
+    let markdown = "\
+```rubric
+scheme \"s\"
+as_of 2024-06-30
+input { id text key, revenue decimal }
+grade g { a when revnue > 5, b otherwise }
+```
+
+```rubric error=thousands-separator
+scheme \"s\"
+input { id text key, revenue decimal }
+grade g { a when revenue > 5, b otherwise }
+```
+
+```rubric
+scheme \"s\"
+as_of 2024-06-30
+input { id text key, revenue decimal }
+grade g { a when revenue > 5, b otherwise }
+test \"t\" { given { id: \"1\", revenue: 6 } expect g == b }
+```
+
+```rubric frgment
+let x = 1
+```
+";
+    let (problems, _) = check_blocks("stale.md", markdown);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(problems[0].contains("stale.md:1:") && problems[0].contains("unknown-name"));
+    assert!(problems[1].contains("thousands-separator"));
+    assert!(problems[2].contains("`rubric test` should say `1 passed, 0 failed`"));
+    assert!(problems[3].contains("unknown fence marker `frgment`"));
+}
+
+/// The subcommands `rubric --help` lists, each with the flags of its own `--help`.
+fn commands() -> BTreeMap<String, BTreeSet<String>> {
+    let (_, help, _) = rubric(&["--help"]);
+    let names: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|n| n != "help")
+        .collect();
+    assert!(names.len() >= 7, "{help}");
+    names
+        .into_iter()
+        .map(|name| {
+            let (_, help, _) = rubric(&[&name, "--help"]);
+            let flags = help
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| w.starts_with("--"))
+                .map(|w| w.split(['=', '<', '[']).next().unwrap().to_owned())
+                .collect();
+            (name, flags)
+        })
+        .collect()
+}
+
+/// The `rubric SUBCOMMAND --flag …` commands in one line of shell or inline code: the subcommand
+/// and its flags (up to a pipe, a redirection or a comment).
+fn invocations(line: &str) -> Vec<(String, Vec<String>)> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut found = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let is_rubric = *word == "rubric"
+            || word.ends_with("/rubric")
+            || (*word == "--" && words[..i].windows(2).any(|w| w == ["cargo", "run"]));
+        let Some(sub) = words.get(i + 1) else {
+            continue;
+        };
+        if !is_rubric || !sub.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+            continue;
+        }
+        let flags = words[i + 2..]
+            .iter()
+            .take_while(|w| !matches!(**w, "|" | ">" | "&&" | ";" | "2>&1") && !w.starts_with('#'))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(|w| w.split('=').next().unwrap().to_owned())
+            .collect();
+        found.push((sub.to_string(), flags));
+    }
+    found
+}
+
+#[test]
+fn every_command_and_flag_the_docs_name_exists() {
+    let commands = commands();
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for path in documents() {
+        let markdown = std::fs::read_to_string(&path).unwrap();
+        let (blocks, prose) = split(&markdown);
+        let mut lines: Vec<(usize, String)> = Vec::new();
+        for block in &blocks {
+            if !matches!(block.lang.as_str(), "sh" | "console" | "shell" | "bash") {
+                continue;
+            }
+            // Join continued lines; in a console block only the `$ ` lines are commands.
+            let joined = block.text.replace("\\\n", " ");
+            for (i, line) in joined.lines().enumerate() {
+                let command = match block.lang.as_str() {
+                    "console" => line.strip_prefix("$ "),
+                    _ => Some(line),
+                };
+                if let Some(command) = command {
+                    lines.push((block.line + 1 + i, command.to_owned()));
+                }
+            }
+        }
+        for (i, line) in prose.lines().enumerate() {
+            for (j, span) in line.split('`').enumerate() {
+                if j % 2 == 1 {
+                    lines.push((i + 1, span.to_owned()));
+                }
+            }
+        }
+        for (line, text) in lines {
+            for (sub, flags) in invocations(&text) {
+                seen += 1;
+                let Some(known) = commands.get(&sub) else {
+                    problems.push(format!(
+                        "{}:{line}: `rubric {sub}` is no subcommand",
+                        rel(&path)
+                    ));
+                    continue;
+                };
+                for flag in flags {
+                    if !known.contains(&flag) {
+                        problems.push(format!(
+                            "{}:{line}: `rubric {sub}` has no option `{flag}`",
+                            rel(&path)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert!(seen >= 40, "only {seen} rubric commands found in the docs");
+}
+
+#[test]
+fn the_command_check_catches_a_made_up_flag() {
+    let commands = commands();
+    let (sub, flags) = invocations("$ rubric run s.rubric --data x.csv --colour red | head")
+        .pop()
+        .unwrap();
+    assert_eq!(sub, "run");
+    assert_eq!(flags, ["--data", "--colour"]);
+    assert!(commands["run"].contains("--data"));
+    assert!(!commands["run"].contains("--colour"));
+    assert_eq!(
+        invocations("cargo run --release -- check --fix a.rubric"),
+        [("check".to_owned(), vec!["--fix".to_owned()])]
+    );
+}
+
+/// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as `-`.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a markdown file's headings (`-1`, `-2` … for repeated ones).
+fn anchors(markdown: &str) -> BTreeSet<String> {
+    let (_, prose) = split(markdown);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut all = BTreeSet::new();
+    for line in prose.lines() {
+        let hashes = line.chars().take_while(|&c| c == '#').count();
+        if hashes == 0 || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let base = slug(&line[hashes..].replace('`', ""));
+        let n = seen.entry(base.clone()).or_insert(0);
+        all.insert(if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        });
+        *n += 1;
+    }
+    all
+}
+
+/// The targets of the inline links `[text](target)` of a markdown text, with their lines.
+fn links(markdown: &str) -> Vec<(usize, String)> {
+    let (_, prose) = split(markdown);
+    let mut found = Vec::new();
+    for (i, line) in prose.lines().enumerate() {
+        // Code spans are not links.
+        let text: String = line
+            .split('`')
+            .enumerate()
+            .map(|(j, s)| if j % 2 == 0 { s } else { "" })
+            .collect();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("](") {
+            let after = &rest[at + 2..];
+            let end = after.find(')').unwrap_or(after.len());
+            found.push((i + 1, after[..end].trim().to_owned()));
+            rest = &after[end..];
+        }
+    }
+    found
+}
+
+#[test]
+fn no_link_leaves_the_repository_or_points_nowhere() {
+    let root = repo_root();
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for path in linked_documents() {
+        let markdown = std::fs::read_to_string(&path).unwrap();
+        for (line, target) in links(&markdown) {
+            count += 1;
+            let at = format!("{}:{line}", rel(&path));
+            if target.starts_with("https://") || target.starts_with("http://") {
+                continue;
+            }
+            let (file, anchor) = match target.split_once('#') {
+                Some((f, a)) => (f, Some(a)),
+                None => (target.as_str(), None),
+            };
+            if file.starts_with('/') || file.contains(':') {
+                problems.push(format!("{at}: `{target}` is not a path in the repository"));
+                continue;
+            }
+            let mut resolved = path.parent().unwrap().to_path_buf();
+            if !file.is_empty() {
+                for part in Path::new(file).components() {
+                    match part {
+                        Component::ParentDir => {
+                            resolved.pop();
+                        }
+                        Component::Normal(p) => resolved.push(p),
+                        _ => {}
+                    }
+                }
+            } else {
+                resolved = path.clone();
+            }
+            if !resolved.starts_with(root) {
+                problems.push(format!("{at}: `{target}` leaves the repository"));
+            } else if !resolved.exists() {
+                problems.push(format!("{at}: `{target}` does not exist"));
+            } else if let Some(anchor) = anchor {
+                if resolved.extension().is_some_and(|e| e == "md") {
+                    let text = std::fs::read_to_string(&resolved).unwrap();
+                    if !anchors(&text).contains(anchor) {
+                        problems.push(format!("{at}: `{target}` names no heading"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert!(count >= 40, "only {count} links found");
+}
+
+#[test]
+fn the_link_check_knows_a_way_out_and_a_heading() {
+    let found = links("see [a](../shared/X.md) and `[b](c)` and [d](docs/x.md#cells-zh-cn)\n");
+    assert_eq!(
+        found,
+        [
+            (1, "../shared/X.md".to_owned()),
+            (1, "docs/x.md#cells-zh-cn".to_owned())
+        ]
+    );
+    let heading = anchors("# Cells as Excel shows them (zh-CN)\n## `grade`: first match\n");
+    assert!(heading.contains("cells-as-excel-shows-them-zh-cn"));
+    assert!(heading.contains("grade-first-match"));
+}
