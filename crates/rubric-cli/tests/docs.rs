@@ -14,6 +14,12 @@
 //!   docs/diagnostics.md, one rule shown on its own). It is not checked.
 //! - `id=NAME` names a block; `with=NAME` puts the block NAME (of the same file) in front of this
 //!   one before checking, so a later example can add a declaration to an earlier scheme.
+//!   A block may be hidden from readers as an HTML comment, `<!-- rubric id=NAME` up to a line
+//!   `-->`: docs/diagnostics.md declares the input its one-line examples read that way.
+//! - `sql` asks that `rubric sql --dialect duckdb` compiles the (clean) scheme, and
+//!   `sql-error=CODE` that it refuses it with CODE.
+//! - `allow=CODE[,CODE…]` lets a block have these warnings besides the expected ones (a fixed
+//!   `let` in docs/diagnostics.md that nothing reads is `unused`).
 //!
 //! Besides: every `rubric SUBCOMMAND --flag` a document names (in a shell block or in inline code)
 //! exists in that subcommand's `--help`, and no markdown link of the documents leaves the
@@ -70,7 +76,9 @@ struct Block {
 fn split(markdown: &str) -> (Vec<Block>, String) {
     let mut blocks = Vec::new();
     let mut prose = String::new();
-    let mut open: Option<(usize, String, usize, Vec<String>, String)> = None;
+    // The open block: its first line, language, markers, text, and the length of its fence
+    // (0 for a hidden block, an HTML comment `<!-- rubric …` closed by `-->`).
+    let mut open: Option<(usize, String, Vec<String>, String, usize)> = None;
     for (i, line) in markdown.lines().enumerate() {
         let trimmed = line.trim_start();
         let fence_len = trimmed.chars().take_while(|&c| c == '`').count();
@@ -78,15 +86,22 @@ fn split(markdown: &str) -> (Vec<Block>, String) {
             None if fence_len >= 3 => {
                 let mut words = trimmed[fence_len..].split_whitespace().map(str::to_owned);
                 let lang = words.next().unwrap_or_default();
-                open = Some((i + 1, lang, fence_len, words.collect(), String::new()));
+                open = Some((i + 1, lang, words.collect(), String::new(), fence_len));
+                prose.push('\n');
+            }
+            None if trimmed.starts_with("<!-- rubric") && !trimmed.contains("-->") => {
+                let words = trimmed["<!-- rubric".len()..].split_whitespace();
+                let markers = words.map(str::to_owned).collect();
+                open = Some((i + 1, "rubric".to_owned(), markers, String::new(), 0));
                 prose.push('\n');
             }
             None => {
                 prose.push_str(line);
                 prose.push('\n');
             }
-            Some((start, lang, len, markers, text))
-                if fence_len >= len && trimmed[fence_len..].trim().is_empty() =>
+            Some((start, lang, markers, text, len))
+                if (len == 0 && trimmed.trim_end() == "-->")
+                    || (len > 0 && fence_len >= len && trimmed[fence_len..].trim().is_empty()) =>
             {
                 blocks.push(Block {
                     line: start,
@@ -96,10 +111,10 @@ fn split(markdown: &str) -> (Vec<Block>, String) {
                 });
                 prose.push('\n');
             }
-            Some((start, lang, len, markers, mut text)) => {
+            Some((start, lang, markers, mut text, len)) => {
                 text.push_str(line);
                 text.push('\n');
-                open = Some((start, lang, len, markers, text));
+                open = Some((start, lang, markers, text, len));
                 prose.push('\n');
             }
         }
@@ -117,10 +132,27 @@ enum Expect {
     Fragment,
 }
 
-/// Reads the markers of a `rubric` fence: the expectation, its `id=` and its `with=`.
-fn markers(words: &[String]) -> Result<(Expect, Option<String>, Option<String>), String> {
-    let mut expect = Expect::Clean;
-    let (mut id, mut with) = (None, None);
+/// The markers of a `rubric` fence.
+struct Fence {
+    expect: Expect,
+    id: Option<String>,
+    with: Option<String>,
+    /// Warnings the block may have besides those it expects (`allow=unused` for a fixed line
+    /// whose `let` nothing reads).
+    allow: BTreeSet<String>,
+    /// `Some(None)`: `rubric sql` compiles the scheme; `Some(Some(code))`: it refuses it with code.
+    sql: Option<Option<String>>,
+}
+
+/// Reads the markers of a `rubric` fence.
+fn markers(words: &[String]) -> Result<Fence, String> {
+    let mut fence = Fence {
+        expect: Expect::Clean,
+        id: None,
+        with: None,
+        allow: BTreeSet::new(),
+        sql: None,
+    };
     let codes = |list: &str| list.split(',').map(str::to_owned).collect::<BTreeSet<_>>();
     for word in words {
         let set = |expect: &mut Expect, new: Expect| {
@@ -131,26 +163,33 @@ fn markers(words: &[String]) -> Result<(Expect, Option<String>, Option<String>),
             Ok(())
         };
         if word == "fragment" {
-            set(&mut expect, Expect::Fragment)?;
+            set(&mut fence.expect, Expect::Fragment)?;
         } else if let Some(list) = word.strip_prefix("error=") {
-            set(&mut expect, Expect::Errors(codes(list)))?;
+            set(&mut fence.expect, Expect::Errors(codes(list)))?;
         } else if let Some(list) = word.strip_prefix("warning=") {
-            set(&mut expect, Expect::Warnings(codes(list)))?;
+            set(&mut fence.expect, Expect::Warnings(codes(list)))?;
+        } else if word == "sql" {
+            fence.sql = Some(None);
+        } else if let Some(code) = word.strip_prefix("sql-error=") {
+            fence.sql = Some(Some(code.to_owned()));
+        } else if let Some(list) = word.strip_prefix("allow=") {
+            fence.allow = codes(list);
         } else if let Some(name) = word.strip_prefix("id=") {
-            id = Some(name.to_owned());
+            fence.id = Some(name.to_owned());
         } else if let Some(name) = word.strip_prefix("with=") {
-            with = Some(name.to_owned());
+            fence.with = Some(name.to_owned());
         } else {
             return Err(format!(
-                "unknown fence marker `{word}` (fragment, error=CODE, warning=CODE, id=NAME, with=NAME)"
+                "unknown fence marker `{word}` (fragment, error=CODE, warning=CODE, allow=CODE, sql, sql-error=CODE, id=NAME, with=NAME)"
             ));
         }
     }
-    Ok((expect, id, with))
+    Ok(fence)
 }
 
 /// Checks one scheme as its marker asks; the problems found, in words.
-fn check_scheme(name: &str, text: &str, expect: &Expect) -> Vec<String> {
+fn check_scheme(name: &str, text: &str, fence: &Fence) -> Vec<String> {
+    let expect = &fence.expect;
     let dir = std::env::temp_dir().join(format!("rubric-docs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{name}.rubric"));
@@ -172,6 +211,7 @@ fn check_scheme(name: &str, text: &str, expect: &Expect) -> Vec<String> {
         diagnostics
             .iter()
             .filter(|d| d["severity"] != "hint")
+            .filter(|d| !fence.allow.iter().any(|code| d["code"] == code.as_str()))
             .map(|d| {
                 format!(
                     "\n    {}:{} {} {}: {}",
@@ -180,7 +220,11 @@ fn check_scheme(name: &str, text: &str, expect: &Expect) -> Vec<String> {
             })
             .collect::<String>()
     };
-    let (errors, warnings) = (with("error"), with("warning"));
+    let errors = with("error");
+    let warnings: BTreeSet<String> = with("warning")
+        .into_iter()
+        .filter(|code| !fence.allow.contains(code))
+        .collect();
     let mut problems = Vec::new();
     let runs_tests = match expect {
         Expect::Clean => {
@@ -212,6 +256,22 @@ fn check_scheme(name: &str, text: &str, expect: &Expect) -> Vec<String> {
         }
         Expect::Fragment => false,
     };
+    if let (Some(sql), true) = (&fence.sql, problems.is_empty()) {
+        let (code, _, err) = rubric(&["sql", path, "--dialect", "duckdb", "--table", "t", "--all"]);
+        match sql {
+            None if code != 0 => {
+                problems.push(format!(
+                    "`rubric sql` should compile it, it exited {code}:\n{err}"
+                ));
+            }
+            Some(expected) if code != 1 || !err.lines().any(|l| l.trim() == expected) => {
+                problems.push(format!(
+                    "`rubric sql` should refuse it with `{expected}`, it exited {code}:\n{err}"
+                ));
+            }
+            _ => {}
+        }
+    }
     let tests = text
         .lines()
         .filter(|l| l.trim_start().starts_with("test \""))
@@ -236,29 +296,29 @@ fn check_blocks(file: &str, markdown: &str) -> (Vec<String>, usize) {
     let mut checked = 0;
     for block in blocks.iter().filter(|b| b.lang == "rubric") {
         let at = format!("{file}:{}", block.line);
-        let (expect, id, with) = match markers(&block.markers) {
-            Ok(m) => m,
+        let fence = match markers(&block.markers) {
+            Ok(fence) => fence,
             Err(e) => {
                 problems.push(format!("{at}: {e}"));
                 continue;
             }
         };
         let mut text = String::new();
-        if let Some(with) = &with {
+        if let Some(with) = &fence.with {
             match named.get(with) {
                 Some(base) => text.push_str(base),
                 None => problems.push(format!("{at}: `with={with}` names no earlier block")),
             }
         }
         text.push_str(&block.text);
-        if let Some(id) = id {
-            named.insert(id, text.clone());
+        if let Some(id) = &fence.id {
+            named.insert(id.clone(), text.clone());
         }
-        if expect != Expect::Fragment {
+        if fence.expect != Expect::Fragment {
             checked += 1;
         }
         let name = format!("{}-{}", file.replace(['/', '.'], "_"), block.line);
-        for problem in check_scheme(&name, &text, &expect) {
+        for problem in check_scheme(&name, &text, &fence) {
             problems.push(format!("{at}: {problem}"));
         }
     }
@@ -312,13 +372,33 @@ test \"t\" { given { id: \"1\", revenue: 6 } expect g == b }
 ```rubric frgment
 let x = 1
 ```
+
+<!-- rubric id=base
+scheme \"s\"
+input { id text key, revenue decimal }
+-->
+
+```rubric with=base error=unknown-name
+let big = revenue >= 5万
+```
+
+```rubric with=base
+let big = revenue >= 5万
+```
+
+```rubric with=base allow=unused
+let big = revenue >= 5万
+```
 ";
-    let (problems, _) = check_blocks("stale.md", markdown);
-    assert_eq!(problems.len(), 4, "{problems:#?}");
+    let (problems, checked) = check_blocks("stale.md", markdown);
+    assert_eq!(checked, 7);
+    assert_eq!(problems.len(), 6, "{problems:#?}");
     assert!(problems[0].contains("stale.md:1:") && problems[0].contains("unknown-name"));
     assert!(problems[1].contains("thousands-separator"));
     assert!(problems[2].contains("`rubric test` should say `1 passed, 0 failed`"));
     assert!(problems[3].contains("unknown fence marker `frgment`"));
+    assert!(problems[4].starts_with("stale.md:31:") && problems[4].contains("unknown-name"));
+    assert!(problems[5].starts_with("stale.md:35:") && problems[5].contains("unused"));
 }
 
 /// The subcommands `rubric --help` lists, each with the flags of its own `--help`.
