@@ -648,3 +648,65 @@ fn the_link_check_knows_a_way_out_and_a_heading() {
     assert!(heading.contains("cells-as-excel-shows-them-zh-cn"));
     assert!(heading.contains("grade-first-match"));
 }
+
+/// The text of the `rubric` block of docs/language.md whose fence carries `marker`.
+fn language_block(marker: &str) -> (String, Vec<Block>) {
+    let markdown = std::fs::read_to_string(repo_root().join("docs/language.md")).unwrap();
+    let (blocks, _) = split(&markdown);
+    let text = blocks
+        .iter()
+        .find(|b| b.lang == "rubric" && b.markers.iter().any(|m| m == marker))
+        .expect("docs/language.md has a rubric block with this marker")
+        .text
+        .clone();
+    (text, blocks)
+}
+
+#[test]
+fn check_fix_does_what_the_reference_shows() {
+    let (typed, blocks) = language_block("id=typed");
+    let (fixed, _) = language_block("id=fixed");
+    let dir = std::env::temp_dir().join(format!("rubric-docs-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("会员等级.rubric"), &typed).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .args(["check", "--fix", "会员等级.rubric"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The console block that shows `rubric check --fix`: every line it shows is what it says.
+    let console = blocks
+        .iter()
+        .find(|b| b.lang == "console" && b.text.contains("rubric check --fix"))
+        .expect("a console block with `rubric check --fix`");
+    for line in console.text.lines().filter(|l| !l.starts_with("$ ")) {
+        assert!(said.contains(line), "`{line}` is not in:\n{said}");
+    }
+    // The scheme it rewrites is the fixed one shown (whose test block is an addition).
+    let rewritten = std::fs::read_to_string(dir.join("会员等级.rubric")).unwrap();
+    let shown = &fixed[..fixed.find("\ntest ").unwrap()];
+    assert_eq!(rewritten.trim_end(), shown.trim_end());
+}
+
+#[test]
+fn the_reference_lists_exactly_the_reserved_keywords() {
+    let markdown = std::fs::read_to_string(repo_root().join("docs/language.md")).unwrap();
+    let after = markdown
+        .split("Keywords are English and reserved:")
+        .nth(1)
+        .expect("the sentence that lists the keywords");
+    let listed: BTreeSet<&str> = after
+        .split('`')
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let reserved: BTreeSet<&str> = rubric_syntax::KEYWORDS.iter().copied().collect();
+    assert_eq!(listed, reserved);
+}
