@@ -710,3 +710,79 @@ fn the_reference_lists_exactly_the_reserved_keywords() {
     let reserved: BTreeSet<&str> = rubric_syntax::KEYWORDS.iter().copied().collect();
     assert_eq!(listed, reserved);
 }
+
+/// The console sessions of docs/language.md that run the scheme of its section 1 over the
+/// `members.csv` it shows: each command, run in a scratch directory, prints what is shown.
+#[test]
+fn the_members_sessions_print_what_the_reference_shows() {
+    let markdown = std::fs::read_to_string(repo_root().join("docs/language.md")).unwrap();
+    let (blocks, _) = split(&markdown);
+    let scheme = &blocks
+        .iter()
+        .find(|b| b.lang == "rubric")
+        .expect("the scheme of section 1")
+        .text;
+    let data = &blocks
+        .iter()
+        .find(|b| b.lang == "csv" && b.text.starts_with("会员编号,"))
+        .expect("members.csv")
+        .text;
+    let dir = std::env::temp_dir().join(format!("rubric-docs-members-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("members.rubric"), scheme).unwrap();
+    std::fs::write(dir.join("members.csv"), data).unwrap();
+    let mut sessions = 0;
+    for block in blocks
+        .iter()
+        .filter(|b| b.lang == "console" && b.text.contains("members.rubric"))
+    {
+        sessions += 1;
+        // Each `$ ` line and the lines it shows, up to the next `$ ` line.
+        let mut steps: Vec<(String, String)> = Vec::new();
+        for line in block.text.lines() {
+            match line.strip_prefix("$ ") {
+                Some(command) => steps.push((command.to_owned(), String::new())),
+                None => {
+                    let (_, shown) = steps.last_mut().expect("a session starts with `$ `");
+                    shown.push_str(line);
+                    shown.push('\n');
+                }
+            }
+        }
+        for (command, shown) in steps {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let printed = match words.as_slice() {
+                ["cat", file] => std::fs::read_to_string(dir.join(file)).unwrap(),
+                ["rubric", args @ ..] => {
+                    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rubric"))
+                        .args(args)
+                        .current_dir(&dir)
+                        .env("NO_COLOR", "1")
+                        .output()
+                        .unwrap();
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                }
+                _ => format!("(this test runs only `rubric` and `cat`, not `{command}`)"),
+            };
+            let tidy = |s: &str| {
+                s.lines()
+                    .map(str::trim_end)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .to_owned()
+            };
+            assert_eq!(
+                tidy(&printed),
+                tidy(&shown),
+                "docs/language.md:{}: `{command}`",
+                block.line
+            );
+        }
+    }
+    assert!(sessions >= 2, "{sessions} sessions with members.rubric");
+}
