@@ -510,6 +510,47 @@ fn every_command_and_flag_the_docs_name_exists() {
     assert!(seen >= 40, "only {seen} rubric commands found in the docs");
 }
 
+/// An option named on its own in the prose (`--keep-all`) is an option of some subcommand.
+/// docs/warehouse.md is left out: it also names the options of Spark and of its Python scripts.
+#[test]
+fn every_option_the_prose_names_exists() {
+    let commands = commands();
+    let all: BTreeSet<&String> = commands.values().flatten().collect();
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for path in documents() {
+        if path.ends_with("docs/warehouse.md") {
+            continue;
+        }
+        let (_, prose) = split(&std::fs::read_to_string(&path).unwrap());
+        for (i, line) in prose.lines().enumerate() {
+            for span in line.split('`').skip(1).step_by(2) {
+                let Some(first) = span.split_whitespace().next() else {
+                    continue;
+                };
+                // `--5` is a bad cell, not an option.
+                let is_option = first
+                    .strip_prefix("--")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()));
+                if !is_option {
+                    continue;
+                }
+                seen += 1;
+                let flag = first.split('=').next().unwrap().to_owned();
+                if !all.contains(&flag) {
+                    problems.push(format!(
+                        "{}:{}: no subcommand has `{flag}`",
+                        rel(&path),
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert!(seen >= 30, "only {seen} options found in the prose");
+}
+
 #[test]
 fn the_command_check_catches_a_made_up_flag() {
     let commands = commands();
