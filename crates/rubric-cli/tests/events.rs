@@ -191,7 +191,12 @@ fn tests_give_a_customer_their_events() {
 fn sql_joins_one_group_by_per_events_block() {
     let scheme = format!("{EX}/rfm.rubric");
     let (code, duck, err) = rubric(&[
-        "sql", &scheme, "--dialect", "duckdb", "--events", "orders=sales.orders",
+        "sql",
+        &scheme,
+        "--dialect",
+        "duckdb",
+        "--events",
+        "orders=sales.orders",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(duck.contains("GROUP BY \"客户编号\""), "{duck}");
@@ -199,10 +204,20 @@ fn sql_joins_one_group_by_per_events_block() {
     assert!(duck.contains("COUNT(*) FILTER (WHERE"), "{duck}");
     assert!(duck.contains("COALESCE("), "{duck}");
     // without --table the customers are the distinct keys of the events
-    assert!(duck.contains("SELECT DISTINCT \"客户编号\" FROM \"sales\".\"orders\""), "{duck}");
+    assert!(
+        duck.contains("SELECT DISTINCT \"客户编号\" FROM \"sales\".\"orders\""),
+        "{duck}"
+    );
     // Spark: the filter as a CASE inside the aggregate
     let (code, spark, err) = rubric(&[
-        "sql", &scheme, "--dialect", "spark", "--events", "orders=orders", "--table", "customers",
+        "sql",
+        &scheme,
+        "--dialect",
+        "spark",
+        "--events",
+        "orders=orders",
+        "--table",
+        "customers",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(spark.contains("COUNT(CASE WHEN"), "{spark}");
@@ -213,7 +228,12 @@ fn sql_joins_one_group_by_per_events_block() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--events orders=TABLE"), "{err}");
     let (code, _, err) = rubric(&[
-        "sql", &scheme, "--dialect", "postgres", "--events", "ordrs=o",
+        "sql",
+        &scheme,
+        "--dialect",
+        "postgres",
+        "--events",
+        "ordrs=o",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("did you mean `orders`?"), "{err}");

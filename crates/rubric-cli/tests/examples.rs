@@ -69,9 +69,11 @@ fn the_readme_command_runs_an_example_end_to_end() {
 fn the_readme_example_and_its_test_pass() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let blocks: Vec<&str> = readme
-        .split("```rubric\n")
+        .split("```rubric")
         .skip(1)
-        .filter_map(|b| b.split("```").next())
+        // After the fence's markers (`id=tiers`, `with=tiers`: see tests/docs.rs).
+        .filter_map(|b| b.split_once('\n'))
+        .filter_map(|(_, b)| b.split("```").next())
         .collect();
     assert!(blocks.len() >= 2, "the README shows a scheme and a test");
     let dir = std::env::temp_dir().join(format!("rubric-readme-{}", std::process::id()));

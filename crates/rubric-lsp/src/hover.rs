@@ -168,11 +168,7 @@ pub fn markdown(a: &Analysis, symbol: Symbol) -> Option<String> {
                 out.push_str(&format!("\n\n{}", doc.trim()));
             }
         }
-        Symbol::Agg(f) => out.push_str(&format!(
-            "```rubric\n(aggregate over events) {}(…)\n```\n\n{}",
-            f.name(),
-            f.doc()
-        )),
+        Symbol::Agg(f) => out.push_str(&functions::markdown(&functions::agg(f), false)),
     }
     Some(out)
 }
