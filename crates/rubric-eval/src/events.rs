@@ -227,6 +227,9 @@ pub struct Totals {
     first: Vec<(EventsId, u64)>,
     /// Customer-major: `accs[c * naggs + a]`.
     accs: Vec<Acc>,
+    /// Per customer and aggregate (as `accs`): the events it counted (its filter held and, but
+    /// for `count`, its value was present).
+    counted: Vec<u64>,
     naggs: usize,
 }
 
@@ -248,6 +251,7 @@ impl Totals {
         self.keys.push(key);
         self.first.push((events, line));
         self.accs.extend(plan.aggs.iter().map(|a| Acc::new(a.func)));
+        self.counted.extend(plan.aggs.iter().map(|_| 0));
         c
     }
 
@@ -292,7 +296,11 @@ impl Totals {
         let c = self.slot(plan, key, events, line);
         for (&a, v) in aggs.iter().zip(values) {
             if let Some(v) = v {
-                self.accs[c * self.naggs + a].add(v);
+                let at = c * self.naggs + a;
+                if !v.is_missing() || plan.aggs[a].func == AggFunc::Count {
+                    self.counted[at] += 1;
+                }
+                self.accs[at].add(v);
             }
         }
         Ok(())
@@ -310,6 +318,13 @@ impl Totals {
             .iter()
             .map(|k| &**k)
             .zip(self.first.iter().copied())
+    }
+
+    /// How many events aggregate `a` counted for customer `c` (0 without events).
+    pub fn counted(&self, c: Option<usize>, a: AggId) -> u64 {
+        c.and_then(|c| self.counted.get(c * self.naggs + a))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The index of customer `key`, if it has events.

@@ -130,6 +130,15 @@ pub struct EventsFile<'a> {
     pub options: &'a super::ReadOptions,
 }
 
+/// What [`read_all_joined`] read, with the aggregates' running totals (for `rubric explain`).
+pub struct JoinedRead {
+    pub rows: Vec<crate::InputRow>,
+    /// Customers first, then each events file's (whose lines are their own file's).
+    pub rejects: Vec<Reject>,
+    pub plan: std::sync::Arc<EventPlan>,
+    pub totals: std::sync::Arc<Totals>,
+}
+
 /// Reads a whole customers file (`None`: the customers are the keys of the events) joined with
 /// the aggregates of its events files: the accepted rows (values of the row model, see
 /// [`crate::events::row_model`]) and the rejects of every file (customers first, then events,
@@ -140,6 +149,17 @@ pub fn read_all_joined(
     model: &Model,
     as_of: rubric_syntax::date::Date,
 ) -> Result<(Vec<crate::InputRow>, Vec<Reject>), DataError> {
+    let read = read_joined(data, files, model, as_of)?;
+    Ok((read.rows, read.rejects))
+}
+
+/// [`read_all_joined`], keeping the totals.
+pub fn read_joined(
+    data: Option<(&std::path::Path, &super::ReadOptions)>,
+    files: &[EventsFile<'_>],
+    model: &Model,
+    as_of: rubric_syntax::date::Date,
+) -> Result<JoinedRead, DataError> {
     let plan = EventPlan::compile(model, as_of);
     let mut totals = Totals::new(&plan);
     let mut event_rejects = Vec::new();
@@ -157,14 +177,9 @@ pub fn read_all_joined(
         None => None,
     };
     let totals = std::sync::Arc::new(totals);
+    let plan = std::sync::Arc::new(plan);
     let paths = files.iter().map(|f| f.path.display().to_string()).collect();
-    let (reader, claims) = Reader::joined(
-        base,
-        model,
-        std::sync::Arc::new(plan),
-        totals.clone(),
-        paths,
-    )?;
+    let (reader, claims) = Reader::joined(base, model, plan.clone(), totals.clone(), paths)?;
     let rows_model = crate::events::row_model(model);
     let parser = reader.row_parser(&rows_model)?;
     let (rows, mut rejects) = super::drain(reader, &parser, &rows_model)?;
@@ -182,5 +197,10 @@ pub fn read_all_joined(
             rejects.extend(orphan_rejects(reader, model, &orphans)?);
         }
     }
-    Ok((rows, rejects))
+    Ok(JoinedRead {
+        rows,
+        rejects,
+        plan,
+        totals,
+    })
 }
