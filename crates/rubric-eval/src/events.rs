@@ -147,8 +147,14 @@ enum Acc {
     Sum(Option<Decimal>, u64),
     Min(Value),
     Max(Value),
-    Distinct(HashSet<Value>),
+    /// Few values (most customers): a list searched in order.
+    Distinct(Vec<Value>),
+    /// Many values.
+    DistinctMany(HashSet<Value>),
 }
+
+/// Past this many distinct values a customer's `count_distinct` keeps a hash set.
+const SMALL_SET: usize = 32;
 
 impl Acc {
     fn new(func: AggFunc) -> Acc {
@@ -157,7 +163,7 @@ impl Acc {
             AggFunc::Sum | AggFunc::Avg => Acc::Sum(Some(Decimal::ZERO), 0),
             AggFunc::Min => Acc::Min(Value::Missing),
             AggFunc::Max => Acc::Max(Value::Missing),
-            AggFunc::CountDistinct => Acc::Distinct(HashSet::new()),
+            AggFunc::CountDistinct => Acc::Distinct(Vec::new()),
         }
     }
 
@@ -182,7 +188,19 @@ impl Acc {
                     *m = v;
                 }
             }
-            Acc::Distinct(set) => {
+            Acc::Distinct(list) => {
+                let v = normal(v);
+                if !list.contains(&v) {
+                    if list.len() < SMALL_SET {
+                        list.push(v);
+                    } else {
+                        let mut set: HashSet<Value> = list.drain(..).collect();
+                        set.insert(v);
+                        *self = Acc::DistinctMany(set);
+                    }
+                }
+            }
+            Acc::DistinctMany(set) => {
                 set.insert(normal(v));
             }
         }
@@ -199,7 +217,8 @@ impl Acc {
                 None => Value::Missing,
             },
             (Acc::Min(v) | Acc::Max(v), _) => v.clone(),
-            (Acc::Distinct(set), _) => Value::Num(Decimal::from(set.len())),
+            (Acc::Distinct(list), _) => Value::Num(Decimal::from(list.len())),
+            (Acc::DistinctMany(set), _) => Value::Num(Decimal::from(set.len())),
         })
     }
 }
@@ -221,7 +240,7 @@ pub struct EventOverflow {
 /// Every customer's accumulators, in the order their keys were first seen.
 #[derive(Clone, Debug, Default)]
 pub struct Totals {
-    index: HashMap<Arc<str>, usize>,
+    index: HashMap<Arc<str>, usize, crate::hash::KeyHash>,
     keys: Vec<Arc<str>>,
     /// Per customer: the events block and line of their first event.
     first: Vec<(EventsId, u64)>,
