@@ -6,6 +6,11 @@ use rubric_syntax::diagnostic::did_you_mean;
 use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::collections::HashMap;
 
+/// The smaller v2 additions (`within next`, `missing`, `count_true`, `substr`, grade-typed
+/// fields), kept in their own file.
+#[path = "additions.rs"]
+mod additions;
+
 /// A checked scheme and everything wrong with it.
 #[derive(Clone, Debug, Default)]
 pub struct Checked {
@@ -136,6 +141,7 @@ impl<'a> Checker<'a> {
                 {
                     self.model.as_of = Some(date.node);
                 }
+                DeclKind::Use(path) => self.use_unsupported(path),
                 DeclKind::Input(input)
                     if self.first_of_kind(
                         &mut input_span,
@@ -434,7 +440,9 @@ impl<'a> Checker<'a> {
         let ctx = Ctx::default();
         match &d.kind {
             DeclKind::Let(l) => {
+                let errors_before = self.diags.len();
                 let value = self.expr(&l.value, ctx);
+                self.untyped_missing(&value, errors_before);
                 if matches!(value.ty, Ty::List(_)) {
                     self.err(
                         Diagnostic::error(
@@ -911,6 +919,7 @@ impl<'a> Checker<'a> {
                 span,
             },
             ExprKind::Name(n) => self.resolve_name(n, span, ctx),
+            ExprKind::Missing => additions::missing_expr(span),
             ExprKind::Today => TExpr {
                 kind: TExprKind::Today,
                 ty: Ty::Date,
@@ -1165,6 +1174,9 @@ impl<'a> Checker<'a> {
     }
 
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span, ctx: Ctx) -> TExpr {
+        if let Some(d) = additions::compare_missing(op, l, r, span) {
+            self.err(d);
+        }
         let lt = self.expr(l, ctx);
         // `level == B` where `level` is itself unknown: `B` is probably a code; say nothing more.
         if lt.ty == Ty::Error
@@ -1382,6 +1394,20 @@ impl<'a> Checker<'a> {
                     span,
                 }
             }
+            BinOp::WithinNext => {
+                let rt = self.expr(r, ctx);
+                self.within_types(&lt, &rt);
+                let nullable = lt.nullable || rt.nullable;
+                TExpr {
+                    kind: TExprKind::WithinNext {
+                        date: Box::new(lt),
+                        duration: Box::new(rt),
+                    },
+                    ty: Ty::Bool,
+                    nullable,
+                    span,
+                }
+            }
             BinOp::Within => {
                 let rt = self.expr(r, ctx);
                 if lt.ty != Ty::Date && lt.ty != Ty::Error {
@@ -1521,6 +1547,9 @@ impl<'a> Checker<'a> {
             );
         }
         let targs: Vec<TExpr> = args.iter().map(|a| self.expr(a, ctx)).collect();
+        if b == Builtin::CountTrue {
+            return self.count_true(targs, span);
+        }
         let (params, ret): (Vec<&[Ty]>, Ty) = match b {
             Builtin::DaysSince | Builtin::MonthsSince | Builtin::YearsSince => {
                 (vec![&[Ty::Date]], Ty::Int)
@@ -1550,6 +1579,9 @@ impl<'a> Checker<'a> {
                 targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error),
             ),
             Builtin::Round => (vec![&[Ty::Int, Ty::Decimal], &[Ty::Int]], Ty::Decimal),
+            Builtin::Substr => (vec![&[Ty::Text], &[Ty::Int], &[Ty::Int]], Ty::Text),
+            // handled above
+            Builtin::CountTrue => (Vec::new(), Ty::Int),
         };
         if targs.len() != params.len() {
             self.err(
@@ -2019,7 +2051,7 @@ fn contains_index(e: &TExpr) -> bool {
     found
 }
 
-fn signature(b: Builtin) -> &'static str {
+pub(crate) fn signature(b: Builtin) -> &'static str {
     match b {
         Builtin::DaysSince => "days_since(date)",
         Builtin::MonthsSince => "months_since(date)",
@@ -2035,6 +2067,8 @@ fn signature(b: Builtin) -> &'static str {
         Builtin::Max => "max(a, b)",
         Builtin::Abs => "abs(x)",
         Builtin::Round => "round(x, digits)",
+        Builtin::CountTrue => "count_true(condition, …)",
+        Builtin::Substr => "substr(text, start, length)",
     }
 }
 

@@ -245,10 +245,14 @@ pub enum Builtin {
     Max,
     Abs,
     Round,
+    /// `count_true(c1, c2, …)`: how many of the conditions are true (v2).
+    CountTrue,
+    /// `substr(s, start, length)`, counting characters from 1 (v2).
+    Substr,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 14] = [
+    pub const ALL: [Builtin; 16] = [
         Builtin::DaysSince,
         Builtin::MonthsSince,
         Builtin::YearsSince,
@@ -263,6 +267,8 @@ impl Builtin {
         Builtin::Max,
         Builtin::Abs,
         Builtin::Round,
+        Builtin::CountTrue,
+        Builtin::Substr,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -280,6 +286,8 @@ impl Builtin {
             Builtin::Max => "max",
             Builtin::Abs => "abs",
             Builtin::Round => "round",
+            Builtin::CountTrue => "count_true",
+            Builtin::Substr => "substr",
         }
     }
     pub fn from_name(name: &str) -> Option<Builtin> {
@@ -418,6 +426,14 @@ pub enum TExprKind {
         expr: Box<TExpr>,
         present: bool,
     },
+    /// `date within next duration`: `date >= today and date <= today + duration` (v2).
+    WithinNext {
+        date: Box<TExpr>,
+        duration: Box<TExpr>,
+    },
+    /// The `missing` literal; its type is the one it meets (`if c then missing else 1` is an
+    /// int), else [`Ty::Error`] (v2).
+    Missing,
     Coalesce(Box<TExpr>, Box<TExpr>),
     If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     Call(Builtin, Vec<TExpr>),

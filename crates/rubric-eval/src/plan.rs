@@ -62,6 +62,12 @@ pub(crate) enum Node {
         date: Box<Node>,
         duration: Box<Node>,
     },
+    /// `d within next DUR` with a duration known only per row (a constant one compiles to a
+    /// [`Node::WithinRange`] from today).
+    WithinNext {
+        date: Box<Node>,
+        duration: Box<Node>,
+    },
     IsMissing(Box<Node>, bool),
     Coalesce(Box<Node>, Box<Node>),
     If(Box<Node>, Box<Node>, Box<Node>),
@@ -581,6 +587,24 @@ impl Compiler<'_> {
                     duration: Box::new(duration),
                 }
             }
+            TExprKind::WithinNext { date, duration } => {
+                let date = self.bx(date);
+                let duration = self.expr(duration);
+                if let Node::Const(Value::Duration(d)) = &duration {
+                    if let Some(hi) = self.as_of.add(*d, 1) {
+                        return Node::WithinRange {
+                            date,
+                            lo: self.as_of,
+                            hi,
+                        };
+                    }
+                }
+                Node::WithinNext {
+                    date,
+                    duration: Box::new(duration),
+                }
+            }
+            TExprKind::Missing => Node::Const(Value::Missing),
             TExprKind::IsMissing { expr, present } => Node::IsMissing(self.bx(expr), *present),
             TExprKind::Coalesce(a, b) => Node::Coalesce(self.bx(a), self.bx(b)),
             TExprKind::If(c, a, b) => Node::If(self.bx(c), self.bx(a), self.bx(b)),
@@ -623,6 +647,10 @@ fn walk(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::Coalesce(a, b)
         | Node::Index(a, b)
         | Node::Within {
+            date: a,
+            duration: b,
+        }
+        | Node::WithinNext {
             date: a,
             duration: b,
         } => {
@@ -717,6 +745,10 @@ fn fold(node: Node, as_of: Date) -> Node {
         | Node::Or(a, b)
         | Node::Coalesce(a, b)
         | Node::Within {
+            date: a,
+            duration: b,
+        }
+        | Node::WithinNext {
             date: a,
             duration: b,
         } => is_const(a) && is_const(b),

@@ -811,6 +811,12 @@ impl<'a> Frame<'a> {
                     eval::within(&v[0], &v[1], as_of)
                 })
             }
+            Node::WithinNext { date, duration } => {
+                let as_of = self.plan.as_of;
+                self.map_rows(&[&ev(date), &ev(duration)], |v| {
+                    eval::within_next(&v[0], &v[1], as_of)
+                })
+            }
             Node::IsMissing(a, present) => {
                 let a = ev(a);
                 Column {
@@ -864,6 +870,9 @@ impl<'a> Frame<'a> {
         }
         let refs: Vec<&Column> = kids.iter().map(|k| k.as_ref()).collect();
         let as_of = self.plan.as_of;
+        if eval::takes_many(f) {
+            return self.map_rows(&refs, |v| eval::call_many(f, v, as_of));
+        }
         self.map_rows(&refs, |v| {
             let a = v.first().cloned().unwrap_or(MISSING);
             let b = v.get(1).cloned().unwrap_or(MISSING);

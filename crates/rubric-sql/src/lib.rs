@@ -25,6 +25,9 @@ use rubric_syntax::date::{Date, Duration, DurationUnit};
 use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::fmt;
 
+/// The smaller v2 additions (`within next`, `count_true`, `substr`), kept in their own file.
+mod additions;
+
 /// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
 pub const INPUT_SCALE: u32 = 6;
 /// The most places a decimal input field can be read with.
@@ -932,6 +935,8 @@ impl Gen<'_> {
         };
         match &e.kind {
             TExprKind::Lit(Literal::Duration(d)) => add(*d, out),
+            // no duration: the `CASE` over the leaves gives NULL, as `rubric run` gives missing
+            TExprKind::Missing => {}
             TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
                 Some(ItemKind::Let { value }) => self.duration_leaves(value, out, depth + 1)?,
                 _ => return err("`rubric sql` cannot compile this duration"),
@@ -1013,6 +1018,9 @@ impl Gen<'_> {
                 .unwrap_or_else(|| "NULL".into())
         };
         let d = self.d;
+        if matches!(b, Builtin::CountTrue | Builtin::Substr) {
+            return Ok(self.call_v2(b, args, es, ready));
+        }
         let sql = match b {
             Builtin::DaysSince => self.days_between(&self.today, &arg(0)),
             Builtin::MonthsSince => {
@@ -1094,6 +1102,7 @@ impl Gen<'_> {
                     ready,
                 ));
             }
+            Builtin::CountTrue | Builtin::Substr => return err("handled by `call_v2`"),
         };
         Ok(E::new(sql, 0, ready))
     }
@@ -1279,6 +1288,8 @@ impl Gen<'_> {
                 E::new(text_literal(name, d), 0, 1)
             }
             TExprKind::Today => E::new(self.today.clone(), 0, 1),
+            TExprKind::Missing => E::new("NULL".into(), 0, 1),
+            TExprKind::WithinNext { date, duration } => self.within_next(date, duration, subj)?,
             TExprKind::Subject => match subj {
                 Some(s) => s.clone(),
                 None => {

@@ -56,11 +56,12 @@ pub const KEYWORDS: &[&str] = &[
     "today",
     "given",
     "expect",
+    "use",
 ];
 
 /// The keywords that start a top-level declaration.
 pub const DECL_KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
+    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test", "use",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -721,6 +722,7 @@ fn is_kw_rule(r: Rule) -> bool {
             | kw_given
             | kw_expect
             | kw_today
+            | kw_use
     )
 }
 
@@ -782,6 +784,7 @@ impl<'s> Lower<'s> {
         let mut it = children(pair);
         let kind = match rule {
             Rule::scheme_decl => DeclKind::Scheme(self.string(it.next()?, off)),
+            Rule::use_decl => DeclKind::Use(self.string(it.next()?, off)),
             Rule::as_of_decl => DeclKind::AsOf(self.date(it.next()?, off)),
             Rule::input_decl => {
                 let fields = it.map(|f| self.field(f, off)).collect::<Option<Vec<_>>>()?;
@@ -1317,6 +1320,7 @@ impl<'s> Lower<'s> {
                 Some(Expr::new(ExprKind::Call { func, args, within }, span))
             }
             Rule::today => Some(Expr::new(ExprKind::Today, span)),
+            Rule::missing_lit => Some(Expr::new(ExprKind::Missing, span)),
             Rule::name => Some(Expr::new(ExprKind::Name(pair.as_str().to_string()), span)),
             _ => {
                 let lit = self.literal(pair, off)?;
@@ -1379,6 +1383,11 @@ impl<'s> Lower<'s> {
                 };
                 let rhs = self.expr(it.next()?, off)?;
                 ExprKind::Binary(op, Box::new(lhs), Box::new(rhs))
+            }
+            Rule::within_next => {
+                let rhs = it.find(|p| p.as_rule() != Rule::next_word)?;
+                let rhs = self.expr(rhs, off)?;
+                ExprKind::Binary(BinOp::WithinNext, Box::new(lhs), Box::new(rhs))
             }
             Rule::between => {
                 let lo = self.expr(it.next()?, off)?;

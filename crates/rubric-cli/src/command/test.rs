@@ -344,7 +344,7 @@ fn has_index(e: &TExpr) -> bool {
 fn sides(e: &TExpr) -> Vec<&TExpr> {
     fn constant(e: &TExpr) -> bool {
         match &e.kind {
-            TExprKind::Lit(_) | TExprKind::Code { .. } => true,
+            TExprKind::Lit(_) | TExprKind::Code { .. } | TExprKind::Missing => true,
             TExprKind::List(items) => items.iter().all(constant),
             TExprKind::Unary(_, a) => constant(a),
             _ => false,
@@ -372,7 +372,7 @@ fn sides(e: &TExpr) -> Vec<&TExpr> {
             }
             TExprKind::Has { tags, .. } => out.push(tags),
             TExprKind::IsMissing { expr, .. } => out.push(expr),
-            TExprKind::Within { date, .. } => out.push(date),
+            TExprKind::Within { date, .. } | TExprKind::WithinNext { date, .. } => out.push(date),
             _ => {
                 if !constant(e) {
                     out.push(e);

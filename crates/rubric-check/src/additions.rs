@@ -1,0 +1,149 @@
+//! The checker's part of the smaller v2 additions: `d within next 30d`, the `missing` literal,
+//! `count_true(…)` and `substr(…)`. A child module of `check`, so it extends the one checker.
+
+use super::{error_expr, Checker};
+use crate::hir::{Builtin, TExpr, TExprKind, Ty};
+use rubric_syntax::ast::{BinOp, Expr, ExprKind};
+use rubric_syntax::{Diagnostic, Fix, Span};
+
+/// The `missing` literal. Its type is [`Ty::Error`], which takes the type of whatever it meets
+/// (`if`, `??`, lists) without a further diagnostic; a `let` left with no type at all is reported
+/// by [`Checker::untyped_missing`].
+pub(super) fn missing_expr(span: Span) -> TExpr {
+    TExpr {
+        kind: TExprKind::Missing,
+        ty: Ty::Error,
+        nullable: true,
+        span,
+    }
+}
+
+fn is_missing_lit(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Missing => true,
+        ExprKind::Paren(inner) => is_missing_lit(inner),
+        _ => false,
+    }
+}
+
+/// `x == missing` and friends: a comparison with missing is missing, so it is never true.
+pub(super) fn compare_missing(op: BinOp, l: &Expr, r: &Expr, span: Span) -> Option<Diagnostic> {
+    if !op.is_comparison() && !matches!(op, BinOp::In | BinOp::NotIn) {
+        return None;
+    }
+    let (lm, rm) = (is_missing_lit(l), is_missing_lit(r));
+    if !lm && !rm {
+        return None;
+    }
+    let mut d = Diagnostic::error(
+        "compare-missing",
+        format!(
+            "`{}` with `missing` is never true: the result is missing",
+            op.as_str()
+        ),
+        span,
+    );
+    let test = match op {
+        BinOp::Eq => Some("is missing"),
+        BinOp::Ne => Some("is present"),
+        _ => None,
+    };
+    d = match test {
+        Some(t) if rm && !lm => d
+            .with_help(format!("test for a missing value with `{t}`"))
+            .with_fix(Fix::safe(
+                format!("write `{t}`"),
+                Span::new(l.span().end, r.span().end),
+                format!(" {t}"),
+            )),
+        Some(t) => d.with_help(format!("test for a missing value with `x {t}`")),
+        None => d.with_help("test for a missing value with `x is missing` or `x is present`"),
+    };
+    Some(d)
+}
+
+impl Checker<'_> {
+    /// The operand types of `within` and `within next`.
+    pub(super) fn within_types(&mut self, lt: &TExpr, rt: &TExpr) {
+        if lt.ty != Ty::Date && lt.ty != Ty::Error {
+            self.mismatch(lt.span, "a date before `within`", &lt.ty);
+        }
+        if rt.ty != Ty::Duration && rt.ty != Ty::Error {
+            let found = rt.ty.describe(&self.model);
+            self.err(
+                Diagnostic::error(
+                    "type-mismatch",
+                    format!("expected a duration after `within`, found {found}"),
+                    rt.span,
+                )
+                .with_help("durations are written `30d`, `2w`, `3mo` or `1y`"),
+            );
+        }
+    }
+
+    /// `count_true(c1, c2, …)`: at least one condition, each a bool; an int, never missing.
+    pub(super) fn count_true(&mut self, args: Vec<TExpr>, span: Span) -> TExpr {
+        if args.is_empty() {
+            self.err(
+                Diagnostic::error(
+                    "wrong-arguments",
+                    "`count_true` takes at least one condition, found none",
+                    span,
+                )
+                .with_help(format!(
+                    "call it as `{}`",
+                    super::signature(Builtin::CountTrue)
+                )),
+            );
+            return error_expr(span);
+        }
+        for a in &args {
+            self.expect_bool(a, "an argument of `count_true`");
+        }
+        TExpr {
+            kind: TExprKind::Call(Builtin::CountTrue, args),
+            ty: Ty::Int,
+            nullable: false,
+            span,
+        }
+    }
+
+    /// A `let` whose value has no type after checking, with no error said about it: it is
+    /// `missing` and nothing that gives it a type (`let x = missing`).
+    pub(super) fn untyped_missing(&mut self, value: &TExpr, errors_before: usize) {
+        if value.ty != Ty::Error || self.diags.len() != errors_before {
+            return;
+        }
+        let mut has_missing = false;
+        crate::visit::walk(value, &mut |e| {
+            has_missing |= matches!(e.kind, TExprKind::Missing);
+        });
+        if has_missing {
+            self.err(
+                Diagnostic::error(
+                    "untyped-missing",
+                    "`missing` here has no type to take",
+                    value.span,
+                )
+                .with_help(
+                    "use `missing` where it meets a value, as in `if c then missing else points`",
+                ),
+            );
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// `use "file.rubric"`: parsed, not yet resolved across files, so it is an error rather than
+    /// a declaration that silently brings nothing.
+    pub(super) fn use_unsupported(&mut self, path: &rubric_syntax::Spanned<String>) {
+        self.err(
+            Diagnostic::error(
+                "use-unsupported",
+                format!("`use \"{}\"` is not supported yet", path.node),
+                path.span,
+            )
+            .with_help("copy the shared declarations into this scheme for now"),
+        );
+    }
+}
