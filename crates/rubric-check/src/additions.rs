@@ -147,3 +147,146 @@ impl Checker<'_> {
         );
     }
 }
+
+/// The names of the `grade` declarations (not `tags`): the types a field may have besides the
+/// five base types.
+pub(super) fn grade_names(decls: &[&rubric_syntax::ast::Decl]) -> Vec<String> {
+    decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            rubric_syntax::ast::DeclKind::Grade(g) if !g.is_tags => Some(g.name.node.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Checker<'_> {
+    /// Fields typed by a grade (`last_tier tier?`): once the grades are collected, each such
+    /// field takes the grade's type, so `last_tier == diamond` is checked against `tier`'s
+    /// codes, and learns the codes and labels its cells may hold. The field reads last period's
+    /// value, so a grade may depend on a field of its own type without a cycle.
+    pub(super) fn grade_typed_fields(&mut self, file: &rubric_syntax::ast::File) {
+        let Some(input) = file.decls.iter().find_map(|d| match &d.kind {
+            rubric_syntax::ast::DeclKind::Input(i) => Some(i),
+            _ => None,
+        }) else {
+            return;
+        };
+        for f in &input.fields {
+            let Some(id) = self
+                .model
+                .fields
+                .iter()
+                .position(|m| m.span == f.name.span && m.ty == Ty::Error)
+            else {
+                continue;
+            };
+            let ty = f.ty.node.as_str();
+            let grade = self.model.items.iter().position(|i| i.name == ty);
+            let Some((g, gd)) = grade.and_then(|g| self.model.grade(g).map(|gd| (g, gd))) else {
+                continue;
+            };
+            if gd.is_tags {
+                self.err(
+                    Diagnostic::error(
+                        "unknown-type",
+                        format!(
+                            "`{ty}` is tags; a field can have the type of a grade, not of tags"
+                        ),
+                        f.ty.span,
+                    )
+                    .with_help("a tags value is a set of codes; read it as `text` instead"),
+                );
+                continue;
+            }
+            let codes = crate::hir::FieldCodes {
+                grade: ty.to_string(),
+                codes: gd
+                    .codes
+                    .iter()
+                    .map(|c| (c.name.clone(), c.label.clone()))
+                    .collect(),
+            };
+            if f.key.is_some() {
+                self.err(
+                    Diagnostic::error(
+                        "key-not-text",
+                        format!("the key `{}` must be `text`", f.name.node),
+                        f.ty.span,
+                    )
+                    .with_help(
+                        "declare the key as `text`, so that `00017` keeps its leading zeros",
+                    ),
+                );
+            }
+            self.model.refs.push(crate::hir::Reference {
+                span: f.ty.span,
+                symbol: crate::hir::Symbol::Item(g),
+                is_definition: false,
+            });
+            let fd = &mut self.model.fields[id];
+            fd.ty = Ty::Grade(g);
+            fd.codes = Some(codes);
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// A test's value for a grade-typed field: a code or a label of the grade, as text; kept as
+    /// the code's name.
+    pub(super) fn given_code(
+        &mut self,
+        codes: &crate::hir::FieldCodes,
+        value: &rubric_syntax::Spanned<rubric_syntax::ast::Literal>,
+    ) -> rubric_syntax::ast::Literal {
+        use rubric_syntax::ast::Literal;
+        let Literal::Text(t) = &value.node else {
+            let found = super::literal_ty(&value.node).describe(&self.model);
+            self.err(
+                Diagnostic::error(
+                    "type-mismatch",
+                    format!(
+                        "a code of `{}` is given as text, but the test gives {found}",
+                        codes.grade
+                    ),
+                    value.span,
+                )
+                .with_help(format!(
+                    "write a code or a label in quotes: {}",
+                    codes.listed()
+                )),
+            );
+            return value.node.clone();
+        };
+        match codes.lookup(t) {
+            Some(i) => Literal::Text(codes.codes[i].0.clone()),
+            None => {
+                let mut d = Diagnostic::error(
+                    "unknown-code",
+                    format!("`{}` has no code or label \"{t}\"", codes.grade),
+                    value.span,
+                );
+                let names = codes
+                    .codes
+                    .iter()
+                    .flat_map(|(c, l)| std::iter::once(c.as_str()).chain(l.as_deref()));
+                d = match rubric_syntax::diagnostic::did_you_mean(t, names) {
+                    Some(s) => d
+                        .with_help(format!("did you mean \"{s}\"?"))
+                        .with_fix(Fix::guess(
+                            format!("write \"{s}\""),
+                            value.span,
+                            format!("\"{s}\""),
+                        )),
+                    None => d.with_help(format!(
+                        "the codes of `{}` are {}",
+                        codes.grade,
+                        codes.listed()
+                    )),
+                };
+                self.err(d);
+                value.node.clone()
+            }
+        }
+    }
+}

@@ -78,6 +78,7 @@ fn check_here(file: &ast::File) -> Checked {
     };
     c.collect_header();
     c.collect_items();
+    c.grade_typed_fields(file);
     for id in 0..c.model.items.len() {
         c.check_item(id);
     }
@@ -176,16 +177,31 @@ impl<'a> Checker<'a> {
                 "decimal" => Ty::Decimal,
                 "bool" => Ty::Bool,
                 "date" => Ty::Date,
+                // perhaps a grade: resolved once the grades are known (`grade_typed_fields`)
+                other
+                    if self
+                        .decls
+                        .iter()
+                        .any(|d| matches!(&d.kind, DeclKind::Grade(g) if g.name.node == other)) =>
+                {
+                    Ty::Error
+                }
                 other => {
                     let mut d = Diagnostic::error(
                         "unknown-type",
                         format!("unknown type `{other}`"),
                         f.ty.span,
                     );
-                    d = match did_you_mean(other, ["text", "int", "decimal", "bool", "date"]) {
+                    let grades = additions::grade_names(&self.decls);
+                    let types = ["text", "int", "decimal", "bool", "date"];
+                    let names = types
+                        .iter()
+                        .copied()
+                        .chain(grades.iter().map(String::as_str));
+                    d = match did_you_mean(other, names) {
                         Some(s) => d.with_suggestion(s),
                         None => d.with_help(
-                            "field types are `text`, `int`, `decimal`, `bool` and `date`",
+                            "field types are `text`, `int`, `decimal`, `bool`, `date` and the name of a grade",
                         ),
                     };
                     self.err(d);
@@ -260,6 +276,7 @@ impl<'a> Checker<'a> {
                 is_key: f.key.is_some(),
                 span: f.name.span,
                 doc: f.doc.clone(),
+                codes: None,
             });
         }
         match keys.len() {
@@ -1071,6 +1088,11 @@ impl<'a> Checker<'a> {
                     }
                     return error_expr(span);
                 };
+                if self.state.get(g) == Some(&State::Unchecked) {
+                    // read through a grade-typed field, the grade may not be checked yet: its
+                    // attribute keys are known once it is
+                    self.check_item(g);
+                }
                 let gd = self.model.grade(g);
                 let found = gd.and_then(|gd| gd.attr_keys.iter().position(|(k, _)| *k == key.node));
                 match found {
@@ -1978,6 +2000,11 @@ impl<'a> Checker<'a> {
                     format!("`{}` is given twice", name.node),
                     name.span,
                 ));
+                continue;
+            }
+            if let Some(codes) = self.model.fields[f].codes.clone() {
+                let v = self.given_code(&codes, value);
+                values.push((f, v));
                 continue;
             }
             let fd = &self.model.fields[f];

@@ -67,6 +67,37 @@ pub struct FieldDef {
     /// The span of the field's name.
     pub span: Span,
     pub doc: Option<String>,
+    /// For a field typed by a grade (`last_tier tier?`): the codes and labels its cells may
+    /// hold (v2).
+    pub codes: Option<FieldCodes>,
+}
+
+/// The codes a grade-typed field reads: the grade's name, and each code with its label, in
+/// declaration order (a cell holds a code or a label; its value is the code's index).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldCodes {
+    pub grade: String,
+    pub codes: Vec<(String, Option<String>)>,
+}
+
+impl FieldCodes {
+    /// The code a cell names, by code or by label (surrounding spaces ignored).
+    pub fn lookup(&self, cell: &str) -> Option<usize> {
+        let cell = cell.trim();
+        self.codes.iter().position(|(c, _)| c == cell).or_else(|| {
+            self.codes
+                .iter()
+                .position(|(_, l)| l.as_deref() == Some(cell))
+        })
+    }
+    /// The codes, for a message: `` `diamond`, `gold` ``.
+    pub fn listed(&self) -> String {
+        self.codes
+            .iter()
+            .map(|(c, _)| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -338,6 +338,17 @@ impl Plan {
     }
 }
 
+/// The runtime value of a test record's cell for `field`: [`literal_value`], except that a
+/// grade-typed field's code or label is the code (v2).
+pub fn field_value(field: &rubric_check::hir::FieldDef, l: &Literal) -> Value {
+    match (&field.codes, l) {
+        (Some(codes), Literal::Text(t)) => codes.lookup(t).map_or(Value::Missing, |i| {
+            Value::Code(u16::try_from(i).unwrap_or(u16::MAX))
+        }),
+        _ => literal_value(l),
+    }
+}
+
 /// The runtime value of a literal (a test record's cell, an attribute).
 pub fn literal_value(l: &Literal) -> Value {
     match l {

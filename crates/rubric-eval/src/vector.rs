@@ -1458,6 +1458,10 @@ let nne = n != 2.5
                                 Ty::Decimal => Value::Num(g.num(false)),
                                 Ty::Date => Value::Date(g.date()),
                                 Ty::Bool => Value::Bool(g.below(2) == 0),
+                                Ty::Grade(_) => Value::Code(
+                                    g.below(f.codes.as_ref().map_or(1, |c| c.codes.len().max(1)))
+                                        as u16,
+                                ),
                                 _ => Value::Text(texts[g.below(texts.len())].clone()),
                             }
                         })

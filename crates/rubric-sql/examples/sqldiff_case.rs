@@ -11,7 +11,7 @@
 
 use rubric_check::hir::Model;
 use rubric_eval::io::{self, ReadOptions};
-use rubric_eval::{format_value, literal_value, InputRow, Plan, Reject, Value};
+use rubric_eval::{format_value, InputRow, Plan, Reject, Value};
 use rubric_sql::{Dialect, Options};
 use rubric_syntax::date::Date;
 use serde_json::{json, Map};
@@ -118,7 +118,20 @@ fn build_case(
     let mut expected = Vec::new();
     for r in 0..ev.len() {
         let Some(row) = ev.input(r) else { continue };
-        input.push(row.values.iter().map(cell).collect::<Vec<_>>());
+        input.push(
+            row.values
+                .iter()
+                .zip(&model.fields)
+                .map(|(v, f)| match (v, &f.codes) {
+                    // a grade-typed field's cell: the code's name, as a table would hold it
+                    (Value::Code(c), Some(codes)) => codes
+                        .codes
+                        .get(usize::from(*c))
+                        .map_or(serde_json::Value::Null, |(name, _)| json!(name)),
+                    _ => cell(v),
+                })
+                .collect::<Vec<_>>(),
+        );
         let mut out = vec![json!(ev.key(r))];
         for &it in &items {
             out.push(json!(format_value(
@@ -163,7 +176,7 @@ fn build_case(
     let fields: Vec<_> = model
         .fields
         .iter()
-        .map(|f| json!({"name": f.name, "column": f.column, "ty": f.ty.describe(model)}))
+        .map(|f| json!({"name": f.name, "column": f.column, "ty": field_ty(f, model)}))
         .collect();
     json!({
         "fields": fields,
@@ -209,8 +222,8 @@ fn test_cases(model: &Model) -> serde_json::Value {
             .map(|(i, r)| {
                 let mut values = vec![Value::Missing; model.fields.len()];
                 for (f, lit) in &r.values {
-                    if let Some(v) = values.get_mut(*f) {
-                        *v = literal_value(lit);
+                    if let (Some(v), Some(fd)) = (values.get_mut(*f), model.fields.get(*f)) {
+                        *v = rubric_eval::field_value(fd, lit);
                     }
                 }
                 InputRow {
@@ -227,4 +240,13 @@ fn test_cases(model: &Model) -> serde_json::Value {
         cases.push(case);
     }
     json!(cases)
+}
+
+/// A field's type as the harness loads its column: a grade-typed field is text.
+fn field_ty(f: &rubric_check::hir::FieldDef, model: &Model) -> String {
+    if f.codes.is_some() {
+        "text".into()
+    } else {
+        f.ty.describe(model)
+    }
 }

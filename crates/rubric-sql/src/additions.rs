@@ -1,8 +1,9 @@
 //! SQL for the smaller v2 additions: `d within next DUR`, `count_true(…)` and `substr(…)`.
 //! (`missing` is `NULL`, in `Gen::expr`.)
 
+use super::Dialect;
 use super::{text_literal, Dur, Error, Gen, E};
-use rubric_check::hir::{Builtin, TExpr, TExprKind};
+use rubric_check::hir::{Builtin, FieldCodes, TExpr, TExprKind};
 use rubric_syntax::ast::{Literal, UnOp};
 
 /// The largest `INTEGER`: positions and lengths are clamped to it before the cast that
@@ -109,4 +110,41 @@ fn int_literal(e: &TExpr) -> Option<i128> {
         TExprKind::Unary(UnOp::Neg, a) => int_literal(a).map(|v| -v),
         _ => None,
     }
+}
+
+/// A grade-typed field's column read as the code it names: its code or its label (spaces
+/// around ignored, as `rubric run` reads a cell) gives the code, anything else `NULL` (a row
+/// `rubric run` rejects; [`is_code_cell`] keeps such rows out of a `--create-table` table).
+pub(super) fn code_of_cell(col: &str, codes: &FieldCodes, d: Dialect) -> String {
+    let mut sql = format!("CASE TRIM({col})");
+    // codes first: a label that reads like another code names that code, as in `rubric run`
+    for (code, _) in &codes.codes {
+        let c = text_literal(code, d);
+        sql.push_str(&format!(" WHEN {c} THEN {c}"));
+    }
+    for (code, label) in &codes.codes {
+        if let Some(l) = label {
+            if codes.codes.iter().all(|(c, _)| c != l) {
+                sql.push_str(&format!(
+                    " WHEN {} THEN {}",
+                    text_literal(l, d),
+                    text_literal(code, d)
+                ));
+            }
+        }
+    }
+    sql.push_str(" END");
+    sql
+}
+
+/// Holds where a grade-typed field's column holds a code or a label.
+pub(super) fn is_code_cell(col: &str, codes: &FieldCodes, d: Dialect) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for (code, label) in &codes.codes {
+        names.push(text_literal(code, d));
+        if let Some(l) = label {
+            names.push(text_literal(l, d));
+        }
+    }
+    format!("TRIM({col}) IN ({})", names.join(", "))
 }

@@ -126,6 +126,9 @@ pub fn column_type(field: &FieldDef, dialect: Dialect, places: u32) -> String {
         (Ty::Decimal, _) => format!("DECIMAL(38,{places})"),
         (Ty::Bool, _) => "BOOLEAN".into(),
         (Ty::Date, _) => "DATE".into(),
+        // a grade-typed field holds a code or a label
+        (Ty::Grade(_), Dialect::DuckDb) => "VARCHAR".into(),
+        (Ty::Grade(_), Dialect::Spark) => "STRING".into(),
         _ => "TEXT".into(),
     }
 }
@@ -152,6 +155,12 @@ pub fn create_table(model: &Model, table: &str, dialect: Dialect, places: u32) -
                 }
                 if f.ty == Ty::Text {
                     line.push_str(&format!(" CHECK ({})", not_blank(&col, dialect)));
+                }
+                if let Some(codes) = &f.codes {
+                    line.push_str(&format!(
+                        " CHECK ({})",
+                        additions::is_code_cell(&col, codes, dialect)
+                    ));
                 }
             }
             line
@@ -218,6 +227,12 @@ pub fn check_queries(model: &Model, table: &str, dialect: Dialect) -> Vec<String
             (false, false) => bad.push(format!("{col} IS NULL")),
             (true, true) => bad.push(format!("NOT ({})", not_blank(&col, dialect))),
             (true, false) => {}
+        }
+        if let Some(codes) = &f.codes {
+            bad.push(format!(
+                "NOT ({})",
+                additions::is_code_cell(&col, codes, dialect)
+            ));
         }
     }
     if !bad.is_empty() {
@@ -1271,7 +1286,11 @@ impl Gen<'_> {
                     return err("unknown field");
                 };
                 let scale = if fd.ty == Ty::Decimal { self.places } else { 0 };
-                E::new(ident(&self.field_cols[*f], d), scale, 1)
+                let col = ident(&self.field_cols[*f], d);
+                if let Some(codes) = &fd.codes {
+                    return Ok(E::new(additions::code_of_cell(&col, codes, d), 0, 1));
+                }
+                E::new(col, scale, 1)
             }
             TExprKind::Item(i) => {
                 let Some(Some((ready, scale))) = self.items.get(*i) else {

@@ -53,6 +53,7 @@ pub fn resolve_keep(
                     is_key: false,
                     span: Span::default(),
                     doc: None,
+                    codes: None,
                 });
                 model.fields.len() - 1
             }

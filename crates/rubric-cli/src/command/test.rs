@@ -12,7 +12,7 @@ use crate::console::{err, errln, out, outln};
 use crate::render;
 use rubric_check::hir::{ItemId, Model, TExpr, TExprKind, TestCase};
 use rubric_check::visit;
-use rubric_eval::{literal_value, Evaluation, InputRow, Plan, Value};
+use rubric_eval::{field_value, Evaluation, InputRow, Plan, Value};
 use rubric_syntax::span::line_col;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -246,8 +246,8 @@ fn run_test(model: &Model, src: &str, shown: &str, t: &TestCase) -> Result<(), V
         .map(|r| {
             let mut values = vec![Value::Missing; model.fields.len()];
             for (f, lit) in &r.values {
-                if let Some(cell) = values.get_mut(*f) {
-                    *cell = literal_value(lit);
+                if let (Some(cell), Some(fd)) = (values.get_mut(*f), model.fields.get(*f)) {
+                    *cell = field_value(fd, lit);
                 }
             }
             InputRow {
