@@ -134,16 +134,17 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
-    /// `use "file.rubric"`: parsed, not yet resolved across files, so it is an error rather than
-    /// a declaration that silently brings nothing.
+    /// `use "file.rubric"` reaching the checker: the scheme was checked from a text with no
+    /// file to find the used file from ([`crate::project::check_project`] resolves `use`), so it
+    /// is an error rather than a declaration that silently brings nothing.
     pub(super) fn use_unsupported(&mut self, path: &rubric_syntax::Spanned<String>) {
         self.err(
             Diagnostic::error(
                 "use-unsupported",
-                format!("`use \"{}\"` is not supported yet", path.node),
+                format!("`use \"{}\"` cannot be resolved here", path.node),
                 path.span,
             )
-            .with_help("copy the shared declarations into this scheme for now"),
+            .with_help("a used file is found relative to the scheme's file: save the scheme, or check it as a file"),
         );
     }
 }

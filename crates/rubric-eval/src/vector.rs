@@ -1428,7 +1428,11 @@ let nne = n != 2.5
             .flat_map(|(p, s)| [(p.clone(), s.clone(), false), (p, s, true)])
             .collect();
         for (path, src, one_scale) in sources {
-            let (_, c) = rubric_check::check_source(&src);
+            // (with the files a scheme `use`s, read beside it)
+            let c = rubric_check::project::check_project(&path, &src, &mut |p: &Path| {
+                std::fs::read_to_string(p).map_err(|e| e.to_string())
+            })
+            .checked;
             if c.has_errors() {
                 // a fixture may be a scheme with errors on purpose; the one above may not
                 let builtin = [Path::new("OVERFLOWS"), Path::new("COMPARES")];

@@ -4,9 +4,11 @@
 
 use crate::position::LineIndex;
 use rubric_check::hir::{Model, Reference, Symbol};
+use rubric_check::project::{Reader, Source};
 use rubric_check::Checked;
 use rubric_syntax::ast::File;
 use rubric_syntax::{Diagnostic, Span};
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -18,6 +20,12 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the text parsed without a syntax error.
     pub parsed_cleanly: bool,
+    /// The files the document `use`s (v2): a span past the end of `text` lies in one of them.
+    pub used: Vec<Source>,
+    /// The references that lie in those files (the model's `refs` hold the document's own).
+    pub used_refs: Vec<Reference>,
+    /// The document's text and the used files' texts back to back, as the spans index them.
+    all_text: String,
 }
 
 impl Analysis {
@@ -32,13 +40,70 @@ impl Analysis {
         } = checked;
         let parsed_cleanly = !diagnostics.iter().any(|d| d.code == "syntax-error");
         Analysis {
+            all_text: text.clone(),
             text,
             index,
             file,
             model,
             diagnostics,
             parsed_cleanly,
+            used: Vec::new(),
+            used_refs: Vec::new(),
         }
+    }
+
+    /// Parses and checks the document at `path` with the files it `use`s, read with `read`
+    /// (open documents first, then the disk). The diagnostics, declarations and references of
+    /// the used files stay out of the document's own; an error in a used file is shown on the
+    /// `use` that brings it in.
+    pub fn with_files(text: String, path: &Path, read: &mut Reader<'_>) -> Analysis {
+        let project = rubric_check::project::check_project(path, &text, read);
+        if !project.uses_files() {
+            return Analysis::new(text);
+        }
+        let own = text.len();
+        let mut diagnostics = Vec::new();
+        for d in &project.checked.diagnostics {
+            let (source, mut local) = project.local(d);
+            if source.base == 0 {
+                diagnostics.push(local);
+            } else if let (true, Some(via)) = (d.is_error(), source.via) {
+                let (line, _) = rubric_syntax::span::line_col(&source.text, local.span.start);
+                local.message = format!("{}:{line}: {}", source.path.display(), local.message);
+                local.span = via;
+                local.related.clear();
+                local.fixes.clear();
+                diagnostics.push(local);
+            }
+        }
+        let parsed_cleanly = !diagnostics.iter().any(|d| d.code == "syntax-error");
+        let mut model = project.checked.model;
+        let (refs, used_refs): (Vec<Reference>, Vec<Reference>) =
+            model.refs.into_iter().partition(|r| r.span.start <= own);
+        model.refs = refs;
+        let mut file = project.file;
+        file.decls.retain(|d| d.span().start <= own);
+        Analysis {
+            index: LineIndex::new(&text),
+            text,
+            file,
+            model,
+            diagnostics,
+            parsed_cleanly,
+            used: project.sources.into_iter().skip(1).collect(),
+            used_refs,
+            all_text: project.text,
+        }
+    }
+
+    /// The used file a span past the document's end lies in, and the span within it.
+    pub fn used_file(&self, span: Span) -> Option<(&Source, Span)> {
+        if span.start <= self.text.len() {
+            return None;
+        }
+        let s = self.used.iter().rev().find(|s| s.base <= span.start)?;
+        let end = span.end.min(s.base + s.text.len()).max(span.start);
+        Some((s, Span::new(span.start - s.base, end - s.base)))
     }
 
     /// The reference whose span holds `offset`; the narrowest one when several do. An offset just
@@ -64,16 +129,18 @@ impl Analysis {
         v
     }
 
+    /// The span of a symbol's definition: in the document, or past its end in a used file.
     pub fn definition(&self, symbol: Symbol) -> Option<Span> {
         self.model
             .refs
             .iter()
+            .chain(&self.used_refs)
             .find(|r| r.symbol == symbol && r.is_definition)
             .map(|r| r.span)
     }
 
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.range()).unwrap_or("")
+        self.all_text.get(span.range()).unwrap_or("")
     }
 }
 

@@ -18,6 +18,21 @@ pub fn prepare(a: &Analysis, offset: usize) -> Result<(Span, String), String> {
         _ if a.definition(r.symbol).is_none() => {
             Err("this name has no definition to rename".to_string())
         }
+        // renaming across files is not supported: the other file's uses would be left behind
+        _ if a
+            .definition(r.symbol)
+            .and_then(|d| a.used_file(d))
+            .is_some() =>
+        {
+            let file = a
+                .definition(r.symbol)
+                .and_then(|d| a.used_file(d))
+                .map(|(s, _)| s.path.display().to_string())
+                .unwrap_or_default();
+            Err(format!(
+                "this name is declared in `{file}`; rename it there"
+            ))
+        }
         _ => Ok((r.span, a.slice(r.span).to_string())),
     }
 }

@@ -42,7 +42,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let (_, checked) = rubric_check::check_source(&src);
+        let checked = rubric_check::project::check_project(
+            std::path::Path::new(scheme),
+            &src,
+            &mut |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| e.to_string()),
+        )
+        .checked;
         if checked.has_errors() {
             println!("[]");
             return ExitCode::SUCCESS;
@@ -72,7 +77,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (_, checked) = rubric_check::check_source(&src);
+    let checked = rubric_check::project::check_project(
+        std::path::Path::new(scheme),
+        &src,
+        &mut |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| e.to_string()),
+    )
+    .checked;
     if checked.has_errors() {
         eprintln!(
             "error: `{scheme}` does not check: {:?}",
