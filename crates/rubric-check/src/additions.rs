@@ -31,18 +31,21 @@ pub(super) fn compare_missing(op: BinOp, l: &Expr, r: &Expr, span: Span) -> Opti
     if !op.is_comparison() && !matches!(op, BinOp::In | BinOp::NotIn) {
         return None;
     }
-    let (lm, rm) = (is_missing_lit(l), is_missing_lit(r));
+    let in_list = matches!(op, BinOp::In | BinOp::NotIn)
+        && matches!(&r.kind, ExprKind::List(items) if items.iter().any(is_missing_lit));
+    let (lm, rm) = (is_missing_lit(l), is_missing_lit(r) || in_list);
     if !lm && !rm {
         return None;
     }
-    let mut d = Diagnostic::error(
-        "compare-missing",
+    let message = if in_list && !lm {
+        "`missing` in a list never matches: `x in [.., missing]` is missing where nothing else matches".to_string()
+    } else {
         format!(
             "`{}` with `missing` is never true: the result is missing",
             op.as_str()
-        ),
-        span,
-    );
+        )
+    };
+    let mut d = Diagnostic::error("compare-missing", message, span);
     let test = match op {
         BinOp::Eq => Some("is missing"),
         BinOp::Ne => Some("is present"),

@@ -26,6 +26,8 @@ pub struct Analysis {
     pub used_refs: Vec<Reference>,
     /// The document's text and the used files' texts back to back, as the spans index them.
     all_text: String,
+    /// The document's folder, which used files are shown relative to.
+    dir: std::path::PathBuf,
 }
 
 impl Analysis {
@@ -49,6 +51,7 @@ impl Analysis {
             parsed_cleanly,
             used: Vec::new(),
             used_refs: Vec::new(),
+            dir: std::path::PathBuf::new(),
         }
     }
 
@@ -69,7 +72,12 @@ impl Analysis {
                 diagnostics.push(local);
             } else if let (true, Some(via)) = (d.is_error(), source.via) {
                 let (line, _) = rubric_syntax::span::line_col(&source.text, local.span.start);
-                local.message = format!("{}:{line}: {}", source.path.display(), local.message);
+                // the used file as the document's `use` names it (relative to the document)
+                let shown = source
+                    .path
+                    .strip_prefix(path.parent().unwrap_or(Path::new("")))
+                    .unwrap_or(&source.path);
+                local.message = format!("{}:{line}: {}", shown.display(), local.message);
                 local.span = via;
                 local.related.clear();
                 local.fixes.clear();
@@ -93,7 +101,18 @@ impl Analysis {
             used: project.sources.into_iter().skip(1).collect(),
             used_refs,
             all_text: project.text,
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         }
+    }
+
+    /// A used file's path as the document's `use` names it (relative to the document's folder).
+    pub fn shown(&self, source: &Source) -> String {
+        source
+            .path
+            .strip_prefix(&self.dir)
+            .unwrap_or(&source.path)
+            .display()
+            .to_string()
     }
 
     /// The used file a span past the document's end lies in, and the span within it.

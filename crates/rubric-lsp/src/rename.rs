@@ -27,7 +27,7 @@ pub fn prepare(a: &Analysis, offset: usize) -> Result<(Span, String), String> {
             let file = a
                 .definition(r.symbol)
                 .and_then(|d| a.used_file(d))
-                .map(|(s, _)| s.path.display().to_string())
+                .map(|(s, _)| a.shown(s))
                 .unwrap_or_default();
             Err(format!(
                 "this name is declared in `{file}`; rename it there"

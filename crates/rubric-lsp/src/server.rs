@@ -222,7 +222,9 @@ impl Backend {
                     })
                 })
                 .map(|(u, d)| {
+                    // analyse again, and publish again for the same version
                     d.current = None;
+                    d.published = None;
                     u.clone()
                 })
                 .collect()
