@@ -59,9 +59,34 @@ impl Analysis {
     /// (open documents first, then the disk). The diagnostics, declarations and references of
     /// the used files stay out of the document's own; an error in a used file is shown on the
     /// `use` that brings it in.
-    pub fn with_files(text: String, path: &Path, read: &mut Reader<'_>) -> Analysis {
-        let project = rubric_check::project::check_project(path, &text, read);
-        if !project.uses_files() {
+    ///
+    /// A document without `input` that a scheme uses (an open document, else a `.rubric` file in
+    /// its folder or up to two folders above: `open` lists the open documents) is checked with
+    /// that scheme's `input` appended past its end, so its names resolve as they do in the scheme.
+    pub fn with_files(
+        text: String,
+        path: &Path,
+        open: &[(std::path::PathBuf, Arc<String>)],
+        read: &mut Reader<'_>,
+    ) -> Analysis {
+        let importer = if has_input(&text) {
+            None
+        } else {
+            find_importer(path, open)
+        };
+        let project = match &importer {
+            Some((_, itext, input)) => {
+                // the scheme's `input`, padded so that its offsets are the scheme's own
+                let appended = format!(
+                    "{text}\n{}{}",
+                    " ".repeat(input.start),
+                    itext.get(input.range()).unwrap_or("")
+                );
+                rubric_check::project::check_project(path, &appended, read)
+            }
+            None => rubric_check::project::check_project(path, &text, read),
+        };
+        if !project.uses_files() && importer.is_none() {
             return Analysis::new(text);
         }
         let own = text.len();
@@ -69,7 +94,10 @@ impl Analysis {
         for d in &project.checked.diagnostics {
             let (source, mut local) = project.local(d);
             if source.base == 0 {
-                diagnostics.push(local);
+                // (not what lies past the end, and not `unused`: the scheme decides that)
+                if local.span.start <= own && !(importer.is_some() && local.code == "unused") {
+                    diagnostics.push(local);
+                }
             } else if let (true, Some(via)) = (d.is_error(), source.via) {
                 let (line, _) = rubric_syntax::span::line_col(&source.text, local.span.start);
                 // the used file as the document's `use` names it (relative to the document)
@@ -98,7 +126,16 @@ impl Analysis {
             model,
             diagnostics,
             parsed_cleanly,
-            used: project.sources.into_iter().skip(1).collect(),
+            used: importer
+                .map(|(ipath, itext, _)| Source {
+                    path: ipath,
+                    text: itext,
+                    base: own + 1,
+                    via: None,
+                })
+                .into_iter()
+                .chain(project.sources.into_iter().skip(1))
+                .collect(),
             used_refs,
             all_text: project.text,
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -107,12 +144,7 @@ impl Analysis {
 
     /// A used file's path as the document's `use` names it (relative to the document's folder).
     pub fn shown(&self, source: &Source) -> String {
-        source
-            .path
-            .strip_prefix(&self.dir)
-            .unwrap_or(&source.path)
-            .display()
-            .to_string()
+        relative(&source.path, &self.dir).display().to_string()
     }
 
     /// The used file a span past the document's end lies in, and the span within it.
@@ -165,3 +197,75 @@ impl Analysis {
 
 /// A shared, immutable analysis.
 pub type Shared = Arc<Analysis>;
+
+fn has_input(text: &str) -> bool {
+    rubric_syntax::parse(text)
+        .file
+        .decls
+        .iter()
+        .any(|d| matches!(d.kind, rubric_syntax::ast::DeclKind::Input(_)))
+}
+
+/// A scheme that `use`s the file at `path`: its path, its text and the span of its `input`.
+fn find_importer(
+    path: &Path,
+    open: &[(std::path::PathBuf, Arc<String>)],
+) -> Option<(std::path::PathBuf, String, Span)> {
+    let uses_it = |cand: &Path, text: &str| {
+        rubric_check::project::used_paths(cand, text)
+            .iter()
+            .any(|u| rubric_check::project::same_file(u, path))
+    };
+    let mut found: Option<(std::path::PathBuf, String)> = open
+        .iter()
+        .find(|(p, t)| p.as_path() != path && uses_it(p, t))
+        .map(|(p, t)| (p.clone(), t.as_ref().clone()));
+    let mut dir = path.parent();
+    for _ in 0..3 {
+        if found.is_some() {
+            break;
+        }
+        let Some(d) = dir else { break };
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(d)
+            .map(|it| {
+                it.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "rubric") && p != path)
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        found = files.into_iter().find_map(|p| {
+            let t = std::fs::read_to_string(&p).ok()?;
+            uses_it(&p, &t).then_some((p, t))
+        });
+        dir = d.parent();
+    }
+    let (ipath, itext) = found?;
+    let input = rubric_syntax::parse(&itext)
+        .file
+        .decls
+        .into_iter()
+        .find_map(|d| match d.kind {
+            rubric_syntax::ast::DeclKind::Input(_) => Some(d.span()),
+            _ => None,
+        })?;
+    Some((ipath, itext, input))
+}
+
+/// `path` relative to the folder `dir` (`../tiers.rubric` from `common/`), when they share a
+/// start; else `path` itself.
+fn relative(path: &Path, dir: &Path) -> std::path::PathBuf {
+    let (p, d): (Vec<_>, Vec<_>) = (path.components().collect(), dir.components().collect());
+    let common = p.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if common == 0 && !d.is_empty() {
+        return path.to_path_buf();
+    }
+    let mut out = std::path::PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}

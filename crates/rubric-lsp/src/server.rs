@@ -113,7 +113,8 @@ impl Backend {
             blocking(move || match path {
                 // with the files it `use`s: an open document's text, else the file on disk
                 Some(path) => {
-                    Analysis::with_files(text.as_ref().clone(), &path, &mut |p| match open
+                    let docs = open.clone();
+                    Analysis::with_files(text.as_ref().clone(), &path, &docs, &mut |p| match open
                         .iter()
                         .find(|(q, _)| q == p)
                     {
@@ -516,15 +517,21 @@ impl LanguageServer for Backend {
         let new_name = params.new_name;
         self.with(&p.text_document.uri, move |a, _| {
             rename::rename(a, a.index.offset(&a.text, p.position), &new_name).map(|spans| {
-                let edits = spans
-                    .into_iter()
-                    .map(|(s, new_text)| TextEdit {
-                        range: a.index.range(&a.text, s),
+                // each edit in its file: the document, or a file it `use`s
+                let mut files: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
+                for (s, new_text) in spans {
+                    let at = location(a, &uri, s);
+                    let edit = TextEdit {
+                        range: at.range,
                         new_text,
-                    })
-                    .collect();
+                    };
+                    match files.iter_mut().find(|(u, _)| *u == at.uri) {
+                        Some((_, edits)) => edits.push(edit),
+                        None => files.push((at.uri, vec![edit])),
+                    }
+                }
                 WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri, edits)])),
+                    changes: Some(files.into_iter().collect()),
                     ..WorkspaceEdit::default()
                 }
             })
