@@ -946,11 +946,34 @@ def ex27() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# 29 hysteresis: last period's tier as a grade-typed field, margin points from a shared file
+
+
+def ex29() -> None:
+    rng = random.Random(2929)
+    # revenue in cents, total 10,000,000.00: the first four hold exactly 50%; the next three sit
+    # at 52.5%, 54.9% and 57.2% (kept diamond, not kept, dropped: see the scheme's tests)
+    top = [2_000_000_00, 1_500_000_00, 1_000_000_00, 500_000_00, 250_000_00, 240_000_00, 230_000_00]
+    top_tiers = ["diamond", "钻石级", "gold", "", "钻石级", "gold", "diamond"]
+    rest = fixed_sum(rng, 53, 10_000_000_00 - sum(top), 20_000_00, 150_000_00)
+    tiers = ["", "", "gold", "黄金级", "silver", "白银级", "other", "其他", "diamond"]
+    rows = []
+    for i, r in enumerate(top + rest):
+        tier = top_tiers[i] if i < len(top) else rng.choice(tiers)
+        profit = r * rng.randint(-500, 4500) // 10_000
+        rows.append([f"H{i * 13 % 100 + 1:04d}", company_name(rng), money(r), money(profit), tier])
+    header = ["客户编号", "客户名称", "营业额", "利润", "上期等级"]
+    write_csv(HERE / "29-hysteresis-tiers" / "customers.csv", header, shuffled(rng, rows))
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    for n in range(1, 28):
-        globals()[f"ex{n:02d}"]()
+    for n in range(1, 30):
+        make = globals().get(f"ex{n:02d}")
+        if make is not None:
+            make()
 
 
 if __name__ == "__main__":

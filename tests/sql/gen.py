@@ -133,6 +133,8 @@ class Gen:
         r = self.r
         if depth <= 0 or r.random() < 0.3:
             return self.num_leaf()
+        if r.random() < 0.08:
+            return self.num_v2(depth)
         c = r.randrange(16)
         if c < 3:
             a, b = self.num(depth - 1), self.num(depth - 1)
@@ -178,6 +180,17 @@ class Gen:
         if c == 13:
             return Expr(f"len({self.text(depth - 1).text})", "int")
         return self.pop(depth - 1)
+
+    def num_v2(self, depth: int) -> Expr:
+        """The v2 additions that give numbers: `count_true(…)` and `missing` in an `if`."""
+        r = self.r
+        if r.random() < 0.5:
+            conds = ", ".join(self.cond(depth - 1).text for _ in range(r.randint(1, 3)))
+            return Expr(f"count_true({conds})", "int")
+        cond, a = self.cond(depth - 1), self.num(depth - 1)
+        if r.random() < 0.5:
+            return Expr(f"(if {cond.text} then missing else {a.text})", a.ty, a.div, a.scale)
+        return Expr(f"(if {cond.text} then {a.text} else missing)", a.ty, a.div, a.scale)
 
     def num_plain(self, depth: int) -> Expr:
         """A number without a quotient in it."""
@@ -232,8 +245,13 @@ class Gen:
         c = r.random()
         if c < 0.6 or depth <= 0:
             return Expr(r.choice(["t1", "id"]), "text")
-        if c < 0.8:
+        if c < 0.7:
             return Expr(f"{r.choice(['lower', 'upper'])}({self.text(depth - 1).text})", "text")
+        if c < 0.8:
+            # `substr`: constant and computed positions, before 1 and past the end
+            start = str(r.randint(-2, 5)) if r.random() < 0.6 else "n1"
+            length = str(r.randint(-1, 4)) if r.random() < 0.7 else "n2"
+            return Expr(f"substr({self.text(depth - 1).text}, {start}, {length})", "text")
         return Expr(f"({self.text(depth - 1).text} ?? {lit_text(r.choice(TEXTS))})", "text")
 
     def cond(self, depth: int) -> Expr:
@@ -246,7 +264,8 @@ class Gen:
             a, b = self.date(depth - 1), self.date(depth - 1)
             return Expr(f"({a.text} {r.choice(['==', '<', '>='])} {b.text})", "bool")
         if c == 4:
-            return Expr(f"({self.date(depth - 1).text} within {self.duration(depth - 1)})", "bool")
+            window = r.choice(["within", "within", "within next"])
+            return Expr(f"({self.date(depth - 1).text} {window} {self.duration(depth - 1)})", "bool")
         if c == 5:
             what = r.choice(["x1", "x2", "n1", "d1", "t1", "b1"] + [n for n, _, _ in self.items])
             return Expr(f"({what} is {r.choice(['missing', 'present'])})", "bool")

@@ -6,6 +6,11 @@ use rubric_syntax::diagnostic::did_you_mean;
 use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::collections::HashMap;
 
+/// The smaller v2 additions (`within next`, `missing`, `count_true`, `substr`, grade-typed
+/// fields), kept in their own file.
+#[path = "additions.rs"]
+mod additions;
+
 /// A checked scheme and everything wrong with it.
 #[derive(Clone, Debug, Default)]
 pub struct Checked {
@@ -79,6 +84,7 @@ fn check_here(file: &ast::File) -> Checked {
     c.collect_header();
     c.collect_events();
     c.collect_items();
+    c.grade_typed_fields(file);
     for id in 0..c.model.items.len() {
         c.check_item(id);
     }
@@ -142,6 +148,7 @@ impl<'a> Checker<'a> {
                 {
                     self.model.as_of = Some(date.node);
                 }
+                DeclKind::Use(path) => self.use_unsupported(path),
                 DeclKind::Input(input)
                     if self.first_of_kind(
                         &mut input_span,
@@ -176,16 +183,31 @@ impl<'a> Checker<'a> {
                 "decimal" => Ty::Decimal,
                 "bool" => Ty::Bool,
                 "date" => Ty::Date,
+                // perhaps a grade: resolved once the grades are known (`grade_typed_fields`)
+                other
+                    if self
+                        .decls
+                        .iter()
+                        .any(|d| matches!(&d.kind, DeclKind::Grade(g) if g.name.node == other)) =>
+                {
+                    Ty::Error
+                }
                 other => {
                     let mut d = Diagnostic::error(
                         "unknown-type",
                         format!("unknown type `{other}`"),
                         f.ty.span,
                     );
-                    d = match did_you_mean(other, ["text", "int", "decimal", "bool", "date"]) {
+                    let grades = additions::grade_names(&self.decls);
+                    let types = ["text", "int", "decimal", "bool", "date"];
+                    let names = types
+                        .iter()
+                        .copied()
+                        .chain(grades.iter().map(String::as_str));
+                    d = match did_you_mean(other, names) {
                         Some(s) => d.with_suggestion(s),
                         None => d.with_help(
-                            "field types are `text`, `int`, `decimal`, `bool` and `date`",
+                            "field types are `text`, `int`, `decimal`, `bool`, `date` and the name of a grade",
                         ),
                     };
                     self.err(d);
@@ -261,6 +283,7 @@ impl<'a> Checker<'a> {
                 span: f.name.span,
                 doc: f.doc.clone(),
                 agg: None,
+                codes: None,
             });
         }
         match keys.len() {
@@ -441,7 +464,9 @@ impl<'a> Checker<'a> {
         let ctx = Ctx::default();
         match &d.kind {
             DeclKind::Let(l) => {
+                let errors_before = self.diags.len();
                 let value = self.expr(&l.value, ctx);
+                self.untyped_missing(&value, errors_before);
                 if matches!(value.ty, Ty::List(_)) {
                     self.err(
                         Diagnostic::error(
@@ -921,6 +946,7 @@ impl<'a> Checker<'a> {
                 span,
             },
             ExprKind::Name(n) => self.resolve_name(n, span, ctx),
+            ExprKind::Missing => additions::missing_expr(span),
             ExprKind::Today => TExpr {
                 kind: TExprKind::Today,
                 ty: Ty::Date,
@@ -1084,6 +1110,11 @@ impl<'a> Checker<'a> {
                     }
                     return error_expr(span);
                 };
+                if self.state.get(g) == Some(&State::Unchecked) {
+                    // read through a grade-typed field, the grade may not be checked yet: its
+                    // attribute keys are known once it is
+                    self.check_item(g);
+                }
                 let gd = self.model.grade(g);
                 let found = gd.and_then(|gd| gd.attr_keys.iter().position(|(k, _)| *k == key.node));
                 match found {
@@ -1187,6 +1218,9 @@ impl<'a> Checker<'a> {
     }
 
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span, ctx: Ctx) -> TExpr {
+        if let Some(d) = additions::compare_missing(op, l, r, span) {
+            self.err(d);
+        }
         let lt = self.expr(l, ctx);
         // `level == B` where `level` is itself unknown: `B` is probably a code; say nothing more.
         if lt.ty == Ty::Error
@@ -1404,6 +1438,20 @@ impl<'a> Checker<'a> {
                     span,
                 }
             }
+            BinOp::WithinNext => {
+                let rt = self.expr(r, ctx);
+                self.within_types(&lt, &rt);
+                let nullable = lt.nullable || rt.nullable;
+                TExpr {
+                    kind: TExprKind::WithinNext {
+                        date: Box::new(lt),
+                        duration: Box::new(rt),
+                    },
+                    ty: Ty::Bool,
+                    nullable,
+                    span,
+                }
+            }
             BinOp::Within => {
                 let rt = self.expr(r, ctx);
                 if lt.ty != Ty::Date && lt.ty != Ty::Error {
@@ -1543,6 +1591,9 @@ impl<'a> Checker<'a> {
             );
         }
         let targs: Vec<TExpr> = args.iter().map(|a| self.expr(a, ctx)).collect();
+        if b == Builtin::CountTrue {
+            return self.count_true(targs, span);
+        }
         let (params, ret): (Vec<&[Ty]>, Ty) = match b {
             Builtin::DaysSince | Builtin::MonthsSince | Builtin::YearsSince => {
                 (vec![&[Ty::Date]], Ty::Int)
@@ -1573,6 +1624,9 @@ impl<'a> Checker<'a> {
             ),
             Builtin::Round => (vec![&[Ty::Int, Ty::Decimal], &[Ty::Int]], Ty::Decimal),
             Builtin::MonthStart => (vec![&[Ty::Date]], Ty::Date),
+            Builtin::Substr => (vec![&[Ty::Text], &[Ty::Int], &[Ty::Int]], Ty::Text),
+            // handled above
+            Builtin::CountTrue => (Vec::new(), Ty::Int),
         };
         if targs.len() != params.len() {
             self.err(
@@ -1984,6 +2038,11 @@ impl<'a> Checker<'a> {
                 ));
                 continue;
             }
+            if let Some(codes) = self.model.fields[f].codes.clone() {
+                let v = self.given_code(&codes, value);
+                values.push((f, v));
+                continue;
+            }
             let fd = &self.model.fields[f];
             let lt = literal_ty(&value.node);
             let ok = match (&fd.ty, &lt) {
@@ -2057,7 +2116,7 @@ fn contains_index(e: &TExpr) -> bool {
     found
 }
 
-fn signature(b: Builtin) -> &'static str {
+pub(crate) fn signature(b: Builtin) -> &'static str {
     match b {
         Builtin::DaysSince => "days_since(date)",
         Builtin::MonthsSince => "months_since(date)",
@@ -2074,6 +2133,8 @@ fn signature(b: Builtin) -> &'static str {
         Builtin::Abs => "abs(x)",
         Builtin::Round => "round(x, digits)",
         Builtin::MonthStart => "month_start(date)",
+        Builtin::CountTrue => "count_true(condition, …)",
+        Builtin::Substr => "substr(text, start, length)",
     }
 }
 

@@ -77,6 +77,37 @@ pub struct FieldDef {
     /// `Some` for a column a run computes from events rather than reads: the aggregate whose
     /// per-customer value it holds (see `rubric_eval::events::row_model`).
     pub agg: Option<AggId>,
+    /// For a field typed by a grade (`last_tier tier?`): the codes and labels its cells may
+    /// hold (v2).
+    pub codes: Option<FieldCodes>,
+}
+
+/// The codes a grade-typed field reads: the grade's name, and each code with its label, in
+/// declaration order (a cell holds a code or a label; its value is the code's index).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldCodes {
+    pub grade: String,
+    pub codes: Vec<(String, Option<String>)>,
+}
+
+impl FieldCodes {
+    /// The code a cell names, by code or by label (surrounding spaces ignored).
+    pub fn lookup(&self, cell: &str) -> Option<usize> {
+        let cell = cell.trim();
+        self.codes.iter().position(|(c, _)| c == cell).or_else(|| {
+            self.codes
+                .iter()
+                .position(|(_, l)| l.as_deref() == Some(cell))
+        })
+    }
+    /// The codes, for a message: `` `diamond`, `gold` ``.
+    pub fn listed(&self) -> String {
+        self.codes
+            .iter()
+            .map(|(c, _)| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// An `events` block: a file of many rows per customer (orders, visits, payments).
@@ -341,10 +372,14 @@ pub enum Builtin {
     Abs,
     Round,
     MonthStart,
+    /// `count_true(c1, c2, …)`: how many of the conditions are true (v2).
+    CountTrue,
+    /// `substr(s, start, length)`, counting characters from 1 (v2).
+    Substr,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 15] = [
+    pub const ALL: [Builtin; 17] = [
         Builtin::DaysSince,
         Builtin::MonthsSince,
         Builtin::YearsSince,
@@ -360,6 +395,8 @@ impl Builtin {
         Builtin::Abs,
         Builtin::Round,
         Builtin::MonthStart,
+        Builtin::CountTrue,
+        Builtin::Substr,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -378,6 +415,8 @@ impl Builtin {
             Builtin::Abs => "abs",
             Builtin::Round => "round",
             Builtin::MonthStart => "month_start",
+            Builtin::CountTrue => "count_true",
+            Builtin::Substr => "substr",
         }
     }
     pub fn from_name(name: &str) -> Option<Builtin> {
@@ -516,6 +555,14 @@ pub enum TExprKind {
         expr: Box<TExpr>,
         present: bool,
     },
+    /// `date within next duration`: `date >= today and date <= today + duration` (v2).
+    WithinNext {
+        date: Box<TExpr>,
+        duration: Box<TExpr>,
+    },
+    /// The `missing` literal; its type is the one it meets (`if c then missing else 1` is an
+    /// int), else [`Ty::Error`] (v2).
+    Missing,
     Coalesce(Box<TExpr>, Box<TExpr>),
     If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     Call(Builtin, Vec<TExpr>),

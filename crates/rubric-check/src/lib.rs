@@ -10,6 +10,7 @@ mod check;
 pub mod fixes;
 pub mod hir;
 mod lints;
+pub mod project;
 pub mod visit;
 
 pub use check::{check, literal_ty, unify, Checked};
@@ -22,6 +23,15 @@ pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
 
 fn check_source_here(src: &str) -> (rubric_syntax::ast::File, Checked) {
     let parsed = rubric_syntax::parse(src);
+    check_parsed(src, parsed)
+}
+
+/// Checks what `parse` gave for `src` (for a scheme that uses other files, `src` is the text of
+/// every file back to back and the declarations are all of theirs; see [`project`]).
+pub(crate) fn check_parsed(
+    src: &str,
+    parsed: rubric_syntax::Parsed,
+) -> (rubric_syntax::ast::File, Checked) {
     let mut checked = check(&parsed.file);
     let errors: Vec<rubric_syntax::Span> = parsed
         .errors

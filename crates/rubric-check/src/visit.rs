@@ -11,6 +11,7 @@ pub fn children(e: &TExpr) -> Vec<&TExpr> {
         | TExprKind::Code { .. }
         | TExprKind::Today
         | TExprKind::Subject
+        | TExprKind::Missing
         | TExprKind::Pop(_)
         | TExprKind::Agg(_)
         | TExprKind::EventField { .. } => Vec::new(),
@@ -25,6 +26,7 @@ pub fn children(e: &TExpr) -> Vec<&TExpr> {
         TExprKind::Has { tags, .. } => vec![tags],
         TExprKind::Between { value, lo, hi } => vec![value, lo, hi],
         TExprKind::Within { date, duration } => vec![date, duration],
+        TExprKind::WithinNext { date, duration } => vec![date, duration],
         TExprKind::IsMissing { expr, .. } => vec![expr],
         TExprKind::If(c, a, b) => vec![c, a, b],
         TExprKind::Attr { value, .. } => vec![value],

@@ -303,6 +303,64 @@ pub(crate) fn within(d: &Value, dur: &Value, as_of: Date) -> R {
     }
 }
 
+/// `d within next duration` of `as_of`: `as_of <= d <= as_of + duration`.
+pub(crate) fn within_next(d: &Value, dur: &Value, as_of: Date) -> R {
+    match (d, dur) {
+        (Value::Date(d), Value::Duration(dur)) => {
+            let hi = as_of.add(*dur, 1).ok_or(Overflow)?;
+            Ok(Value::Bool(*d >= as_of && *d <= hi))
+        }
+        _ => Ok(MISSING),
+    }
+}
+
+/// The builtins with more than two arguments: both engines call [`call_many`] for them.
+pub(crate) fn takes_many(f: Builtin) -> bool {
+    matches!(f, Builtin::CountTrue | Builtin::Substr)
+}
+
+/// A builtin applied to all its evaluated arguments (`count_true`, `substr`); the others go
+/// to [`call_values`].
+pub(crate) fn call_many(f: Builtin, args: &[Value], as_of: Date) -> R {
+    Ok(match f {
+        // missing counts as not true
+        Builtin::CountTrue => Value::Num(Decimal::from(
+            args.iter().filter(|v| truth(v) == Some(true)).count(),
+        )),
+        Builtin::Substr => match args {
+            [Value::Text(s), Value::Num(start), Value::Num(len)] => {
+                substr(s, *start, *len).map_or(MISSING, |t| Value::Text(Arc::from(t)))
+            }
+            _ => MISSING,
+        },
+        _ => call_values(
+            f,
+            args.first().cloned().unwrap_or(MISSING),
+            args.get(1).cloned().unwrap_or(MISSING),
+            as_of,
+        )?,
+    })
+}
+
+/// `substr(s, start, length)` as SQL's `SUBSTRING(s FROM start FOR length)`: the characters at
+/// positions `start` to `start + length - 1`, counted from 1, that exist (`start` may be 0 or
+/// negative: positions before 1 hold nothing). A negative length is missing (SQL raises an
+/// error there).
+pub(crate) fn substr(s: &str, start: Decimal, len: Decimal) -> Option<String> {
+    let (start, len) = (start.trunc().mantissa(), len.trunc().mantissa());
+    if len < 0 {
+        return None;
+    }
+    let end = start.saturating_add(len); // exclusive
+    let from = start.max(1);
+    if end <= from {
+        return Some(String::new());
+    }
+    let skip = usize::try_from(from - 1).unwrap_or(usize::MAX);
+    let take = usize::try_from(end - from).unwrap_or(usize::MAX);
+    Some(s.chars().skip(skip).take(take).collect())
+}
+
 /// `grade.attr`: the attribute of the grade's code.
 pub(crate) fn attr(g: &Value, table: &[Value]) -> Value {
     match g {
@@ -366,6 +424,9 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
         Node::Within { date, duration } => {
             within(&eval(date, env)?, &eval(duration, env)?, env.as_of)?
         }
+        Node::WithinNext { date, duration } => {
+            within_next(&eval(date, env)?, &eval(duration, env)?, env.as_of)?
+        }
         Node::IsMissing(a, present) => Value::Bool(eval(a, env)?.is_missing() != *present),
         Node::Coalesce(a, b) => match eval(a, env)? {
             Value::Missing => eval(b, env)?,
@@ -388,6 +449,13 @@ pub(crate) fn eval(node: &Node, env: &Env<'_>) -> R {
 }
 
 fn call(f: Builtin, args: &[Node], env: &Env<'_>) -> R {
+    if takes_many(f) {
+        let mut vals = Vec::with_capacity(args.len());
+        for n in args {
+            vals.push(eval(n, env)?);
+        }
+        return call_many(f, &vals, env.as_of);
+    }
     let a = match args.first() {
         Some(n) => eval(n, env)?,
         None => MISSING,
@@ -478,6 +546,7 @@ pub(crate) fn call_values(f: Builtin, a: Value, b: Value, as_of: Date) -> R {
             }
             _ => MISSING,
         },
+        Builtin::CountTrue | Builtin::Substr => call_many(f, &[a, b], as_of)?,
     })
 }
 

@@ -41,6 +41,7 @@ pub fn row_model(model: &Model) -> Cow<'_, Model> {
             span: agg.span,
             doc: None,
             agg: Some(a),
+            codes: None,
         });
     }
     Cow::Owned(m)
@@ -383,8 +384,9 @@ pub fn test_values(
 ) -> Result<Vec<Value>, String> {
     let mut values = vec![Value::Missing; model.fields.len()];
     for (f, lit) in &record.values {
-        if let Some(cell) = values.get_mut(*f) {
-            *cell = crate::plan::literal_value(lit);
+        if let (Some(cell), Some(fd)) = (values.get_mut(*f), model.fields.get(*f)) {
+            // a grade-typed field's literal names a code
+            *cell = crate::plan::field_value(fd, lit);
         }
     }
     if model.aggs.is_empty() {

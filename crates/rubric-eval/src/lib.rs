@@ -27,7 +27,7 @@ pub mod value;
 mod vector;
 
 pub use eval::Overflow;
-pub use plan::{literal_value, Plan};
+pub use plan::{field_value, literal_value, Plan};
 pub use population::{overflow_reason, Evaluation};
 pub use trace::{
     expr_text, show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,

@@ -62,6 +62,12 @@ pub(crate) enum Node {
         date: Box<Node>,
         duration: Box<Node>,
     },
+    /// `d within next DUR` with a duration known only per row (a constant one compiles to a
+    /// [`Node::WithinRange`] from today).
+    WithinNext {
+        date: Box<Node>,
+        duration: Box<Node>,
+    },
     IsMissing(Box<Node>, bool),
     Coalesce(Box<Node>, Box<Node>),
     If(Box<Node>, Box<Node>, Box<Node>),
@@ -352,6 +358,17 @@ impl Plan {
     }
 }
 
+/// The runtime value of a test record's cell for `field`: [`literal_value`], except that a
+/// grade-typed field's code or label is the code (v2).
+pub fn field_value(field: &rubric_check::hir::FieldDef, l: &Literal) -> Value {
+    match (&field.codes, l) {
+        (Some(codes), Literal::Text(t)) => codes.lookup(t).map_or(Value::Missing, |i| {
+            Value::Code(u16::try_from(i).unwrap_or(u16::MAX))
+        }),
+        _ => literal_value(l),
+    }
+}
+
 /// The runtime value of a literal (a test record's cell, an attribute).
 pub fn literal_value(l: &Literal) -> Value {
     match l {
@@ -604,6 +621,24 @@ impl Compiler<'_> {
                     duration: Box::new(duration),
                 }
             }
+            TExprKind::WithinNext { date, duration } => {
+                let date = self.bx(date);
+                let duration = self.expr(duration);
+                if let Node::Const(Value::Duration(d)) = &duration {
+                    if let Some(hi) = self.as_of.add(*d, 1) {
+                        return Node::WithinRange {
+                            date,
+                            lo: self.as_of,
+                            hi,
+                        };
+                    }
+                }
+                Node::WithinNext {
+                    date,
+                    duration: Box::new(duration),
+                }
+            }
+            TExprKind::Missing => Node::Const(Value::Missing),
             TExprKind::IsMissing { expr, present } => Node::IsMissing(self.bx(expr), *present),
             TExprKind::Coalesce(a, b) => Node::Coalesce(self.bx(a), self.bx(b)),
             TExprKind::If(c, a, b) => Node::If(self.bx(c), self.bx(a), self.bx(b)),
@@ -646,6 +681,10 @@ fn walk(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::Coalesce(a, b)
         | Node::Index(a, b)
         | Node::Within {
+            date: a,
+            duration: b,
+        }
+        | Node::WithinNext {
             date: a,
             duration: b,
         } => {
@@ -740,6 +779,10 @@ fn fold(node: Node, as_of: Date) -> Node {
         | Node::Or(a, b)
         | Node::Coalesce(a, b)
         | Node::Within {
+            date: a,
+            duration: b,
+        }
+        | Node::WithinNext {
             date: a,
             duration: b,
         } => is_const(a) && is_const(b),

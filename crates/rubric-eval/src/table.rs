@@ -122,6 +122,8 @@ enum Col {
     Date(Vec<i32>),
     /// 0 false, 1 true, 2 missing.
     Bool(Vec<u8>),
+    /// A grade-typed field's code index; `u16::MAX` is missing (v2).
+    Code(Vec<u16>),
     /// The texts back to back; row `r`'s is `bytes[ends[r - 1]..ends[r]]`, missing unless `ok[r]`
     /// (an empty `ok` in a finished block: every text is present).
     Text {
@@ -144,10 +146,13 @@ pub(crate) enum Cell<'a> {
     Date(i32),
     Bool(bool),
     Text(&'a str),
+    /// A grade's code index (a grade-typed field).
+    Code(u16),
 }
 
 const NO_DATE: i32 = i32::MIN;
 const NO_INT: i32 = i32::MIN;
+const NO_CODE: u16 = u16::MAX;
 const MISSING_SCALE: u8 = u8::MAX;
 
 /// The accepted rows of one batch of records.
@@ -174,6 +179,7 @@ impl Block {
                 },
                 (_, Ty::Date) => Col::Date(Vec::with_capacity(rows)),
                 (_, Ty::Bool) => Col::Bool(Vec::with_capacity(rows)),
+                (_, Ty::Grade(_)) => Col::Code(Vec::with_capacity(rows)),
                 _ => Col::Text {
                     bytes: String::new(),
                     ends: Vec::with_capacity(rows),
@@ -222,6 +228,7 @@ impl Block {
                 Value::Text(t) => Cell::Text(t),
                 Value::Bool(b) => Cell::Bool(*b),
                 Value::Date(d) => Cell::Date(d.0),
+                Value::Code(k) => Cell::Code(*k),
                 _ => Cell::Missing,
             };
             push_cell(c, cell, &[]);
@@ -319,6 +326,10 @@ impl Block {
                     Some(1) => Value::Bool(true),
                     _ => Value::Missing,
                 },
+                Col::Code(cs) => match cs.get(r) {
+                    Some(&c) if c != NO_CODE => Value::Code(c),
+                    _ => Value::Missing,
+                },
                 Col::Text { .. } => {
                     if self.keep.get(f) == Some(&Keep::Read) {
                         self.text(f, r)
@@ -394,6 +405,8 @@ impl Block {
                     .collect(),
             ),
             Some(Col::Bool(bs)) => V::Bool(bs.clone()),
+            // (the block evaluator's missing code is the same `u16::MAX`)
+            Some(Col::Code(cs)) => V::Code(cs.clone()),
             Some(Col::Text { .. }) => {
                 if self.keep.get(f) == Some(&Keep::Read) {
                     V::Any(
@@ -452,6 +465,10 @@ fn push_cell(c: &mut Col, cell: Cell<'_>, wide: &[Decimal]) {
         (Col::Bool(bs), cell) => bs.push(match cell {
             Cell::Bool(b) => u8::from(b),
             _ => 2,
+        }),
+        (Col::Code(cs), cell) => cs.push(match cell {
+            Cell::Code(c) => c,
+            _ => NO_CODE,
         }),
         (Col::Text { bytes, ends, ok }, cell) => {
             if ok.is_empty() && !ends.is_empty() {

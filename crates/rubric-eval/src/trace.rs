@@ -633,6 +633,10 @@ pub fn expr_text(model: &Model, e: &TExpr) -> String {
             format!("{} between {} and {}", t(value), t(lo), t(hi))
         }
         TExprKind::Within { date, duration } => format!("{} within {}", t(date), t(duration)),
+        TExprKind::WithinNext { date, duration } => {
+            format!("{} within next {}", t(date), t(duration))
+        }
+        TExprKind::Missing => "missing".into(),
         TExprKind::IsMissing { expr, present } => {
             format!(
                 "{} is {}",

@@ -811,6 +811,12 @@ impl<'a> Frame<'a> {
                     eval::within(&v[0], &v[1], as_of)
                 })
             }
+            Node::WithinNext { date, duration } => {
+                let as_of = self.plan.as_of;
+                self.map_rows(&[&ev(date), &ev(duration)], |v| {
+                    eval::within_next(&v[0], &v[1], as_of)
+                })
+            }
             Node::IsMissing(a, present) => {
                 let a = ev(a);
                 Column {
@@ -864,6 +870,9 @@ impl<'a> Frame<'a> {
         }
         let refs: Vec<&Column> = kids.iter().map(|k| k.as_ref()).collect();
         let as_of = self.plan.as_of;
+        if eval::takes_many(f) {
+            return self.map_rows(&refs, |v| eval::call_many(f, v, as_of));
+        }
         self.map_rows(&refs, |v| {
             let a = v.first().cloned().unwrap_or(MISSING);
             let b = v.get(1).cloned().unwrap_or(MISSING);
@@ -1419,7 +1428,11 @@ let nne = n != 2.5
             .flat_map(|(p, s)| [(p.clone(), s.clone(), false), (p, s, true)])
             .collect();
         for (path, src, one_scale) in sources {
-            let (_, c) = rubric_check::check_source(&src);
+            // (with the files a scheme `use`s, read beside it)
+            let c = rubric_check::project::check_project(&path, &src, &mut |p: &Path| {
+                std::fs::read_to_string(p).map_err(|e| e.to_string())
+            })
+            .checked;
             if c.has_errors() {
                 // a fixture may be a scheme with errors on purpose; the one above may not
                 let builtin = [Path::new("OVERFLOWS"), Path::new("COMPARES")];
@@ -1450,6 +1463,10 @@ let nne = n != 2.5
                                 Ty::Decimal => Value::Num(g.num(false)),
                                 Ty::Date => Value::Date(g.date()),
                                 Ty::Bool => Value::Bool(g.below(2) == 0),
+                                Ty::Grade(_) => Value::Code(
+                                    g.below(f.codes.as_ref().map_or(1, |c| c.codes.len().max(1)))
+                                        as u16,
+                                ),
                                 _ => Value::Text(texts[g.below(texts.len())].clone()),
                             }
                         })

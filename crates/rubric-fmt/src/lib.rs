@@ -445,6 +445,7 @@ impl<'s> Printer<'s> {
                 vec![Line::new(0, format!("scheme {}", self.slice(name.span)))]
             }
             DeclKind::AsOf(date) => vec![Line::new(0, format!("as_of {}", self.slice(date.span)))],
+            DeclKind::Use(path) => vec![Line::new(0, format!("use {}", self.slice(path.span)))],
             DeclKind::Let(l) => {
                 let head = format!("let {} = ", l.name.node);
                 let row = Row {
@@ -530,6 +531,7 @@ impl<'s> Printer<'s> {
             ExprKind::Lit(_) => self.slice(e.span()).to_string(),
             ExprKind::Name(n) => n.clone(),
             ExprKind::Today => "today".to_string(),
+            ExprKind::Missing => "missing".to_string(),
             ExprKind::Subject => String::new(),
             ExprKind::List(items) => format!("[{}]", self.exprs(items)),
             ExprKind::Paren(inner) => format!("({})", self.expr(inner)),

@@ -116,7 +116,8 @@ fn percent(k: u64, n: usize) -> String {
 pub fn lenses(a: &Analysis, d: &Distribution) -> Vec<(Span, String)> {
     let mut out = Vec::new();
     for item in &a.model.items {
-        if !matches!(item.kind, ItemKind::Grade(_)) {
+        // (a grade of a used file gets its lens there)
+        if !matches!(item.kind, ItemKind::Grade(_)) || a.used_file(item.span).is_some() {
             continue;
         }
         let title = match d {

@@ -102,6 +102,7 @@ const EXPR_KEYWORDS: &[&str] = &[
     "weight",
     "bonus",
     "by",
+    "next",
 ];
 
 const TYPES: &[(&str, &str)] = &[

@@ -151,6 +151,16 @@ pub fn builtin(b: Builtin) -> FunctionDoc {
             "the first day of `d`'s month (`count_distinct(month_start(orders.order_date))` counts active months)",
             "month_start(${1:d})",
         ),
+        Builtin::CountTrue => (
+            "count_true(c1: bool, c2: bool, …) -> int",
+            "how many of the conditions are true; a missing one counts as not true",
+            "count_true(${1:c1}, ${2:c2})",
+        ),
+        Builtin::Substr => (
+            "substr(s: text, start: int, length: int) -> text",
+            "`length` characters of `s` from character `start` (the first is 1); past the end, what is there",
+            "substr(${1:s}, ${2:1}, ${3:2})",
+        ),
     };
     FunctionDoc {
         signature,

@@ -18,6 +18,22 @@ pub fn prepare(a: &Analysis, offset: usize) -> Result<(Span, String), String> {
         _ if a.definition(r.symbol).is_none() => {
             Err("this name has no definition to rename".to_string())
         }
+        // a field of the scheme, seen from a file it uses: renaming it may need a header string
+        // there (so the scheme keeps reading its column), so it is renamed in the scheme
+        Symbol::Field(_)
+            if a.definition(r.symbol)
+                .and_then(|d| a.used_file(d))
+                .is_some() =>
+        {
+            let file = a
+                .definition(r.symbol)
+                .and_then(|d| a.used_file(d))
+                .map(|(s, _)| a.shown(s))
+                .unwrap_or_default();
+            Err(format!(
+                "this field is declared in `{file}`; rename it there"
+            ))
+        }
         _ => Ok((r.span, a.slice(r.span).to_string())),
     }
 }
@@ -64,11 +80,15 @@ pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<(Span, 
     if taken {
         return Err(format!("`{new_name}` is already declared"));
     }
+    // (with the occurrences in the files the document `use`s: spans past its end)
     let mut edits: Vec<(Span, String)> = a
         .occurrences(r.symbol)
         .into_iter()
+        .chain(a.used_refs.iter().filter(|u| u.symbol == r.symbol))
         .map(|o| (o.span, new_name.to_string()))
         .collect();
+    edits.sort_by_key(|(s, _)| (s.start, s.end));
+    edits.dedup_by_key(|(s, _)| *s);
     if let Symbol::Field(id) = r.symbol {
         if let Some(at) = header_insertion(a, id) {
             let column = m.fields.get(id).map_or(old.as_str(), |f| f.column.as_str());

@@ -166,7 +166,7 @@ pub fn tokens(a: &Analysis) -> Vec<Token> {
                 Some((ty, m | decl))
             } else if types.contains(&i) {
                 Some((TYPE, 0))
-            } else if rubric_syntax::is_keyword(word) {
+            } else if rubric_syntax::is_keyword(word) || within_next(text, i, word) {
                 Some((KEYWORD, 0))
             } else {
                 None
@@ -214,4 +214,12 @@ pub fn encode(a: &Analysis, tokens: &[Token]) -> Vec<SemanticToken> {
         col = p.character;
     }
     out
+}
+
+/// `next` right after `within` (`d within next 30d`): a keyword only there.
+fn within_next(text: &str, at: usize, word: &str) -> bool {
+    word == "next"
+        && text
+            .get(..at)
+            .is_some_and(|before| before.trim_end().ends_with("within"))
 }

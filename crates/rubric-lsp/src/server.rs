@@ -107,7 +107,25 @@ impl Backend {
             }
             (doc.generation, doc.version, doc.text.clone())
         };
-        let a: Shared = Arc::new(blocking(move || Analysis::new(text.as_ref().clone())).await?);
+        let path = file_path(uri);
+        let open = self.open_files();
+        let a: Shared = Arc::new(
+            blocking(move || match path {
+                // with the files it `use`s: an open document's text, else the file on disk
+                Some(path) => {
+                    let docs = open.clone();
+                    Analysis::with_files(text.as_ref().clone(), &path, &docs, &mut |p| match open
+                        .iter()
+                        .find(|(q, _)| q == p)
+                    {
+                        Some((_, t)) => Ok(t.as_ref().clone()),
+                        None => std::fs::read_to_string(p).map_err(|e| e.to_string()),
+                    })
+                }
+                None => Analysis::new(text.as_ref().clone()),
+            })
+            .await?,
+        );
         let mut docs = self.docs();
         let doc = docs.get_mut(uri).ok_or_else(|| unknown(uri))?;
         if doc.generation == generation && doc.current.as_ref().is_none_or(|(v, _)| *v < version) {
@@ -180,6 +198,43 @@ impl Backend {
         has_data
     }
 
+    /// The path and text of every open document that is a file.
+    fn open_files(&self) -> Vec<(std::path::PathBuf, Arc<String>)> {
+        self.docs()
+            .iter()
+            .filter_map(|(u, d)| file_path(u).map(|p| (p, d.text.clone())))
+            .collect()
+    }
+
+    /// Re-checks the open documents that `use` the document `uri` (its text changed).
+    async fn refresh_users(&self, uri: &Uri) {
+        let Some(path) = file_path(uri) else {
+            return;
+        };
+        let users: Vec<Uri> = {
+            let mut docs = self.docs();
+            docs.iter_mut()
+                .filter(|(u, _)| *u != uri)
+                .filter(|(_, d)| {
+                    d.current.as_ref().is_some_and(|(_, a)| {
+                        a.used
+                            .iter()
+                            .any(|s| rubric_check::project::same_file(&s.path, &path))
+                    })
+                })
+                .map(|(u, d)| {
+                    // analyse again, and publish again for the same version
+                    d.current = None;
+                    d.published = None;
+                    u.clone()
+                })
+                .collect()
+        };
+        for u in users {
+            self.refresh(u).await;
+        }
+    }
+
     /// Runs `f` on the current analysis of `uri` with panic isolation.
     async fn with<T: Send + 'static>(
         &self,
@@ -192,10 +247,28 @@ impl Backend {
 }
 
 fn location(a: &Analysis, uri: &Uri, span: rubric_syntax::Span) -> Location {
+    use tower_lsp_server::UriExt as _;
+    // a definition in a file the document `use`s
+    if let Some((source, local)) = a.used_file(span) {
+        let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
+        if let Some(u) = Uri::from_file_path(&path) {
+            let index = crate::position::LineIndex::new(&source.text);
+            return Location {
+                uri: u,
+                range: index.range(&source.text, local),
+            };
+        }
+    }
     Location {
         uri: uri.clone(),
         range: a.index.range(&a.text, span),
     }
+}
+
+/// The file a document is, when it is one.
+fn file_path(uri: &Uri) -> Option<std::path::PathBuf> {
+    use tower_lsp_server::UriExt as _;
+    uri.to_file_path().map(|p| p.into_owned())
 }
 
 impl LanguageServer for Backend {
@@ -287,6 +360,7 @@ impl LanguageServer for Backend {
             },
         );
         self.refresh(doc.uri.clone()).await;
+        self.refresh_users(&doc.uri).await;
         self.update_lens(&doc.uri).await;
     }
 
@@ -315,7 +389,8 @@ impl LanguageServer for Backend {
             doc.text = Arc::new(text);
             doc.version = version;
         }
-        self.refresh(uri).await;
+        self.refresh(uri.clone()).await;
+        self.refresh_users(&uri).await;
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
@@ -442,15 +517,21 @@ impl LanguageServer for Backend {
         let new_name = params.new_name;
         self.with(&p.text_document.uri, move |a, _| {
             rename::rename(a, a.index.offset(&a.text, p.position), &new_name).map(|spans| {
-                let edits = spans
-                    .into_iter()
-                    .map(|(s, new_text)| TextEdit {
-                        range: a.index.range(&a.text, s),
+                // each edit in its file: the document, or a file it `use`s
+                let mut files: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
+                for (s, new_text) in spans {
+                    let at = location(a, &uri, s);
+                    let edit = TextEdit {
+                        range: at.range,
                         new_text,
-                    })
-                    .collect();
+                    };
+                    match files.iter_mut().find(|(u, _)| *u == at.uri) {
+                        Some((_, edits)) => edits.push(edit),
+                        None => files.push((at.uri, vec![edit])),
+                    }
+                }
                 WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri, edits)])),
+                    changes: Some(files.into_iter().collect()),
                     ..WorkspaceEdit::default()
                 }
             })

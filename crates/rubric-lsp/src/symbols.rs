@@ -49,6 +49,15 @@ pub fn symbols(a: &Analysis) -> Vec<DocumentSymbol> {
                 n.span,
                 vec![],
             ),
+            DeclKind::Use(path) => symbol(
+                a,
+                format!("use \"{}\"", path.node),
+                None,
+                SymbolKind::MODULE,
+                span,
+                path.span,
+                vec![],
+            ),
             DeclKind::AsOf(date) => symbol(
                 a,
                 format!("as_of {}", date.node),

@@ -647,3 +647,37 @@ fn completion_right_after_an_edit_sees_the_new_text() {
         assert_eq!(labels, ["owner"]);
     });
 }
+
+/// A scheme is re-checked when a file it `use`s changes in the editor: fixing the used file
+/// clears the error shown on the scheme's `use`, without touching the scheme.
+#[test]
+fn a_scheme_is_rechecked_when_a_file_it_uses_changes() {
+    runtime().block_on(async {
+        let dir = fixtures_dir().join("use");
+        let mut c = Client::start();
+        c.initialize().await;
+        let scheme = format!("file://{}", dir.join("tiers.rubric").display());
+        c.uri = scheme.clone();
+        c.open(&std::fs::read_to_string(dir.join("tiers.rubric")).unwrap())
+            .await;
+        let first = c.diagnostics(1).await;
+        assert_eq!(first["uri"], json!(scheme));
+        assert_eq!(first["diagnostics"].as_array().unwrap().len(), 1, "{first}");
+        // open the used file with the typo fixed (not saved): the scheme's error goes
+        c.uri = format!("file://{}", dir.join("common/broken.rubric").display());
+        c.open("let oops = revenue * 2\n").await;
+        let again = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            loop {
+                let msg = c.recv().await;
+                if msg["method"] == "textDocument/publishDiagnostics"
+                    && msg["params"]["uri"] == json!(scheme)
+                {
+                    return msg["params"].clone();
+                }
+            }
+        })
+        .await
+        .expect("the scheme's diagnostics are published again");
+        assert_eq!(again["diagnostics"], json!([]), "{again}");
+    });
+}

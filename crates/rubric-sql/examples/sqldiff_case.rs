@@ -15,7 +15,7 @@
 
 use rubric_check::hir::Model;
 use rubric_eval::io::{self, ReadOptions};
-use rubric_eval::{format_value, literal_value, InputRow, Plan, Reject, Value};
+use rubric_eval::{format_value, InputRow, Plan, Reject, Value};
 use rubric_sql::{Dialect, Options};
 use rubric_syntax::date::Date;
 use serde_json::{json, Map};
@@ -46,7 +46,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let (_, checked) = rubric_check::check_source(&src);
+        let checked = rubric_check::project::check_project(
+            std::path::Path::new(scheme),
+            &src,
+            &mut |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| e.to_string()),
+        )
+        .checked;
         if checked.has_errors() {
             println!("[]");
             return ExitCode::SUCCESS;
@@ -82,7 +87,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (_, checked) = rubric_check::check_source(&src);
+    let checked = rubric_check::project::check_project(
+        std::path::Path::new(scheme),
+        &src,
+        &mut |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| e.to_string()),
+    )
+    .checked;
     if checked.has_errors() {
         eprintln!(
             "error: `{scheme}` does not check: {:?}",
@@ -179,12 +189,18 @@ fn build_case(
     let mut expected = Vec::new();
     for r in 0..ev.len() {
         let Some(row) = ev.input(r) else { continue };
-        // (the customers table holds the input fields; aggregates are the events tables')
         input.push(
             row.values
                 .iter()
-                .take(model.fields.len())
-                .map(cell)
+                .zip(&model.fields)
+                .map(|(v, f)| match (v, &f.codes) {
+                    // a grade-typed field's cell: the code's name, as a table would hold it
+                    (Value::Code(c), Some(codes)) => codes
+                        .codes
+                        .get(usize::from(*c))
+                        .map_or(serde_json::Value::Null, |(name, _)| json!(name)),
+                    _ => cell(v),
+                })
                 .collect::<Vec<_>>(),
         );
         let mut out = vec![json!(ev.key(r))];
@@ -274,7 +290,7 @@ fn build_case(
     let fields: Vec<_> = model
         .fields
         .iter()
-        .map(|f| json!({"name": f.name, "column": f.column, "ty": f.ty.describe(model)}))
+        .map(|f| json!({"name": f.name, "column": f.column, "ty": field_ty(f, model)}))
         .collect();
     json!({
         "fields": fields,
@@ -334,7 +350,7 @@ fn test_cases(model: &Model) -> serde_json::Value {
                     row.resize(width + 1, Value::Missing);
                     for (f, lit) in ev {
                         if let Some(v) = row.get_mut(f + 1) {
-                            *v = literal_value(lit);
+                            *v = rubric_eval::literal_value(lit);
                         }
                     }
                     if let Some((_, rows)) = events.get_mut(*b) {
@@ -354,4 +370,13 @@ fn test_cases(model: &Model) -> serde_json::Value {
         cases.push(case);
     }
     json!(cases)
+}
+
+/// A field's type as the harness loads its column: a grade-typed field is text.
+fn field_ty(f: &rubric_check::hir::FieldDef, model: &Model) -> String {
+    if f.codes.is_some() {
+        "text".into()
+    } else {
+        f.ty.describe(model)
+    }
 }

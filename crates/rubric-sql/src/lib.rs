@@ -25,6 +25,8 @@ use rubric_syntax::date::{Date, Duration, DurationUnit};
 use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::fmt;
 
+/// The smaller v2 additions (`within next`, `count_true`, `substr`), kept in their own file.
+mod additions;
 mod events;
 
 /// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
@@ -129,6 +131,9 @@ pub fn column_type(field: &FieldDef, dialect: Dialect, places: u32) -> String {
         (Ty::Decimal, _) => format!("DECIMAL(38,{places})"),
         (Ty::Bool, _) => "BOOLEAN".into(),
         (Ty::Date, _) => "DATE".into(),
+        // a grade-typed field holds a code or a label
+        (Ty::Grade(_), Dialect::DuckDb) => "VARCHAR".into(),
+        (Ty::Grade(_), Dialect::Spark) => "STRING".into(),
         _ => "TEXT".into(),
     }
 }
@@ -155,6 +160,12 @@ pub fn create_table(model: &Model, table: &str, dialect: Dialect, places: u32) -
                 }
                 if f.ty == Ty::Text {
                     line.push_str(&format!(" CHECK ({})", not_blank(&col, dialect)));
+                }
+                if let Some(codes) = &f.codes {
+                    line.push_str(&format!(
+                        " CHECK ({})",
+                        additions::is_code_cell(&col, codes, dialect)
+                    ));
                 }
             }
             line
@@ -221,6 +232,12 @@ pub fn check_queries(model: &Model, table: &str, dialect: Dialect) -> Vec<String
             (false, false) => bad.push(format!("{col} IS NULL")),
             (true, true) => bad.push(format!("NOT ({})", not_blank(&col, dialect))),
             (true, false) => {}
+        }
+        if let Some(codes) = &f.codes {
+            bad.push(format!(
+                "NOT ({})",
+                additions::is_code_cell(&col, codes, dialect)
+            ));
         }
     }
     if !bad.is_empty() {
@@ -950,6 +967,8 @@ impl Gen<'_> {
         };
         match &e.kind {
             TExprKind::Lit(Literal::Duration(d)) => add(*d, out),
+            // no duration: the `CASE` over the leaves gives NULL, as `rubric run` gives missing
+            TExprKind::Missing => {}
             TExprKind::Item(i) => match self.m.items.get(*i).map(|it| &it.kind) {
                 Some(ItemKind::Let { value }) => self.duration_leaves(value, out, depth + 1)?,
                 _ => return err("`rubric sql` cannot compile this duration"),
@@ -1031,6 +1050,9 @@ impl Gen<'_> {
                 .unwrap_or_else(|| "NULL".into())
         };
         let d = self.d;
+        if matches!(b, Builtin::CountTrue | Builtin::Substr) {
+            return Ok(self.call_v2(b, args, es, ready));
+        }
         let sql = match b {
             Builtin::DaysSince => self.days_between(&self.today, &arg(0)),
             Builtin::MonthsSince => {
@@ -1113,6 +1135,7 @@ impl Gen<'_> {
                     ready,
                 ));
             }
+            Builtin::CountTrue | Builtin::Substr => return err("handled by `call_v2`"),
         };
         Ok(E::new(sql, 0, ready))
     }
@@ -1281,7 +1304,11 @@ impl Gen<'_> {
                     return err("unknown field");
                 };
                 let scale = if fd.ty == Ty::Decimal { self.places } else { 0 };
-                E::new(ident(&self.field_cols[*f], d), scale, 1)
+                let col = ident(&self.field_cols[*f], d);
+                if let Some(codes) = &fd.codes {
+                    return Ok(E::new(additions::code_of_cell(&col, codes, d), 0, 1));
+                }
+                E::new(col, scale, 1)
             }
             TExprKind::Item(i) => {
                 let Some(Some((ready, scale))) = self.items.get(*i) else {
@@ -1308,6 +1335,8 @@ impl Gen<'_> {
                 self.event_field(*events, *field)?
             }
             TExprKind::Today => E::new(self.today.clone(), 0, 1),
+            TExprKind::Missing => E::new("NULL".into(), 0, 1),
+            TExprKind::WithinNext { date, duration } => self.within_next(date, duration, subj)?,
             TExprKind::Subject => match subj {
                 Some(s) => s.clone(),
                 None => {

@@ -73,6 +73,7 @@ impl Decl {
             DeclKind::Grade(g) if g.is_tags => "tags",
             DeclKind::Grade(_) => "grade",
             DeclKind::Test(_) => "test",
+            DeclKind::Use(_) => "use",
         }
     }
 }
@@ -90,6 +91,8 @@ pub enum DeclKind {
     /// `grade` and `tags` share one shape; `is_tags` tells them apart.
     Grade(Grade),
     Test(Test),
+    /// `use "common.rubric"`: the path as written.
+    Use(Spanned<String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -280,6 +283,8 @@ pub enum BinOp {
     NotIn,
     Has,
     Within,
+    /// `d within next 30d`: `d >= today and d <= today + 30d`.
+    WithinNext,
     Coalesce,
     Add,
     Sub,
@@ -302,6 +307,7 @@ impl BinOp {
             BinOp::NotIn => "not in",
             BinOp::Has => "has",
             BinOp::Within => "within",
+            BinOp::WithinNext => "within next",
             BinOp::Coalesce => "??",
             BinOp::Add => "+",
             BinOp::Sub => "-",
@@ -322,6 +328,8 @@ pub enum ExprKind {
     Lit(Literal),
     Name(String),
     Today,
+    /// `missing`: a value of any type that is missing.
+    Missing,
     /// The subject of a `by` block, left implicit in an operator-first condition (`>= 85`).
     Subject,
     List(Vec<Expr>),

@@ -59,11 +59,12 @@ pub const KEYWORDS: &[&str] = &[
     "expect",
     "events",
     "where",
+    "use",
 ];
 
 /// The keywords that start a top-level declaration.
 pub const DECL_KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "events", "let", "points", "score", "grade", "tags", "test",
+    "scheme", "as_of", "input", "events", "let", "points", "score", "grade", "tags", "test", "use",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -729,6 +730,7 @@ fn is_kw_rule(r: Rule) -> bool {
             | kw_today
             | kw_events
             | kw_where
+            | kw_use
     )
 }
 
@@ -790,6 +792,7 @@ impl<'s> Lower<'s> {
         let mut it = children(pair);
         let kind = match rule {
             Rule::scheme_decl => DeclKind::Scheme(self.string(it.next()?, off)),
+            Rule::use_decl => DeclKind::Use(self.string(it.next()?, off)),
             Rule::as_of_decl => DeclKind::AsOf(self.date(it.next()?, off)),
             Rule::input_decl => {
                 let fields = it.map(|f| self.field(f, off)).collect::<Option<Vec<_>>>()?;
@@ -1374,6 +1377,7 @@ impl<'s> Lower<'s> {
                 Some(Expr::new(call, span))
             }
             Rule::today => Some(Expr::new(ExprKind::Today, span)),
+            Rule::missing_lit => Some(Expr::new(ExprKind::Missing, span)),
             Rule::name => Some(Expr::new(ExprKind::Name(pair.as_str().to_string()), span)),
             _ => {
                 let lit = self.literal(pair, off)?;
@@ -1436,6 +1440,11 @@ impl<'s> Lower<'s> {
                 };
                 let rhs = self.expr(it.next()?, off)?;
                 ExprKind::Binary(op, Box::new(lhs), Box::new(rhs))
+            }
+            Rule::within_next => {
+                let rhs = it.find(|p| p.as_rule() != Rule::next_word)?;
+                let rhs = self.expr(rhs, off)?;
+                ExprKind::Binary(BinOp::WithinNext, Box::new(lhs), Box::new(rhs))
             }
             Rule::between => {
                 let lo = self.expr(it.next()?, off)?;

@@ -5,16 +5,18 @@ endif
 
 syn iskeyword @,48-57,_,192-255
 
-syn keyword rubricDeclaration scheme as_of input events let points score grade tags test
+syn keyword rubricDeclaration scheme as_of input events let points score grade tags test use
 syn keyword rubricControl     when otherwise if then else by
 syn keyword rubricKeyword     weight bonus key given expect where
 syn keyword rubricOperatorWord and or not in between within has is missing present
 syn keyword rubricBoolean     true false
 syn keyword rubricToday       today
 syn keyword rubricType        text int decimal bool date contained
+" `next` is a keyword only after `within` (`d within next 30d`)
+syn match rubricOperatorWord '\(\<within\s\+\)\@<=next\>'
 
 syn match rubricFunction '\<\(total\|mean\|min_of\|max_of\|count\|rank\|top_share\|cumulative_share\)\ze\s*('
-syn match rubricBuiltin  '\<\(days_since\|months_since\|years_since\|year\|starts_with\|ends_with\|contains\|lower\|upper\|len\|min\|max\|abs\|round\)\ze\s*('
+syn match rubricBuiltin  '\<\(days_since\|months_since\|years_since\|year\|starts_with\|ends_with\|contains\|lower\|upper\|len\|min\|max\|abs\|round\|count_true\|substr\)\ze\s*('
 
 syn match rubricNumber   '\<\d[0-9_]*\(\.\d[0-9_]*\)\=\>'
 syn match rubricPercent  '\<\d[0-9_]*\(\.\d[0-9_]*\)\=%'

@@ -135,6 +135,10 @@ pub fn key(e: &TExpr, m: &Model) -> String {
             format!("between({},{},{})", k(value), k(lo), k(hi))
         }
         TExprKind::Within { date, duration } => format!("within({},{})", k(date), k(duration)),
+        TExprKind::WithinNext { date, duration } => {
+            format!("within_next({},{})", k(date), k(duration))
+        }
+        TExprKind::Missing => "missing".into(),
         TExprKind::IsMissing { expr, present } => format!("is({},{present})", k(expr)),
         TExprKind::Coalesce(a, b) => format!("??({},{})", k(a), k(b)),
         TExprKind::If(c, a, b) => format!("if({},{},{})", k(c), k(a), k(b)),
@@ -169,6 +173,7 @@ pub fn constant(e: &TExpr, ctx: &Ctx) -> Option<Val> {
         TExprKind::Lit(Literal::Date(d)) => Some(Val::Date(*d)),
         TExprKind::Code { code, .. } => Some(Val::Code(*code)),
         TExprKind::Today => ctx.as_of.map(Val::Date),
+        TExprKind::Missing => Some(Val::Missing),
         TExprKind::Unary(UnOp::Neg, a) => match constant(a, ctx)? {
             Val::Num(d) => Some(Val::Num(-d)),
             _ => None,
@@ -374,6 +379,19 @@ impl Builder<'_, '_> {
                             self.point(s, &Val::Date(from));
                         }
                         self.point(s, &Val::Date(asof));
+                    }
+                    _ => self.opaque(e),
+                }
+            }
+            TExprKind::WithinNext { date, duration } => {
+                let dur = duration_of(Some(duration));
+                match (ctx.as_of, dur, constant(date, ctx)) {
+                    (Some(asof), Some(d), None) => {
+                        let s = self.subject_of(date);
+                        self.point(s, &Val::Date(asof));
+                        if let Some(to) = asof.add(d, 1) {
+                            self.point(s, &Val::Date(to));
+                        }
                     }
                     _ => self.opaque(e),
                 }
@@ -678,6 +696,19 @@ pub fn eval(e: &TExpr, cells: &Cells, cell: &[Val], ctx: &Ctx) -> Val {
             and(
                 cmp(CmpOp::Ge, &v, &Val::Date(from)),
                 cmp(CmpOp::Le, &v, &Val::Date(asof)),
+            )
+        }
+        TExprKind::WithinNext { date, duration } => {
+            let (Some(asof), Some(d)) = (ctx.as_of, duration_of(Some(duration))) else {
+                return Val::Missing;
+            };
+            let Some(to) = asof.add(d, 1) else {
+                return Val::Missing;
+            };
+            let v = ev(date);
+            and(
+                cmp(CmpOp::Ge, &v, &Val::Date(asof)),
+                cmp(CmpOp::Le, &v, &Val::Date(to)),
             )
         }
         TExprKind::IsMissing { expr, present } => Val::Bool((ev(expr) == Val::Missing) != *present),

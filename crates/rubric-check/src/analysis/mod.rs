@@ -713,6 +713,10 @@ fn substitute_subject(e: &TExpr, by: &TExpr) -> TExpr {
             | TExprKind::Within {
                 date: a,
                 duration: b,
+            }
+            | TExprKind::WithinNext {
+                date: a,
+                duration: b,
             } => {
                 go(a, by);
                 go(b, by);
@@ -797,7 +801,7 @@ fn traps_in(model: &Model, e: &TExpr, guarded: &BTreeSet<String>, out: &mut Vec<
 fn is_const(e: &TExpr) -> bool {
     matches!(
         e.kind,
-        TExprKind::Lit(_) | TExprKind::Code { .. } | TExprKind::Today
+        TExprKind::Lit(_) | TExprKind::Code { .. } | TExprKind::Today | TExprKind::Missing
     ) || num(e).is_some()
 }
 

@@ -138,6 +138,7 @@ impl Checker<'_> {
                     span: f.name.span,
                     doc: f.doc.clone(),
                     agg: None,
+                    codes: None,
                 });
             }
             self.model.events.push(EventsDef {
@@ -207,7 +208,7 @@ impl Checker<'_> {
     fn events_in(&self, e: &Expr) -> Option<EventsId> {
         match &e.kind {
             ExprKind::Name(n) => self.events_named(n),
-            ExprKind::Lit(_) | ExprKind::Today | ExprKind::Subject => None,
+            ExprKind::Lit(_) | ExprKind::Today | ExprKind::Subject | ExprKind::Missing => None,
             ExprKind::List(items) => items.iter().find_map(|x| self.events_in(x)),
             ExprKind::Paren(x) | ExprKind::Unary(_, x) | ExprKind::Is { expr: x, .. } => {
                 self.events_in(x)

@@ -30,11 +30,20 @@ const FIX_ROUNDS: usize = 8;
 
 /// `src` with every safe fix applied, round after round until nothing changes, and how many
 /// problems were fixed.
-fn fix_all(mut src: String) -> (String, usize) {
+fn fix_all(path: &std::path::Path, mut src: String) -> (String, usize) {
     let mut fixed = 0;
     for _ in 0..FIX_ROUNDS {
-        let (_, checked) = rubric_check::check_source(&src);
-        let (out, n) = rubric_syntax::fix::apply(&src, &checked.diagnostics);
+        // the fixes of this file only (a file it uses is fixed on its own)
+        let project = crate::command::check_scheme(path, &src);
+        let local: Vec<_> = project
+            .checked
+            .diagnostics
+            .iter()
+            .map(|d| project.local(d))
+            .filter(|(s, _)| s.base == 0)
+            .map(|(_, d)| d)
+            .collect();
+        let (out, n) = rubric_syntax::fix::apply(&src, &local);
         if n == 0 || out == src {
             break;
         }
@@ -66,7 +75,7 @@ pub fn main(args: Args) -> ExitCode {
             }
         };
         let src = if args.fix {
-            let (fixed_src, fixed) = fix_all(src.clone());
+            let (fixed_src, fixed) = fix_all(path, src.clone());
             if fixed > 0 && fixed_src != src {
                 if let Err(e) = std::fs::write(path, &fixed_src) {
                     errln!("error: cannot write `{shown}`: {e}");
@@ -80,16 +89,16 @@ pub fn main(args: Args) -> ExitCode {
         } else {
             src
         };
-        let (_, checked) = rubric_check::check_source(&src);
-        for d in &checked.diagnostics {
+        let project = crate::command::check_scheme(path, &src);
+        for d in &project.checked.diagnostics {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
                 Severity::Hint => {}
             }
             match args.error_format {
-                ErrorFormat::Human => err!("{}", render::human(d, &shown, &src, color)),
-                ErrorFormat::Json => json.push(d.to_json(&shown, &src)),
+                ErrorFormat::Human => err!("{}", crate::command::human(&project, d, color)),
+                ErrorFormat::Json => json.push(crate::command::json(&project, d)),
             }
         }
     }

@@ -161,7 +161,8 @@ fn render_data_error(e: &DataError) -> String {
 fn run(args: &Args) -> Result<ExitCode, Fail> {
     let shown = args.scheme.display().to_string();
     let src = crate::command::read_scheme(&args.scheme).map_err(Fail::Usage)?;
-    let (_, checked) = rubric_check::check_source(&src);
+    let project = crate::command::check_scheme(&args.scheme, &src);
+    let checked = project.checked.clone();
     if checked.has_errors() {
         let color = render::color_stderr();
         let mut errors = 0;
@@ -171,7 +172,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             .filter(|d| d.severity == Severity::Error)
         {
             errors += 1;
-            err!("{}", render::human(d, &shown, &src, color));
+            err!("{}", crate::command::human(&project, d, color));
         }
         errln!(
             "error: `{shown}` has {} and cannot run",

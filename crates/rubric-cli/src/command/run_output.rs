@@ -54,6 +54,7 @@ pub fn resolve_keep(
                     span: Span::default(),
                     doc: None,
                     agg: None,
+                    codes: None,
                 });
                 model.fields.len() - 1
             }

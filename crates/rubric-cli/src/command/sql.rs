@@ -73,11 +73,12 @@ pub fn main(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let (_, checked) = rubric_check::check_source(&src);
+    let project = crate::command::check_scheme(&args.scheme, &src);
+    let checked = &project.checked;
     if checked.has_errors() {
         let color = render::color_stderr();
         for d in &checked.diagnostics {
-            err!("{}", render::human(d, &shown, &src, color));
+            err!("{}", crate::command::human(&project, d, color));
         }
         return ExitCode::from(1);
     }

@@ -74,10 +74,13 @@ pub fn main(args: Args) -> ExitCode {
     let mut beside_tomls: Vec<(PathBuf, PathBuf)> = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            if let Err(e) = walk(p, &mut schemes, &mut tomls) {
+            let mut found = Vec::new();
+            if let Err(e) = walk(p, &mut found, &mut tomls) {
                 errln!("error: cannot read `{}`: {e}", p.display());
                 return ExitCode::from(2);
             }
+            // a file another scheme `use`s is tested through that scheme
+            schemes.extend(crate::command::without_used(found));
         } else if !p.exists() {
             errln!("error: `{}` does not exist", p.display());
             return ExitCode::from(2);
@@ -172,15 +175,15 @@ pub(crate) fn load_scheme(path: &Path, color: bool) -> Option<(String, Model)> {
             return None;
         }
     };
-    let (_, checked) = rubric_check::check_source(&src);
-    if checked.has_errors() {
-        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            err!("{}", render::human(d, &shown, &src, color));
+    let project = crate::command::check_scheme(path, &src);
+    if project.checked.has_errors() {
+        for d in project.checked.diagnostics.iter().filter(|d| d.is_error()) {
+            err!("{}", crate::command::human(&project, d, color));
         }
         errln!("error: `{shown}` does not check; its tests were not run");
         return None;
     }
-    Some((src, checked.model))
+    Some((src, project.checked.model))
 }
 
 fn run_scheme(path: &Path, filter: Option<&str>, color: bool, tally: &mut Tally) {
@@ -344,7 +347,7 @@ fn has_index(e: &TExpr) -> bool {
 fn sides(e: &TExpr) -> Vec<&TExpr> {
     fn constant(e: &TExpr) -> bool {
         match &e.kind {
-            TExprKind::Lit(_) | TExprKind::Code { .. } => true,
+            TExprKind::Lit(_) | TExprKind::Code { .. } | TExprKind::Missing => true,
             TExprKind::List(items) => items.iter().all(constant),
             TExprKind::Unary(_, a) => constant(a),
             _ => false,
@@ -372,7 +375,7 @@ fn sides(e: &TExpr) -> Vec<&TExpr> {
             }
             TExprKind::Has { tags, .. } => out.push(tags),
             TExprKind::IsMissing { expr, .. } => out.push(expr),
-            TExprKind::Within { date, .. } => out.push(date),
+            TExprKind::Within { date, .. } | TExprKind::WithinNext { date, .. } => out.push(date),
             _ => {
                 if !constant(e) {
                     out.push(e);

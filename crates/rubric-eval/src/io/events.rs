@@ -148,6 +148,7 @@ impl<'c> Event<'c, '_> {
                         },
                         Cell::Date(d) => Value::Date(rubric_syntax::date::Date(d)),
                         Cell::Bool(b) => Value::Bool(b),
+                        Cell::Code(k) => Value::Code(k),
                         Cell::Text(t) => Value::Text(std::sync::Arc::from(t)),
                     });
                 }

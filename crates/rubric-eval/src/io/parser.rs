@@ -7,7 +7,7 @@ use super::json_reader::object_cells;
 use super::record::{Batch, ByteCells, Cells, RawCell, RawRecord, Rec};
 use crate::table::Cell;
 use crate::value::{InputRow, Reject, Value};
-use rubric_check::hir::{FieldDef, Model, Ty};
+use rubric_check::hir::{FieldCodes, FieldDef, Model, Ty};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ struct FieldSpec {
     /// The field's position in the header; `None` for an optional field whose column is absent
     /// (every value is then missing).
     col: Option<usize>,
+    /// For a grade-typed field: the codes and labels its cells may hold.
+    codes: Option<Arc<FieldCodes>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,8 @@ enum Kind {
     Text,
     Bool,
     Date,
+    /// A grade's code, read from its code or its label (v2).
+    Code,
 }
 
 /// Where a typed cell came from decides whether an exponent is a number (JSON) or not (text).
@@ -87,6 +91,7 @@ impl RowParser {
                 Ty::Text => Kind::Text,
                 Ty::Bool => Kind::Bool,
                 Ty::Date => Kind::Date,
+                Ty::Grade(_) if f.codes.is_some() => Kind::Code,
                 _ => {
                     return Err(DataError::UnsupportedType {
                         field: f.name.clone(),
@@ -125,6 +130,7 @@ impl RowParser {
                 kind,
                 optional: f.optional,
                 col,
+                codes: f.codes.clone().map(Arc::new),
             });
         }
         let key = fields.iter().position(|f| f.is_key);
@@ -528,6 +534,7 @@ fn parse_bytes(f: &FieldSpec, bytes: &[u8], origin: Origin) -> Result<Value, Str
         Kind::Int => cell::parse_int(t, exp).map(Value::Num),
         Kind::Bool => cell::parse_bool(t).map(Value::Bool),
         Kind::Date => cell::parse_date(t).map(Value::Date),
+        Kind::Code => return parse_code(f, t),
         Kind::Text => {
             return match std::str::from_utf8(bytes) {
                 Ok(s) => Ok(Value::Text(Arc::from(s))),
@@ -582,7 +589,7 @@ fn fast_cell_into<'r>(f: &FieldSpec, bytes: &'r [u8], slot: &mut Cell<'r>) -> bo
             Some(d) => *slot = Cell::Date(d.0),
             None => return false,
         },
-        Kind::Bool => return false,
+        Kind::Bool | Kind::Code => return false,
     }
     true
 }
@@ -607,6 +614,7 @@ fn slow_cell<'r>(
         },
         Value::Bool(b) => Cell::Bool(b),
         Value::Date(d) => Cell::Date(d.0),
+        Value::Code(c) => Cell::Code(c),
         // (texts and dates that parse are read by `fast_cell_into`)
         _ => Cell::Missing,
     })
@@ -625,13 +633,34 @@ fn parse_typed(f: &FieldSpec, c: &RawCell) -> Result<Value, String> {
             Kind::Text => Ok(Value::Text(Arc::from(if *b { "true" } else { "false" }))),
             Kind::Date => Err(bad(f, c.text().as_bytes(), CellError::NotDate)),
             Kind::Int | Kind::Decimal => Err(bad(f, c.text().as_bytes(), CellError::NotNumber)),
+            Kind::Code => parse_code(f, c.text().as_bytes()),
         },
         RawCell::Date(d) => match f.kind {
             Kind::Date => Ok(Value::Date(*d)),
             Kind::Text => Ok(Value::Text(Arc::from(d.to_string()))),
             Kind::Bool => Err(bad(f, c.text().as_bytes(), CellError::NotBool)),
             Kind::Int | Kind::Decimal => Err(bad(f, c.text().as_bytes(), CellError::NotNumber)),
+            Kind::Code => parse_code(f, c.text().as_bytes()),
         },
         RawCell::Invalid(what) => Err(format!("`{}`: {} cannot be a cell", f.name, what)),
+    }
+}
+
+/// A grade-typed cell: a code or a label of the grade, else the row is rejected with the valid
+/// codes in the reason.
+fn parse_code(f: &FieldSpec, t: &[u8]) -> Result<Value, String> {
+    let Some(codes) = &f.codes else {
+        return Err(format!("`{}`: no codes", f.name));
+    };
+    let text = String::from_utf8_lossy(t);
+    match codes.lookup(&text) {
+        Some(i) => Ok(Value::Code(u16::try_from(i).unwrap_or(u16::MAX))),
+        None => Err(format!(
+            "`{}`: \"{}\" is not a code or a label of `{}` (its codes are {})",
+            f.name,
+            text.trim(),
+            codes.grade,
+            codes.listed()
+        )),
     }
 }

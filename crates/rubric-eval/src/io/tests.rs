@@ -2028,6 +2028,7 @@ fn block_cells_are_the_parsed_values() {
             table::Cell::Date(d) => Value::Date(Date(d)),
             table::Cell::Bool(b) => Value::Bool(b),
             table::Cell::Text(t) => Value::Text(t.into()),
+            table::Cell::Code(c) => Value::Code(c),
         }
     };
     let mut compared = 0;
