@@ -73,6 +73,12 @@ enum Command {
     /// Explain how one customer got each grade
     #[command(after_help = EXIT_CODES)]
     Explain(command::explain::Args),
+    /// Compare two versions of a scheme over the same data: who moved, and why
+    #[command(after_help = EXIT_CODES)]
+    Diff(command::diff::Args),
+    /// Write one self-contained HTML page of charts about a run
+    #[command(after_help = EXIT_CODES)]
+    Report(command::report::Args),
     /// Compile a scheme to one SQL SELECT for DuckDB, PostgreSQL or Spark
     #[command(after_help = EXIT_CODES)]
     Sql(command::sql::Args),
@@ -123,6 +129,8 @@ fn main() -> ExitCode {
         Command::Test(a) => command::test::main(a),
         Command::Fmt(a) => command::fmt::main(a),
         Command::Explain(a) => command::explain::main(a),
+        Command::Diff(a) => command::diff::main(a),
+        Command::Report(a) => command::report::main(a),
         Command::Sql(a) => command::sql::main(a),
         Command::Lsp(a) => command::lsp::main(a),
     }

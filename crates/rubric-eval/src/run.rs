@@ -113,6 +113,8 @@ pub struct ColumnOptions {
     pub labels: bool,
     /// Input fields written after the key, in this order (`--keep`), each under its header.
     pub keep: Vec<usize>,
+    /// Items written even when they are not outputs (a `let` summed by `rubric diff`).
+    pub extra: Vec<ItemId>,
 }
 
 impl Columns {
@@ -151,7 +153,7 @@ impl Columns {
         }
         let mut items = Vec::new();
         for (id, item) in model.items.iter().enumerate() {
-            if !(options.all || item.is_output()) {
+            if !(options.all || item.is_output() || options.extra.contains(&id)) {
                 continue;
             }
             columns.push(OutputColumn::new(item.name.clone(), kind_of(&item.ty)));

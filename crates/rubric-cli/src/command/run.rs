@@ -130,7 +130,7 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
-fn render_data_error(e: &DataError) -> String {
+pub(crate) fn render_data_error(e: &DataError) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(if render::color_stderr() {
         miette::GraphicalTheme::unicode()
     } else {
@@ -253,6 +253,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             // a workbook has a column of codes and one of labels
             labels: args.labels && !xlsx,
             keep,
+            extra: Vec::new(),
         },
     );
     let options = RunOptions {
@@ -507,7 +508,7 @@ fn too_many_rejects(args: &Args, summary: &RunSummary, rejects: &[Reject]) -> Op
 }
 
 /// Today's date in UTC: the only place `rubric run` reads the clock.
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -1,0 +1,413 @@
+//! What `rubric diff` and `rubric report` share: reading a scheme (a file, or `git:REV:path`),
+//! loading the data once ([`load_data`], the one place that knows where the customers come
+//! from), and running a scheme over it with `rubric run`'s engine into memory ([`grade`]):
+//! per customer its key, each grade's code and the rule that decided it, each score, and the
+//! measure.
+
+use crate::render;
+use rubric_check::hir::{ItemKind, Model, Ty};
+use rubric_eval::io::{self, DataError, Format, ReadOptions, Reader, RowSink};
+use rubric_eval::run::{ColumnOptions, Columns, Measure, Output, RunError, RunOptions, RunSummary};
+use rubric_eval::{Plan, Reject};
+use rubric_syntax::date::Date;
+use rubric_syntax::{Decimal, Severity};
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The data options `rubric diff` and `rubric report` share with `rubric run`.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// The customer data: .csv, .json (an array of objects), .jsonl or .xlsx
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Input format, for a --data file whose extension does not tell it
+    #[arg(long, value_name = "csv|json|jsonl|xlsx")]
+    pub input_format: Option<String>,
+    /// Encoding of a CSV input: utf-8 (default) or gb18030
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// The sheet of an .xlsx input [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Evaluation date (`today`) [default: each scheme's as_of, else today's date]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// A numeric field or value summed per code (e.g. revenue)
+    #[arg(long, value_name = "FIELD")]
+    pub measure: Option<String>,
+    /// Worker threads [default: one per core]
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Why a command stopped: the message of `error: …` (exit 2).
+pub type Fail = String;
+
+/// A scheme that checked.
+pub struct Scheme {
+    /// As the user named it (`old.rubric`, `git:HEAD:tiers.rubric`).
+    pub shown: String,
+    pub src: String,
+    pub model: Model,
+}
+
+/// Reads and checks a scheme: a path, or `git:REV:path` (the file as committed in `REV` of the
+/// repository holding the current directory). A scheme with errors prints them and fails.
+pub fn load_scheme(spec: &str) -> Result<Scheme, Fail> {
+    let src = match spec.strip_prefix("git:") {
+        Some(rest) => git_show(rest)?,
+        None => crate::command::read_scheme(std::path::Path::new(spec))?,
+    };
+    let (_, checked) = rubric_check::check_source(&src);
+    if checked.has_errors() {
+        let color = render::color_stderr();
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        for d in &errors {
+            crate::console::err!("{}", render::human(d, spec, &src, color));
+        }
+        return Err(format!(
+            "`{spec}` has {} and cannot run\n  = help: `rubric check {spec}` shows them with fixes",
+            if errors.len() == 1 {
+                "1 error".to_string()
+            } else {
+                format!("{} errors", errors.len())
+            }
+        ));
+    }
+    Ok(Scheme {
+        shown: spec.to_string(),
+        src,
+        model: checked.model,
+    })
+}
+
+/// `git show REV:path`, from the current directory.
+fn git_show(rest: &str) -> Result<String, Fail> {
+    let Some((rev, path)) = rest
+        .split_once(':')
+        .filter(|(r, p)| !r.is_empty() && !p.is_empty())
+    else {
+        return Err(format!(
+            "`git:{rest}` does not name a revision and a file\n  = help: write git:REV:path, e.g. \
+             git:HEAD:tiers.rubric or git:main~1:schemes/tiers.rubric"
+        ));
+    };
+    let out = std::process::Command::new("git")
+        .args(["show", &format!("{rev}:{path}")])
+        .output()
+        .map_err(|e| {
+            format!(
+                "cannot run git to read `git:{rest}`: {e}\n  = help: install git, or save the old \
+                 scheme as a file and pass its path"
+            )
+        })?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.lines().next().unwrap_or("").trim();
+        let why = why.strip_prefix("fatal: ").unwrap_or(why);
+        return Err(format!(
+            "cannot read `{path}` at revision `{rev}`: {why}\n  = help: run rubric inside the git \
+             repository; `git log --oneline` lists revisions, and the path is from the \
+             repository's top (or starts with ./)"
+        ));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|_| format!("`git:{rest}` is not UTF-8 text\n  = help: save the scheme as UTF-8"))
+}
+
+/// The customer data, read once; each scheme gets its own reader over the same bytes.
+pub struct Data {
+    name: String,
+    bytes: Arc<[u8]>,
+    format: Format,
+    options: ReadOptions,
+}
+
+/// Loads the data every scheme of a command runs over: read from disk once.
+pub fn load_data(args: &DataArgs) -> Result<Data, Fail> {
+    let format = match &args.input_format {
+        Some(f) => f.parse::<Format>().map_err(|e| data_error(&e))?,
+        None => Format::from_path(&args.data).ok_or_else(|| {
+            data_error(&DataError::UnknownFormat {
+                path: args.data.display().to_string(),
+            })
+        })?,
+    };
+    let encoding = match &args.encoding {
+        Some(e) => Some(io::encoding_for_label(e).map_err(|e| data_error(&e))?),
+        None => None,
+    };
+    let name = args.data.display().to_string();
+    let bytes = std::fs::read(&args.data).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    Ok(Data {
+        name,
+        bytes: bytes.into(),
+        format,
+        options: ReadOptions {
+            format: Some(format),
+            encoding,
+            sheet: args.sheet.clone(),
+        },
+    })
+}
+
+impl Data {
+    fn reader(&self, model: &Model) -> Result<Reader, DataError> {
+        match self.format {
+            Format::Xlsx => Reader::from_bytes(
+                self.bytes.to_vec(),
+                &self.name,
+                self.format,
+                &self.options,
+                model,
+            ),
+            _ => Reader::from_read(
+                Box::new(Cursor::new(Arc::clone(&self.bytes))),
+                &self.name,
+                self.format,
+                &self.options,
+                model,
+            ),
+        }
+    }
+}
+
+/// A data error as one message.
+pub fn data_error(e: &DataError) -> Fail {
+    super::run::render_data_error(e)
+        .trim_end()
+        .trim_start_matches("error: ")
+        .trim_start_matches("× ")
+        .to_string()
+}
+
+/// One grade (not tags) of a graded run.
+pub struct GradeCol {
+    pub name: String,
+    pub label: Option<String>,
+    /// Per code: name and label.
+    pub codes: Vec<(String, Option<String>)>,
+    /// Per customer: the code's index, [`NONE`] when no rule matched.
+    pub values: Vec<u32>,
+    /// Per customer (with `explain`): the rule that decided, as `rubric run --explain` says it.
+    pub why: Vec<String>,
+}
+
+/// No code.
+pub const NONE: u32 = u32::MAX;
+
+/// A scheme run over the data, held in memory; customers in input order.
+pub struct Graded {
+    pub as_of: Date,
+    pub keys: Vec<String>,
+    pub grades: Vec<GradeCol>,
+    /// Per score: name, label, the values (missing: `None`).
+    pub scores: Vec<(String, Option<String>, Vec<Option<f64>>)>,
+    /// The measure's name and per-customer value.
+    pub measure: Option<(String, Vec<Option<Decimal>>)>,
+    pub summary: RunSummary,
+    pub rejects: Vec<Reject>,
+}
+
+/// What each output column of the run is to [`Capture`].
+#[derive(Clone, Copy)]
+enum Role {
+    Key,
+    Measure,
+    Grade(usize),
+    Why(usize),
+    Score(usize),
+    Skip,
+}
+
+/// Runs `scheme` over `data` with `rubric run`'s engine. `measure`: a field or value of the
+/// scheme summed per code; `explain`: keep the rule that decided each grade.
+pub fn grade(
+    scheme: &Scheme,
+    data: &Data,
+    args: &DataArgs,
+    measure: Option<&str>,
+    explain: bool,
+) -> Result<Graded, Fail> {
+    let model = &scheme.model;
+    let as_of = match &args.as_of {
+        Some(s) => Date::parse(s.trim())
+            .ok_or_else(|| format!("`{s}` is not a date\n  = help: write it as 2024-06-30"))?,
+        None => model.as_of.unwrap_or_else(super::run::today),
+    };
+    let measure = match measure {
+        Some(name) => Some(Measure::find(model, name).map_err(|e| {
+            format!(
+                "in `{}`: {e}\n  = help: --measure names a numeric field or let of both schemes",
+                scheme.shown
+            )
+        })?),
+        None => None,
+    };
+    let reader = data.reader(model).map_err(|e| data_error(&e))?;
+    let plan = Plan::compile(model, as_of);
+    let columns = Columns::with(
+        model,
+        &ColumnOptions {
+            explain,
+            keep: match measure {
+                Some(Measure::Field(f)) => vec![f],
+                _ => Vec::new(),
+            },
+            extra: match measure {
+                Some(Measure::Item(i)) => vec![i],
+                _ => Vec::new(),
+            },
+            ..ColumnOptions::default()
+        },
+    );
+    let mut graded = Graded {
+        as_of,
+        keys: Vec::new(),
+        grades: Vec::new(),
+        scores: Vec::new(),
+        measure: measure.map(|m| {
+            let name = match m {
+                Measure::Field(f) => model.fields[f].name.clone(),
+                Measure::Item(i) => model.items[i].name.clone(),
+            };
+            (name, Vec::new())
+        }),
+        summary: RunSummary::default(),
+        rejects: Vec::new(),
+    };
+    let mut roles = Vec::new();
+    let mut last_grade = None;
+    for (i, shown) in columns.items_shown.iter().enumerate() {
+        let role = match shown {
+            None if i == 0 => Role::Key,
+            None if last_grade.is_some() => Role::Why(last_grade.take().unwrap_or(0)),
+            None if matches!(measure, Some(Measure::Field(_))) => Role::Measure,
+            None => Role::Skip,
+            Some(id) if measure == Some(Measure::Item(*id)) => Role::Measure,
+            Some(id) => {
+                let item = &model.items[*id];
+                match (&item.kind, model.grade(*id)) {
+                    (ItemKind::Grade(_), Some(g)) if !g.is_tags => {
+                        graded.grades.push(GradeCol {
+                            name: item.name.clone(),
+                            label: item.label.clone(),
+                            codes: g
+                                .codes
+                                .iter()
+                                .map(|c| (c.name.clone(), c.label.clone()))
+                                .collect(),
+                            values: Vec::new(),
+                            why: Vec::new(),
+                        });
+                        let at = graded.grades.len() - 1;
+                        if explain {
+                            last_grade = Some(at);
+                        }
+                        Role::Grade(at)
+                    }
+                    (ItemKind::Grade(_), _) => {
+                        if explain {
+                            // the tags' `_why` column
+                            last_grade = Some(usize::MAX);
+                        }
+                        Role::Skip
+                    }
+                    (ItemKind::Score { .. }, _) if matches!(item.ty, Ty::Int | Ty::Decimal) => {
+                        graded
+                            .scores
+                            .push((item.name.clone(), item.label.clone(), Vec::new()));
+                        Role::Score(graded.scores.len() - 1)
+                    }
+                    _ => Role::Skip,
+                }
+            }
+        };
+        roles.push(match role {
+            Role::Why(usize::MAX) => Role::Skip,
+            r => r,
+        });
+    }
+    let options = RunOptions {
+        explain,
+        measure,
+        threads: args.threads,
+        ..RunOptions::default()
+    };
+    let mut capture = Capture {
+        roles,
+        at: 0,
+        graded: &mut graded,
+    };
+    let result = rubric_eval::run::run_to(
+        &plan,
+        model,
+        &scheme.src,
+        reader,
+        Output::Rows(&mut capture),
+        &columns,
+        &options,
+        &mut |_| {},
+    );
+    let (summary, rejects) = match result {
+        Ok(r) => r,
+        Err(RunError::Data(e)) => return Err(data_error(&e)),
+        Err(RunError::Strict(r)) => return Err(r.reason),
+    };
+    graded.summary = summary;
+    graded.rejects = rejects;
+    Ok(graded)
+}
+
+/// Keeps the cells [`grade`] needs.
+struct Capture<'a> {
+    roles: Vec<Role>,
+    at: usize,
+    graded: &'a mut Graded,
+}
+
+impl RowSink for Capture<'_> {
+    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError> {
+        let role = self.roles.get(self.at).copied().unwrap_or(Role::Skip);
+        self.at += 1;
+        let g = &mut *self.graded;
+        match role {
+            Role::Key => g.keys.push(value.unwrap_or("").to_string()),
+            Role::Measure => {
+                if let Some((_, v)) = g.measure.as_mut() {
+                    v.push(value.and_then(|t| t.parse::<Decimal>().ok()));
+                }
+            }
+            Role::Grade(i) => {
+                if let Some(col) = g.grades.get_mut(i) {
+                    let code = value
+                        .and_then(|t| col.codes.iter().position(|(c, _)| c == t))
+                        .map_or(NONE, |c| u32::try_from(c).unwrap_or(NONE));
+                    col.values.push(code);
+                }
+            }
+            Role::Why(i) => {
+                if let Some(col) = g.grades.get_mut(i) {
+                    col.why.push(value.unwrap_or("").to_string());
+                }
+            }
+            Role::Score(i) => {
+                if let Some(s) = g.scores.get_mut(i) {
+                    s.2.push(value.and_then(|t| t.parse::<f64>().ok()));
+                }
+            }
+            Role::Skip => {}
+        }
+        Ok(())
+    }
+
+    fn end_row(&mut self) -> Result<(), DataError> {
+        self.at = 0;
+        Ok(())
+    }
+}
