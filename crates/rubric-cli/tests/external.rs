@@ -80,3 +80,12 @@ fn workbooks_open_in_openpyxl_with_types_labels_and_charts() {
     let out = run_script("tests/xlsx/run.sh", &[]);
     assert!(out.contains("openpyxl reads every sheet"), "{out}");
 }
+
+/// `rubric report` and `rubric diff --html` pages loaded in headless Chromium: every chart
+/// drew, the labels are on the page, nothing was fetched.
+#[test]
+fn report_pages_draw_offline_in_a_real_browser() {
+    let out = run_script("tests/report/run.sh", &[]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}
