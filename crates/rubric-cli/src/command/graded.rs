@@ -195,16 +195,41 @@ pub struct GradeCol {
     /// Per customer: the code's index, [`NONE`] when no rule matched.
     pub values: Vec<u32>,
     /// Per customer (with `explain`): the rule that decided, as `rubric run --explain` says it.
-    pub why: Vec<String>,
+    pub why: Texts,
 }
 
 /// No code.
 pub const NONE: u32 = u32::MAX;
 
+/// Many short texts in one buffer (a million keys or rules without a million allocations).
+#[derive(Default, PartialEq, Eq)]
+pub struct Texts {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    pub fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// The `i`th text (`""` past the end).
+    pub fn get(&self, i: usize) -> &str {
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.get(start..end).unwrap_or("")
+    }
+}
+
 /// A scheme run over the data, held in memory; customers in input order.
 pub struct Graded {
     pub as_of: Date,
-    pub keys: Vec<String>,
+    pub keys: Texts,
     pub grades: Vec<GradeCol>,
     /// Per score: name, label, the values (missing: `None`).
     pub scores: Vec<(String, Option<String>, Vec<Option<f64>>)>,
@@ -268,7 +293,7 @@ pub fn grade(
     );
     let mut graded = Graded {
         as_of,
-        keys: Vec::new(),
+        keys: Texts::default(),
         grades: Vec::new(),
         scores: Vec::new(),
         measure: measure.map(|m| {
@@ -303,7 +328,7 @@ pub fn grade(
                                 .map(|c| (c.name.clone(), c.label.clone()))
                                 .collect(),
                             values: Vec::new(),
-                            why: Vec::new(),
+                            why: Texts::default(),
                         });
                         let at = graded.grades.len() - 1;
                         if explain {
@@ -377,7 +402,7 @@ impl RowSink for Capture<'_> {
         self.at += 1;
         let g = &mut *self.graded;
         match role {
-            Role::Key => g.keys.push(value.unwrap_or("").to_string()),
+            Role::Key => g.keys.push(value.unwrap_or("")),
             Role::Measure => {
                 if let Some((_, v)) = g.measure.as_mut() {
                     v.push(value.and_then(|t| t.parse::<Decimal>().ok()));
@@ -393,7 +418,7 @@ impl RowSink for Capture<'_> {
             }
             Role::Why(i) => {
                 if let Some(col) = g.grades.get_mut(i) {
-                    col.why.push(value.unwrap_or("").to_string());
+                    col.why.push(value.unwrap_or(""));
                 }
             }
             Role::Score(i) => {

@@ -281,18 +281,14 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
     let index: HashMap<&str, usize> = if aligned {
         HashMap::new()
     } else {
-        old.keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i))
-            .collect()
+        (0..old.keys.len()).map(|i| (old.keys.get(i), i)).collect()
     };
     let pairs: Vec<Option<usize>> = (0..new.keys.len())
         .map(|j| {
             if aligned {
                 Some(j)
             } else {
-                index.get(new.keys[j].as_str()).copied()
+                index.get(new.keys.get(j)).copied()
             }
         })
         .collect();
@@ -350,12 +346,12 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
             matrix.add_cell(r, c, m);
             if matrix.rows[r].name != matrix.cols[c].name {
                 movers.push(Mover {
-                    key: new.keys[j].clone(),
+                    key: new.keys.get(j).to_string(),
                     grade: k,
                     old: r,
                     new: c,
-                    old_why: old.grades[a].why.get(i).cloned().unwrap_or_default(),
-                    new_why: new.grades[b].why.get(j).cloned().unwrap_or_default(),
+                    old_why: old.grades[a].why.get(i).to_string(),
+                    new_why: new.grades[b].why.get(j).to_string(),
                     measure: m,
                 });
             }
