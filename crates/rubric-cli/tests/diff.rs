@@ -365,3 +365,18 @@ fn outputs_are_the_same_bytes_on_every_run() {
     }
     assert!(runs[0] == runs[1], "two runs differ");
 }
+
+#[test]
+fn help_documents_what_each_exit_code_means() {
+    let (code, out, _) = rubric_in(repo_root(), &["diff", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("  0    no customer moved\n  1    some customers moved\n"),
+        "{out}"
+    );
+    let (_, out, _) = rubric_in(repo_root(), &["report", "--help"]);
+    assert!(
+        out.contains("  1    the page was written, but the run rejected rows"),
+        "{out}"
+    );
+}
