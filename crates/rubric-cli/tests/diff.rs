@@ -64,9 +64,9 @@ tier: revenue, old (rows) → new (columns)
   other 其他               0            450         300
 
 moved:
-  c2  tier  silver 白银级 → gold 黄金级   was silver: revenue = 900 >= 500; now gold: revenue = 900 >= 800
-  c3  tier  silver 白银级 → gold 黄金级   was silver: revenue = 850 >= 500; now gold: revenue = 850 >= 800
-  c4  tier  other 其他    → silver 白银级   was other: otherwise; now silver: revenue = 450 >= 400
+  c2  tier  silver 白银级 → gold 黄金级   was silver when revenue >= 500; now gold when revenue >= 800
+  c3  tier  silver 白银级 → gold 黄金级   was silver when revenue >= 500; now gold when revenue >= 800
+  c4  tier  other 其他    → silver 白银级   was other otherwise; now silver when revenue >= 400
 ";
     assert_eq!(out, expected);
     assert_eq!(err, "");
@@ -83,6 +83,21 @@ fn nothing_moved_is_exit_zero_with_the_diagonal() {
     assert!(!out.contains("moved:"), "{out}");
     assert!(
         out.contains("  gold 黄金级              4              0           0"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_shows_the_values_that_decided_each_side() {
+    let (code, out, _) = rubric_in(
+        repo_root(),
+        &["diff", OLD, NEW, "--data", DATA, "--explain"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "  c2  tier  silver 白银级 → gold 黄金级   was silver: revenue = 900 >= 500; now gold: revenue = 900 >= 800\n"
+        ),
         "{out}"
     );
 }
@@ -216,7 +231,7 @@ fn old_may_be_a_committed_version_git_rev_path() {
 }
 
 #[test]
-fn csv_out_holds_every_mover_and_the_matrix_beside_it() {
+fn csv_out_holds_every_mover_with_the_explained_rules_and_the_matrix_beside_it() {
     let d = tmp("csv");
     let out = d.join("moved.csv");
     let (code, stdout, _) = rubric_in(
@@ -231,6 +246,7 @@ fn csv_out_holds_every_mover_and_the_matrix_beside_it() {
             "revenue",
             "--out",
             out.to_str().unwrap(),
+            "--explain",
         ],
     );
     assert_eq!(code, 1);
@@ -288,7 +304,7 @@ fn json_out_reads_back_as_numbers_and_labels() {
     assert_eq!(movers[2]["key"], "c4");
     assert_eq!(movers[2]["old_label"], "其他");
     assert_eq!(movers[2]["new"], "silver");
-    assert_eq!(movers[2]["new_rule"], "silver: revenue = 450 >= 400");
+    assert_eq!(movers[2]["new_rule"], "silver when revenue >= 400");
     assert_eq!(movers[2]["measure"], 450);
     let cell = doc["matrix"]
         .as_array()

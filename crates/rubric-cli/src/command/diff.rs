@@ -43,6 +43,10 @@ pub struct Args {
     /// Write the report page of the new scheme, with the migration, as one HTML file
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Show the values that decided each mover's rules (`revenue = 900 >= 800`), as
+    /// `rubric run --explain` does; slower: every customer is explained
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -90,7 +94,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     let old = graded::load_scheme(&args.old)?;
     let new = graded::load_scheme(&args.new)?;
     let data = graded::load_data(&args.data)?;
-    let (a, b) = grade_both(&old, &new, &data, &args.data, true)?;
+    let (a, b) = grade_both(&old, &new, &data, &args.data, args.explain)?;
     let cmp = migration::compare(&a, &b);
 
     for line in summary_lines(&cmp, &a, &b, &old.shown, &new.shown) {

@@ -194,7 +194,10 @@ pub struct GradeCol {
     pub codes: Vec<(String, Option<String>)>,
     /// Per customer: the code's index, [`NONE`] when no rule matched.
     pub values: Vec<u32>,
-    /// Per customer (with `explain`): the rule that decided, as `rubric run --explain` says it.
+    /// Per code: its rule as written (`gold "黄金级" when revenue >= 800`).
+    pub rules: Vec<String>,
+    /// Per customer (with `explain`): the rule that decided and its values, as
+    /// `rubric run --explain` says it.
     pub why: Texts,
 }
 
@@ -328,6 +331,11 @@ pub fn grade(
                                 .map(|c| (c.name.clone(), c.label.clone()))
                                 .collect(),
                             values: Vec::new(),
+                            rules: g
+                                .codes
+                                .iter()
+                                .map(|c| rule_text(model, &scheme.src, g, c))
+                                .collect(),
                             why: Texts::default(),
                         });
                         let at = graded.grades.len() - 1;
@@ -387,6 +395,31 @@ pub fn grade(
     graded.summary = summary;
     graded.rejects = rejects;
     Ok(graded)
+}
+
+/// A rule as written, without its label and attributes, on one line: `gold when revenue >= 800`,
+/// `other otherwise`; in a grade `by` a value, with it: `A when >= 80 (by contribution)`.
+fn rule_text(
+    model: &Model,
+    src: &str,
+    g: &rubric_check::hir::GradeDef,
+    c: &rubric_check::hir::CodeDef,
+) -> String {
+    let Some(cond) = &c.cond else {
+        return format!("{} otherwise", c.name);
+    };
+    let text = src
+        .get(cond.span.start..cond.span.end)
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| rubric_eval::expr_text(model, cond));
+    match &g.by {
+        Some(by) => format!(
+            "{} when {text} (by {})",
+            c.name,
+            rubric_eval::expr_text(model, by)
+        ),
+        None => format!("{} when {text}", c.name),
+    }
 }
 
 /// Keeps the cells [`grade`] needs.

@@ -273,6 +273,18 @@ impl Comparison {
     }
 }
 
+/// The rule that gave customer `row` its `code`: with the values that decided, when the run
+/// explained them, else as written.
+fn why(col: &super::graded::GradeCol, row: usize, code: u32) -> String {
+    if col.why.len() > row {
+        return col.why.get(row).to_string();
+    }
+    usize::try_from(code)
+        .ok()
+        .and_then(|c| col.rules.get(c))
+        .map_or_else(|| "no rule matched".to_string(), Clone::clone)
+}
+
 /// Compares two runs: customers are matched by key; the measure is the new run's, else the
 /// old run's.
 pub fn compare(old: &Graded, new: &Graded) -> Comparison {
@@ -350,8 +362,8 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
                     grade: k,
                     old: r,
                     new: c,
-                    old_why: old.grades[a].why.get(i).to_string(),
-                    new_why: new.grades[b].why.get(j).to_string(),
+                    old_why: why(&old.grades[a], i, oc),
+                    new_why: why(&new.grades[b], j, nc),
                     measure: m,
                 });
             }
