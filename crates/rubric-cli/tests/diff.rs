@@ -396,3 +396,37 @@ fn help_documents_what_each_exit_code_means() {
         "{out}"
     );
 }
+
+#[test]
+fn keys_with_commas_quotes_and_line_breaks_come_through_whole() {
+    let d = tmp("keys");
+    std::fs::write(
+        d.join("c.csv"),
+        "客户编号,营业额,订单数\n\"a,1\",900,1\n\"b \"\"2\"\"\",450,1\n\"c\n3\",300,1\n",
+    )
+    .unwrap();
+    let out = d.join("m.json");
+    let (code, _, err) = rubric_in(
+        &d,
+        &[
+            "diff",
+            &fixture(OLD),
+            &fixture(NEW),
+            "--data",
+            "c.csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let keys: Vec<&str> = doc["movers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, vec!["a,1", "b \"2\""]);
+    assert_eq!(doc["customers"], 3);
+}

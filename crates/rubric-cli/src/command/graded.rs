@@ -6,7 +6,7 @@
 
 use crate::render;
 use rubric_check::hir::{ItemKind, Model, Ty};
-use rubric_eval::io::{self, DataError, Format, ReadOptions, Reader, RowSink};
+use rubric_eval::io::{self, DataError, Format, OutputFormat, ReadOptions, Reader};
 use rubric_eval::run::{ColumnOptions, Columns, Measure, Output, RunError, RunOptions, RunSummary};
 use rubric_eval::{Plan, Reject};
 use rubric_syntax::date::Date;
@@ -261,6 +261,7 @@ pub fn grade(
     args: &DataArgs,
     measure: Option<&str>,
     explain: bool,
+    scores: bool,
 ) -> Result<Graded, Fail> {
     let model = &scheme.model;
     let as_of = match &args.as_of {
@@ -291,6 +292,20 @@ pub fn grade(
                 Some(Measure::Item(i)) => vec![i],
                 _ => Vec::new(),
             },
+            // the grades, and the scores when they are drawn
+            only: Some(
+                model
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, it)| match &it.kind {
+                        ItemKind::Grade(g) => !g.is_tags,
+                        ItemKind::Score { .. } => scores,
+                        _ => false,
+                    })
+                    .map(|(id, _)| id)
+                    .collect(),
+            ),
             ..ColumnOptions::default()
         },
     );
@@ -372,17 +387,19 @@ pub fn grade(
         threads: args.threads,
         ..RunOptions::default()
     };
-    let mut capture = Capture {
-        roles,
-        at: 0,
-        graded: &mut graded,
-    };
+    // (rows as CSV in memory: `rubric run`'s fastest output, formatted on every core; read
+    // back below, one pass)
+    let mut csv = Vec::new();
     let result = rubric_eval::run::run_to(
         &plan,
         model,
         &scheme.src,
         reader,
-        Output::Rows(&mut capture),
+        Output::Bytes {
+            out: &mut csv,
+            name: &scheme.shown,
+            format: OutputFormat::Csv,
+        },
         &columns,
         &options,
         &mut |_| {},
@@ -392,6 +409,7 @@ pub fn grade(
         Err(RunError::Data(e)) => return Err(data_error(&e)),
         Err(RunError::Strict(r)) => return Err(r.reason),
     };
+    keep_cells(&csv, &roles, &mut graded);
     graded.summary = summary;
     graded.rejects = rejects;
     Ok(graded)
@@ -422,50 +440,79 @@ fn rule_text(
     }
 }
 
-/// Keeps the cells [`grade`] needs.
-struct Capture<'a> {
-    roles: Vec<Role>,
-    at: usize,
-    graded: &'a mut Graded,
+/// Keeps the cells [`grade`] needs from the run's CSV (after its header): unquoted cells as
+/// they are, quoted ones (`"a,b"`, `""` for `"`) unquoted; an empty cell is missing.
+fn keep_cells(csv: &[u8], roles: &[Role], g: &mut Graded) {
+    let body = csv
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(&csv[csv.len()..], |at| &csv[at + 1..]);
+    let mut cell = Vec::new();
+    let mut at = 0;
+    let mut col = 0;
+    while at < body.len() {
+        cell.clear();
+        // one cell
+        if body[at] == b'"' {
+            at += 1;
+            while at < body.len() {
+                if body[at] == b'"' {
+                    if body.get(at + 1) == Some(&b'"') {
+                        cell.push(b'"');
+                        at += 2;
+                        continue;
+                    }
+                    at += 1;
+                    break;
+                }
+                cell.push(body[at]);
+                at += 1;
+            }
+        } else {
+            let end = body[at..]
+                .iter()
+                .position(|&b| b == b',' || b == b'\n')
+                .map_or(body.len(), |p| at + p);
+            cell.extend_from_slice(&body[at..end]);
+            at = end;
+        }
+        let text = std::str::from_utf8(&cell).unwrap_or("");
+        keep(g, roles.get(col).copied().unwrap_or(Role::Skip), text);
+        match body.get(at) {
+            Some(b',') => col += 1,
+            _ => col = 0,
+        }
+        at += 1;
+    }
 }
 
-impl RowSink for Capture<'_> {
-    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError> {
-        let role = self.roles.get(self.at).copied().unwrap_or(Role::Skip);
-        self.at += 1;
-        let g = &mut *self.graded;
-        match role {
-            Role::Key => g.keys.push(value.unwrap_or("")),
-            Role::Measure => {
-                if let Some((_, v)) = g.measure.as_mut() {
-                    v.push(value.and_then(|t| t.parse::<Decimal>().ok()));
-                }
+fn keep(g: &mut Graded, role: Role, text: &str) {
+    let value = (!text.is_empty()).then_some(text);
+    match role {
+        Role::Key => g.keys.push(text),
+        Role::Measure => {
+            if let Some((_, v)) = g.measure.as_mut() {
+                v.push(value.and_then(|t| t.parse::<Decimal>().ok()));
             }
-            Role::Grade(i) => {
-                if let Some(col) = g.grades.get_mut(i) {
-                    let code = value
-                        .and_then(|t| col.codes.iter().position(|(c, _)| c == t))
-                        .map_or(NONE, |c| u32::try_from(c).unwrap_or(NONE));
-                    col.values.push(code);
-                }
-            }
-            Role::Why(i) => {
-                if let Some(col) = g.grades.get_mut(i) {
-                    col.why.push(value.unwrap_or(""));
-                }
-            }
-            Role::Score(i) => {
-                if let Some(s) = g.scores.get_mut(i) {
-                    s.2.push(value.and_then(|t| t.parse::<f64>().ok()));
-                }
-            }
-            Role::Skip => {}
         }
-        Ok(())
-    }
-
-    fn end_row(&mut self) -> Result<(), DataError> {
-        self.at = 0;
-        Ok(())
+        Role::Grade(i) => {
+            if let Some(col) = g.grades.get_mut(i) {
+                let code = value
+                    .and_then(|t| col.codes.iter().position(|(c, _)| c == t))
+                    .map_or(NONE, |c| u32::try_from(c).unwrap_or(NONE));
+                col.values.push(code);
+            }
+        }
+        Role::Why(i) => {
+            if let Some(col) = g.grades.get_mut(i) {
+                col.why.push(text);
+            }
+        }
+        Role::Score(i) => {
+            if let Some(s) = g.scores.get_mut(i) {
+                s.2.push(value.and_then(|t| t.parse::<f64>().ok()));
+            }
+        }
+        Role::Skip => {}
     }
 }

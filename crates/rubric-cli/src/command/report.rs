@@ -59,7 +59,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     let data = graded::load_data(&args.data)?;
     let (graded, cmp) = match &old {
         Some(old) => {
-            let (a, b) = super::diff::grade_both(old, &scheme, &data, &args.data, false)?;
+            let (a, b) = super::diff::grade_both(old, &scheme, &data, &args.data, false, true)?;
             let cmp = super::migration::compare(&a, &b);
             (b, Some(cmp))
         }
@@ -70,6 +70,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
                 &args.data,
                 args.data.measure.as_deref(),
                 false,
+                true,
             )?,
             None,
         ),

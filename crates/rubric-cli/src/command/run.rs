@@ -254,6 +254,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             labels: args.labels && !xlsx,
             keep,
             extra: Vec::new(),
+            only: None,
         },
     );
     let options = RunOptions {
