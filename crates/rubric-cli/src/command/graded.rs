@@ -157,6 +157,11 @@ pub fn load_data(args: &DataArgs) -> Result<Data, Fail> {
 }
 
 impl Data {
+    /// The data's size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
     fn reader(&self, model: &Model) -> Result<Reader, DataError> {
         match self.format {
             Format::Xlsx => Reader::from_bytes(
@@ -389,7 +394,7 @@ pub fn grade(
     };
     // (rows as CSV in memory: `rubric run`'s fastest output, formatted on every core; read
     // back below, one pass)
-    let mut csv = Vec::new();
+    let mut csv = Vec::with_capacity(data.len() / 2);
     let result = rubric_eval::run::run_to(
         &plan,
         model,
@@ -447,37 +452,35 @@ fn keep_cells(csv: &[u8], roles: &[Role], g: &mut Graded) {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(&csv[csv.len()..], |at| &csv[at + 1..]);
-    let mut cell = Vec::new();
+    let mut quoted = Vec::new();
     let mut at = 0;
     let mut col = 0;
     while at < body.len() {
-        cell.clear();
-        // one cell
-        if body[at] == b'"' {
+        // one cell: unquoted, a slice of the CSV; quoted, unquoted into `quoted`
+        let cell: &[u8] = if body[at] == b'"' {
+            quoted.clear();
             at += 1;
             while at < body.len() {
                 if body[at] == b'"' {
                     if body.get(at + 1) == Some(&b'"') {
-                        cell.push(b'"');
+                        quoted.push(b'"');
                         at += 2;
                         continue;
                     }
                     at += 1;
                     break;
                 }
-                cell.push(body[at]);
+                quoted.push(body[at]);
                 at += 1;
             }
+            &quoted
         } else {
-            let end = body[at..]
-                .iter()
-                .position(|&b| b == b',' || b == b'\n')
-                .map_or(body.len(), |p| at + p);
-            cell.extend_from_slice(&body[at..end]);
+            let end = memchr_cell_end(&body[at..]).map_or(body.len(), |p| at + p);
+            let cell = &body[at..end];
             at = end;
-        }
-        let text = std::str::from_utf8(&cell).unwrap_or("");
-        keep(g, roles.get(col).copied().unwrap_or(Role::Skip), text);
+            cell
+        };
+        keep(g, roles.get(col).copied().unwrap_or(Role::Skip), cell);
         match body.get(at) {
             Some(b',') => col += 1,
             _ => col = 0,
@@ -486,31 +489,42 @@ fn keep_cells(csv: &[u8], roles: &[Role], g: &mut Graded) {
     }
 }
 
-fn keep(g: &mut Graded, role: Role, text: &str) {
-    let value = (!text.is_empty()).then_some(text);
+/// Where an unquoted cell ends: the next `,` or line break.
+fn memchr_cell_end(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b',' || c == b'\n')
+}
+
+fn keep(g: &mut Graded, role: Role, cell: &[u8]) {
+    let text = |b: &[u8]| std::str::from_utf8(b).unwrap_or("").to_string();
     match role {
-        Role::Key => g.keys.push(text),
+        Role::Key => g.keys.push(std::str::from_utf8(cell).unwrap_or("")),
         Role::Measure => {
             if let Some((_, v)) = g.measure.as_mut() {
-                v.push(value.and_then(|t| t.parse::<Decimal>().ok()));
+                v.push(Decimal::parse_bytes(cell).ok());
             }
         }
         Role::Grade(i) => {
             if let Some(col) = g.grades.get_mut(i) {
-                let code = value
-                    .and_then(|t| col.codes.iter().position(|(c, _)| c == t))
+                let code = col
+                    .codes
+                    .iter()
+                    .position(|(c, _)| c.as_bytes() == cell)
                     .map_or(NONE, |c| u32::try_from(c).unwrap_or(NONE));
                 col.values.push(code);
             }
         }
         Role::Why(i) => {
             if let Some(col) = g.grades.get_mut(i) {
-                col.why.push(text);
+                col.why.push(&text(cell));
             }
         }
         Role::Score(i) => {
             if let Some(s) = g.scores.get_mut(i) {
-                s.2.push(value.and_then(|t| t.parse::<f64>().ok()));
+                s.2.push(
+                    std::str::from_utf8(cell)
+                        .ok()
+                        .and_then(|t| t.parse::<f64>().ok()),
+                );
             }
         }
         Role::Skip => {}
