@@ -111,7 +111,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
         args.explain,
         args.html.is_some(),
     )?;
-    let cmp = migration::compare(&a, &b);
+    let cmp = migration::compare(&a, &b, true);
 
     for line in summary_lines(&cmp, &a, &b, &old.shown, &new.shown) {
         outln!("{line}");

@@ -88,9 +88,19 @@ impl Migration {
         usize::try_from(code).map_or(none, |c| c.min(none))
     }
 
+    /// Whether old row `r` and new column `c` are different codes (by name).
+    fn moves(&self, r: usize, c: usize) -> bool {
+        self.rows[r].name != self.cols[c].name
+    }
+
     fn add_cell(&mut self, r: usize, c: usize, m: Option<Decimal>) {
+        let moved = self.moves(r, c);
+        self.count(r, c, moved, m);
+    }
+
+    fn count(&mut self, r: usize, c: usize, moved: bool, m: Option<Decimal>) {
         self.customers[r][c] += 1;
-        if self.rows[r].name != self.cols[c].name {
+        if moved {
             self.moved += 1;
         }
         if let (Some(sums), Some(m)) = (self.measure.as_mut(), m) {
@@ -256,20 +266,14 @@ pub struct Comparison {
     pub movers: Vec<Mover>,
     /// The measure, when summed.
     pub measure: Option<String>,
+    /// Customers who moved in some grade.
+    moved: u64,
 }
 
 impl Comparison {
     /// Customers who moved in some grade.
     pub fn moved_customers(&self) -> u64 {
-        let mut n = 0;
-        let mut last: Option<&str> = None;
-        for m in &self.movers {
-            if last != Some(m.key.as_str()) {
-                n += 1;
-                last = Some(m.key.as_str());
-            }
-        }
-        n
+        self.moved
     }
 }
 
@@ -285,9 +289,9 @@ fn why(col: &super::graded::GradeCol, row: usize, code: u32) -> String {
         .map_or_else(|| "no rule matched".to_string(), Clone::clone)
 }
 
-/// Compares two runs: customers are matched by key; the measure is the new run's, else the
+/// Compares two runs (`keep_movers`: list them, else only count): customers are matched by key; the measure is the new run's, else the
 /// old run's.
-pub fn compare(old: &Graded, new: &Graded) -> Comparison {
+pub fn compare(old: &Graded, new: &Graded, keep_movers: bool) -> Comparison {
     // customer i of the new run is old[pairs[i]]
     let aligned = old.keys == new.keys;
     let index: HashMap<&str, usize> = if aligned {
@@ -344,10 +348,21 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
         .filter(|g| !new.grades.iter().any(|n| n.name == g.name))
         .map(|g| g.name.clone())
         .collect();
+    // (per matrix: which cells are moves, by index, so that no code name is compared per customer)
+    let moves: Vec<Vec<Vec<bool>>> = matrices
+        .iter()
+        .map(|m| {
+            (0..m.rows.len())
+                .map(|r| (0..m.cols.len()).map(|c| m.moves(r, c)).collect())
+                .collect()
+        })
+        .collect();
     let mut movers = Vec::new();
+    let mut moved_customers = 0;
     for (j, pair) in pairs.iter().enumerate() {
         let Some(i) = *pair else { continue };
         let m = measure_of(j, i);
+        let mut any = false;
         for (k, &(a, b)) in shared.iter().enumerate() {
             let (oc, nc) = (
                 old.grades[a].values.get(i).copied().unwrap_or(NONE),
@@ -355,8 +370,10 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
             );
             let matrix = &mut matrices[k];
             let (r, c) = (matrix.row_at(oc), matrix.col_at(nc));
-            matrix.add_cell(r, c, m);
-            if matrix.rows[r].name != matrix.cols[c].name {
+            let moved = moves[k][r][c];
+            any |= moved;
+            matrix.count(r, c, moved, m);
+            if moved && keep_movers {
                 movers.push(Mover {
                     key: new.keys.get(j).to_string(),
                     grade: k,
@@ -368,6 +385,9 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
                 });
             }
         }
+        if any {
+            moved_customers += 1;
+        }
     }
     Comparison {
         customers,
@@ -378,5 +398,6 @@ pub fn compare(old: &Graded, new: &Graded) -> Comparison {
         only_in_new,
         movers,
         measure: measure_name,
+        moved: moved_customers,
     }
 }

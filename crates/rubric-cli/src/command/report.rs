@@ -60,7 +60,7 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
     let (graded, cmp) = match &old {
         Some(old) => {
             let (a, b) = super::diff::grade_both(old, &scheme, &data, &args.data, false, true)?;
-            let cmp = super::migration::compare(&a, &b);
+            let cmp = super::migration::compare(&a, &b, false);
             (b, Some(cmp))
         }
         None => (

@@ -27,8 +27,10 @@ fn num(d: Decimal) -> J {
     serde_json::from_str::<J>(&format_decimal(d)).unwrap_or(J::Null)
 }
 
+/// A decimal as the nearest f64, for drawing (exact sums stay decimals).
 fn float(d: Decimal) -> f64 {
-    format_decimal(d).parse().unwrap_or(0.0)
+    let scale = i32::try_from(d.scale()).unwrap_or(0);
+    d.mantissa() as f64 / 10f64.powi(scale)
 }
 
 /// The page. `baseline`: the old scheme's name and the comparison with it.
@@ -180,9 +182,12 @@ fn pareto(model: &Model, g: &Graded) -> J {
     let Some((name, values)) = &g.measure else {
         return J::Null;
     };
-    let mut order: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
-    // largest first; ties in input order (a stable sort)
-    order.sort_by(|&a, &b| values[b].cmp(&values[a]));
+    // largest first, by the nearest f64 (a picture; the sums stay exact); ties in input order
+    let mut keyed: Vec<(f64, usize)> = (0..values.len())
+        .filter_map(|i| values[i].map(|v| (float(v), i)))
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     let n = order.len();
     let total = order
         .iter()
