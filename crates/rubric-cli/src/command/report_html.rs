@@ -18,6 +18,8 @@ const STYLE: &str = include_str!("../../assets/report.css");
 
 /// Points drawn on the Pareto curve at most.
 const CURVE_POINTS: usize = 400;
+/// A grade whose code changes more often along the Pareto curve gets no change lines.
+const MAX_CHANGES: usize = 12;
 /// Bins of a score's histogram.
 const BINS: usize = 20;
 /// Rejects listed on the page.
@@ -220,6 +222,9 @@ fn pareto(model: &Model, g: &Graded) -> J {
             let mut changes = Vec::new();
             for k in 1..n {
                 let (a, b) = (col.values[order[k - 1]], col.values[order[k]]);
+                if a != b && changes.len() > MAX_CHANGES {
+                    break;
+                }
                 if a != b {
                     changes.push(json!({
                         "x": k as f64 / n as f64,
@@ -229,7 +234,7 @@ fn pareto(model: &Model, g: &Graded) -> J {
                     }));
                 }
             }
-            let runs = changes.len() <= 12;
+            let runs = changes.len() <= MAX_CHANGES;
             json!({
                 "grade": col.name,
                 "label": col.label,
