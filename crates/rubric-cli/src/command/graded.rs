@@ -209,28 +209,33 @@ pub struct GradeCol {
 /// No code.
 pub const NONE: u32 = u32::MAX;
 
-/// Many short texts in one buffer (a million keys or rules without a million allocations).
+/// Many short texts in one buffer (a million keys or rules without a million allocations),
+/// kept as the run wrote them: UTF-8 is checked only for the texts that are read as text.
 #[derive(Default, PartialEq, Eq)]
 pub struct Texts {
-    buf: String,
+    buf: Vec<u8>,
     ends: Vec<usize>,
 }
 
 impl Texts {
-    pub fn push(&mut self, s: &str) {
-        self.buf.push_str(s);
+    pub fn push(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
         self.ends.push(self.buf.len());
     }
     pub fn len(&self) -> usize {
         self.ends.len()
     }
-    /// The `i`th text (`""` past the end).
-    pub fn get(&self, i: usize) -> &str {
+    /// The `i`th text's bytes (empty past the end).
+    pub fn bytes(&self, i: usize) -> &[u8] {
         let Some(&end) = self.ends.get(i) else {
-            return "";
+            return &[];
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.buf.get(start..end).unwrap_or("")
+        self.buf.get(start..end).unwrap_or(&[])
+    }
+    /// The `i`th text (`""` past the end).
+    pub fn get(&self, i: usize) -> String {
+        String::from_utf8_lossy(self.bytes(i)).into_owned()
     }
 }
 
@@ -491,13 +496,12 @@ fn keep_cells(csv: &[u8], roles: &[Role], g: &mut Graded) {
 
 /// Where an unquoted cell ends: the next `,` or line break.
 fn memchr_cell_end(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b',' || c == b'\n')
+    memchr::memchr2(b',', b'\n', b)
 }
 
 fn keep(g: &mut Graded, role: Role, cell: &[u8]) {
-    let text = |b: &[u8]| std::str::from_utf8(b).unwrap_or("").to_string();
     match role {
-        Role::Key => g.keys.push(std::str::from_utf8(cell).unwrap_or("")),
+        Role::Key => g.keys.push(cell),
         Role::Measure => {
             if let Some((_, v)) = g.measure.as_mut() {
                 v.push(Decimal::parse_bytes(cell).ok());
@@ -508,14 +512,14 @@ fn keep(g: &mut Graded, role: Role, cell: &[u8]) {
                 let code = col
                     .codes
                     .iter()
-                    .position(|(c, _)| c.as_bytes() == cell)
+                    .position(|(c, _)| c.as_bytes().first() == cell.first() && c.as_bytes() == cell)
                     .map_or(NONE, |c| u32::try_from(c).unwrap_or(NONE));
                 col.values.push(code);
             }
         }
         Role::Why(i) => {
             if let Some(col) = g.grades.get_mut(i) {
-                col.why.push(&text(cell));
+                col.why.push(cell);
             }
         }
         Role::Score(i) => {

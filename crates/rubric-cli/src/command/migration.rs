@@ -281,7 +281,7 @@ impl Comparison {
 /// explained them, else as written.
 fn why(col: &super::graded::GradeCol, row: usize, code: u32) -> String {
     if col.why.len() > row {
-        return col.why.get(row).to_string();
+        return col.why.get(row);
     }
     usize::try_from(code)
         .ok()
@@ -294,17 +294,19 @@ fn why(col: &super::graded::GradeCol, row: usize, code: u32) -> String {
 pub fn compare(old: &Graded, new: &Graded, keep_movers: bool) -> Comparison {
     // customer i of the new run is old[pairs[i]]
     let aligned = old.keys == new.keys;
-    let index: HashMap<&str, usize> = if aligned {
+    let index: HashMap<&[u8], usize> = if aligned {
         HashMap::new()
     } else {
-        (0..old.keys.len()).map(|i| (old.keys.get(i), i)).collect()
+        (0..old.keys.len())
+            .map(|i| (old.keys.bytes(i), i))
+            .collect()
     };
     let pairs: Vec<Option<usize>> = (0..new.keys.len())
         .map(|j| {
             if aligned {
                 Some(j)
             } else {
-                index.get(new.keys.get(j)).copied()
+                index.get(new.keys.bytes(j)).copied()
             }
         })
         .collect();
@@ -375,7 +377,7 @@ pub fn compare(old: &Graded, new: &Graded, keep_movers: bool) -> Comparison {
             matrix.count(r, c, moved, m);
             if moved && keep_movers {
                 movers.push(Mover {
-                    key: new.keys.get(j).to_string(),
+                    key: new.keys.get(j),
                     grade: k,
                     old: r,
                     new: c,
