@@ -48,6 +48,12 @@ fn tune_allocator() {
 /// The exit codes of every command, shown at the end of each `--help`.
 const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    the scheme, the data or the tests have problems (errors, rejected rows, failed tests)\n  2    usage or I/O error (a bad flag, a file that cannot be read or written)\n  101  an internal error: a bug in Rubric";
 
+/// `rubric diff`'s exit codes: 1 is an answer (customers moved), not a problem.
+const DIFF_EXIT_CODES: &str = "OLD and NEW may be `git:REV:path` (e.g. git:HEAD:tiers.rubric). --out moved.csv also writes\nmoved.matrix.csv; with --out, the terminal lists the first 20 movers and the file all of them.\n\nExit codes:\n  0    no customer moved\n  1    some customers moved\n  2    usage or I/O error, or a scheme with errors\n  101  an internal error: a bug in Rubric";
+
+/// `rubric report`'s exit codes.
+const REPORT_EXIT_CODES: &str = "The page is self-contained (Apache ECharts inlined, no network) and the same input gives the\nsame bytes.\n\nExit codes:\n  0    the page was written\n  1    the page was written, but the run rejected rows (listed on the page)\n  2    usage or I/O error, or a scheme with errors\n  101  an internal error: a bug in Rubric";
+
 /// Rubric: write down how you grade your customers, check it, test it, and run it.
 #[derive(Parser)]
 #[command(name = "rubric", version, about, long_about = None, propagate_version = true, after_help = EXIT_CODES)]
@@ -73,6 +79,12 @@ enum Command {
     /// Explain how one customer got each grade
     #[command(after_help = EXIT_CODES)]
     Explain(command::explain::Args),
+    /// Compare two versions of a scheme over the same data: who moved, and why
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(command::diff::Args),
+    /// Write one self-contained HTML page of charts about a run
+    #[command(after_help = REPORT_EXIT_CODES)]
+    Report(command::report::Args),
     /// Compile a scheme to one SQL SELECT for DuckDB, PostgreSQL or Spark
     #[command(after_help = EXIT_CODES)]
     Sql(command::sql::Args),
@@ -123,6 +135,8 @@ fn main() -> ExitCode {
         Command::Test(a) => command::test::main(a),
         Command::Fmt(a) => command::fmt::main(a),
         Command::Explain(a) => command::explain::main(a),
+        Command::Diff(a) => command::diff::main(a),
+        Command::Report(a) => command::report::main(a),
         Command::Sql(a) => command::sql::main(a),
         Command::Lsp(a) => command::lsp::main(a),
     }

@@ -91,3 +91,12 @@ fn cdnow_orders_graded_from_events_agree_with_duckdb() {
         "{out}"
     );
 }
+
+/// `rubric report` and `rubric diff --html` pages loaded in headless Chromium: every chart
+/// drew, the labels are on the page, nothing was fetched.
+#[test]
+fn report_pages_draw_offline_in_a_real_browser() {
+    let out = run_script("tests/report/run.sh", &[]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}

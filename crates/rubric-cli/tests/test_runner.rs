@@ -217,3 +217,47 @@ fn a_snapshot_leaves_a_totals_row_out() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A snapshot where 25 customers changed: the terminal lists 20 and says how many more; a
+/// report written for a tool (`--format json`) lists every one, and the migration table comes
+/// from `rubric diff`'s code, with labels.
+#[test]
+fn a_report_file_lists_every_changed_customer_the_terminal_twenty() {
+    let dir = std::env::temp_dir().join(format!("rubric-test-many-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = root().join("tests/fixtures/diff");
+    std::fs::copy(fixture.join("old.rubric"), dir.join("tiers.rubric")).unwrap();
+    let mut csv = String::from("客户编号,营业额,订单数\n");
+    for i in 0..25 {
+        csv.push_str(&format!("k{i:02},900,1\n"));
+    }
+    std::fs::write(dir.join("customers.csv"), csv).unwrap();
+    std::fs::write(
+        dir.join("rubric.toml"),
+        "[[snapshot]]\nscheme = \"tiers.rubric\"\ndata = \"customers.csv\"\noutput = \"tiers.snapshot.csv\"\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    assert!(rubric(&["test", d, "--update"], false).status.success());
+    // gold from 1000 to 800: all 25 (revenue 900) move from silver to gold
+    std::fs::copy(fixture.join("new.rubric"), dir.join("tiers.rubric")).unwrap();
+    let human = rubric(&["test", d], true);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("25 customers changed"), "{text}");
+    assert!(text.contains("  … and 5 more"), "{text}");
+    assert!(
+        text.contains("before \\ after  gold 黄金级\n          silver 白银级            25\n"),
+        "{text}"
+    );
+    let json = rubric(&["test", d, "--format", "json"], true);
+    let text = String::from_utf8_lossy(&json.stdout);
+    for i in 0..25 {
+        assert!(
+            text.contains(&format!("k{i:02}: tier silver → gold")),
+            "k{i:02} missing: {text}"
+        );
+    }
+    assert!(!text.contains("more"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -114,6 +114,10 @@ pub struct ColumnOptions {
     pub labels: bool,
     /// Input fields written after the key, in this order (`--keep`), each under its header.
     pub keep: Vec<usize>,
+    /// Items written even when they are not outputs (a `let` summed by `rubric diff`).
+    pub extra: Vec<ItemId>,
+    /// Only these items (and `extra`), not every output (`rubric diff` keeps only its grades).
+    pub only: Option<Vec<ItemId>>,
 }
 
 impl Columns {
@@ -152,7 +156,11 @@ impl Columns {
         }
         let mut items = Vec::new();
         for (id, item) in model.items.iter().enumerate() {
-            if !(options.all || item.is_output()) {
+            let wanted = match &options.only {
+                Some(only) => only.contains(&id),
+                None => options.all || item.is_output(),
+            };
+            if !(wanted || options.extra.contains(&id)) {
                 continue;
             }
             columns.push(OutputColumn::new(item.name.clone(), kind_of(&item.ty)));

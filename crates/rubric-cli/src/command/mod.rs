@@ -1,7 +1,12 @@
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod fmt;
+mod graded;
 pub mod lsp;
+mod migration;
+pub mod report;
+mod report_html;
 pub mod run;
 pub(crate) mod run_events;
 mod run_output;

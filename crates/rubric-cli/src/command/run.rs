@@ -144,7 +144,7 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
-fn render_data_error(e: &DataError) -> String {
+pub(crate) fn render_data_error(e: &DataError) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(if render::color_stderr() {
         miette::GraphicalTheme::unicode()
     } else {
@@ -329,6 +329,8 @@ fn run(args: &Args) -> Result<ExitCode, Fail> {
             // a workbook has a column of codes and one of labels
             labels: args.labels && !xlsx,
             keep,
+            extra: Vec::new(),
+            only: None,
         },
     );
     let options = RunOptions {
@@ -663,7 +665,7 @@ fn too_many_rejects(
 }
 
 /// Today's date in UTC: the only place `rubric run` reads the clock.
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -3,16 +3,18 @@
 //!
 //! The file is read by `rubric_eval::project`, which the language server shares.
 
-use super::{load_scheme, text, Tally};
+use super::{load_scheme, Tally};
+use crate::command::migration::Migration;
 use crate::console::{errln, outln};
 use rubric_check::hir::{ItemKind, Model};
 use rubric_eval::io::{self, OutputColumn, OutputFormat, RecordWriter};
 use rubric_eval::project::{Project, Snapshot};
 use rubric_eval::{Plan, ValueFormat};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
-/// How many changed, added or removed customers are listed by key.
+/// How many changed, added or removed customers are listed by key on the terminal; a report
+/// written to a file (`--format junit|json`) lists every one.
 const LIST_AT_MOST: usize = 20;
 
 /// Runs every snapshot of one `rubric.toml` (or only those of `only_scheme`, a canonical
@@ -44,6 +46,11 @@ pub(crate) fn run_file(
             }
         }
         let output = dir.join(&entry.output);
+        let list = if tally.human() {
+            LIST_AT_MOST
+        } else {
+            usize::MAX
+        };
         let name = output.display().to_string();
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
@@ -51,7 +58,7 @@ pub(crate) fn run_file(
         if tally.human() {
             outln!("snapshot {name}");
         }
-        let (lines, failed) = match run_entry(dir, entry, &output, update, ci, color) {
+        let (lines, failed) = match run_entry(dir, entry, &output, update, ci, color, list) {
             Ok(lines) => (lines, false),
             Err((lines, broken)) => {
                 tally.broken |= broken;
@@ -91,6 +98,7 @@ fn run_entry(
     update: bool,
     ci: bool,
     color: bool,
+    list: usize,
 ) -> Result<Vec<String>, Failure> {
     let scheme = dir.join(&entry.scheme);
     let Some((_src, model)) = load_scheme(&scheme, color) else {
@@ -142,7 +150,7 @@ fn run_entry(
             Ok(notes)
         }
         Some(old) => {
-            let report = diff(&model, &old, &actual);
+            let report = diff(&model, &old, &actual, list);
             if update {
                 write(output, &actual)?;
                 notes.push("ok    updated; what changed:".to_string());
@@ -278,7 +286,7 @@ fn table(text: &str) -> Table {
 
 /// What changed between two snapshots: customers whose outputs changed (from what to what),
 /// a migration table per grade, and the customers added and removed.
-fn diff(model: &Model, old: &str, new: &str) -> Vec<String> {
+fn diff(model: &Model, old: &str, new: &str, list: usize) -> Vec<String> {
     let (old, new) = (table(old), table(new));
     let mut out = Vec::new();
     if old.header != new.header {
@@ -341,26 +349,22 @@ fn diff(model: &Model, old: &str, new: &str) -> Vec<String> {
     ));
     if !changed.is_empty() {
         out.push("changed:".to_string());
-        for c in changed.iter().take(LIST_AT_MOST) {
+        for c in changed.iter().take(list) {
             out.push(format!("  {c}"));
         }
-        if changed.len() > LIST_AT_MOST {
-            out.push(format!("  … and {} more", changed.len() - LIST_AT_MOST));
+        if changed.len() > list {
+            out.push(format!("  … and {} more", changed.len() - list));
         }
     }
     for (what, keys) in [("added", &added), ("removed", &removed)] {
         if keys.is_empty() {
             continue;
         }
-        let mut list: Vec<String> = keys
-            .iter()
-            .take(LIST_AT_MOST)
-            .map(|k| k.to_string())
-            .collect();
-        if keys.len() > LIST_AT_MOST {
-            list.push(format!("… and {} more", keys.len() - LIST_AT_MOST));
+        let mut shown: Vec<String> = keys.iter().take(list).map(|k| k.to_string()).collect();
+        if keys.len() > list {
+            shown.push(format!("… and {} more", keys.len() - list));
         }
-        out.push(format!("{what}: {}", list.join(", ")));
+        out.push(format!("{what}: {}", shown.join(", ")));
     }
     // a migration table for every grade column that changed
     for (name, i, j) in &shared {
@@ -370,75 +374,27 @@ fn diff(model: &Model, old: &str, new: &str) -> Vec<String> {
         if grade.is_tags {
             continue;
         }
-        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-        let mut moved = false;
+        let codes: Vec<(String, Option<String>)> = grade
+            .codes
+            .iter()
+            .map(|c| (c.name.clone(), c.label.clone()))
+            .collect();
+        let mut matrix = Migration::new(name, None, &codes, &codes, false);
         for key in &new.keys {
             let (Some(o), Some(n)) = (old.rows.get(key), new.rows.get(key)) else {
                 continue;
             };
-            let (a, b) = (cell(o, *i), cell(n, *j));
-            moved |= a != b;
-            *counts.entry((a, b)).or_default() += 1;
+            matrix.add_named(&cell(o, *i), &cell(n, *j));
         }
-        if !moved {
+        if matrix.moved == 0 {
             continue;
         }
-        // codes in declaration order, then any others (a renamed code), then the empty cell
-        let mut order: Vec<String> = grade.codes.iter().map(|c| c.name.clone()).collect();
-        for (a, b) in counts.keys() {
-            for c in [a, b] {
-                if !c.is_empty() && !order.contains(c) {
-                    order.push(c.clone());
-                }
-            }
-        }
-        order.push(String::new());
-        let rows: Vec<&String> = order
-            .iter()
-            .filter(|c| counts.keys().any(|(a, _)| a == *c))
-            .collect();
-        let cols: Vec<&String> = order
-            .iter()
-            .filter(|c| counts.keys().any(|(_, b)| b == *c))
-            .collect();
-        let label = |c: &str| {
-            if c.is_empty() {
-                "(empty)".to_string()
-            } else {
-                c.to_string()
-            }
-        };
-        let w0 = rows
-            .iter()
-            .map(|c| rubric_fmt::display_width(&label(c)))
-            .max()
-            .unwrap_or(0)
-            .max("before \\ after".len());
-        let widths: Vec<usize> = cols
-            .iter()
-            .map(|c| rubric_fmt::display_width(&label(c)).max(4))
-            .collect();
-        out.push(format!(
-            "{name}: customers per code before (rows) and now (columns)"
+        out.extend(matrix.text(
+            &format!("{name}: customers per code before (rows) and now (columns)"),
+            "before \\ after",
+            None,
+            true,
         ));
-        let mut head = format!("  {}", text::pad("before \\ after", w0));
-        for (k, c) in cols.iter().enumerate() {
-            head.push_str(&format!("  {:>w$}", label(c), w = widths[k]));
-        }
-        out.push(head.trim_end().to_string());
-        for r in &rows {
-            let mut line = format!("  {}", text::pad(&label(r), w0));
-            for (k, c) in cols.iter().enumerate() {
-                let n = counts
-                    .get(&((*r).clone(), (*c).clone()))
-                    .copied()
-                    .unwrap_or(0);
-                let cell = n.to_string();
-                let pad = widths[k].saturating_sub(rubric_fmt::display_width(&cell));
-                line.push_str(&format!("  {}{cell}", " ".repeat(pad)));
-            }
-            out.push(line);
-        }
     }
     out
 }

@@ -100,8 +100,8 @@ pub use record::{RawCell, RawRecord};
 pub use rejects::{OriginalRows, RejectTable, RejectWriter};
 pub use write::{ColumnKind, EncodeWriter, OutputColumn, OutputFormat, RecordWriter, RowSink};
 pub use xlsx_write::{
-    text_width, GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn,
-    MAX_DATA_ROWS, REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
+    text_width, write_sheets, GradeColumn, Sheet, Summary, SummaryRow, SummaryTable, XlsxBook,
+    XlsxColumn, MAX_DATA_ROWS, REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
 };
 
 use crate::value::{InputRow, Reject};

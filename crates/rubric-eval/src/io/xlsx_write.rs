@@ -606,6 +606,52 @@ impl RowSink for XlsxBook {
     }
 }
 
+/// A sheet of plain rows for [`write_sheets`]: a header, each column's kind, text cells.
+#[derive(Clone, Debug)]
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<String>,
+    pub kinds: Vec<ColumnKind>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// Writes a workbook of plain sheets (`rubric diff --out FILE.xlsx`), typed as the result
+/// sheet is (numbers are numbers, dates are dates), continued on `name 2`, … past Excel's
+/// rows. `created` is the document's creation date, so the same sheets give the same bytes.
+pub fn write_sheets<W: Write + Send>(
+    name: &str,
+    sheets: &[Sheet],
+    created: Date,
+    out: W,
+) -> Result<(), DataError> {
+    let err = |e| xlsx_err(name, e);
+    let mut book = Workbook::new();
+    let (y, m, d) = created.ymd();
+    let when = ExcelDateTime::from_ymd(
+        u16::try_from(y).unwrap_or(2000),
+        u8::try_from(m).unwrap_or(1),
+        u8::try_from(d).unwrap_or(1),
+    )
+    .or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1))
+    .map_err(err)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&when));
+    let mut fmts = Formats::new();
+    for sheet in sheets {
+        let mut paged = Paged::new(&sheet.name, sheet.header.clone(), sheet.kinds.clone());
+        paged.page(&mut book, MAX_DATA_ROWS, &fmts).map_err(err)?;
+        for row in &sheet.rows {
+            paged.page(&mut book, MAX_DATA_ROWS, &fmts).map_err(err)?;
+            for (c, text) in row.iter().enumerate() {
+                let kind = paged.kinds.get(c).copied().unwrap_or(ColumnKind::Text);
+                paged.cell(kind, text.as_deref(), &mut fmts).map_err(err)?;
+            }
+            paged.end_row();
+        }
+        paged.finish(&mut book).map_err(err)?;
+    }
+    book.save_to_writer(out).map_err(err)
+}
+
 fn xlsx_err(name: &str, e: XlsxError) -> DataError {
     DataError::XlsxWrite {
         path: name.into(),
