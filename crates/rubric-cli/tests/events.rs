@@ -286,3 +286,75 @@ fn explain_shows_each_aggregate_and_the_events_it_counted() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("(0 events)"), "{out}");
 }
+
+/// Two events blocks, many customers: every customer comes out once, in the order of their
+/// first event (the orders file's first, then the visits file's new ones), with both blocks'
+/// aggregates, however the reading is spread over cores.
+#[test]
+fn two_events_blocks_keep_the_order_of_first_events() {
+    let dir = tmp("two-blocks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let scheme = dir.join("two.rubric");
+    std::fs::write(
+        &scheme,
+        "scheme \"two\"\nas_of 2024-06-30\ninput { id text key }\n\
+         events orders by id { amount decimal }\nevents visits by id { day date }\n\
+         let spend = sum(orders.amount)\nlet seen = count(visits)\n\
+         grade g { a when spend > 10, b otherwise }\n",
+    )
+    .unwrap();
+    // 3000 customers with orders (in a scrambled order, several orders each), then visits of
+    // every third of them and of 500 new ones
+    let mut orders = String::from("id,amount\n");
+    let mut expected: Vec<String> = Vec::new();
+    let mut spend = std::collections::HashMap::new();
+    for i in 0..9000u64 {
+        let c = (i * 7919) % 3000;
+        let key = format!("c{c}");
+        if !spend.contains_key(&key) {
+            expected.push(key.clone());
+        }
+        *spend.entry(key.clone()).or_insert(0u64) += i % 7;
+        orders.push_str(&format!("{key},{}\n", i % 7));
+    }
+    let mut visits = String::from("id,day\n");
+    let mut seen = std::collections::HashMap::new();
+    for i in 0..1500u64 {
+        let key = if i % 3 == 0 {
+            format!("n{}", i / 3)
+        } else {
+            format!("c{}", i * 2)
+        };
+        if !spend.contains_key(&key) && !seen.contains_key(&key) {
+            expected.push(key.clone());
+        }
+        *seen.entry(key.clone()).or_insert(0u64) += 1;
+        visits.push_str(&format!("{key},2024-01-01\n"));
+    }
+    std::fs::write(dir.join("orders.csv"), orders).unwrap();
+    std::fs::write(dir.join("visits.csv"), visits).unwrap();
+    let out = dir.join("out.csv");
+    let (code, _, err) = rubric(&[
+        "run",
+        scheme.to_str().unwrap(),
+        "--events",
+        &format!("orders={}", dir.join("orders.csv").display()),
+        "--events",
+        &format!("visits={}", dir.join("visits.csv").display()),
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    assert_eq!(rows[0], ["id", "spend", "seen", "g"]);
+    let keys: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(keys, expected);
+    for r in &rows[1..] {
+        let s = spend.get(&r[0]).copied().unwrap_or(0);
+        let v = seen.get(&r[0]).copied().unwrap_or(0);
+        assert_eq!(r[1], s.to_string(), "{r:?}");
+        assert_eq!(r[2], v.to_string(), "{r:?}");
+        assert_eq!(r[3], if s > 10 { "a" } else { "b" }, "{r:?}");
+    }
+}

@@ -569,7 +569,7 @@ pub(crate) fn compute(
 
 /// The cores to sort and divide on, read once (`available_parallelism` reads the cgroup's
 /// files on every call).
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -10,6 +10,7 @@ use crate::table::Cell;
 use crate::value::{Reject, Value};
 use rubric_check::hir::{EventsId, FieldDef, Model};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// What reading one events file did.
 #[derive(Clone, Debug, Default)]
@@ -62,38 +63,164 @@ pub fn read_events(
 ) -> Result<EventsRead, DataError> {
     let fields = fields(model, block);
     let parser = RowParser::for_fields(reader.path(), &fields, reader.header())?;
-    let mut out = EventsRead::default();
-    let mut batch = Batch::default();
-    let mut event: Vec<Value> = Vec::new();
-    let mut values = Vec::new();
-    while reader.fill(&mut batch, 8192)? > 0 {
-        let mut fold = |line: u64, parsed: Result<Event<'_, '_>, Reject>, out: &mut EventsRead| {
-            out.read += 1;
-            let result = parsed.and_then(|e| {
-                let key = e.into_values(&mut event, line)?;
-                totals
-                    .add(plan, block, key, line, &event)
-                    .map_err(|e| Reject {
-                        line,
-                        column: None,
-                        reason: format!(
-                            "`{}` is outside the exact decimal range for this event",
-                            crate::events::agg_text(model, e.aggregate)
-                        ),
-                        key: Some(key.to_string()),
-                    })
-            });
-            if let Err(reject) = result {
-                out.rejects.push(reject);
+    let workers = crate::pop::cores().clamp(1, MAX_WORKERS);
+    if workers == 1 {
+        let mut out = EventsRead::default();
+        let mut fold = Fold::new(model, block, plan, Totals::new(plan), None);
+        let mut batch = Batch::default();
+        while reader.fill(&mut batch, 8192)? > 0 {
+            fold.batch(&parser, &batch, &mut out);
+            progress(out.read);
+        }
+        totals.absorb(plan, block, vec![fold.totals]);
+        return Ok(out);
+    }
+    // The customers are split between the workers by their key's hash: each parses every
+    // batch (cheap) and folds the events of its own customers (where the time goes: a
+    // customer's accumulators are a cache miss away), so no customer is held twice.
+    let (parts, result) = std::thread::scope(|s| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for w in 0..workers {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Batch>>(4);
+            senders.push(tx);
+            let parser = &parser;
+            handles.push(s.spawn(move || {
+                let mut out = EventsRead::default();
+                let mut fold = Fold::new(model, block, plan, Totals::new(plan), Some((w, workers)));
+                for batch in rx {
+                    fold.batch(parser, &batch, &mut out);
+                }
+                (fold.totals, out)
+            }));
+        }
+        let mut lines = 0u64;
+        let result = loop {
+            let mut batch = Batch::default();
+            match reader.fill(&mut batch, 8192) {
+                Ok(0) => break Ok(()),
+                Ok(_) => {
+                    lines += batch.len() as u64;
+                    let batch = Arc::new(batch);
+                    for tx in &senders {
+                        // (a worker that is gone has panicked: its join says so below)
+                        let _ = tx.send(Arc::clone(&batch));
+                    }
+                    progress(lines);
+                }
+                Err(e) => break Err(e),
             }
         };
+        drop(senders);
+        let parts: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        (parts, result)
+    });
+    result?;
+    let mut out = EventsRead::default();
+    let mut all = Vec::new();
+    for part in parts {
+        let Ok((t, read)) = part else {
+            return Err(DataError::Read {
+                path: reader.path().to_string(),
+                source: std::io::Error::other(
+                    "internal error: a worker folding the events stopped",
+                ),
+            });
+        };
+        out.read += read.read;
+        out.rejects.extend(read.rejects);
+        all.push(t);
+    }
+    out.rejects.sort_by_key(|r| r.line);
+    totals.absorb(plan, block, all);
+    Ok(out)
+}
+
+/// The most workers folding one events file: each parses every batch, so more would parse
+/// more than they fold.
+const MAX_WORKERS: usize = 4;
+
+/// One worker's fold of events into its totals: the events of every customer, or with
+/// `part: Some((w, n))` of the customers whose key hashes to `w` modulo `n` (and the rejects of
+/// lines `w` modulo `n` that have no key).
+struct Fold<'m> {
+    model: &'m Model,
+    block: EventsId,
+    plan: &'m EventPlan,
+    totals: Totals,
+    part: Option<(usize, usize)>,
+    event: Vec<Value>,
+    values: Vec<Value>,
+}
+
+impl<'m> Fold<'m> {
+    fn new(
+        model: &'m Model,
+        block: EventsId,
+        plan: &'m EventPlan,
+        totals: Totals,
+        part: Option<(usize, usize)>,
+    ) -> Fold<'m> {
+        Fold {
+            model,
+            block,
+            plan,
+            totals,
+            part,
+            event: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Whether this worker folds the event of `key` (or rejects line `line`, without a key).
+    fn mine(&self, key: Option<&str>, line: u64) -> bool {
+        match (self.part, key) {
+            (None, _) => true,
+            (Some((w, n)), Some(k)) => crate::hash::hash_bytes(k.as_bytes()) % n as u64 == w as u64,
+            (Some((w, n)), None) => line % n as u64 == w as u64,
+        }
+    }
+
+    fn one(&mut self, line: u64, parsed: Result<Event<'_, '_>, Reject>, out: &mut EventsRead) {
+        let key = match &parsed {
+            Ok(e) => e.key(),
+            Err(r) => r.key.as_deref(),
+        };
+        if !self.mine(key, line) {
+            return;
+        }
+        out.read += 1;
+        let (model, plan, block) = (self.model, self.plan, self.block);
+        let totals = &mut self.totals;
+        let event = &mut self.event;
+        let result = parsed.and_then(|e| {
+            let key = e.into_values(event, line)?;
+            totals
+                .add(plan, block, key, line, event)
+                .map_err(|e| Reject {
+                    line,
+                    column: None,
+                    reason: format!(
+                        "`{}` is outside the exact decimal range for this event",
+                        crate::events::agg_text(model, e.aggregate)
+                    ),
+                    key: Some(key.to_string()),
+                })
+        });
+        if let Err(reject) = result {
+            out.rejects.push(reject);
+        }
+    }
+
+    fn batch(&mut self, parser: &RowParser, batch: &Batch, out: &mut EventsRead) {
         if !batch.lines.is_empty() {
-            parser.parse_lines(&batch, &mut |line, parsed| {
+            parser.parse_lines(batch, &mut |line, parsed| {
                 let parsed = parsed.map(|(cells, wide)| Event::Cells(cells, wide));
-                fold(line, parsed, &mut out);
+                self.one(line, parsed, out);
             });
         } else {
             let (mut cells, mut wide) = (Vec::new(), Vec::new());
+            let mut values = std::mem::take(&mut self.values);
             for rec in batch.records.iter().map(Rec::Raw) {
                 let parsed = if rec.bytes().is_some() {
                     parser
@@ -104,12 +231,11 @@ pub fn read_events(
                         .parse_rec(rec, &mut values)
                         .map(|()| Event::Values(&values))
                 };
-                fold(rec.line(), parsed, &mut out);
+                self.one(rec.line(), parsed, out);
             }
+            self.values = values;
         }
-        progress(out.read);
     }
-    Ok(out)
 }
 
 /// One parsed event: the key and the block's fields, as borrowed cells or as values.
@@ -120,6 +246,20 @@ enum Event<'c, 'r> {
 
 impl<'c> Event<'c, '_> {
     /// The event's key, and its fields as values into `out`.
+    /// The event's key, as the line has it.
+    fn key(&self) -> Option<&'c str> {
+        match *self {
+            Event::Cells(cells, _) => match cells.first() {
+                Some(Cell::Text(key)) => Some(key),
+                _ => None,
+            },
+            Event::Values(values) => match values.first() {
+                Some(Value::Text(key)) => Some(key),
+                _ => None,
+            },
+        }
+    }
+
     fn into_values(self, out: &mut Vec<Value>, line: u64) -> Result<&'c str, Reject> {
         out.clear();
         let bad = |reason: &str| Reject {

@@ -106,11 +106,10 @@ impl Joined {
         let Some(base) = self.base.as_mut() else {
             out.clear();
             while out.len() < max && self.next < self.totals.customers() {
-                let c = self.next;
+                // (customers in the order of their first event)
+                let c = self.totals.in_order(self.next);
                 self.next += 1;
-                let Some((key, (_, line))) = self.totals.keys().nth(c) else {
-                    break;
-                };
+                let (key, (_, line)) = (self.totals.key(c), self.totals.first(c));
                 let mut cells = vec![RawCell::Text(key.to_string())];
                 let rec = match self.aggregates(Some(c)) {
                     Ok(()) => {
