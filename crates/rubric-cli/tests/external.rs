@@ -44,6 +44,9 @@ fn editors_extension_grammar_and_neovim_end_to_end() {
 #[test]
 fn benchmark_smoke_run_agrees_with_every_peer() {
     run_script("benches/compare.sh", &["--smoke"]);
+    // (after compare.sh, in the same test: both use the Python environment it installs)
+    let out = run_script("benches/orders.sh", &["--smoke"]);
+    assert!(out.contains("every tool's grades agree"), "{out}");
 }
 
 /// `rubric check` and the language server's re-check at 1,000 and 10,000 rules stay within a
