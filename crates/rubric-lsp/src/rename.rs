@@ -89,10 +89,17 @@ pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<(Span, 
         .collect();
     edits.sort_by_key(|(s, _)| (s.start, s.end));
     edits.dedup_by_key(|(s, _)| *s);
-    if let Symbol::Field(id) = r.symbol {
-        if let Some(at) = header_insertion(a, id) {
-            let column = m.fields.get(id).map_or(old.as_str(), |f| f.column.as_str());
-            edits.push((Span::point(at), format!(" {}", quote(column))));
+    // (a field of an events block reads its column by name too)
+    let def = match r.symbol {
+        Symbol::Field(id) => m.fields.get(id),
+        Symbol::EventField { events, field } => {
+            m.events.get(events).and_then(|e| e.fields.get(field))
+        }
+        _ => None,
+    };
+    if let Some(def) = def {
+        if let Some(at) = header_insertion(a, def.span) {
+            edits.push((Span::point(at), format!(" {}", quote(&def.column))));
         }
     }
     edits.sort_by_key(|(s, _)| (s.start, s.end));
@@ -100,25 +107,24 @@ pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<(Span, 
 }
 
 /// Where a header string goes for a field written without one: right after its type (and `?`).
-fn header_insertion(a: &Analysis, field: usize) -> Option<usize> {
-    let def = a.model.fields.get(field)?.span;
-    a.file.decls.iter().find_map(|d| match &d.kind {
-        DeclKind::Input(input) => input
-            .fields
-            .iter()
-            .find(|f| f.name.span == def)
-            .and_then(|f| {
-                if f.header.is_some() {
-                    return None;
-                }
-                let end = f.ty.span.end;
-                Some(if a.text.get(end..end + 1) == Some("?") {
-                    end + 1
-                } else {
-                    end
-                })
-            }),
-        _ => None,
+fn header_insertion(a: &Analysis, def: Span) -> Option<usize> {
+    a.file.decls.iter().find_map(|d| {
+        let fields = match &d.kind {
+            DeclKind::Input(input) => &input.fields,
+            DeclKind::Events(events) => &events.fields,
+            _ => return None,
+        };
+        fields.iter().find(|f| f.name.span == def).and_then(|f| {
+            if f.header.is_some() {
+                return None;
+            }
+            let end = f.ty.span.end;
+            Some(if a.text.get(end..end + 1) == Some("?") {
+                end + 1
+            } else {
+                end
+            })
+        })
     })
 }
 
