@@ -272,6 +272,14 @@ fn explain_shows_each_aggregate_and_the_events_it_counted() {
         line("count(orders where"),
         "count(orders where orders.amount > 0) 3 (3 events)"
     );
+    // the order of an unknown customer is an event row rejected, not a customer: the
+    // population is every customer
+    assert!(out.contains("among 60 customers"), "{out}");
+    assert!(
+        out.contains("(1 event row rejected and counted in no aggregate)"),
+        "{out}"
+    );
+    assert!(!out.contains("of the data rejected"), "{out}");
     // a customer without orders: the empty aggregates, none counted
     let (code, out, err) = rubric(&[
         "explain",

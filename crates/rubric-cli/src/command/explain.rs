@@ -105,12 +105,14 @@ pub fn main(args: Args) -> ExitCode {
         let Some((d, o)) = data else {
             return usage("--data is required");
         };
-        io::read_all(d, o, &model).map(|(rows, rejects)| (rows, rejects, None))
+        io::read_all(d, o, &model).map(|(rows, rejects)| (rows, rejects, Vec::new(), None))
     } else {
-        io::read_joined(data, &events_files, &model, as_of)
-            .map(|r| (r.rows, r.rejects, Some((r.plan, r.totals))))
+        io::read_joined(data, &events_files, &model, as_of).map(|mut r| {
+            let events = r.rejects.split_off(r.customer_rejects.min(r.rejects.len()));
+            (r.rows, r.rejects, events, Some((r.plan, r.totals)))
+        })
     };
-    let (rows, read_rejects, totals) = match read {
+    let (rows, read_rejects, event_rejects, totals) = match read {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
@@ -170,6 +172,13 @@ pub fn main(args: Args) -> ExitCode {
         };
         out.push(format!(
             "({rows} of the data rejected and not part of the population)"
+        ));
+    }
+    if !event_rejects.is_empty() {
+        let n = event_rejects.len();
+        out.push(format!(
+            "({n} event row{} rejected and counted in no aggregate)",
+            if n == 1 { "" } else { "s" }
         ));
     }
     out.push(String::new());

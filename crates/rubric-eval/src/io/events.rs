@@ -353,6 +353,9 @@ pub struct JoinedRead {
     pub rows: Vec<crate::InputRow>,
     /// Customers first, then each events file's (whose lines are their own file's).
     pub rejects: Vec<Reject>,
+    /// How many of `rejects` (the first ones) are customer rows; the others are event rows,
+    /// which leave their customer graded (without that event).
+    pub customer_rejects: usize,
     pub plan: std::sync::Arc<EventPlan>,
     pub totals: std::sync::Arc<Totals>,
 }
@@ -408,6 +411,7 @@ pub fn read_joined(
         .filter(|(c, _)| !claimed.get(*c).copied().unwrap_or(false))
         .map(|(_, (k, _))| k.to_string())
         .collect();
+    let customer_rejects = rejects.len();
     rejects.append(&mut event_rejects);
     if !orphans.is_empty() {
         for f in files {
@@ -418,6 +422,7 @@ pub fn read_joined(
     Ok(JoinedRead {
         rows,
         rejects,
+        customer_rejects,
         plan,
         totals,
     })
