@@ -20,6 +20,9 @@ pub struct Evaluation<'p> {
     /// rows × population slots, row-major.
     pops: Vec<Value>,
     rejects: Vec<Reject>,
+    /// The rows that were part of a population stage but overflowed later (rejected, and not
+    /// graded), in input order.
+    overflowed: Vec<InputRow>,
 }
 
 /// The reason given for a row whose evaluation overflowed in `item`.
@@ -29,74 +32,94 @@ pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
 }
 
 impl Plan {
-    /// Evaluates a population held in memory. Rows with a duplicate key (after the first) and
-    /// rows whose evaluation overflows are rejected and are not part of the population.
+    /// Evaluates a population held in memory, as `rubric run` does (the differential test
+    /// `crates/rubric-cli/tests/differential.rs` holds them to it). Rows with a duplicate key
+    /// (after the first) are rejected; so are rows whose evaluation overflows, which leave the
+    /// population from the stage where they overflowed on (see [`Plan::evaluate_rows`]).
     pub fn evaluate(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
         rubric_syntax::stack::guarded(|| self.evaluate_here(rows))
     }
 
     fn evaluate_here(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
         let mut rejects = Vec::new();
-        let mut seen: HashMap<String, u64> = HashMap::new();
-        let mut rows: Vec<InputRow> = rows
+        let mut keys = self.key.map(|k| {
+            let column = self.field_names.get(k).cloned().unwrap_or_default();
+            crate::io::KeyTracker::for_field(k, column)
+        });
+        // A row that overflows before it enters the population (its first stage, or with no
+        // population function its whole evaluation) is rejected and claims no key, as in
+        // `rubric run`: a later row with its key is graded.
+        let mut scratch = Vec::with_capacity(self.items.len());
+        let mut stage = Vec::new();
+        let no_pops = vec![Value::Missing; self.slots.len()];
+        let rows: Vec<InputRow> = rows
             .into_iter()
             .filter(|r| {
-                let key = self.key_text(&r.values);
-                match seen.get(&key) {
-                    Some(first) => {
-                        rejects.push(Reject {
-                            line: r.line,
-                            column: self.key.and_then(|k| self.field_names.get(k)).cloned(),
-                            reason: format!("duplicate key `{key}` (first on line {first})"),
-                            key: Some(key),
-                        });
+                let entry = if self.max_level == 0 {
+                    eval::eval_row(self, &r.values, &no_pops, &mut scratch, None)
+                } else {
+                    self.stage_args(1, r, &no_pops, &mut scratch, &mut stage)
+                };
+                if let Err(item) = entry {
+                    rejects.push(Reject {
+                        line: r.line,
+                        column: None,
+                        reason: overflow_reason(self, item),
+                        key: Some(self.key_text(&r.values)),
+                    });
+                    return false;
+                }
+                // (one key check for every engine: the data layer's, as `rubric run` words it)
+                match keys.as_mut().map_or(Ok(()), |k| k.check(r)) {
+                    Ok(()) => true,
+                    Err(reject) => {
+                        rejects.push(reject);
                         false
-                    }
-                    None => {
-                        seen.insert(key, r.line);
-                        true
                     }
                 }
             })
             .collect();
-        loop {
-            match self.try_evaluate(&rows) {
-                Ok((items, pops)) => {
-                    let keys: Vec<String> = rows.iter().map(|r| self.key_text(&r.values)).collect();
-                    let by_key = keys
-                        .iter()
-                        .enumerate()
-                        .map(|(i, k)| (k.clone(), i))
-                        .collect();
-                    rejects.sort_by_key(|r| r.line);
-                    return Evaluation {
-                        plan: self,
-                        rows,
-                        keys,
-                        by_key,
-                        items,
-                        pops,
-                        rejects,
-                    };
+        let (items, pops, bad) = self.evaluate_rows(&rows);
+        // the rows that overflowed are rejected; the others are the population graded
+        let (ni, ns) = (self.items.len(), self.slots.len());
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut overflowed = Vec::new();
+        let (mut kept_items, mut kept_pops) = (Vec::new(), Vec::new());
+        for (i, r) in rows.into_iter().enumerate() {
+            match bad.get(&i) {
+                Some(item) => {
+                    rejects.push(Reject {
+                        line: r.line,
+                        column: None,
+                        reason: overflow_reason(self, *item),
+                        key: Some(self.key_text(&r.values)),
+                    });
+                    overflowed.push(r);
                 }
-                Err(bad) => {
-                    // Drop the rows that overflowed and evaluate the population again without them.
-                    let mut keep = Vec::with_capacity(rows.len());
-                    let bad: HashMap<usize, ItemId> = bad.into_iter().collect();
-                    for (i, r) in rows.into_iter().enumerate() {
-                        match bad.get(&i) {
-                            Some(item) => rejects.push(Reject {
-                                line: r.line,
-                                column: None,
-                                reason: overflow_reason(self, *item),
-                                key: Some(self.key_text(&r.values)),
-                            }),
-                            None => keep.push(r),
-                        }
-                    }
-                    rows = keep;
+                None => {
+                    kept_items.extend_from_slice(items.get(i * ni..(i + 1) * ni).unwrap_or(&[]));
+                    kept_pops.extend_from_slice(pops.get(i * ns..(i + 1) * ns).unwrap_or(&[]));
+                    kept.push(r);
                 }
             }
+        }
+        let rows = kept;
+        let keys: Vec<String> = rows.iter().map(|r| self.key_text(&r.values)).collect();
+        let by_key = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        rejects.sort_by_key(|r| r.line);
+        Evaluation {
+            plan: self,
+            rows,
+            keys,
+            by_key,
+            items: kept_items,
+            pops: kept_pops,
+            rejects,
+            overflowed,
         }
     }
 
@@ -108,65 +131,42 @@ impl Plan {
         }
     }
 
-    /// Items and population values of every row, or the rows that overflowed.
+    /// Items and population values of every row, and the rows that overflowed (with the first
+    /// item that did). The populations are staged as `rubric run` stages them (LANGUAGE.md §4's
+    /// levels): a row that overflows before a stage's population function is computed (in an
+    /// item the argument needs, or in the argument itself) is not part of that stage's
+    /// population nor of any later one, while the earlier stages counted it; a row that
+    /// overflows after the last stage was counted by every stage. Nothing is computed again.
     #[allow(clippy::type_complexity)]
-    fn try_evaluate(
-        &self,
-        rows: &[InputRow],
-    ) -> Result<(Vec<Value>, Vec<Value>), Vec<(usize, ItemId)>> {
+    fn evaluate_rows(&self, rows: &[InputRow]) -> (Vec<Value>, Vec<Value>, HashMap<usize, ItemId>) {
         let (ni, ns) = (self.items.len(), self.slots.len());
         let n = rows.len();
         let mut pops = vec![Value::Missing; n * ns];
         let mut scratch = Vec::with_capacity(ni);
-        let mut bad = Vec::new();
+        let mut bad: HashMap<usize, ItemId> = HashMap::new();
         for level in 1..=self.max_level {
             let groups: Vec<usize> = (0..self.groups.len())
                 .filter(|g| self.groups[*g].level == level)
                 .collect();
+            // the rows in this stage's population, and their arguments per group
+            let mut members: Vec<usize> = Vec::with_capacity(n);
             let mut args: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
             let mut parts: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
+            let mut row_args: Vec<(Value, Value)> = Vec::with_capacity(groups.len());
             for (r, row) in rows.iter().enumerate() {
-                let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
-                if let Err(item) =
-                    eval::eval_row(self, &row.values, prow, &mut scratch, Some(level))
-                {
-                    bad.push((r, item));
+                if bad.contains_key(&r) {
                     continue;
                 }
-                let env = Env {
-                    fields: &row.values,
-                    items: &scratch,
-                    pops: prow,
-                    subject: None,
-                    as_of: self.as_of,
-                    lookup: None,
-                };
-                for (k, &g) in groups.iter().enumerate() {
-                    let group = &self.groups[g];
-                    let a = match &group.arg {
-                        Some(node) => eval::eval(node, &env),
-                        None => Ok(Value::Missing),
-                    };
-                    let p = match &group.within {
-                        Some(node) => eval::eval(node, &env),
-                        None => Ok(Value::Missing),
-                    };
-                    match (a, p) {
-                        (Ok(a), Ok(p)) => {
-                            args[k].push(a);
-                            parts[k].push(p);
-                        }
-                        _ => {
-                            // attribute the overflow to the first item that needs this function
-                            bad.push((r, self.first_user_of(g)));
-                            break;
-                        }
-                    }
+                let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
+                if let Err(item) = self.stage_args(level, row, prow, &mut scratch, &mut row_args) {
+                    bad.insert(r, item);
+                    continue;
                 }
-            }
-            if !bad.is_empty() {
-                bad.dedup_by_key(|b| b.0);
-                return Err(bad);
+                members.push(r);
+                for (k, (a, p)) in row_args.drain(..).enumerate() {
+                    args[k].push(a);
+                    parts[k].push(p);
+                }
             }
             for (k, &g) in groups.iter().enumerate() {
                 let group = &self.groups[g];
@@ -174,8 +174,9 @@ impl Plan {
                 let within = group.within.as_ref().map(|_| parts[k].as_slice());
                 let cols = pop::compute(&funcs, &args[k], within);
                 for (col, &slot) in cols.into_iter().zip(&group.slots) {
-                    for (r, v) in col.into_iter().enumerate() {
-                        if let Some(cell) = pops.get_mut(r * ns + slot) {
+                    for (m, v) in col.into_iter().enumerate() {
+                        if let Some(cell) = members.get(m).and_then(|r| pops.get_mut(r * ns + slot))
+                        {
                             *cell = v;
                         }
                     }
@@ -185,18 +186,61 @@ impl Plan {
         let mut items = Vec::with_capacity(n * ni);
         for (r, row) in rows.iter().enumerate() {
             let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
-            match eval::eval_row(self, &row.values, prow, &mut scratch, None) {
+            let result = if bad.contains_key(&r) {
+                Err(0)
+            } else {
+                eval::eval_row(self, &row.values, prow, &mut scratch, None)
+            };
+            match result {
                 Ok(()) => items.extend(scratch.iter().cloned()),
                 Err(item) => {
-                    bad.push((r, item));
+                    bad.entry(r).or_insert(item);
                     items.extend(std::iter::repeat_n(Value::Missing, ni));
                 }
             }
         }
-        if !bad.is_empty() {
-            return Err(bad);
+        (items, pops, bad)
+    }
+
+    /// A row's items up to stage `level` and the arguments (and `within` values) of that
+    /// stage's population functions, in group order, into `out`; or the first item that
+    /// overflowed (for an argument, the first item that needs the function).
+    fn stage_args(
+        &self,
+        level: u32,
+        row: &InputRow,
+        prow: &[Value],
+        scratch: &mut Vec<Value>,
+        out: &mut Vec<(Value, Value)>,
+    ) -> Result<(), ItemId> {
+        out.clear();
+        eval::eval_row(self, &row.values, prow, scratch, Some(level))?;
+        let env = Env {
+            fields: &row.values,
+            items: scratch,
+            pops: prow,
+            subject: None,
+            as_of: self.as_of,
+            lookup: None,
+        };
+        for (g, group) in self.groups.iter().enumerate() {
+            if group.level != level {
+                continue;
+            }
+            let a = match &group.arg {
+                Some(node) => eval::eval(node, &env),
+                None => Ok(Value::Missing),
+            };
+            let p = match &group.within {
+                Some(node) => eval::eval(node, &env),
+                None => Ok(Value::Missing),
+            };
+            match (a, p) {
+                (Ok(a), Ok(p)) => out.push((a, p)),
+                _ => return Err(self.first_user_of(g)),
+            }
         }
-        Ok((items, pops))
+        Ok(())
     }
 
     /// An item whose value needs population group `g` (for overflow messages).
@@ -236,6 +280,12 @@ impl<'p> Evaluation<'p> {
     /// The input values of accepted row `row`.
     pub fn input(&self, row: usize) -> Option<&InputRow> {
         self.rows.get(row)
+    }
+
+    /// The rows that were part of a population stage but overflowed later: rejected and not
+    /// graded, yet counted by the stages before (a warehouse table holds them too).
+    pub fn overflowed(&self) -> &[InputRow] {
+        &self.overflowed
     }
 
     /// The key of accepted row `row`.

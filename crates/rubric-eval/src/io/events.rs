@@ -403,7 +403,7 @@ pub fn read_joined(
     let (reader, claims) = Reader::joined(base, model, plan.clone(), totals.clone(), paths)?;
     let rows_model = crate::events::row_model(model);
     let parser = reader.row_parser(&rows_model)?;
-    let (rows, mut rejects) = super::drain(reader, &parser, &rows_model)?;
+    let (rows, mut rejects) = super::drain(reader, &parser)?;
     let claimed = claims.lock().map(|c| c.clone()).unwrap_or_default();
     let orphans: HashSet<String> = totals
         .keys()

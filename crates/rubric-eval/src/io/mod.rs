@@ -409,15 +409,16 @@ pub fn open(
     Ok((reader, parser))
 }
 
-/// Reads a whole file: the accepted rows and the rejects (bad cells and duplicate keys), each
-/// in input order.
+/// Reads a whole file: the rows that parse and the rejects (bad cells), each in input order. A
+/// repeated key is not checked here: it is `Plan::evaluate`'s to reject (with the data
+/// layer's [`KeyTracker`]), since a row whose evaluation overflows claims no key.
 pub fn read_all(
     path: &Path,
     options: &ReadOptions,
     model: &Model,
 ) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
     let (reader, parser) = open(path, options, model)?;
-    drain(reader, &parser, model)
+    drain(reader, &parser)
 }
 
 /// [`read_all`] over bytes in memory; `name` only names the source in errors.
@@ -430,24 +431,21 @@ pub fn read_all_bytes(
 ) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
     let reader = Reader::from_bytes(bytes, name, format, options, model)?;
     let parser = reader.row_parser(model)?;
-    drain(reader, &parser, model)
+    drain(reader, &parser)
 }
 
 fn drain(
     mut reader: Reader,
     parser: &RowParser,
-    model: &Model,
 ) -> Result<(Vec<InputRow>, Vec<Reject>), DataError> {
-    let mut keys = KeyTracker::new(model);
+    // (a repeated key is `Plan::evaluate`'s to reject: a row whose evaluation overflows
+    // before it enters the population claims no key, as in `rubric run`)
     let mut rows = Vec::new();
     let mut rejects = Vec::new();
     let mut batch = Vec::new();
     while reader.fill_batch(&mut batch, 4096)? > 0 {
         for rec in &batch {
-            match parser
-                .parse(rec)
-                .and_then(|row| keys.check(&row).map(|()| row))
-            {
+            match parser.parse(rec) {
                 Ok(row) => rows.push(row),
                 Err(r) => rejects.push(r),
             }

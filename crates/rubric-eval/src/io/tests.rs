@@ -15,6 +15,46 @@ use std::str::FromStr;
 
 const SCHEME: &str = include_str!("../../../../tests/fixtures/data/customers.rubric");
 
+/// [`super::read_all`] (which leaves repeated keys to `Plan::evaluate`), then the data layer's
+/// key check, as every engine makes it: what these tests expect of a file.
+fn read_all(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    model: &Model,
+) -> Result<(Vec<InputRow>, Vec<crate::value::Reject>), DataError> {
+    let (rows, rejects) = super::read_all(path, options, model)?;
+    Ok(checked_keys(rows, rejects, model))
+}
+
+/// [`super::read_all_bytes`], then the key check (see [`read_all`]).
+fn read_all_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    format: Format,
+    options: &ReadOptions,
+    model: &Model,
+) -> Result<(Vec<InputRow>, Vec<crate::value::Reject>), DataError> {
+    let (rows, rejects) = super::read_all_bytes(bytes, name, format, options, model)?;
+    Ok(checked_keys(rows, rejects, model))
+}
+
+fn checked_keys(
+    rows: Vec<InputRow>,
+    mut rejects: Vec<crate::value::Reject>,
+    model: &Model,
+) -> (Vec<InputRow>, Vec<crate::value::Reject>) {
+    let mut keys = KeyTracker::new(model);
+    let mut kept = Vec::new();
+    for row in rows {
+        match keys.check(&row) {
+            Ok(()) => kept.push(row),
+            Err(r) => rejects.push(r),
+        }
+    }
+    rejects.sort_by_key(|r| r.line);
+    (kept, rejects)
+}
+
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/data")
 }
