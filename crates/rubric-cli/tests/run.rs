@@ -491,3 +491,34 @@ fn output_is_deterministic_and_in_input_order() {
         "{sum1}"
     );
 }
+
+/// A file that lacks several of the scheme's columns names every one of them at once, each
+/// with its closest header, so one edit fixes them all; nothing is written.
+#[test]
+fn every_missing_column_is_named_in_one_error() {
+    let dir = tmp("missing-columns");
+    std::fs::write(
+        dir.join("s.rubric"),
+        "scheme \"x\"\ninput {\n  id text key \"客户编号\"\n  revenue decimal \"营业额\"\n  \
+         profit decimal \"利润\"\n  region text \"区域\"\n}\nlet m = profit / revenue\n\
+         grade g { a when m > 0.1 and region == \"北\", b otherwise }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("d.csv"), "客户编号,营业额x,利\nA,1,2\n").unwrap();
+    let r = rubric_in(
+        &dir,
+        &["run", "s.rubric", "--data", "d.csv", "--out", "o.csv"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let err = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let err = err.replace(" │ ", "");
+    for part in [
+        "has no column for 3 fields",
+        "(field `revenue`; did you mean `营业额x`?)",
+        "(field `profit`; did you mean `利`?)",
+        "(field `region`)",
+    ] {
+        assert!(err.contains(part), "{part}: {}", r.stderr);
+    }
+    assert!(!dir.join("o.csv").exists());
+}

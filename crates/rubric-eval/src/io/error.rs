@@ -75,6 +75,19 @@ pub enum DataError {
         available: Vec<String>,
     },
 
+    /// Several required columns are missing: every one is named at once, so that one edit of
+    /// the file (or of the scheme) fixes them all.
+    #[error("{}", missing_columns(.path, .missing, .available))]
+    #[diagnostic(help(
+        "rename the columns in the data, or give each field its header: `field <type> \"<header>\"`"
+    ))]
+    MissingColumns {
+        path: String,
+        missing: Vec<MissingColumnOf>,
+        /// Every header of the file, in file order.
+        available: Vec<String>,
+    },
+
     #[error(
         "column `{column}` appears twice in the header of `{path}` (columns {first} and {second})"
     )]
@@ -122,6 +135,53 @@ fn list(names: &[String]) -> String {
             s.push_str(", ");
         }
         let _ = write!(s, "`{n}`");
+    }
+    s
+}
+
+/// One of the columns of [`DataError::MissingColumns`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingColumnOf {
+    /// The column the field reads.
+    pub column: String,
+    /// The field's name in the scheme.
+    pub field: String,
+    /// Headers that look like `column` (closest first).
+    pub similar: Vec<String>,
+}
+
+fn missing_columns(path: &str, missing: &[MissingColumnOf], available: &[String]) -> String {
+    let each: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let mut s = format!("`{}`", m.column);
+            let mut notes = Vec::new();
+            if m.column != m.field {
+                notes.push(format!("field `{}`", m.field));
+            }
+            if !m.similar.is_empty() {
+                notes.push(format!("did you mean {}?", list(&m.similar)));
+            }
+            if !notes.is_empty() {
+                let _ = write!(s, " ({})", notes.join("; "));
+            }
+            s
+        })
+        .collect();
+    let mut s = format!(
+        "`{path}` has no column for {} fields: {}",
+        missing.len(),
+        each.join(", ")
+    );
+    if available.is_empty() {
+        s.push_str("; the header is empty");
+    } else {
+        const SHOWN: usize = 12;
+        let shown = &available[..available.len().min(SHOWN)];
+        let _ = write!(s, "; the columns are {}", list(shown));
+        if available.len() > SHOWN {
+            let _ = write!(s, " and {} more", available.len() - SHOWN);
+        }
     }
     s
 }
@@ -234,6 +294,31 @@ mod tests {
         assert_eq!(similar_names("营业额", &cols), names(&["营业 额"]));
         assert_eq!(similar_names("regoin", &cols), names(&["region"]));
         assert!(similar_names("last_order", &cols).is_empty());
+    }
+
+    #[test]
+    fn every_missing_column_is_named_at_once() {
+        let e = DataError::MissingColumns {
+            path: "a.csv".into(),
+            missing: vec![
+                MissingColumnOf {
+                    column: "营业额".into(),
+                    field: "revenue".into(),
+                    similar: names(&["营业额x"]),
+                },
+                MissingColumnOf {
+                    column: "region".into(),
+                    field: "region".into(),
+                    similar: vec![],
+                },
+            ],
+            available: names(&["id", "营业额x"]),
+        };
+        assert_eq!(
+            e.to_string(),
+            "`a.csv` has no column for 2 fields: `营业额` (field `revenue`; did you mean \
+             `营业额x`?), `region`; the columns are `id`, `营业额x`"
+        );
     }
 
     #[test]

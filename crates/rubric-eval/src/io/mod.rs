@@ -87,7 +87,7 @@ mod write;
 mod xlsx_reader;
 mod xlsx_write;
 
-pub use error::DataError;
+pub use error::{DataError, MissingColumnOf};
 pub use events::{
     events_model, orphan_rejects, read_all_joined, read_events, read_joined, EventsFile,
     EventsRead, JoinedRead, NO_SUCH_CUSTOMER,

@@ -84,6 +84,7 @@ impl RowParser {
     ) -> Result<RowParser, DataError> {
         let trimmed: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
         let mut specs = Vec::with_capacity(fields.len());
+        let mut missing = Vec::new();
         for f in fields {
             let kind = match f.ty {
                 Ty::Int => Kind::Int,
@@ -116,12 +117,10 @@ impl RowParser {
                 });
             }
             if col.is_none() && !f.optional {
-                return Err(DataError::MissingColumn {
-                    path: path.into(),
+                missing.push(super::error::MissingColumnOf {
                     column: f.column.clone(),
                     field: f.name.clone(),
                     similar: similar_names(wanted, &trimmed),
-                    available: trimmed.iter().filter(|h| !h.is_empty()).cloned().collect(),
                 });
             }
             specs.push(FieldSpec {
@@ -131,6 +130,23 @@ impl RowParser {
                 optional: f.optional,
                 col,
                 codes: f.codes.clone().map(Arc::new),
+            });
+        }
+        let available = || trimmed.iter().filter(|h| !h.is_empty()).cloned().collect();
+        if missing.len() > 1 {
+            return Err(DataError::MissingColumns {
+                path: path.into(),
+                missing,
+                available: available(),
+            });
+        }
+        if let Some(m) = missing.pop() {
+            return Err(DataError::MissingColumn {
+                path: path.into(),
+                column: m.column,
+                field: m.field,
+                similar: m.similar,
+                available: available(),
             });
         }
         let key = fields.iter().position(|f| f.is_key);
