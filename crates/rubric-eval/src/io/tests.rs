@@ -403,7 +403,8 @@ fn missing_required_column_is_fatal_and_suggests() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`a.csv` has no column `营业额` (field `revenue`); the columns are `id`, `revenue`"
+        "`a.csv` has no column for 2 fields: `营业额` (field `revenue`), `orders`; the columns are \
+         `id`, `revenue`"
     );
     // Headers are trimmed; extra columns are ignored; absent optional columns read as missing.
     let (rows, rejects) = csv(" id , 营业额 ,orders,other\n1,2,3,x\n", &model);
@@ -1662,7 +1663,7 @@ fn xlsx_header_below_a_title_row() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`r.xlsx` has no column `id`; the columns are `2024 年客户名单`"
+        "`r.xlsx` has no column for 2 fields: `id`, `profit`; the columns are `2024 年客户名单`"
     );
 }
 
