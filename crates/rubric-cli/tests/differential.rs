@@ -5,7 +5,9 @@
 //! Every evaluation fixture (`tests/fixtures/{eval,language}/*/`) and every example's dataset
 //! snapshot is graded twice: once through the library (read the whole file, `Plan::evaluate`,
 //! each value formatted as `rubric run` formats it) and once by the binary (`rubric run --all`,
-//! with one thread and with several, so both its streaming and its parallel paths). The two must
+//! with one thread and with several, so both its streaming and its parallel paths, and with
+//! `--explain`, which grades with the row interpreter instead of the block engine and whose
+//! trace must name, for every grade, the code the grade has). They must
 //! agree on which customers are graded and, cell for cell, on every `let`, `points`, `score`,
 //! `grade` and `tags`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -108,7 +110,7 @@ type Graded = BTreeMap<String, BTreeMap<String, String>>;
 
 /// The library's grading, and the evaluation date it used (given to `rubric run` too): the
 /// case's, else the scheme's, else 2024-06-30.
-fn library(case: &Case) -> (Graded, Date) {
+fn library(case: &Case) -> (Graded, Date, Vec<String>) {
     let src = std::fs::read_to_string(&case.scheme).unwrap();
     let project = rubric_check::project::check_project(&case.scheme, &src, &mut |p: &Path| {
         std::fs::read_to_string(p).map_err(|e| e.to_string())
@@ -162,14 +164,30 @@ fn library(case: &Case) -> (Graded, Date) {
             .collect();
         out.insert(ev.key(row).to_string(), cells);
     }
-    (out, as_of)
+    let grades = model
+        .items
+        .iter()
+        .filter(|i| {
+            model
+                .grade(model.item_named(&i.name).unwrap_or(0))
+                .is_some_and(|g| !g.is_tags)
+        })
+        .map(|i| i.name.clone())
+        .collect();
+    (out, as_of, grades)
 }
 
-fn binary(case: &Case, as_of: Date, threads: &str) -> Graded {
+/// `rubric run --all` with `--threads N`; `how == "explain"` adds `--explain` (every rule's
+/// decision traced, the trace engine's values written).
+fn binary(case: &Case, as_of: Date, how: &str) -> Graded {
+    let (threads, explain) = match how {
+        "explain" => ("0", true),
+        n => (n, false),
+    };
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let stem = case.name.replace(['/', ' ', '.'], "-");
-    let out = tmp.join(format!("differential-{stem}-{threads}.csv"));
-    let rejects = tmp.join(format!("differential-{stem}-{threads}.rejects.csv"));
+    let out = tmp.join(format!("differential-{stem}-{how}.csv"));
+    let rejects = tmp.join(format!("differential-{stem}-{how}.rejects.csv"));
     let mut args: Vec<String> = vec!["run".into(), case.scheme.display().to_string()];
     if let Some(d) = &case.data {
         args.extend(["--data".into(), d.display().to_string()]);
@@ -186,6 +204,9 @@ fn binary(case: &Case, as_of: Date, threads: &str) -> Graded {
     }
     if let Some(s) = &case.options.sheet {
         args.extend(["--sheet".into(), s.clone()]);
+    }
+    if explain {
+        args.push("--explain".into());
     }
     args.extend(
         [
@@ -266,7 +287,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 fn compare(case: &Case, lib: &Graded, bin: &Graded, threads: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let who = format!("{} (--threads {threads})", case.name);
+    let who = format!("{} ({threads})", case.name);
     for key in lib.keys().filter(|k| !bin.contains_key(*k)) {
         out.push(format!("{who}: `{key}` graded by Plan::evaluate only"));
     }
@@ -287,21 +308,46 @@ fn compare(case: &Case, lib: &Graded, bin: &Graded, threads: &str) -> Vec<String
     out
 }
 
+/// The explain trace decides what the engines decided: a grade's `_why` names its code.
+fn traced(case: &Case, bin: &Graded, grades: &[String], checked: &mut usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, row) in bin {
+        for g in grades {
+            let (Some(code), Some(why)) = (row.get(g), row.get(&format!("{g}_why"))) else {
+                continue;
+            };
+            *checked += 1;
+            if !code.is_empty() && !why.starts_with(&format!("{code}:")) && why != code {
+                out.push(format!(
+                    "{} (explain): `{key}`.{g} is {code:?} but the trace says {why:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn rubric_run_and_plan_evaluate_agree_on_every_fixture_and_example() {
     let cases: Vec<Case> = fixtures().into_iter().chain(examples()).collect();
     assert!(cases.len() >= 50, "only {} cases", cases.len());
     let mut failures = Vec::new();
     let mut cells = 0;
+    let mut traces = 0;
     for case in &cases {
-        let (lib, as_of) = library(case);
+        let (lib, as_of, grades) = library(case);
         cells += lib.values().map(BTreeMap::len).sum::<usize>();
-        for threads in ["1", "0"] {
-            let bin = binary(case, as_of, threads);
-            failures.extend(compare(case, &lib, &bin, threads));
+        for how in ["1", "0", "explain"] {
+            let bin = binary(case, as_of, how);
+            failures.extend(compare(case, &lib, &bin, how));
+            if how == "explain" {
+                failures.extend(traced(case, &bin, &grades, &mut traces));
+            }
         }
     }
     assert!(cells > 10_000, "only {cells} cells compared");
+    assert!(traces > 1_000, "only {traces} traces checked");
     assert!(
         failures.is_empty(),
         "{} disagreements:\n{}",
