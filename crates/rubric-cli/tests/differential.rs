@@ -355,3 +355,59 @@ fn rubric_run_and_plan_evaluate_agree_on_every_fixture_and_example() {
         failures[..failures.len().min(40)].join("\n")
     );
 }
+
+/// Random schemes and data (the SQL differential's generator, `tests/sql/gen.py`: lets, points,
+/// scores, grades, tags, population functions with and without `within`; missing cells, ties,
+/// zeros, negative numbers, month-end dates) agree the same way.
+#[test]
+fn random_schemes_agree_too() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-random");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    const SEEDS: u32 = 120;
+    let gen = Command::new("python3")
+        .args([
+            "-c",
+            "import pathlib, sys\nsys.path.insert(0, 'tests/sql')\nimport gen\n\
+             for s in range(int(sys.argv[2])): gen.write_case(pathlib.Path(sys.argv[1]), s)",
+            &dir.display().to_string(),
+            &SEEDS.to_string(),
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for seed in 0..SEEDS {
+        let case = Case {
+            name: format!("random seed {seed}"),
+            scheme: dir.join(format!("random-{seed}.rubric")),
+            data: Some(dir.join(format!("random-{seed}.csv"))),
+            events: Vec::new(),
+            as_of: None,
+            options: ReadOptions::default(),
+        };
+        let (lib, as_of, grades) = library(&case);
+        cells += lib.values().map(BTreeMap::len).sum::<usize>();
+        let mut traces = 0;
+        for how in ["1", "0", "explain"] {
+            let bin = binary(&case, as_of, how);
+            failures.extend(compare(&case, &lib, &bin, how));
+            if how == "explain" {
+                failures.extend(traced(&case, &bin, &grades, &mut traces));
+            }
+        }
+    }
+    assert!(cells > 10_000, "only {cells} cells compared");
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures[..failures.len().min(40)].join("\n")
+    );
+}
