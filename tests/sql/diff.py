@@ -60,7 +60,9 @@ def manifest_cases(roots: list[pathlib.Path]):
                 yield {
                     "name": label,
                     "scheme": base / snap["scheme"],
-                    "data": base / snap["data"],
+                    # without `data`, the customers are the keys of the events
+                    "data": base / snap["data"] if "data" in snap else "-",
+                    "events": {n: base / f for n, f in snap.get("events", {}).items()},
                     "as_of": snap.get("as_of"),
                     "encoding": snap.get("encoding"),
                 }
@@ -98,6 +100,8 @@ def evaluate(case) -> dict:
         cmd += ["--as-of", str(case["as_of"])]
     if case.get("encoding"):
         cmd += ["--encoding", case["encoding"]]
+    for name, path in case.get("events", {}).items():
+        cmd += ["--events", f"{name}={path}"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"sqldiff_case failed on {case['name']}: {out.stderr.strip()}")
@@ -209,6 +213,31 @@ def values_rows(case: dict, dialect: str) -> list[str]:
     return ["(" + ", ".join(literal(v, t, dialect) for v, t in zip(row, tys)) + ")" for row in case["rows"]]
 
 
+def insert_events(case: dict, dialect: str, execute) -> None:
+    """Creates and fills the table of each events block of the case (`rubric sql --events`)."""
+    for ev in case.get("events", []):
+        execute(ev["ddl"][dialect])
+        rows = values_rows(ev, dialect)
+        for i in range(0, len(rows), 500):
+            execute(f'INSERT INTO "{ev["table"]}" VALUES ' + ",\n".join(rows[i : i + 500]))
+
+
+def spark_view(spark, name: str, table: dict) -> None:
+    """A temporary view `name` holding the rows of `table` (its fields and rows)."""
+    fields = table["fields"]
+    cols = ", ".join(f"col{i}" for i in range(len(fields)))
+    names = ", ".join(f"col{i} AS `{f['column'].replace('`', '``')}`" for i, f in enumerate(fields))
+    rows = values_rows(table, "spark")
+    if rows:
+        view = f"SELECT {names} FROM VALUES " + ",\n".join(rows) + f" AS t({cols})"
+    else:
+        nulls = ", ".join(
+            f"CAST(NULL AS {sql_type(f['ty'], 'spark')}) AS `{f['column']}`" for f in fields
+        )
+        view = f"SELECT {nulls} WHERE 1 = 0"
+    spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {view}")
+
+
 class DuckDB:
     name = "duckdb"
 
@@ -224,6 +253,7 @@ class DuckDB:
             rows = values_rows(case, "duckdb")
             for i in range(0, len(rows), 500):
                 con.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
+            insert_events(case, "duckdb", con.execute)
             return con.execute(case["sql"]["duckdb"]).fetchall()
         finally:
             con.close()
@@ -267,6 +297,9 @@ class Postgres:
             rows = values_rows(case, "postgres")
             for i in range(0, len(rows), 500):
                 cur.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
+            for ev in case.get("events", []):
+                cur.execute(f'DROP TABLE IF EXISTS "{ev["table"]}"')
+            insert_events(case, "postgres", cur.execute)
             cur.execute(case["sql"]["postgres"])
             return cur.fetchall()
 
@@ -309,20 +342,9 @@ class Spark:
         self.spark.sparkContext.setLogLevel("ERROR")
 
     def run(self, case: dict):
-        fields = case["fields"]
-        cols = ", ".join(f"col{i}" for i in range(len(fields)))
-        names = ", ".join(
-            f"col{i} AS `{f['column'].replace('`', '``')}`" for i, f in enumerate(fields)
-        )
-        rows = values_rows(case, "spark")
-        if rows:
-            view = f"SELECT {names} FROM VALUES " + ",\n".join(rows) + f" AS t({cols})"
-        else:
-            nulls = ", ".join(
-                f"CAST(NULL AS {sql_type(f['ty'], 'spark')}) AS `{f['column']}`" for f in fields
-            )
-            view = f"SELECT {nulls} WHERE 1 = 0"
-        self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW `input` AS {view}")
+        spark_view(self.spark, "input", case)
+        for ev in case.get("events", []):
+            spark_view(self.spark, ev["table"], ev)
         return [tuple(r) for r in self.spark.sql(case["sql"]["spark"]).collect()]
 
 

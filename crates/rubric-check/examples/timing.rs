@@ -3,7 +3,10 @@ fn main() {
     for path in std::env::args().skip(1) {
         let src = std::fs::read_to_string(&path).unwrap_or_default();
         let t = std::time::Instant::now();
-        let n = 20;
+        let n: u32 = std::env::var("N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20);
         for _ in 0..n {
             let p = rubric_syntax::parse(&src);
             std::hint::black_box(&p);

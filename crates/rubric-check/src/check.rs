@@ -26,6 +26,8 @@ enum State {
     Done,
 }
 
+mod events;
+
 struct Checker<'a> {
     decls: Vec<&'a ast::Decl>,
     model: Model,
@@ -46,6 +48,9 @@ struct Ctx<'t> {
     /// The `by` subject's type and nullability, inside a `by` block.
     subject: Option<(&'t Ty, bool)>,
     in_test: bool,
+    /// Inside an aggregate's value or filter: the `events` block whose fields are in scope
+    /// (then customer values are not).
+    events: Option<EventsId>,
 }
 
 pub fn check(file: &ast::File) -> Checked {
@@ -72,6 +77,7 @@ fn check_here(file: &ast::File) -> Checked {
             .collect(),
     };
     c.collect_header();
+    c.collect_events();
     c.collect_items();
     for id in 0..c.model.items.len() {
         c.check_item(id);
@@ -177,7 +183,7 @@ impl<'a> Checker<'a> {
                         f.ty.span,
                     );
                     d = match did_you_mean(other, ["text", "int", "decimal", "bool", "date"]) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        Some(s) => d.with_suggestion(s),
                         None => d.with_help(
                             "field types are `text`, `int`, `decimal`, `bool` and `date`",
                         ),
@@ -254,6 +260,7 @@ impl<'a> Checker<'a> {
                 is_key: f.key.is_some(),
                 span: f.name.span,
                 doc: f.doc.clone(),
+                agg: None,
             });
         }
         match keys.len() {
@@ -500,18 +507,27 @@ impl<'a> Checker<'a> {
                         .map(|t| t.weight.span)
                         .unwrap_or(s.name.span);
                     let span = s.terms.iter().fold(span, |acc, t| acc.to(t.weight.span));
-                    self.err(
-                        Diagnostic::error(
-                            "weights-not-100",
-                            format!(
-                                "the weights of `{}` add up to {shown}%, not 100%",
-                                s.name.node
-                            ),
-                            span,
-                        )
-                        .with_label(format!("these add up to {shown}%"))
-                        .with_help("adjust the weights so they add up to exactly 100%"),
-                    );
+                    let weights: Vec<(Decimal, Span)> = s
+                        .terms
+                        .iter()
+                        .map(|t| (t.weight.node, t.weight.span))
+                        .collect();
+                    let mut d = Diagnostic::error(
+                        "weights-not-100",
+                        format!(
+                            "the weights of `{}` add up to {shown}%, not 100%",
+                            s.name.node
+                        ),
+                        span,
+                    )
+                    .with_label(format!("these add up to {shown}%"));
+                    d = match crate::fixes::weights_as_percent(&weights) {
+                        Some(fix) => d
+                            .with_help("a weight is a percent: write `60%`, not `60`")
+                            .with_fix(fix),
+                        None => d.with_help("adjust the weights so they add up to exactly 100%"),
+                    };
+                    self.err(d);
                 }
                 if s.terms.is_empty() {
                     self.err(
@@ -747,6 +763,9 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_name(&mut self, name: &str, span: Span, ctx: Ctx) -> TExpr {
+        if let Some(t) = self.misplaced_name(name, span, ctx) {
+            return t;
+        }
         match self.names.get(name).copied() {
             Some(Symbol::Field(f)) => {
                 self.model.refs.push(Reference {
@@ -807,7 +826,7 @@ impl<'a> Checker<'a> {
                     .chain(self.model.items.iter().map(|i| i.name.clone()))
                     .collect();
                 if let Some(s) = did_you_mean(name, candidates.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
+                    d = d.with_suggestion(s);
                 } else if let Some((g, _)) = self.find_code(name) {
                     d = d.with_help(format!(
                         "`{name}` is a code of `{}`: compare it, as in `{} == {name}`",
@@ -869,7 +888,7 @@ impl<'a> Checker<'a> {
                 );
                 let codes: Vec<String> = gd.codes.iter().map(|c| c.name.clone()).collect();
                 d = match did_you_mean(name, codes.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_suggestion(s),
                     None => d.with_help(format!(
                         "the codes of `{gname}` are {}",
                         codes
@@ -1031,10 +1050,22 @@ impl<'a> Checker<'a> {
                     span,
                 }
             }
-            ExprKind::Call { func, args, within } => {
+            ExprKind::Call {
+                func,
+                args,
+                filter,
+                within,
+            } => {
+                if let Some(agg) = self.aggregate(func, args, filter.as_deref(), within, span, ctx)
+                {
+                    return agg;
+                }
                 self.call(func, args, within.as_ref(), span, ctx)
             }
             ExprKind::Attr(value, key) => {
+                if let Some(t) = self.event_field(value, key, span, ctx) {
+                    return t;
+                }
                 let v = self.expr(value, ctx);
                 let Some(g) = (match v.ty {
                     Ty::Grade(g) => Some(g),
@@ -1087,7 +1118,7 @@ impl<'a> Checker<'a> {
                             key.span,
                         );
                         d = match did_you_mean(&key.node, keys.iter().map(String::as_str)) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            Some(s) => d.with_suggestion(s),
                             None if keys.is_empty() => {
                                 d.with_help(format!("the rules of `{gname}` carry no attributes"))
                             }
@@ -1250,8 +1281,19 @@ impl<'a> Checker<'a> {
                         format!("cannot order {a} and {b} with `{}`", cmp.as_str()),
                         span,
                     );
+                    let days = match (&lt.ty, &rt.ty) {
+                        (Ty::Date, Ty::Int | Ty::Decimal | Ty::Duration) => {
+                            crate::fixes::date_as_days(cmp.as_str(), l, r, true)
+                        }
+                        (Ty::Int, Ty::Duration) => {
+                            crate::fixes::date_as_days(cmp.as_str(), l, r, false)
+                        }
+                        _ => None,
+                    };
                     if matches!(lt.ty, Ty::Text) && matches!(rt.ty, Ty::Text) {
                         d = d.with_help("text is compared with `==`, `in` or `starts_with`");
+                    } else if let Some((help, fix)) = days {
+                        d = d.with_help(help).with_fix(fix);
                     } else if lt.ty == Ty::Date && rt.ty == Ty::Duration {
                         d = d.with_help("to ask whether a date is recent, write `d within 30d`");
                     }
@@ -1481,7 +1523,7 @@ impl<'a> Checker<'a> {
                 func.span,
             );
             if let Some(s) = did_you_mean(&func.node, all.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
+                d = d.with_suggestion(s);
             }
             self.err(d);
             for a in args {
@@ -1530,6 +1572,7 @@ impl<'a> Checker<'a> {
                 targs.first().map(|a| a.ty.clone()).unwrap_or(Ty::Error),
             ),
             Builtin::Round => (vec![&[Ty::Int, Ty::Decimal], &[Ty::Int]], Ty::Decimal),
+            Builtin::MonthStart => (vec![&[Ty::Date]], Ty::Date),
         };
         if targs.len() != params.len() {
             self.err(
@@ -1616,6 +1659,18 @@ impl<'a> Checker<'a> {
         span: Span,
         ctx: Ctx,
     ) -> TExpr {
+        if let Some(e) = ctx.events {
+            let ename = self.model.events[e].name.clone();
+            self.err(
+                Diagnostic::error(
+                    "aggregate-mixes-blocks",
+                    format!("an aggregate over `{ename}` cannot call the population function `{}`", func.node),
+                    span,
+                )
+                .with_help("population functions run over customers, after the aggregates: use the aggregate in a `let`, then rank that"),
+            );
+            return error_expr(span);
+        }
         self.frames.push((Vec::new(), Vec::new()));
         let targs: Vec<TExpr> = args
             .iter()
@@ -1863,6 +1918,7 @@ impl<'a> Checker<'a> {
                         let ctx = Ctx {
                             subject: None,
                             in_test: true,
+                            events: None,
                         };
                         self.frames.push((Vec::new(), Vec::new()));
                         let t = self.expr(e, ctx);
@@ -1906,7 +1962,7 @@ impl<'a> Checker<'a> {
                 );
                 let cands: Vec<String> = self.model.fields.iter().map(|f| f.name.clone()).collect();
                 if let Some(s) = did_you_mean(&name.node, cands.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
+                    d = d.with_suggestion(s);
                 } else if self.model.item_named(&name.node).is_some() {
                     d = d.with_help(
                         "a test gives input fields; derived values are computed from them",
@@ -1982,8 +2038,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let events = self.test_events(r);
         TestRecord {
             values,
+            events,
             span: r.loc.0,
         }
     }
@@ -2015,6 +2073,7 @@ fn signature(b: Builtin) -> &'static str {
         Builtin::Max => "max(a, b)",
         Builtin::Abs => "abs(x)",
         Builtin::Round => "round(x, digits)",
+        Builtin::MonthStart => "month_start(date)",
     }
 }
 

@@ -9,6 +9,8 @@ use rubric_syntax::{Decimal, Span};
 pub type ItemId = usize;
 pub type FieldId = usize;
 pub type PopId = usize;
+pub type EventsId = usize;
+pub type AggId = usize;
 
 /// A checked scheme. Built even when there are errors (with [`Ty::Error`] where a type could not
 /// be found), so the language server can still answer questions; evaluate it only when
@@ -28,6 +30,11 @@ pub struct Model {
     /// Every population-function call, evaluated over the whole population.
     pub pops: Vec<PopDef>,
     pub tests: Vec<TestCase>,
+    /// The `events` blocks: files of many rows per customer.
+    pub events: Vec<EventsDef>,
+    /// Every aggregate over events (`sum(orders.amount where …)`), computed per customer before
+    /// any `let` reads it.
+    pub aggs: Vec<AggDef>,
     /// Every resolved reference, for go-to-definition, references, rename and hover.
     pub refs: Vec<Reference>,
 }
@@ -67,6 +74,94 @@ pub struct FieldDef {
     /// The span of the field's name.
     pub span: Span,
     pub doc: Option<String>,
+    /// `Some` for a column a run computes from events rather than reads: the aggregate whose
+    /// per-customer value it holds (see `rubric_eval::events::row_model`).
+    pub agg: Option<AggId>,
+}
+
+/// An `events` block: a file of many rows per customer (orders, visits, payments).
+#[derive(Clone, Debug)]
+pub struct EventsDef {
+    pub name: String,
+    pub label: Option<String>,
+    /// The input key the events are keyed by (`by customer_id`); `None` after an error.
+    pub key: Option<FieldId>,
+    /// The events' own fields; the key column is read through `key`'s header.
+    pub fields: Vec<FieldDef>,
+    /// The span of the block's name.
+    pub span: Span,
+    pub decl_span: Span,
+    pub doc: Option<String>,
+}
+
+impl EventsDef {
+    pub fn field_named(&self, name: &str) -> Option<FieldId> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// One aggregate over an `events` block, per customer.
+#[derive(Clone, Debug)]
+pub struct AggDef {
+    pub func: AggFunc,
+    pub events: EventsId,
+    /// The value aggregated, over the events' fields (`None` for `count(E)`).
+    pub arg: Option<TExpr>,
+    /// `where C`: only the events where `C` is true count.
+    pub filter: Option<TExpr>,
+    pub ty: Ty,
+    /// The whole call.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    CountDistinct,
+}
+
+impl AggFunc {
+    pub const ALL: [AggFunc; 6] = [
+        AggFunc::Count,
+        AggFunc::Sum,
+        AggFunc::Avg,
+        AggFunc::Min,
+        AggFunc::Max,
+        AggFunc::CountDistinct,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::CountDistinct => "count_distinct",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<AggFunc> {
+        AggFunc::ALL.into_iter().find(|f| f.name() == name)
+    }
+    /// What a customer with no events gets: 0 for `count`, `sum` and `count_distinct`, missing
+    /// for the others.
+    pub fn zero_when_empty(self) -> bool {
+        matches!(self, AggFunc::Count | AggFunc::Sum | AggFunc::CountDistinct)
+    }
+    /// What it means, for hover and the reference.
+    pub fn doc(self) -> &'static str {
+        match self {
+            AggFunc::Count => "the number of the customer's events (where the filter holds); 0 without events",
+            AggFunc::Sum => "the sum of the value over the customer's events, missing values ignored; 0 without events",
+            AggFunc::Avg => "the mean of the value over the customer's events, missing values ignored; missing without events",
+            AggFunc::Min => "the smallest value over the customer's events; missing without events",
+            AggFunc::Max => "the largest value over the customer's events; missing without events",
+            AggFunc::CountDistinct => "the number of different values over the customer's events, missing values ignored; 0 without events",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -245,10 +340,11 @@ pub enum Builtin {
     Max,
     Abs,
     Round,
+    MonthStart,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 14] = [
+    pub const ALL: [Builtin; 15] = [
         Builtin::DaysSince,
         Builtin::MonthsSince,
         Builtin::YearsSince,
@@ -263,6 +359,7 @@ impl Builtin {
         Builtin::Max,
         Builtin::Abs,
         Builtin::Round,
+        Builtin::MonthStart,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -280,6 +377,7 @@ impl Builtin {
             Builtin::Max => "max",
             Builtin::Abs => "abs",
             Builtin::Round => "round",
+            Builtin::MonthStart => "month_start",
         }
     }
     pub fn from_name(name: &str) -> Option<Builtin> {
@@ -422,6 +520,13 @@ pub enum TExprKind {
     If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     Call(Builtin, Vec<TExpr>),
     Pop(PopId),
+    /// An aggregate over events, per customer.
+    Agg(AggId),
+    /// `orders.amount` inside an aggregate: a field of one event.
+    EventField {
+        events: EventsId,
+        field: FieldId,
+    },
     /// `tier.owner`: attribute `attr` of the code held by the grade expression.
     Attr {
         value: Box<TExpr>,
@@ -451,8 +556,14 @@ pub struct TestCase {
 pub struct TestRecord {
     /// Field values as written; fields not listed are missing.
     pub values: Vec<(FieldId, Literal)>,
+    /// The customer's events, per `events` block: each event's field values as written.
+    pub events: Vec<(EventsId, Vec<TestEvent>)>,
     pub span: Span,
 }
+
+/// One event given for a test customer: its field values as written (fields not listed are
+/// missing).
+pub type TestEvent = Vec<(FieldId, Literal)>;
 
 #[derive(Clone, Debug)]
 pub struct Expect {
@@ -469,6 +580,9 @@ pub enum Symbol {
     Attr { grade: ItemId, attr: usize },
     Builtin(Builtin),
     Pop(PopFunc),
+    Events(EventsId),
+    EventField { events: EventsId, field: FieldId },
+    Agg(AggFunc),
 }
 
 /// One occurrence of a symbol in the source: a definition or a use.

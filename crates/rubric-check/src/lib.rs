@@ -2,12 +2,14 @@
 //! all call [`check_source`] (or [`check`] on an AST they already have).
 //!
 //! It resolves names, checks types, finds cycles, checks keys, attributes and weights, runs the
-//! grading analysis ([`analysis`]: unreachable rules, gaps, traps, hygiene) on a model without
-//! errors, and returns a typed [`hir::Model`] with every diagnostic collected, never just the first.
+//! grading analysis ([`analysis`]: unreachable rules, gaps, traps, hygiene) on every declaration
+//! that checked clean, and returns a typed [`hir::Model`] with every diagnostic collected, never just the first.
 
 pub mod analysis;
 mod check;
+pub mod fixes;
 pub mod hir;
+mod lints;
 pub mod visit;
 
 pub use check::{check, literal_ty, unify, Checked};
@@ -21,13 +23,25 @@ pub fn check_source(src: &str) -> (rubric_syntax::ast::File, Checked) {
 fn check_source_here(src: &str) -> (rubric_syntax::ast::File, Checked) {
     let parsed = rubric_syntax::parse(src);
     let mut checked = check(&parsed.file);
-    if parsed.errors.is_empty() && !checked.has_errors() {
-        checked
-            .diagnostics
-            .extend(analysis::analyze(&checked.model));
-    }
+    let errors: Vec<rubric_syntax::Span> = parsed
+        .errors
+        .iter()
+        .chain(&checked.diagnostics)
+        .filter(|d| d.is_error())
+        .map(|d| d.span)
+        .collect();
+    let findings = if errors.is_empty() {
+        analysis::analyze(&checked.model)
+    } else {
+        analysis::analyze_clean(&checked.model, &errors)
+    };
+    checked.diagnostics.extend(findings);
+    checked
+        .diagnostics
+        .extend(lints::mixed_percent(src, &parsed.file));
     let mut diags = parsed.errors;
     diags.append(&mut checked.diagnostics);
+    fixes::complete(src, &checked.model, &mut diags);
     rubric_syntax::diagnostic::sort(&mut diags);
     checked.diagnostics = diags;
     (parsed.file, checked)

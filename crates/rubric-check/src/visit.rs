@@ -11,7 +11,9 @@ pub fn children(e: &TExpr) -> Vec<&TExpr> {
         | TExprKind::Code { .. }
         | TExprKind::Today
         | TExprKind::Subject
-        | TExprKind::Pop(_) => Vec::new(),
+        | TExprKind::Pop(_)
+        | TExprKind::Agg(_)
+        | TExprKind::EventField { .. } => Vec::new(),
         TExprKind::List(items) | TExprKind::Call(_, items) => items.iter().collect(),
         TExprKind::Unary(_, a) => vec![a],
         TExprKind::Arith(_, a, b)
@@ -31,7 +33,7 @@ pub fn children(e: &TExpr) -> Vec<&TExpr> {
 }
 
 /// Calls `f` on `e` and every sub-expression, parents first. Does not enter population-function
-/// arguments (they live in `Model::pops`).
+/// or aggregate arguments (they live in `Model::pops` and `Model::aggs`).
 pub fn walk<'e>(e: &'e TExpr, f: &mut impl FnMut(&'e TExpr)) {
     f(e);
     for c in children(e) {

@@ -103,3 +103,28 @@ fn every_code_is_documented() {
         .collect();
     assert!(missing.is_empty(), "undocumented codes: {missing:?}");
 }
+
+#[test]
+fn the_analysis_survives_unrelated_errors() {
+    let src = std::fs::read_to_string(fixtures().join("analysis_despite_errors.rubric")).unwrap();
+    let (_, checked) = check_source(&src);
+    let found: Vec<(&str, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let line_start = src[..d.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line = src[line_start..].lines().next().unwrap_or("");
+            (d.code, line.split_whitespace().nth(1).unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("gap", "band"),
+            ("unreachable-rule", "order"),
+            ("unknown-name", "broken"),
+            ("syntax-error", "typo"),
+        ],
+        "analysis of the clean declarations only"
+    );
+}

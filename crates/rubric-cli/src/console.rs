@@ -47,3 +47,41 @@ pub fn write_err(args: std::fmt::Arguments<'_>) {
 pub fn closed() -> ! {
     std::process::exit(2)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// `print!` and `eprint!` panic on a closed pipe: the CLI writes through this module only.
+    #[test]
+    fn the_cli_prints_through_the_console_only() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src];
+        let mut offenders = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("console.rs")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (i, line) in text.lines().enumerate() {
+                        let code = line.split("//").next().unwrap_or("");
+                        let called = ["print!(", "println!(", "eprint!(", "eprintln!("]
+                            .iter()
+                            .any(|m| {
+                                code.match_indices(m).any(|(at, _)| {
+                                    !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                                })
+                            });
+                        if called {
+                            offenders.push(format!("{}:{}", path.display(), i + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "use out!/err! instead: {offenders:?}");
+    }
+}

@@ -45,9 +45,12 @@ fn tune_allocator() {
     }
 }
 
+/// The exit codes of every command, shown at the end of each `--help`.
+const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    the scheme, the data or the tests have problems (errors, rejected rows, failed tests)\n  2    usage or I/O error (a bad flag, a file that cannot be read or written)\n  101  an internal error: a bug in Rubric";
+
 /// Rubric: write down how you grade your customers, check it, test it, and run it.
 #[derive(Parser)]
-#[command(name = "rubric", version, about, long_about = None, propagate_version = true)]
+#[command(name = "rubric", version, about, long_about = None, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,23 +59,52 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check scheme files and report every problem
+    #[command(after_help = EXIT_CODES)]
     Check(command::check::Args),
     /// Grade a customer file with a scheme
+    #[command(after_help = EXIT_CODES)]
     Run(command::run::Args),
     /// Run the test blocks and dataset snapshots of schemes
+    #[command(after_help = EXIT_CODES)]
     Test(command::test::Args),
     /// Format scheme files into the canonical layout
+    #[command(after_help = EXIT_CODES)]
     Fmt(command::fmt::Args),
     /// Explain how one customer got each grade
+    #[command(after_help = EXIT_CODES)]
     Explain(command::explain::Args),
     /// Compile a scheme to one SQL SELECT for DuckDB, PostgreSQL or Spark
+    #[command(after_help = EXIT_CODES)]
     Sql(command::sql::Args),
     /// Serve the Language Server Protocol on stdio
+    #[command(after_help = EXIT_CODES)]
     Lsp(command::lsp::Args),
+}
+
+/// A panic is a bug in Rubric, never an answer: it says so in one clear message (with the
+/// place, for the report) instead of Rust's, and the process exits with 101.
+fn report_bugs() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        console::write_err(format_args!(
+            "error: internal error: {what}{place}\n  = help: this is a bug in Rubric, not in your \
+             scheme or data; please report it with the command you ran and its input\n"
+        ));
+    }));
 }
 
 fn main() -> ExitCode {
     tune_allocator();
+    report_bugs();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

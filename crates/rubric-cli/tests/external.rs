@@ -1,7 +1,9 @@
 //! The suites that drive real outside programs, run from `cargo test` so that one command runs
 //! every test: the SQL differential test against DuckDB, PostgreSQL and Spark, the editor suite
-//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), and the
-//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree).
+//! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), the
+//! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), the scale
+//! smoke run (check and LSP re-check time at 1,000 and 10,000 rules), the workbooks `rubric run`
+//! writes, opened by openpyxl, and `rubric test`'s JUnit XML, read by junitparser.
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -42,4 +44,50 @@ fn editors_extension_grammar_and_neovim_end_to_end() {
 #[test]
 fn benchmark_smoke_run_agrees_with_every_peer() {
     run_script("benches/compare.sh", &["--smoke"]);
+}
+
+/// `rubric check` and the language server's re-check at 1,000 and 10,000 rules stay within a
+/// budget that a check growing with the square of the rules cannot meet (debug build).
+#[test]
+fn scale_smoke_run_checks_ten_thousand_rules_in_budget() {
+    let out = Command::new("python3")
+        .args(["benches/scale.py", "--smoke"])
+        .current_dir(repo_root())
+        .env("RUBRIC", env!("CARGO_BIN_EXE_rubric"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "benches/scale.py --smoke failed:\n{text}"
+    );
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+}
+
+/// `rubric test --format junit` on every example and on a failing test, read by junitparser.
+#[test]
+fn junit_reports_are_read_by_a_real_junit_parser() {
+    let out = run_script("tests/junit/run.sh", &[]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn workbooks_open_in_openpyxl_with_types_labels_and_charts() {
+    let out = run_script("tests/xlsx/run.sh", &[]);
+    assert!(out.contains("openpyxl reads every sheet"), "{out}");
+}
+
+/// The real CDNOW order file (from the PyPI package `lifetimes`), graded straight from its
+/// 69,659 orders, agrees with DuckDB on every one of its 23,570 customers.
+#[test]
+fn cdnow_orders_graded_from_events_agree_with_duckdb() {
+    let out = run_script("tests/cdnow/run.sh", &[]);
+    assert!(
+        out.contains("23570 customers agree with duckdb on every aggregate and grade"),
+        "{out}"
+    );
 }

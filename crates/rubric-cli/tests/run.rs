@@ -66,7 +66,7 @@ fn out_file_and_rejects_beside_it() {
     );
     let rejects = std::fs::read_to_string(d.join("graded.rejects.csv")).unwrap();
     assert!(
-        rejects.starts_with("line,column,key,reason\n3,,r2,"),
+        rejects.starts_with("line,column,key,reason,file,id,amount,n,d,ok,\n3,,r2,"),
         "{rejects}"
     );
     assert_eq!(rejects.lines().count(), 9);
@@ -220,10 +220,10 @@ fn human_summary_with_measure_reads_as_a_pareto_table() {
     read 4 rows: 4 written, 0 rejected
 
     tier     customers   share         revenue   share
-    diamond          1     25%             500     50%
-    gold             1     25%             250     25%
-    silver           1     25%             200     20%
-    other            1     25%              50      5%
+    diamond          1   25.0%             500   50.0%
+    gold             1   25.0%             250   25.0%
+    silver           1   25.0%             200   20.0%
+    other            1   25.0%              50    5.0%
     ");
     let r = rubric_in(
         &d,

@@ -178,3 +178,42 @@ fn update_writes_new_and_changed_snapshots_outside_ci() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A dataset snapshot reads its data as `rubric run` does: cells as Excel shows them, and a
+/// totals row (`合计`) left out of the snapshot and of the population, with a note.
+#[test]
+fn a_snapshot_leaves_a_totals_row_out() {
+    let dir = std::env::temp_dir().join(format!("rubric-test-totals-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("abc.rubric"),
+        "scheme \"abc\"\nas_of 2024-06-30\ninput { id text key \"客户编号\", revenue decimal \"营业额\" }\n\
+         grade abc { A when cumulative_share(revenue) <= 60%, B otherwise }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("customers.csv"),
+        "客户编号,营业额\nc1,\"¥6,000\"\nc2,4000元\n合计,\"10,000\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("rubric.toml"),
+        "[[snapshot]]\nscheme = \"abc.rubric\"\ndata = \"customers.csv\"\noutput = \"abc.snapshot.csv\"\n",
+    )
+    .unwrap();
+    let d = dir.display().to_string();
+    let out = rubric(&["test", &d, "--update"], false);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out, Some(&dir)));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("note: 1 of the data's rows were rejected"),
+        "{}",
+        show(&out, Some(&dir))
+    );
+    // without the rule, 合计 would be the only A
+    assert_eq!(
+        std::fs::read_to_string(dir.join("abc.snapshot.csv")).unwrap(),
+        "客户编号,abc\nc1,A\nc2,B\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

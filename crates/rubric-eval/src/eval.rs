@@ -415,6 +415,13 @@ pub(crate) fn call_values(f: Builtin, a: Value, b: Value, as_of: Date) -> R {
             Value::Date(d) => Value::Num(Decimal::from(d.months_until(as_of) / 12)),
             _ => MISSING,
         },
+        Builtin::MonthStart => match a {
+            Value::Date(d) => {
+                let (y, m, _) = d.ymd();
+                Date::from_ymd(y, m, 1).map_or(MISSING, Value::Date)
+            }
+            _ => MISSING,
+        },
         Builtin::Year => match a {
             Value::Date(d) => Value::Num(Decimal::from(d.year())),
             _ => MISSING,

@@ -11,10 +11,12 @@
 //! window functions (see `pop`).
 
 mod eval;
+pub mod events;
 pub mod io;
 mod plan;
 mod pop;
 mod population;
+pub mod project;
 pub mod run;
 mod table;
 #[cfg(test)]

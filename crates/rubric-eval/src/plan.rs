@@ -147,6 +147,9 @@ impl Plan {
     }
 
     fn compile_here(model: &Model, as_of: Date) -> Plan {
+        // aggregates are read as the fields a run joins to each customer
+        let row_model = crate::events::row_model(model);
+        let model = &*row_model;
         let attrs: Vec<Vec<Arc<[Value]>>> = model
             .items
             .iter()
@@ -312,6 +315,23 @@ impl Plan {
     /// Whether an item depends on a population function (directly or through other items).
     pub fn uses_population(&self, item: ItemId) -> bool {
         self.item_level.get(item).is_some_and(|l| *l > 0)
+    }
+
+    /// Compiles an expression over one event's fields (an aggregate's value or filter).
+    pub(crate) fn compile_event_expr(model: &Model, e: &TExpr, as_of: Date) -> Node {
+        let mut c = Compiler {
+            model,
+            as_of,
+            attrs: &[],
+            pop_slot: Vec::new(),
+            slots: Vec::new(),
+            groups: Vec::new(),
+            slot_keys: Vec::new(),
+            group_keys: Vec::new(),
+            pop_level: Vec::new(),
+            item_level: Vec::new(),
+        };
+        c.expr(e)
     }
 
     /// Compiles an arbitrary checked expression of the same model (a test `expect`).
@@ -492,6 +512,9 @@ impl Compiler<'_> {
         match &e.kind {
             TExprKind::Lit(l) => Node::Const(literal_value(l)),
             TExprKind::Field(f) => Node::Field(*f),
+            TExprKind::Agg(a) => Node::Field(crate::events::agg_field(self.model, *a)),
+            // (only inside an aggregate, compiled over one event's fields)
+            TExprKind::EventField { field, .. } => Node::Field(*field),
             TExprKind::Item(i) => Node::Item(*i),
             TExprKind::Code { code, .. } => {
                 Node::Const(Value::Code(u16::try_from(*code).unwrap_or(u16::MAX)))

@@ -416,7 +416,7 @@ pub(crate) fn compute_tables(
                 index: present_parts(),
                 values: per_part(&|a| {
                     a.sum
-                        .and_then(|s| div(s, Decimal::from(a.present)))
+                        .and_then(|s| mean_of(s, a.present))
                         .map_or(Value::Missing, Value::Num)
                 }),
             },
@@ -959,4 +959,10 @@ mod sort_tests {
             );
         }
     }
+}
+
+/// The mean of `n` values summing to `sum`, as `mean` and `avg` compute it (the quotient of
+/// exact decimals); `None` for no values.
+pub(crate) fn mean_of(sum: Decimal, n: u64) -> Option<Decimal> {
+    div(sum, Decimal::from(n))
 }

@@ -20,6 +20,7 @@
 use crate::eval;
 use crate::io::{
     Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, Rec, RecordWriter, RowParser,
+    RowSink,
 };
 use crate::plan::Plan;
 use crate::pop::{self, PopTable};
@@ -89,16 +90,46 @@ impl Measure {
     }
 }
 
-/// The output columns of a run: the key, then the items (with `_why` columns).
+/// The output columns of a run: the key, the kept input fields, then the items (with `_why`
+/// columns).
 #[derive(Clone, Debug)]
 pub struct Columns {
     pub columns: Vec<OutputColumn>,
+    /// Per output column: the item it shows (`None`: the key, a kept field, an explanation).
+    pub items_shown: Vec<Option<ItemId>>,
+    /// Kept input fields (`--keep`), written after the key: field and format.
+    fields: Vec<(usize, ValueFormat)>,
     items: Vec<(ItemId, ValueFormat, bool)>,
+}
+
+/// Which columns a run writes, beyond the key and the scores, grades and tags.
+#[derive(Clone, Debug, Default)]
+pub struct ColumnOptions {
+    /// Every let and points value (`--all`).
+    pub all: bool,
+    /// A `_why` column per grade and tags (`--explain`).
+    pub explain: bool,
+    /// Labels instead of codes in grade and tags columns (`--labels`).
+    pub labels: bool,
+    /// Input fields written after the key, in this order (`--keep`), each under its header.
+    pub keep: Vec<usize>,
 }
 
 impl Columns {
     pub fn new(model: &Model, all: bool, explain: bool) -> Columns {
+        Columns::with(
+            model,
+            &ColumnOptions {
+                all,
+                explain,
+                ..ColumnOptions::default()
+            },
+        )
+    }
+
+    pub fn with(model: &Model, options: &ColumnOptions) -> Columns {
         let mut columns = Vec::new();
+        let mut items_shown = Vec::new();
         let key_name = model
             .key
             .and_then(|k| model.fields.get(k))
@@ -108,22 +139,44 @@ impl Columns {
             .and_then(|k| model.fields.get(k))
             .map_or(Ty::Text, |f| f.ty.clone());
         columns.push(OutputColumn::new(key_name, kind_of(&key_ty)));
+        items_shown.push(None);
+        let mut fields = Vec::new();
+        for &f in &options.keep {
+            let Some(def) = model.fields.get(f) else {
+                continue;
+            };
+            columns.push(OutputColumn::new(def.column.clone(), kind_of(&def.ty)));
+            items_shown.push(None);
+            fields.push((f, ValueFormat::new(&def.ty, model)));
+        }
         let mut items = Vec::new();
         for (id, item) in model.items.iter().enumerate() {
-            if !(all || item.is_output()) {
+            if !(options.all || item.is_output()) {
                 continue;
             }
             columns.push(OutputColumn::new(item.name.clone(), kind_of(&item.ty)));
-            let why = explain && matches!(item.ty, Ty::Grade(_) | Ty::Tags(_));
-            items.push((id, ValueFormat::new(&item.ty, model), why));
+            items_shown.push(Some(id));
+            let why = options.explain && matches!(item.ty, Ty::Grade(_) | Ty::Tags(_));
+            let fmt = if options.labels {
+                ValueFormat::labelled(&item.ty, model)
+            } else {
+                ValueFormat::new(&item.ty, model)
+            };
+            items.push((id, fmt, why));
             if why {
                 columns.push(OutputColumn::new(
                     format!("{}_why", item.name),
                     ColumnKind::Text,
                 ));
+                items_shown.push(None);
             }
         }
-        Columns { columns, items }
+        Columns {
+            columns,
+            items_shown,
+            fields,
+            items,
+        }
     }
 }
 
@@ -164,6 +217,10 @@ pub struct RunSummary {
     pub measure_total: Decimal,
     /// Measure sums that overflowed (then the sums are not exact).
     pub measure_overflow: bool,
+    /// The lines of rejected rows that the population functions did count: a held run's rows
+    /// whose evaluation overflowed only after the population was computed (every other
+    /// rejected row is outside the population).
+    pub rejected_in_population: Vec<u64>,
 }
 
 /// Why a run stopped.
@@ -358,6 +415,33 @@ impl BatchOut {
     }
 }
 
+/// Where a run writes its rows.
+pub enum Output<'a> {
+    /// CSV, JSON or JSONL bytes; `name` names the output in errors.
+    Bytes {
+        out: &'a mut dyn Write,
+        name: &'a str,
+        format: OutputFormat,
+    },
+    /// Rows of text cells, e.g. a workbook ([`crate::io::XlsxBook`]).
+    Rows(&'a mut dyn RowSink),
+}
+
+/// The run's writer of records.
+enum Records<'a> {
+    Writer(RecordWriter<&'a mut dyn Write>),
+    Rows(&'a mut dyn RowSink),
+}
+
+impl Records<'_> {
+    fn sink(&mut self) -> &mut dyn RowSink {
+        match self {
+            Records::Writer(w) => w,
+            Records::Rows(r) => *r,
+        }
+    }
+}
+
 /// Runs a scheme over the data `reader` reads. Rejects are returned in line order; `progress`
 /// is called with the number of records read so far.
 #[allow(clippy::too_many_arguments)]
@@ -373,7 +457,32 @@ pub fn run(
     options: &RunOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(RunSummary, Vec<Reject>), RunError> {
+    let output = Output::Bytes {
+        out,
+        name: out_name,
+        format,
+    };
+    run_to(plan, model, src, reader, output, columns, options, progress)
+}
+
+/// [`run`] to any [`Output`].
+#[allow(clippy::too_many_arguments)]
+pub fn run_to(
+    plan: &Plan,
+    model: &Model,
+    src: &str,
+    reader: Reader,
+    output: Output<'_>,
+    columns: &Columns,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(RunSummary, Vec<Reject>), RunError> {
     phase("");
+    let (format, out_name) = match &output {
+        Output::Bytes { format, name, .. } => (Some(*format), name.to_string()),
+        Output::Rows(_) => (None, String::new()),
+    };
+    let out_name = out_name.as_str();
     let parser = reader.row_parser(model)?;
     let summary_items: Vec<ItemId> = model
         .items
@@ -391,11 +500,11 @@ pub fn run(
         explainer: options.explain.then(|| Explainer::new(plan, model)),
         measure: options.measure,
         summary_items,
-        csv: format == OutputFormat::Csv,
+        csv: format == Some(OutputFormat::Csv),
         keep: table::keep_fields(
             &model.fields,
             &plan.fields_read(),
-            options.explain || options.measure.is_some(),
+            options.explain || options.measure.is_some() || !columns.fields.is_empty(),
         )
         .into(),
     };
@@ -405,26 +514,30 @@ pub fn run(
             source,
         })
     };
-    let mut writer: Option<RecordWriter<&mut dyn Write>> = None;
+    let mut writer: Option<Records<'_>> = None;
     let mut out_csv: Option<&mut dyn Write> = None;
-    if ctx.csv {
-        let mut header = Vec::new();
-        for (i, c) in columns.columns.iter().enumerate() {
-            if i > 0 {
-                header.push(b',');
+    match output {
+        Output::Bytes { out, .. } if ctx.csv => {
+            let mut header = Vec::new();
+            for (i, c) in columns.columns.iter().enumerate() {
+                if i > 0 {
+                    header.push(b',');
+                }
+                csv_cell(&mut header, c.name.as_bytes(), columns.columns.len() == 1);
             }
-            csv_cell(&mut header, c.name.as_bytes(), columns.columns.len() == 1);
+            header.push(b'\n');
+            out.write_all(&header).map_err(write_err)?;
+            out_csv = Some(out);
         }
-        header.push(b'\n');
-        out.write_all(&header).map_err(write_err)?;
-        out_csv = Some(out);
-    } else {
-        writer = Some(RecordWriter::new(
-            out,
-            out_name,
-            format,
-            columns.columns.clone(),
-        )?);
+        Output::Bytes { out, format, .. } => {
+            writer = Some(Records::Writer(RecordWriter::new(
+                out,
+                out_name,
+                format,
+                columns.columns.clone(),
+            )?));
+        }
+        Output::Rows(rows) => writer = Some(Records::Rows(rows)),
     }
     let threads = if options.threads > 0 {
         options.threads
@@ -466,7 +579,8 @@ pub fn run(
     let mut keys = Keys::new(model);
     let strict = options.strict;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -494,13 +608,14 @@ pub fn run(
     let mut read = 0u64;
     let single_pass = held.is_none();
     let mut tally = Tally::new(model, &ctx.summary_items);
+    let mut in_population = Vec::new();
     let mut sink = |out: &mut BatchOut| -> Result<(), RunError> {
         let mut rows = std::mem::take(&mut out.rows);
         let ncols = columns.columns.len();
         let mut row_i = 0usize;
         // Writes rows `from..to` of the batch; counts them unless the worker did.
         let mut write_rows = |from: usize, to: usize| -> Result<(), RunError> {
-            match (writer.as_mut(), out_csv.as_mut()) {
+            match (writer.as_mut().map(Records::sink), out_csv.as_mut()) {
                 (Some(w), _) => {
                     for i in from..to {
                         for c in 0..ncols {
@@ -568,6 +683,10 @@ pub fn run(
                         write_rows(from, row_i)?;
                     }
                     read += 1;
+                    if !single_pass {
+                        // (a held run rejects a row here only after the population functions)
+                        in_population.push(r.line);
+                    }
                     reject(&mut rejects, *r)?;
                 }
                 Done::Rows(n) => {
@@ -641,7 +760,9 @@ pub fn run(
     }
     rejects.sort_by_key(|r| r.line);
     summary.rejected = rejects.len() as u64;
-    if let Some(w) = writer {
+    in_population.sort_unstable();
+    summary.rejected_in_population = in_population;
+    if let Some(Records::Writer(w)) = writer {
         w.finish()?;
     }
     Ok((summary, rejects))
@@ -890,11 +1011,23 @@ impl<'f> BlockWriter<'f> {
                 None => false,
             };
             let code = |id: ItemId| frame.item_col(id).map_or(u64::MAX, |c| c.code_bits(r));
-            emit(ctx, out, key, &cell, &code, &|_| String::new(), measure);
+            let field =
+                |f: usize, fmt: &ValueFormat, t: &mut String| frame.field_col(f).write(r, fmt, t);
+            let cells = Cells {
+                item: &cell,
+                field: &field,
+            };
+            emit(ctx, out, key, &cells, &code, &|_| String::new(), measure);
             return;
         }
         let ncols = ctx.columns.columns.len();
         csv_cell(&mut out.bytes, key.unwrap_or("").as_bytes(), ncols == 1);
+        for (f, fmt) in &ctx.columns.fields {
+            out.bytes.push(b',');
+            self.frame
+                .field_col(*f)
+                .write_csv(r, fmt, &[], &mut out.bytes, &mut self.scratch);
+        }
         for ((col, (_, fmt, _)), codes) in self
             .items
             .iter()
@@ -966,11 +1099,29 @@ fn emit_row(
         Some(Value::Tags(b)) => *b,
         _ => u64::MAX,
     };
-    emit(ctx, out, key, &cell, &code, &why, measure);
+    let field = |f: usize, fmt: &ValueFormat, t: &mut String| match fields.get(f) {
+        None | Some(Value::Missing) => false,
+        Some(v) => {
+            fmt.write(v, t);
+            true
+        }
+    };
+    let cells = Cells {
+        item: &cell,
+        field: &field,
+    };
+    emit(ctx, out, key, &cells, &code, &why, measure);
 }
 
-/// Writes an item's cell (returns false, writing nothing, when it is missing).
-type CellFn<'a> = dyn Fn(ItemId, &ValueFormat, &mut String) -> bool + 'a;
+/// Writes an item's or a field's cell (returns false, writing nothing, when it is missing).
+type CellFn<'a> = dyn Fn(usize, &ValueFormat, &mut String) -> bool + 'a;
+
+/// How [`emit`] gets a row's cells.
+struct Cells<'a> {
+    item: &'a CellFn<'a>,
+    /// A kept input field's cell.
+    field: &'a CellFn<'a>,
+}
 
 /// Formats one evaluated row's output cells (and its summary codes and measure) into `out`:
 /// `cell` writes an item's value, `code` gives a grade's code or a tags item's bits (`u64::MAX`:
@@ -979,7 +1130,7 @@ fn emit(
     ctx: &Ctx<'_>,
     out: &mut BatchOut,
     key: Option<&str>,
-    cell: &CellFn<'_>,
+    cell: &Cells<'_>,
     code: &dyn Fn(ItemId) -> u64,
     why: &dyn Fn(ItemId) -> String,
     measure: Option<Decimal>,
@@ -1001,8 +1152,11 @@ fn emit(
         }
         None => false,
     });
+    for (f, fmt) in &ctx.columns.fields {
+        push(out, &|t: &mut String| (cell.field)(*f, fmt, t));
+    }
     for (id, fmt, explain) in &ctx.columns.items {
-        push(out, &|t: &mut String| cell(*id, fmt, t));
+        push(out, &|t: &mut String| (cell.item)(*id, fmt, t));
         if *explain {
             let text = why(*id);
             push(out, &|t: &mut String| {
@@ -1182,7 +1336,8 @@ fn hold(
     let model = ctx.model;
     let keep = &ctx.keep;
     let reject = |rejects: &mut Vec<Reject>, r: Reject| -> Result<(), RunError> {
-        if strict {
+        // (a totals row is set aside even then)
+        if strict && !r.is_totals_row() {
             return Err(RunError::Strict(r));
         }
         rejects.push(r);
@@ -1219,7 +1374,7 @@ fn hold(
                 match done {
                     Done::Rejected(r) => {
                         read += 1;
-                        if !strict {
+                        if !strict || r.is_totals_row() {
                             rejects.push(*r);
                         } else if first_bad.is_none() {
                             first_bad = Some(*r);

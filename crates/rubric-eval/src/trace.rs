@@ -579,6 +579,12 @@ pub fn expr_text(model: &Model, e: &TExpr) -> String {
             .map_or("?".into(), |c| c.name.clone()),
         TExprKind::Today => "today".into(),
         TExprKind::Subject => "it".into(),
+        TExprKind::Agg(a) => crate::events::agg_text(model, *a),
+        TExprKind::EventField { events, field } => model
+            .events
+            .get(*events)
+            .and_then(|e| Some(format!("{}.{}", e.name, e.fields.get(*field)?.name)))
+            .unwrap_or_else(|| "?".into()),
         TExprKind::List(items) => format!(
             "[{}]",
             items

@@ -48,6 +48,14 @@ pub struct Reject {
     pub key: Option<String>,
 }
 
+impl Reject {
+    /// Whether the row was a totals row (`合计`, LANGUAGE.md §9): a row of sums, not a bad
+    /// customer, so `--strict` and `--max-rejects` let it pass.
+    pub fn is_totals_row(&self) -> bool {
+        self.reason == crate::io::TOTALS_ROW
+    }
+}
+
 /// How one output column prints its values: decimals normalised (`84`, `81.75`, `0.5`), dates
 /// ISO, bools `true`/`false`, codes by name, tags `;`-joined in declaration order, missing as
 /// the empty string. Build it once per column, then [`ValueFormat::write`] per cell.
@@ -64,6 +72,25 @@ impl ValueFormat {
             Ty::Grade(g) | Ty::Tags(g) => model
                 .grade(*g)
                 .map(|gd| gd.codes.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        ValueFormat { codes }
+    }
+
+    /// [`ValueFormat::new`], but a grade or tags column prints each code's label (a code
+    /// without a label prints its name): `--labels`.
+    pub fn labelled(ty: &rubric_check::hir::Ty, model: &rubric_check::hir::Model) -> ValueFormat {
+        use rubric_check::hir::Ty;
+        let codes = match ty {
+            Ty::Grade(g) | Ty::Tags(g) => model
+                .grade(*g)
+                .map(|gd| {
+                    gd.codes
+                        .iter()
+                        .map(|c| c.label.clone().unwrap_or_else(|| c.name.clone()))
+                        .collect()
+                })
                 .unwrap_or_default(),
             _ => Vec::new(),
         };

@@ -43,6 +43,21 @@ pub fn format_source(src: &str) -> Result<String, FmtError> {
 }
 
 fn format_here(src: &str) -> Result<String, FmtError> {
+    // Full-width input (LANGUAGE.md §8) is written in its ASCII form: the printer works on the
+    // normalised text, in which text literals and comments are as typed. Errors (a thousands
+    // separator or a unit word among them) are reported against the source as typed, and the
+    // source is then left alone.
+    let typed = rubric_syntax::parse(src);
+    let errors: Vec<_> = typed
+        .errors
+        .into_iter()
+        .filter(rubric_syntax::Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(FmtError::Syntax(errors));
+    }
+    let norm = rubric_syntax::normalize::normalize(src);
+    let src = norm.text.as_str();
     let parsed = rubric_syntax::parse(src);
     if !parsed.errors.is_empty() {
         return Err(FmtError::Syntax(parsed.errors));
@@ -442,6 +457,15 @@ impl<'s> Printer<'s> {
                 let rows = self.field_rows(&input.fields);
                 self.block(0, "input".to_string(), span.start, &rows)
             }
+            DeclKind::Events(e) => {
+                let rows = self.field_rows(&e.fields);
+                let mut head = format!("events {}", e.name.node);
+                if let Some(label) = &e.label {
+                    head = format!("{head} {}", self.slice(label.span));
+                }
+                head = format!("{head} by {}", e.by.node);
+                self.block(0, head, span.start, &rows)
+            }
             DeclKind::Points(p) => self.points(p, span),
             DeclKind::Score(s) => return self.score(s, span),
             DeclKind::Grade(g) => self.grade(g, span),
@@ -537,8 +561,18 @@ impl<'s> Printer<'s> {
                     self.expr(b)
                 )
             }
-            ExprKind::Call { func, args, within } => {
-                let mut s = format!("{}({})", func.node, self.exprs(args));
+            ExprKind::Call {
+                func,
+                args,
+                filter,
+                within,
+            } => {
+                let mut s = format!("{}({}", func.node, self.exprs(args));
+                if let Some(f) = filter {
+                    s.push_str(" where ");
+                    s.push_str(&self.expr(f));
+                }
+                s.push(')');
                 if let Some(w) = within {
                     s.push_str(" within ");
                     s.push_str(&w.node);
@@ -833,16 +867,27 @@ impl<'s> Printer<'s> {
     /// A record `{ name: value, ... }`, broken where the source broke it between fields (the
     /// continuation lines line up after `{ `). Each line comes with its source end.
     fn record(&self, r: &Record, widths: Option<&[usize]>) -> Vec<(String, usize)> {
-        if r.fields.is_empty() {
+        // Plain fields and event lists, in source order: (name, its text, source end).
+        let mut entries: Vec<(&rubric_syntax::ast::Name, String, usize)> = r
+            .fields
+            .iter()
+            .map(|(name, value)| (name, self.slice(value.span).to_string(), value.span.end))
+            .collect();
+        for ev in &r.events {
+            let inner: Vec<String> = ev.records.iter().map(|e| self.record_line(e)).collect();
+            entries.push((&ev.name, format!("[{}]", inner.join(", ")), ev.loc.0.end));
+        }
+        entries.sort_by_key(|(name, _, _)| name.span.start);
+        if entries.is_empty() {
             return vec![("{}".to_string(), r.loc.0.end)];
         }
-        let n = r.fields.len();
+        let n = entries.len();
         let mut lines = Vec::new();
         let mut cur = "{ ".to_string();
         let mut prev_end = r.loc.0.start;
-        for (j, (name, value)) in r.fields.iter().enumerate() {
+        for (j, (name, value, end)) in entries.iter().enumerate() {
             let comma = if j + 1 < n { "," } else { "" };
-            let mut part = format!("{}: {}{comma}", name.node, self.slice(value.span));
+            let mut part = format!("{}: {value}{comma}", name.node);
             if let Some(w) = widths.filter(|_| j + 1 < n) {
                 part = pad(&part, w.get(j).copied().unwrap_or(0));
             }
@@ -854,10 +899,24 @@ impl<'s> Printer<'s> {
             } else {
                 cur.push_str(&part);
             }
-            prev_end = value.span.end;
+            prev_end = *end;
         }
         lines.push((format!("{} }}", cur.trim_end()), r.loc.0.end));
         lines
+    }
+
+    /// A record on one line: `{ a: 1, b: 2 }` (the events of a test customer).
+    fn record_line(&self, r: &Record) -> String {
+        let parts: Vec<String> = r
+            .fields
+            .iter()
+            .map(|(name, value)| format!("{}: {}", name.node, self.slice(value.span)))
+            .collect();
+        if parts.is_empty() {
+            "{}".to_string()
+        } else {
+            format!("{{ {} }}", parts.join(", "))
+        }
     }
 
     fn test(&mut self, t: &Test, span: Span) -> Vec<Line> {
@@ -931,14 +990,15 @@ impl<'s> Printer<'s> {
                 let open = self.find_char(span.start, b'[');
                 let mut out = vec![Line::new(2, "given [")];
                 out[0].comment = self.take_trailing(open + 1);
-                let same_shape = records.windows(2).all(|w| {
-                    w[0].fields.len() == w[1].fields.len()
-                        && w[0]
-                            .fields
-                            .iter()
-                            .zip(&w[1].fields)
-                            .all(|(a, b)| a.0.node == b.0.node)
-                });
+                let same_shape = records.iter().all(|r| r.events.is_empty())
+                    && records.windows(2).all(|w| {
+                        w[0].fields.len() == w[1].fields.len()
+                            && w[0]
+                                .fields
+                                .iter()
+                                .zip(&w[1].fields)
+                                .all(|(a, b)| a.0.node == b.0.node)
+                    });
                 let widths: Option<Vec<usize>> = same_shape.then(|| {
                     let n = records.first().map_or(0, |r| r.fields.len());
                     (0..n)

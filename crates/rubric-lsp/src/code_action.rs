@@ -1,7 +1,9 @@
 //! Code actions:
-//! - apply a "did you mean": a diagnostic whose help reads ``did you mean `X`?`` replaces its span
-//!   with `X`;
-//! - add an `otherwise` to a grade that has none (the cursor anywhere in the grade);
+//! - every fix a diagnostic carries (`Diagnostic::fixes`: full-width input, thousands
+//!   separators, units, did-you-mean, `=` for `==`, a date compared with days, weights as
+//!   percents, `gap` → `other otherwise`), the same data `rubric check --fix` applies;
+//! - add an `otherwise` to a grade that has none (the cursor anywhere in the grade), the `gap`
+//!   fix's own definition (`rubric_check::fixes::add_otherwise`);
 //! - guard a missing-value trap (diagnostic `missing-value-trap` on a condition that is missing
 //!   when an optional field is): replace the field with the help's `(x ?? 0)`, or make the
 //!   condition `(x is present and …)`.
@@ -20,17 +22,22 @@ pub struct Action<'a> {
 }
 
 pub fn actions(a: &Analysis, range: Span) -> Vec<Action<'_>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Action<'_>> = Vec::new();
     for d in &a.diagnostics {
         if !(d.span.start <= range.end && range.start <= d.span.end) {
             continue;
         }
-        if let Some(x) = d.help.as_deref().and_then(suggestion) {
+        for (i, fix) in d.fixes.iter().enumerate() {
             out.push(Action {
-                title: format!("replace with `{x}`"),
-                edits: vec![(d.span, x.to_string())],
+                title: fix.message.clone(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| (e.span, e.replacement.clone()))
+                    .collect(),
                 fixes: Some(d),
-                preferred: true,
+                // the first fix of a diagnostic is its repair; later ones are alternatives
+                preferred: i == 0,
             });
         }
         if d.code == "missing-value-trap" {
@@ -41,40 +48,26 @@ pub fn actions(a: &Analysis, range: Span) -> Vec<Action<'_>> {
     out
 }
 
-/// `X` from ``did you mean `X`?``.
-pub fn suggestion(help: &str) -> Option<&str> {
-    let rest = help.strip_prefix("did you mean `")?;
-    let x = rest.strip_suffix("`?")?;
-    (!x.is_empty() && !x.contains('`')).then_some(x)
-}
-
 fn add_otherwise<'a>(a: &'a Analysis, range: Span, out: &mut Vec<Action<'a>>) {
     for item in &a.model.items {
-        let ItemKind::Grade(g) = &item.kind else {
-            continue;
-        };
-        if g.is_tags || g.has_otherwise() || !item.decl_span.contains(range.start) {
+        if !item.decl_span.contains(range.start) {
             continue;
         }
-        let Some(last) = g.codes.last() else { continue };
-        let mut name = "other".to_string();
-        let mut n = 1;
-        while g.code_named(&name).is_some() {
-            n += 1;
-            name = format!("other{n}");
-        }
-        let before = a.text.get(..last.rule_span.start).unwrap_or("");
-        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
-        let same_line = !line.trim().is_empty();
-        let insert = if same_line {
-            format!(", {name} otherwise")
-        } else {
-            format!("\n{indent}{name} otherwise")
+        let Some(fix) = rubric_check::fixes::add_otherwise(&a.text, item) else {
+            continue;
         };
+        let edits: Vec<(Span, String)> = fix
+            .edits
+            .iter()
+            .map(|e| (e.span, e.replacement.clone()))
+            .collect();
+        // already offered as the fix of a `gap` warning
+        if out.iter().any(|o| o.edits == edits) {
+            continue;
+        }
         out.push(Action {
-            title: format!("add `{name} otherwise` to `{}`", item.name),
-            edits: vec![(Span::point(last.rule_span.end), insert)],
+            title: fix.message,
+            edits,
             fixes: None,
             preferred: false,
         });
@@ -149,16 +142,4 @@ fn between<'s>(s: &'s str, open: &str, close: &str) -> Option<&'s str> {
     let start = s.find(open)? + open.len();
     let len = s[start..].find(close)?;
     Some(&s[start..start + len])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::suggestion;
-
-    #[test]
-    fn did_you_mean() {
-        assert_eq!(suggestion("did you mean `revenue`?"), Some("revenue"));
-        assert_eq!(suggestion("did you mean `营业额`?"), Some("营业额"));
-        assert_eq!(suggestion("add a `by` subject"), None);
-    }
 }

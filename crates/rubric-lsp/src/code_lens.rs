@@ -8,28 +8,11 @@
 
 use crate::analysis::Analysis;
 use rubric_check::hir::{ItemKind, Ty};
-use rubric_eval::io::{self, ReadOptions};
+use rubric_eval::project::{Project, Snapshot};
 use rubric_eval::{Plan, Value};
-use rubric_syntax::date::Date;
 use rubric_syntax::Span;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-#[derive(serde::Deserialize)]
-struct Config {
-    #[serde(default)]
-    snapshot: Vec<Entry>,
-}
-
-#[derive(serde::Deserialize)]
-struct Entry {
-    scheme: String,
-    data: String,
-    as_of: Option<toml::Value>,
-    encoding: Option<String>,
-    sheet: Option<String>,
-    format: Option<String>,
-}
+use std::path::Path;
 
 /// The distribution of every grade and tags over the sample data, or why there is none.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,31 +25,9 @@ pub enum Distribution {
     Ready(BTreeMap<String, String>),
 }
 
-/// Finds the snapshot entry for `scheme` (a file path) in `rubric.toml` files of its folder and
-/// up to three parents.
-fn find_entry(scheme: &Path) -> Option<(PathBuf, Entry)> {
-    let scheme = scheme.canonicalize().ok()?;
-    let mut dir = scheme.parent()?.to_path_buf();
-    for _ in 0..4 {
-        let toml_path = dir.join("rubric.toml");
-        if let Ok(text) = std::fs::read_to_string(&toml_path) {
-            if let Ok(config) = toml::from_str::<Config>(&text) {
-                for e in config.snapshot {
-                    if dir.join(&e.scheme).canonicalize().ok().as_deref() == Some(scheme.as_path())
-                    {
-                        return Some((dir, e));
-                    }
-                }
-            }
-        }
-        dir = dir.parent()?.to_path_buf();
-    }
-    None
-}
-
 /// Evaluates the analysed scheme over its sample data.
 pub fn distribution(a: &Analysis, scheme: &Path) -> Distribution {
-    let Some((dir, entry)) = find_entry(scheme) else {
+    let Some((dir, entry)) = Project::find_for_scheme(scheme) else {
         return Distribution::NoData;
     };
     if a.diagnostics.iter().any(|d| d.is_error()) {
@@ -80,32 +41,16 @@ pub fn distribution(a: &Analysis, scheme: &Path) -> Distribution {
     }
 }
 
-fn evaluate(a: &Analysis, dir: &Path, entry: &Entry) -> Result<BTreeMap<String, String>, String> {
+fn evaluate(
+    a: &Analysis,
+    dir: &Path,
+    entry: &Snapshot,
+) -> Result<BTreeMap<String, String>, String> {
     let model = &a.model;
-    let as_of = match &entry.as_of {
-        Some(v) => {
-            let s = match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Date::parse(s.trim())
-                .ok_or_else(|| format!("`as_of = {v}` in rubric.toml is not a date"))?
-        }
-        None => model
-            .as_of
-            .ok_or("no evaluation date: add `as_of` to the scheme or the snapshot")?,
-    };
-    let mut options = ReadOptions::default();
-    if let Some(f) = &entry.format {
-        options.format = Some(f.parse().map_err(|e: io::DataError| e.to_string())?);
-    }
-    if let Some(e) = &entry.encoding {
-        options.encoding = Some(io::encoding_for_label(e).map_err(|e| e.to_string())?);
-    }
-    options.sheet = entry.sheet.clone();
-    let data = dir.join(&entry.data);
-    let (rows, _rejects) =
-        io::read_all(&data, &options, model).map_err(|e| format!("sample data: {e}"))?;
+    let as_of = entry.as_of(model.as_of)?;
+    let (rows, _rejects) = entry
+        .read(dir, model, as_of)
+        .map_err(|e| format!("sample data: {e}"))?;
     let plan = Plan::compile(model, as_of);
     let ev = plan.evaluate(rows);
     let n = ev.len();

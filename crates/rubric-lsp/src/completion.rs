@@ -8,7 +8,7 @@
 
 use crate::functions;
 use crate::hover::type_name;
-use rubric_check::hir::{Builtin, ItemKind, Model, PopFunc};
+use rubric_check::hir::{AggFunc, Builtin, ItemKind, Model, PopFunc};
 use tower_lsp_server::lsp_types::{
     CompletionItem, CompletionItemKind, CompletionResponse, Documentation, InsertTextFormat,
     MarkupContent, MarkupKind,
@@ -145,6 +145,20 @@ pub fn completion(text: &str, models: &[&Model], offset: usize) -> CompletionRes
         }
         Context::FieldAfterType => items.push(keyword("key", 0)),
         Context::FieldName => {}
+        Context::Attribute(name) if events_named(models, &name).is_some() => {
+            if let Some((m, e)) = events_named(models, &name) {
+                for (i, f) in m.events[e].fields.iter().enumerate() {
+                    items.push(CompletionItem {
+                        label: f.name.clone(),
+                        kind: Some(CompletionItemKind::FIELD),
+                        detail: Some(type_name(m, &f.ty, f.optional)),
+                        documentation: doc(&f.doc),
+                        sort_text: Some(format!("0{i:04}")),
+                        ..CompletionItem::default()
+                    });
+                }
+            }
+        }
         Context::Attribute(grade) => {
             if let Some((m, g)) = find_grade(models, &grade) {
                 if let Some(gd) = m.grade(g) {
@@ -178,6 +192,15 @@ pub fn completion(text: &str, models: &[&Model], offset: usize) -> CompletionRes
         Context::Expression => expression(models, &mut items),
     }
     CompletionResponse::Array(items)
+}
+
+fn events_named<'m>(models: &[&'m Model], name: &str) -> Option<(&'m Model, usize)> {
+    models.iter().find_map(|m| {
+        m.events
+            .iter()
+            .position(|e| e.name == name)
+            .map(|e| (*m, e))
+    })
 }
 
 fn find_grade<'m>(models: &[&'m Model], name: &str) -> Option<(&'m Model, usize)> {
@@ -240,6 +263,22 @@ fn expression(models: &[&Model], items: &mut Vec<CompletionItem>) {
         }
     }
     for m in models {
+        for e in &m.events {
+            if !seen.insert(e.name.clone()) {
+                continue;
+            }
+            n += 1;
+            items.push(CompletionItem {
+                label: e.name.clone(),
+                kind: Some(CompletionItemKind::STRUCT),
+                detail: Some(format!("events: {} fields", e.fields.len())),
+                documentation: doc(&e.doc),
+                sort_text: Some(format!("1{n:05}")),
+                ..CompletionItem::default()
+            });
+        }
+    }
+    for m in models {
         for item in &m.items {
             if !seen.insert(item.name.clone()) {
                 continue;
@@ -282,6 +321,15 @@ fn expression(models: &[&Model], items: &mut Vec<CompletionItem>) {
     for (i, b) in Builtin::ALL.into_iter().enumerate() {
         let d = functions::builtin(b);
         items.push(function(b.name(), &d, false, 100 + i));
+    }
+    if models.iter().any(|m| !m.events.is_empty()) {
+        // (count, min and max are listed once, as the population and scalar functions)
+        for (i, f) in [AggFunc::Sum, AggFunc::Avg, AggFunc::CountDistinct]
+            .into_iter()
+            .enumerate()
+        {
+            items.push(function(f.name(), &functions::agg(f), false, 200 + i));
+        }
     }
     for (i, k) in EXPR_KEYWORDS.iter().enumerate() {
         items.push(keyword(k, i));

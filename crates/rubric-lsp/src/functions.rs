@@ -1,6 +1,6 @@
 //! What the built-in and population functions mean, for hover and completion.
 
-use rubric_check::hir::{Builtin, PopFunc};
+use rubric_check::hir::{AggFunc, Builtin, PopFunc};
 
 pub struct FunctionDoc {
     pub signature: &'static str,
@@ -9,6 +9,39 @@ pub struct FunctionDoc {
     pub sql: Option<&'static str>,
     /// The snippet inserted by completion.
     pub snippet: &'static str,
+}
+
+/// An aggregate over events: its signature, meaning and snippet (its SQL is a `GROUP BY`).
+pub fn agg(f: AggFunc) -> FunctionDoc {
+    let (signature, snippet) = match f {
+        AggFunc::Count => ("count(E [where C]) -> int", "count(${1:orders})"),
+        AggFunc::Sum => (
+            "sum(E.f [where C]) -> number",
+            "sum(${1:orders}.${2:amount})",
+        ),
+        AggFunc::Avg => (
+            "avg(E.f [where C]) -> decimal",
+            "avg(${1:orders}.${2:amount})",
+        ),
+        AggFunc::Min => (
+            "min(E.f [where C]) -> number or date",
+            "min(${1:orders}.${2:order_date})",
+        ),
+        AggFunc::Max => (
+            "max(E.f [where C]) -> number or date",
+            "max(${1:orders}.${2:order_date})",
+        ),
+        AggFunc::CountDistinct => (
+            "count_distinct(x [where C]) -> int",
+            "count_distinct(${1:month_start(orders.order_date)})",
+        ),
+    };
+    FunctionDoc {
+        signature,
+        meaning: f.doc(),
+        sql: None,
+        snippet,
+    }
 }
 
 pub fn pop(f: PopFunc) -> FunctionDoc {
@@ -112,6 +145,11 @@ pub fn builtin(b: Builtin) -> FunctionDoc {
             "round(x: number, digits: int) -> decimal",
             "`x` rounded to `digits` decimal places, half away from zero",
             "round(${1:x}, ${2:0})",
+        ),
+        Builtin::MonthStart => (
+            "month_start(d: date) -> date",
+            "the first day of `d`'s month (`count_distinct(month_start(orders.order_date))` counts active months)",
+            "month_start(${1:d})",
         ),
     };
     FunctionDoc {

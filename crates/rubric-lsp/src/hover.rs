@@ -126,6 +126,49 @@ pub fn markdown(a: &Analysis, symbol: Symbol) -> Option<String> {
         }
         Symbol::Builtin(b) => out.push_str(&functions::markdown(&functions::builtin(b), false)),
         Symbol::Pop(p) => out.push_str(&functions::markdown(&functions::pop(p), true)),
+        Symbol::Events(id) => {
+            let e = m.events.get(id)?;
+            let label = e
+                .label
+                .as_deref()
+                .map(|l| format!(" \"{l}\""))
+                .unwrap_or_default();
+            let key = e
+                .key
+                .and_then(|k| m.fields.get(k))
+                .map_or("?", |k| k.name.as_str());
+            out.push_str(&format!("```rubric\n(events) {}{label} by {key}\n", e.name));
+            for f in &e.fields {
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    f.name,
+                    type_name(m, &f.ty, f.optional)
+                ));
+            }
+            out.push_str(
+                "```\n\nmany rows per customer: read them with aggregates such as `count(",
+            );
+            out.push_str(&e.name);
+            out.push_str(")`");
+            if let Some(doc) = &e.doc {
+                out.push_str(&format!("\n\n{}", doc.trim()));
+            }
+        }
+        Symbol::EventField { events, field } => {
+            let e = m.events.get(events)?;
+            let f = e.fields.get(field)?;
+            out.push_str(&format!(
+                "```rubric\n(event field) {}.{}: {}\n```\n\ncolumn `{}`, one value per event: read it inside an aggregate",
+                e.name,
+                f.name,
+                type_name(m, &f.ty, f.optional),
+                f.column
+            ));
+            if let Some(doc) = &f.doc {
+                out.push_str(&format!("\n\n{}", doc.trim()));
+            }
+        }
+        Symbol::Agg(f) => out.push_str(&functions::markdown(&functions::agg(f), false)),
     }
     Some(out)
 }

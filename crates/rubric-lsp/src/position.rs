@@ -203,6 +203,32 @@ mod tests {
     }
 
     #[test]
+    fn full_width_input_after_emoji_keeps_exact_ranges() {
+        // the checker's `full-width` span of `＞＝` (6 bytes, 2 units) after `😀` (4 bytes, 2 units)
+        let text = "let h = \"😀\" ＝＝ \"x\" and r ＞＝ ５万\n";
+        let ix = LineIndex::new(text);
+        let (_, checked) = rubric_check::check_source(text);
+        let ranges: Vec<(String, Range)> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "full-width")
+            .map(|d| (text[d.span.range()].to_string(), ix.range(text, d.span)))
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                ("＝＝".to_string(), Range::new(pos(0, 13), pos(0, 15))),
+                ("＞＝".to_string(), Range::new(pos(0, 26), pos(0, 28))),
+                ("５".to_string(), Range::new(pos(0, 29), pos(0, 30))),
+            ]
+        );
+        for (_, r) in &ranges {
+            let span = ix.span(text, *r);
+            assert_eq!(ix.range(text, span), *r, "round trip");
+        }
+    }
+
+    #[test]
     fn out_of_range_positions_clamp() {
         let text = "ab\ncd";
         let ix = LineIndex::new(text);

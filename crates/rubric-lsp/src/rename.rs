@@ -50,7 +50,16 @@ pub fn rename(a: &Analysis, offset: usize, new_name: &str) -> Result<Vec<(Span, 
         Symbol::Attr { grade, .. } => m
             .grade(grade)
             .is_some_and(|g| g.attr_keys.iter().any(|(k, _)| k == new_name)),
-        Symbol::Builtin(_) | Symbol::Pop(_) => true,
+        Symbol::Events(_) => {
+            m.field_named(new_name).is_some()
+                || m.item_named(new_name).is_some()
+                || m.events.iter().any(|e| e.name == new_name)
+        }
+        Symbol::EventField { events, .. } => m
+            .events
+            .get(events)
+            .is_some_and(|e| e.field_named(new_name).is_some()),
+        Symbol::Builtin(_) | Symbol::Pop(_) | Symbol::Agg(_) => true,
     };
     if taken {
         return Err(format!("`{new_name}` is already declared"));

@@ -151,7 +151,11 @@ pub fn tokens(a: &Analysis) -> Vec<Token> {
             let tok = if let Some((sym, def)) = refs.get(&i) {
                 let decl = if *def { DECLARATION } else { 0 };
                 let (ty, m) = match sym {
-                    Symbol::Field(_) | Symbol::Attr { .. } => (PROPERTY, 0),
+                    Symbol::Field(_) | Symbol::Attr { .. } | Symbol::EventField { .. } => {
+                        (PROPERTY, 0)
+                    }
+                    Symbol::Events(_) => (VARIABLE, 0),
+                    Symbol::Agg(_) => (FUNCTION, DEFAULT_LIBRARY),
                     Symbol::Item(id) => match a.model.items.get(*id).map(|it| &it.kind) {
                         Some(ItemKind::Grade(_)) => (ENUM, 0),
                         _ => (VARIABLE, 0),

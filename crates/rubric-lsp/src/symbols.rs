@@ -91,6 +91,33 @@ pub fn symbols(a: &Analysis) -> Vec<DocumentSymbol> {
                     fields,
                 )
             }
+            DeclKind::Events(e) => {
+                let fields = e
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let opt = if f.optional { "?" } else { "" };
+                        symbol(
+                            a,
+                            f.name.node.clone(),
+                            Some(format!("{}{opt}", f.ty.node)),
+                            SymbolKind::FIELD,
+                            f.loc.0,
+                            f.name.span,
+                            vec![],
+                        )
+                    })
+                    .collect();
+                symbol(
+                    a,
+                    e.name.node.clone(),
+                    Some(format!("events by {}", e.by.node)),
+                    SymbolKind::STRUCT,
+                    span,
+                    e.name.span,
+                    fields,
+                )
+            }
             DeclKind::Let(l) => symbol(
                 a,
                 l.name.node.clone(),

@@ -8,6 +8,10 @@
 //!
 //! With `--tests SCHEME`, prints one such case per `test` block of the scheme instead: the
 //! block's `given` records are the customers and its `as_of` (else the scheme's) the date.
+//!
+//! A scheme with `events` takes `--events NAME=FILE` per block (DATA may then be `-`: the
+//! customers are the keys of the events); the case then holds one more table per block
+//! (`events`: its name, fields, accepted rows and DDL), which the SQL reads by `--events`.
 
 use rubric_check::hir::Model;
 use rubric_eval::io::{self, ReadOptions};
@@ -56,11 +60,17 @@ fn main() -> ExitCode {
     };
     let mut as_of = None;
     let mut encoding = None;
+    let mut event_specs: Vec<(String, String)> = Vec::new();
     let mut i = 2;
     while i + 1 < args.len() {
         match args[i].as_str() {
             "--as-of" => as_of = Date::parse(&args[i + 1]),
             "--encoding" => encoding = Some(args[i + 1].clone()),
+            "--events" => {
+                if let Some((n, f)) = args[i + 1].split_once('=') {
+                    event_specs.push((n.to_string(), f.to_string()));
+                }
+            }
             _ => {}
         }
         i += 2;
@@ -91,17 +101,67 @@ fn main() -> ExitCode {
             }
         }
     }
-    let (rows, rejects) = match io::read_all(data.as_ref(), &opts, model) {
+    let date = as_of.or(model.as_of).unwrap_or(Date(0));
+    let read = if model.events.is_empty() {
+        io::read_all(data.as_ref(), &opts, model)
+            .map(|(rows, rejects)| (rows, rejects, Vec::new()))
+            .map_err(|e| e.to_string())
+    } else {
+        read_with_events(model, data, &opts, &event_specs, date)
+    };
+    let (rows, rejects, events) = match read {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let date = as_of.or(model.as_of).unwrap_or(Date(0));
-    let out = build_case(model, rows, rejects, date);
+    let out = build_case(model, rows, rejects, date, events);
     println!("{out}");
     ExitCode::SUCCESS
+}
+
+/// The accepted rows of each events block: `(block, rows of [key, fields…])`.
+type EventRows = Vec<(usize, Vec<Vec<Value>>)>;
+
+/// The customers joined with their events (as `rubric run --events` reads them), and each
+/// events file's accepted rows (the tables the SQL aggregates).
+fn read_with_events(
+    model: &Model,
+    data: &str,
+    opts: &ReadOptions,
+    specs: &[(String, String)],
+    date: Date,
+) -> Result<(Vec<InputRow>, Vec<Reject>, EventRows), String> {
+    let mut files = Vec::new();
+    for (name, file) in specs {
+        let block = model
+            .events
+            .iter()
+            .position(|e| &e.name == name)
+            .ok_or_else(|| format!("no events block `{name}`"))?;
+        files.push((block, std::path::PathBuf::from(file)));
+    }
+    let event_opts = ReadOptions::default();
+    let list: Vec<io::EventsFile<'_>> = files
+        .iter()
+        .map(|(b, p)| io::EventsFile {
+            block: *b,
+            path: p,
+            options: &event_opts,
+        })
+        .collect();
+    let data_path = std::path::Path::new(data);
+    let customers = (data != "-").then_some((data_path, opts));
+    let (rows, rejects) =
+        io::read_all_joined(customers, &list, model, date).map_err(|e| e.to_string())?;
+    let mut events = Vec::new();
+    for (b, path) in &files {
+        let emodel = io::events_model(model, *b);
+        let (erows, _) = io::read_all(path, &event_opts, &emodel).map_err(|e| e.to_string())?;
+        events.push((*b, erows.into_iter().map(|r| r.values).collect()));
+    }
+    Ok((rows, rejects, events))
 }
 
 /// Evaluates `rows` and writes the case as JSON.
@@ -110,6 +170,7 @@ fn build_case(
     rows: Vec<InputRow>,
     rejects: Vec<Reject>,
     date: Date,
+    events: EventRows,
 ) -> serde_json::Value {
     let plan = Plan::compile(model, date);
     let ev = plan.evaluate(rows);
@@ -118,7 +179,14 @@ fn build_case(
     let mut expected = Vec::new();
     for r in 0..ev.len() {
         let Some(row) = ev.input(r) else { continue };
-        input.push(row.values.iter().map(cell).collect::<Vec<_>>());
+        // (the customers table holds the input fields; aggregates are the events tables')
+        input.push(
+            row.values
+                .iter()
+                .take(model.fields.len())
+                .map(cell)
+                .collect::<Vec<_>>(),
+        );
         let mut out = vec![json!(ev.key(r))];
         for &it in &items {
             out.push(json!(format_value(
@@ -133,6 +201,48 @@ fn build_case(
     let mut ddl = Map::new();
     let mut plain = Map::new();
     let mut checks = Map::new();
+    let tables: Vec<(usize, String)> = (0..model.events.len())
+        .map(|b| (b, format!("events_{b}")))
+        .collect();
+    let mut event_tables = Vec::new();
+    for (b, erows) in &events {
+        let emodel = io::events_model(model, *b);
+        let mut edl = Map::new();
+        for d in Dialect::ALL {
+            let cols: Vec<String> = emodel
+                .fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "  {} {}",
+                        rubric_sql::ident(&f.column, d),
+                        rubric_sql::column_type(f, d, rubric_sql::INPUT_SCALE)
+                    )
+                })
+                .collect();
+            edl.insert(
+                d.name().into(),
+                json!(format!(
+                    "CREATE TABLE {} (\n{}\n)",
+                    rubric_sql::table_name(&format!("events_{b}"), d),
+                    cols.join(",\n")
+                )),
+            );
+        }
+        let fields: Vec<_> = emodel
+            .fields
+            .iter()
+            .map(|f| json!({"name": f.name, "column": f.column, "ty": f.ty.describe(&emodel)}))
+            .collect();
+        let rows: Vec<Vec<serde_json::Value>> =
+            erows.iter().map(|r| r.iter().map(cell).collect()).collect();
+        event_tables.push(json!({
+            "table": format!("events_{b}"),
+            "fields": fields,
+            "rows": rows,
+            "ddl": edl,
+        }));
+    }
     for d in Dialect::ALL {
         let o = Options {
             dialect: d,
@@ -140,6 +250,7 @@ fn build_case(
             as_of: Some(date),
             all: true,
             decimal_places: rubric_sql::INPUT_SCALE,
+            events: tables.clone(),
         };
         match rubric_sql::compile(model, &o) {
             Ok(s) => sql.insert(d.name().into(), json!(s)),
@@ -175,6 +286,7 @@ fn build_case(
         "ddl": ddl,
         "plain_ddl": plain,
         "checks": checks,
+        "events": event_tables,
     })
 }
 
@@ -202,25 +314,40 @@ fn plain_table(model: &Model, d: Dialect) -> String {
 fn test_cases(model: &Model) -> serde_json::Value {
     let mut cases = Vec::new();
     for t in &model.tests {
-        let rows: Vec<InputRow> = t
-            .records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut values = vec![Value::Missing; model.fields.len()];
-                for (f, lit) in &r.values {
-                    if let Some(v) = values.get_mut(*f) {
-                        *v = literal_value(lit);
+        let date = t.as_of.or(model.as_of).unwrap_or(Date(0));
+        let plan = rubric_eval::events::EventPlan::compile(model, date);
+        let mut rows = Vec::new();
+        let mut events: EventRows = (0..model.events.len()).map(|b| (b, Vec::new())).collect();
+        for (i, r) in t.records.iter().enumerate() {
+            let Ok(values) = rubric_eval::events::test_values(model, &plan, r) else {
+                continue;
+            };
+            let key = model
+                .key
+                .and_then(|k| values.get(k))
+                .cloned()
+                .unwrap_or_default();
+            for (b, list) in &r.events {
+                let width = model.events.get(*b).map_or(0, |e| e.fields.len());
+                for ev in list {
+                    let mut row = vec![key.clone()];
+                    row.resize(width + 1, Value::Missing);
+                    for (f, lit) in ev {
+                        if let Some(v) = row.get_mut(f + 1) {
+                            *v = literal_value(lit);
+                        }
+                    }
+                    if let Some((_, rows)) = events.get_mut(*b) {
+                        rows.push(row);
                     }
                 }
-                InputRow {
-                    line: i as u64 + 1,
-                    values,
-                }
-            })
-            .collect();
-        let date = t.as_of.or(model.as_of).unwrap_or(Date(0));
-        let mut case = build_case(model, rows, Vec::new(), date);
+            }
+            rows.push(InputRow {
+                line: i as u64 + 1,
+                values,
+            });
+        }
+        let mut case = build_case(model, rows, Vec::new(), date, events);
         // a test leaves unlisted fields missing, required ones too: the table must take them
         case["ddl"] = case["plain_ddl"].clone();
         case["name"] = json!(t.name);

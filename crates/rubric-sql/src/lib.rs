@@ -25,6 +25,8 @@ use rubric_syntax::date::{Date, Duration, DurationUnit};
 use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::fmt;
 
+mod events;
+
 /// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
 pub const INPUT_SCALE: u32 = 6;
 /// The most places a decimal input field can be read with.
@@ -76,6 +78,9 @@ pub struct Options {
     /// The places decimal fields are read with (DuckDB and Spark; PostgreSQL's `NUMERIC` keeps
     /// every place): [`INPUT_SCALE`] by default, at most [`MAX_INPUT_SCALE`].
     pub decimal_places: u32,
+    /// The table of each `events` block, as written. With events, an empty `table` means the
+    /// customers are the distinct keys of the events.
+    pub events: Vec<(rubric_check::hir::EventsId, String)>,
 }
 
 impl Options {
@@ -87,6 +92,7 @@ impl Options {
             as_of: None,
             all: false,
             decimal_places: INPUT_SCALE,
+            events: Vec::new(),
         }
     }
 }
@@ -270,6 +276,8 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         aux: 0,
         field_cols: Vec::new(),
         item_cols: Vec::new(),
+        event_block: None,
+        aggs: Vec::new(),
     };
     let mut seen = std::collections::HashSet::new();
     let mut internal = |name: &str| {
@@ -292,6 +300,12 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         };
         g.stages[0].push((g.field_cols[fi].clone(), sql));
     }
+    let from = if model.events.is_empty() {
+        table_name(&opts.table, d)
+    } else {
+        let table = Some(opts.table.as_str()).filter(|t| !t.trim().is_empty());
+        g.events_from(table, &opts.events)?
+    };
     for &id in &model.order {
         g.item(id)?;
     }
@@ -325,7 +339,7 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
                 "  {} AS (\n  SELECT\n{}\n  FROM {}\n  )",
                 stage_name(0, d),
                 cols.join(",\n"),
-                table_name(&opts.table, d)
+                from
             ));
         } else {
             sql.push_str(&format!(
@@ -448,6 +462,10 @@ struct Gen<'m> {
     /// from it only in case (DuckDB and Spark match quoted identifiers case-insensitively).
     field_cols: Vec<String>,
     item_cols: Vec<String>,
+    /// Inside an aggregate over events: the block whose fields are in scope.
+    event_block: Option<rubric_check::hir::EventsId>,
+    /// The stage-0 column of each aggregate over events.
+    aggs: Vec<E>,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
@@ -1028,6 +1046,7 @@ impl Gen<'_> {
                 format!("CAST({y} AS {})", self.dec(0))
             }
             Builtin::Year => format!("CAST({} AS {})", self.part(&arg(0), "year"), self.dec(0)),
+            Builtin::MonthStart => format!("CAST(DATE_TRUNC('month', {}) AS DATE)", arg(0)),
             Builtin::StartsWith => match d {
                 Dialect::Spark => format!("startswith({}, {})", arg(0), arg(1)),
                 _ => format!("starts_with({}, {})", arg(0), arg(1)),
@@ -1277,6 +1296,16 @@ impl Gen<'_> {
                     .and_then(|g| g.codes.get(*code))
                     .map_or("", |c| c.name.as_str());
                 E::new(text_literal(name, d), 0, 1)
+            }
+            TExprKind::Agg(a) => match self.aggs.get(*a) {
+                Some(e) => e.clone(),
+                None => return err("an aggregate is read before it is computed"),
+            },
+            TExprKind::EventField { events, field } => {
+                if self.event_block != Some(*events) {
+                    return err("an event field outside its aggregate");
+                }
+                self.event_field(*events, *field)?
             }
             TExprKind::Today => E::new(self.today.clone(), 0, 1),
             TExprKind::Subject => match subj {

@@ -25,6 +25,7 @@ fn sql(src: &str, dialect: Dialect, all: bool) -> String {
         as_of: None,
         all,
         decimal_places: rubric_sql::INPUT_SCALE,
+        events: Vec::new(),
     };
     compile(&model(src), &opts).unwrap()
 }
@@ -102,6 +103,7 @@ fn as_of_option_overrides_the_scheme() {
             as_of: Some(date),
             all: true,
             decimal_places: rubric_sql::INPUT_SCALE,
+            events: Vec::new(),
         };
         let q = compile(&m, &opts).unwrap();
         assert!(q.contains("DATE '2025-01-31'"), "{q}");
@@ -171,6 +173,7 @@ fn every_scheme_in_the_repository_compiles_for_every_dialect() {
                 as_of: None,
                 all: true,
                 decimal_places: rubric_sql::INPUT_SCALE,
+                events: Vec::new(),
             };
             // the one scheme written to be refused: a product of 48 places
             if f.ends_with("tests/fixtures/sql/too_many_places.rubric") {

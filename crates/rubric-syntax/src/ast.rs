@@ -57,6 +57,7 @@ impl Decl {
             DeclKind::Points(p) => Some(&p.name),
             DeclKind::Score(s) => Some(&s.name),
             DeclKind::Grade(g) => Some(&g.name),
+            DeclKind::Events(e) => Some(&e.name),
             _ => None,
         }
     }
@@ -65,6 +66,7 @@ impl Decl {
             DeclKind::Scheme(_) => "scheme",
             DeclKind::AsOf(_) => "as_of",
             DeclKind::Input(_) => "input",
+            DeclKind::Events(_) => "events",
             DeclKind::Let(_) => "let",
             DeclKind::Points(_) => "points",
             DeclKind::Score(_) => "score",
@@ -80,6 +82,8 @@ pub enum DeclKind {
     Scheme(Spanned<String>),
     AsOf(Spanned<Date>),
     Input(Input),
+    /// `events orders "订单" by customer_id { … }`: a file of many rows per customer.
+    Events(Events),
     Let(Let),
     Points(Points),
     Score(Score),
@@ -90,6 +94,15 @@ pub enum DeclKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Input {
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Events {
+    pub name: Name,
+    pub label: Option<Spanned<String>>,
+    /// The input field that keys each event to its customer (`by customer_id`).
+    pub by: Name,
     pub fields: Vec<Field>,
 }
 
@@ -204,6 +217,16 @@ pub enum TestItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub fields: Vec<(Name, Spanned<Literal>)>,
+    /// `orders: [ {…}, … ]`: the customer's events of one `events` block.
+    pub events: Vec<RecordEvents>,
+    pub loc: Loc,
+}
+
+/// The events of one block given for a test customer: `orders: [ { amount: 20 }, … ]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordEvents {
+    pub name: Name,
+    pub records: Vec<Record>,
     pub loc: Loc,
 }
 
@@ -313,10 +336,12 @@ pub enum ExprKind {
         present: bool,
     },
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    /// A function call; `within` is the partition of a population function.
+    /// A function call; `within` is the partition of a population function, `filter` the
+    /// `where` condition of an aggregate over events.
     Call {
         func: Name,
         args: Vec<Expr>,
+        filter: Option<Box<Expr>>,
         within: Option<Name>,
     },
     /// `tier.owner`

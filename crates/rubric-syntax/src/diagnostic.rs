@@ -4,6 +4,7 @@
 //! diagnostics generically. It implements [`miette::Diagnostic`], so the CLI renders it with
 //! miette's graphical handler.
 
+pub use crate::fix::{Edit, Fix, JsonFix};
 use crate::span::{line_col, Span};
 use std::fmt;
 
@@ -45,6 +46,9 @@ pub struct Diagnostic {
     pub label: Option<String>,
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// Repairs, best first (see [`crate::fix`]): the CLI's `--fix` applies the first safe one,
+    /// the language server offers every one as a quick fix.
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -57,6 +61,7 @@ impl Diagnostic {
             label: None,
             help: None,
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
     pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
@@ -86,6 +91,17 @@ impl Diagnostic {
         });
         self
     }
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.push(fix);
+        self
+    }
+    /// A ``did you mean `X`?`` help, with the fix that writes `X` over the span (a guess, so
+    /// offered in editors and never applied by `--fix`).
+    pub fn with_suggestion(self, name: &str) -> Diagnostic {
+        let span = self.span;
+        self.with_help(format!("did you mean `{name}`?"))
+            .with_fix(Fix::guess(format!("replace with `{name}`"), span, name))
+    }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -105,6 +121,7 @@ impl Diagnostic {
             column,
             end_line,
             end_column,
+            fixes: self.fixes.iter().map(|f| f.to_json(src)).collect(),
         }
     }
 }
@@ -120,6 +137,7 @@ pub struct JsonDiagnostic {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
+    pub fixes: Vec<JsonFix>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -275,8 +293,8 @@ mod tests {
         for i in 0..=a.len() {
             d[i * w] = i;
         }
-        for j in 0..=b.len() {
-            d[j] = j;
+        for (j, cell) in d.iter_mut().enumerate().take(w) {
+            *cell = j;
         }
         for i in 1..=a.len() {
             for j in 1..=b.len() {

@@ -9,12 +9,16 @@ pub mod ast;
 pub mod date;
 pub mod decimal;
 pub mod diagnostic;
+pub mod fix;
 mod lower;
+pub mod normalize;
+pub mod numbers;
 pub mod scan;
 pub mod span;
 pub mod stack;
 
 pub use decimal::Decimal;
 pub use diagnostic::{Diagnostic, Severity};
+pub use fix::{Edit, Fix};
 pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS, MAX_DEPTH};
 pub use span::{Span, Spanned};

@@ -5,11 +5,14 @@
 //! still parse, so later phases see every declaration that is well formed.
 
 use crate::ast::{
-    Attr, BinOp, Bonus, BrokenDecl, Cond, Decl, DeclKind, Expr, ExprKind, Field, File, Grade,
-    Input, Let, Literal, Loc, Name, Points, PointsRule, Record, Score, Term, Test, TestItem, UnOp,
+    Attr, BinOp, Bonus, BrokenDecl, Cond, Decl, DeclKind, Events, Expr, ExprKind, Field, File,
+    Grade, Input, Let, Literal, Loc, Name, Points, PointsRule, Record, RecordEvents, Score, Term,
+    Test, TestItem, UnOp,
 };
 use crate::date::{Date, Duration, DurationUnit};
 use crate::diagnostic::Diagnostic;
+use crate::fix::Fix;
+use crate::normalize::SourceMap;
 use crate::span::{Span, Spanned};
 use crate::Decimal;
 use pest::iterators::Pair;
@@ -54,11 +57,13 @@ pub const KEYWORDS: &[&str] = &[
     "today",
     "given",
     "expect",
+    "events",
+    "where",
 ];
 
 /// The keywords that start a top-level declaration.
 pub const DECL_KEYWORDS: &[&str] = &[
-    "scheme", "as_of", "input", "let", "points", "score", "grade", "tags", "test",
+    "scheme", "as_of", "input", "events", "let", "points", "score", "grade", "tags", "test",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -74,13 +79,25 @@ pub struct Parsed {
 
 /// Parses a whole `.rubric` source. Never panics, never fails, and runs on a stack of known size
 /// whatever thread calls it ([`crate::stack::guarded`]).
+///
+/// The grammar reads the source as [`crate::normalize`] rewrites it (full-width input as ASCII,
+/// thousands separators and units dropped, each with its diagnostic); every span of the result
+/// points into `src` as typed.
 pub fn parse(src: &str) -> Parsed {
-    crate::stack::guarded(|| parse_chunks(src))
+    crate::stack::guarded(|| {
+        let norm = crate::normalize::normalize(src);
+        let mut parsed = parse_chunks(&norm.text, src, &norm.map);
+        let mut errors = norm.diagnostics;
+        errors.append(&mut parsed.errors);
+        parsed.errors = errors;
+        parsed
+    })
 }
 
-fn parse_chunks(src: &str) -> Parsed {
+fn parse_chunks(src: &str, orig: &str, map: &SourceMap) -> Parsed {
     let mut lower = Lower {
-        src,
+        orig,
+        map,
         errors: Vec::new(),
     };
     let mut decls = Vec::new();
@@ -88,7 +105,7 @@ fn parse_chunks(src: &str) -> Parsed {
     for range in split_chunks(src) {
         let text = &src[range.clone()];
         if let Some(at) = crate::scan::too_deep(text) {
-            let at = Span::new(range.start + at.start, range.start + at.end);
+            let at = map.span(Span::new(range.start + at.start, range.start + at.end));
             lower.errors.push(
                 Diagnostic::error("too-deep", "this is nested too deeply", at).with_help(format!(
                     "brackets, `if`s, `not`s and `-`s nest at most {} deep together; split the expression with `let`",
@@ -126,7 +143,9 @@ fn parse_chunks(src: &str) -> Parsed {
             }
             Err(err) => {
                 let err = with_error_detail(text).unwrap_or(err);
-                lower.errors.push(syntax_error(&err, src, range.clone()));
+                lower
+                    .errors
+                    .push(map.diagnostic(syntax_error(&err, src, range.clone())));
                 broken.push(broken_decl(text));
             }
         }
@@ -420,6 +439,9 @@ fn syntax_error(
     };
     let mut d = Diagnostic::error("syntax-error", message, Span::new(pos, pos + len));
     d.label = Some("unexpected here".to_string());
+    if is_lone_equals(rest, &expected) {
+        d = d.with_fix(Fix::safe("write `==`", Span::new(pos, pos + 1), "=="));
+    }
     if let Some(help) = syntax_help(rest, &expected) {
         d.help = Some(help);
     }
@@ -541,14 +563,19 @@ fn describe_found(rest: &str) -> (String, usize) {
     (format!("`{c}`"), c.len_utf8())
 }
 
+/// A `=` where an operator may stand: a comparison written with one `=`.
+fn is_lone_equals(rest: &str, expected: &[String]) -> bool {
+    rest.starts_with('=')
+        && !rest.starts_with("==")
+        && !rest.starts_with("=>")
+        && expected.iter().any(|e| e == "an operator")
+}
+
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
     if rest.starts_with("=>") {
         return Some("a rule reads `CODE when CONDITION`; there is no `=>`".to_string());
     }
-    if rest.starts_with('=')
-        && !rest.starts_with("==")
-        && expected.iter().any(|e| e == "an operator")
-    {
+    if is_lone_equals(rest, expected) {
         return Some("use `==` to compare".to_string());
     }
     if rest.starts_with("&&") {
@@ -607,8 +634,9 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         given => "`given`",
         test_as_of => "`as_of`",
         expect => "`expect`",
-        scheme_decl | as_of_decl | input_decl | let_decl | points_decl | score_decl
-        | grade_decl | tags_decl | test_decl => "a declaration",
+        agg_filter => "`where`",
+        scheme_decl | as_of_decl | input_decl | events_decl | let_decl | points_decl
+        | score_decl | grade_decl | tags_decl | test_decl => "a declaration",
         EOI => "end of file",
         when_cond => "`when`",
         otherwise => "`otherwise`",
@@ -647,12 +675,16 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         kw_today => "an expression",
         kw_given => "`given`",
         kw_expect => "`expect`",
+        kw_events => "`events`",
+        kw_where => "`where`",
         _ => return None,
     })
 }
 
 struct Lower<'s> {
-    src: &'s str,
+    /// The source as typed (spans point into it); the grammar reads its normalised form.
+    orig: &'s str,
+    map: &'s SourceMap,
     errors: Vec<Diagnostic>,
 }
 
@@ -695,6 +727,8 @@ fn is_kw_rule(r: Rule) -> bool {
             | kw_given
             | kw_expect
             | kw_today
+            | kw_events
+            | kw_where
     )
 }
 
@@ -702,6 +736,11 @@ impl<'s> Lower<'s> {
     /// The pair's span in the whole source, without the trailing whitespace and comments that
     /// pest includes in a rule followed by an optional repetition.
     fn span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
+        self.map.span(self.raw_span(pair, offset))
+    }
+
+    /// The pair's span in the normalised text the grammar reads.
+    fn raw_span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
         let s = pair.as_span();
         let len = trim_trivia_end(s.as_str());
         Span::new(s.start() + offset, s.start() + len + offset)
@@ -717,7 +756,7 @@ impl<'s> Lower<'s> {
 
     /// The `///` lines right above `start` (blank lines break the block).
     fn doc_before(&self, start: usize) -> Option<String> {
-        let before = &self.src[..start.min(self.src.len())];
+        let before = &self.orig[..crate::span::clamp_to_char_boundary(self.orig, start)];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         if !before[line_start..].trim().is_empty() {
             return None;
@@ -755,6 +794,26 @@ impl<'s> Lower<'s> {
             Rule::input_decl => {
                 let fields = it.map(|f| self.field(f, off)).collect::<Option<Vec<_>>>()?;
                 DeclKind::Input(Input { fields })
+            }
+            Rule::events_decl => {
+                let name = self.name(&it.next()?, off);
+                let mut label = None;
+                let mut by = None;
+                let mut fields = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::string => label = Some(self.string(p, off)),
+                        Rule::ident => by = Some(self.name(&p, off)),
+                        Rule::field => fields.push(self.field(p, off)?),
+                        _ => {}
+                    }
+                }
+                DeclKind::Events(Events {
+                    name,
+                    label,
+                    by: by?,
+                    fields,
+                })
             }
             Rule::let_decl => {
                 let name = self.name(&it.next()?, off);
@@ -982,13 +1041,30 @@ impl<'s> Lower<'s> {
     fn record(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Record> {
         let loc = Loc(self.span(&pair, off));
         let mut fields = Vec::new();
+        let mut events = Vec::new();
         for f in children(pair) {
+            let field_loc = Loc(self.span(&f, off));
             let mut fi = children(f);
             let name = self.name(&fi.next()?, off);
-            let value = self.literal_value(fi.next()?, off)?;
-            fields.push((name, value));
+            let value = fi.next()?;
+            if value.as_rule() == Rule::record_list {
+                let records = children(value)
+                    .map(|r| self.record(r, off))
+                    .collect::<Option<Vec<_>>>()?;
+                events.push(RecordEvents {
+                    name,
+                    records,
+                    loc: field_loc,
+                });
+            } else {
+                fields.push((name, self.literal_value(value, off)?));
+            }
         }
-        Some(Record { fields, loc })
+        Some(Record {
+            fields,
+            events,
+            loc,
+        })
     }
 
     fn literal_value(&mut self, pair: Pair<'_, Rule>, off: usize) -> Option<Spanned<Literal>> {
@@ -1028,6 +1104,7 @@ impl<'s> Lower<'s> {
 
     fn string(&mut self, pair: Pair<'_, Rule>, off: usize) -> Spanned<String> {
         let span = self.span(&pair, off);
+        let raw_span = self.raw_span(&pair, off);
         let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
         let mut out = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
@@ -1042,12 +1119,13 @@ impl<'s> Lower<'s> {
                 Some((_, 'n')) => out.push('\n'),
                 Some((_, 't')) => out.push('\t'),
                 Some((j, other)) => {
-                    let at = span.start + 1 + i;
+                    let at = raw_span.start + 1 + i;
                     self.errors.push(
                         Diagnostic::error(
                             "bad-escape",
                             format!("unknown escape `\\{other}`"),
-                            Span::new(at, span.start + 1 + j + other.len_utf8()),
+                            self.map
+                                .span(Span::new(at, raw_span.start + 1 + j + other.len_utf8())),
                         )
                         .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
                     );
@@ -1145,8 +1223,14 @@ impl<'s> Lower<'s> {
             }
             Rule::number_lit => {
                 let text = pair.as_str();
-                let d = self.number(text, span);
-                if text.contains('.') {
+                let (digits, places) = crate::numbers::split_multiplier(text);
+                let d = self.number(digits, span);
+                let Some(d) = crate::numbers::times_ten_to(d, places) else {
+                    self.out_of_range(text, span);
+                    return Some(Literal::Int(Decimal::ZERO));
+                };
+                // `1.5万` is the integer 15000; `1.23456万` is 12345.6
+                if (places == 0 && text.contains('.')) || d.scale() > 0 {
                     Literal::Decimal(d)
                 } else {
                     Literal::Int(d)
@@ -1267,15 +1351,27 @@ impl<'s> Lower<'s> {
                 let func = self.name(&it.next()?, off);
                 let mut args = Vec::new();
                 let mut within = None;
+                let mut filter = None;
                 for p in it {
-                    if p.as_rule() == Rule::partition {
-                        let id = children(p).next()?;
-                        within = Some(self.name(&id, off));
-                    } else {
-                        args.push(self.expr(p, off)?);
+                    match p.as_rule() {
+                        Rule::partition => {
+                            let id = children(p).next()?;
+                            within = Some(self.name(&id, off));
+                        }
+                        Rule::agg_filter => {
+                            let cond = children(p).next()?;
+                            filter = Some(Box::new(self.expr(cond, off)?));
+                        }
+                        _ => args.push(self.expr(p, off)?),
                     }
                 }
-                Some(Expr::new(ExprKind::Call { func, args, within }, span))
+                let call = ExprKind::Call {
+                    func,
+                    args,
+                    filter,
+                    within,
+                };
+                Some(Expr::new(call, span))
             }
             Rule::today => Some(Expr::new(ExprKind::Today, span)),
             Rule::name => Some(Expr::new(ExprKind::Name(pair.as_str().to_string()), span)),

@@ -5,9 +5,9 @@ endif
 
 syn iskeyword @,48-57,_,192-255
 
-syn keyword rubricDeclaration scheme as_of input let points score grade tags test
+syn keyword rubricDeclaration scheme as_of input events let points score grade tags test
 syn keyword rubricControl     when otherwise if then else by
-syn keyword rubricKeyword     weight bonus key given expect
+syn keyword rubricKeyword     weight bonus key given expect where
 syn keyword rubricOperatorWord and or not in between within has is missing present
 syn keyword rubricBoolean     true false
 syn keyword rubricToday       today

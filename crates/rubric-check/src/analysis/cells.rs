@@ -100,6 +100,10 @@ pub struct Ctx<'m> {
 }
 
 const MAX_CELLS: usize = 20_000;
+/// The most condition evaluations an analysis may cost (cells × conditions): about 0.4 s. A
+/// grade of a thousand rules over two fields would otherwise take seconds on every keystroke
+/// in an editor; beyond this the rules are not analysed (no warning is better than a slow one).
+const MAX_WORK: usize = 4_000_000;
 
 /// A canonical text for an expression, equal for expressions that mean the same.
 pub fn key(e: &TExpr, m: &Model) -> String {
@@ -111,6 +115,8 @@ pub fn key(e: &TExpr, m: &Model) -> String {
         TExprKind::Code { grade, code } => format!("code({grade},{code})"),
         TExprKind::Today => "today".into(),
         TExprKind::Subject => "subject".into(),
+        TExprKind::Agg(a) => format!("agg({a})"),
+        TExprKind::EventField { events, field } => format!("event({events},{field})"),
         TExprKind::List(items) => {
             format!("[{}]", items.iter().map(k).collect::<Vec<_>>().join(","))
         }
@@ -417,7 +423,7 @@ pub fn build(conds: &[&TExpr], ctx: &Ctx) -> Option<Cells> {
     let mut total: usize = 1;
     for d in &domains {
         total = total.checked_mul(d.len().max(1))?;
-        if total > MAX_CELLS {
+        if total > MAX_CELLS || total.saturating_mul(conds.len()) > MAX_WORK {
             return None;
         }
     }

@@ -5,6 +5,7 @@
 //! No false positives is the rule: each finding is either proved (unreachable rules, gaps with a
 //! witness customer) or a plain fact of the text (unused names, out-of-range shares).
 
+mod bands;
 mod cells;
 
 use crate::hir::*;
@@ -14,12 +15,68 @@ use rubric_syntax::{Decimal, Diagnostic, Span};
 use std::collections::BTreeSet;
 
 pub fn analyze(model: &Model) -> Vec<Diagnostic> {
+    let clean = vec![true; model.items.len()];
+    let mut out = analyze_items(model, &clean);
+    unused(model, &mut out);
+    out
+}
+
+/// The analysis of the declarations that checked clean in a scheme with errors elsewhere
+/// (LANGUAGE.md §8): an error in one declaration does not switch off the warnings of the
+/// others. A declaration is analysed when no error lies in it, none of its expressions has an
+/// unknown type (a name of a declaration that did not parse, a field whose type is unknown), and
+/// every declaration it reads is analysed too. `unused` is left out: a use inside a declaration
+/// that did not parse is not known.
+pub fn analyze_clean(model: &Model, errors: &[Span]) -> Vec<Diagnostic> {
+    let mut clean: Vec<bool> = model
+        .items
+        .iter()
+        .map(|item| {
+            let mut typed = true;
+            for_each_expr(item, &mut |e, _| {
+                crate::visit::walk(e, &mut |x| typed &= x.ty != Ty::Error);
+            });
+            typed
+                && !errors
+                    .iter()
+                    .any(|s| item.decl_span.start <= s.start && s.start < item.decl_span.end)
+        })
+        .collect();
+    // a declaration that reads one that is not clean is not clean: repeat until nothing changes
+    // (at most once per declaration)
+    loop {
+        let mut changed = false;
+        for id in 0..model.items.len() {
+            if clean[id]
+                && model.items[id]
+                    .deps
+                    .iter()
+                    .any(|d| !clean.get(*d).copied().unwrap_or(false))
+            {
+                clean[id] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    analyze_items(model, &clean)
+}
+
+fn analyze_items(model: &Model, clean: &[bool]) -> Vec<Diagnostic> {
+    let is_clean = |id: usize| clean.get(id).copied().unwrap_or(false);
     let mut out = Vec::new();
-    for item in &model.items {
-        for_each_expr(item, &mut |e, _| expr_lints(model, e, &mut out));
+    for (id, item) in model.items.iter().enumerate() {
+        if is_clean(id) {
+            for_each_expr(item, &mut |e, _| expr_lints(model, e, &mut out));
+        }
     }
     let missing_tested = items_tested_for_missing(model);
     for (id, item) in model.items.iter().enumerate() {
+        if !is_clean(id) {
+            continue;
+        }
         let missing_is_tested = missing_tested.get(id).copied().unwrap_or(false);
         match &item.kind {
             ItemKind::Grade(g) => {
@@ -43,11 +100,14 @@ pub fn analyze(model: &Model) -> Vec<Diagnostic> {
     }
     for p in &model.pops {
         if let Some(a) = &p.arg {
-            expr_lints(model, a, &mut out);
+            let mut typed = true;
+            crate::visit::walk(a, &mut |x| typed &= x.ty != Ty::Error);
+            if typed {
+                expr_lints(model, a, &mut out);
+            }
         }
     }
-    missing_value_traps(model, &mut out);
-    unused(model, &mut out);
+    missing_value_traps(model, clean, &mut out);
     out
 }
 
@@ -82,6 +142,7 @@ fn rules(
     out: &mut Vec<Diagnostic>,
 ) {
     let name = &item.name;
+    bands::overlapping(name, &set, out);
     // Rules after `otherwise` never run (tags aside: there `otherwise` means "no other tag").
     if !set.is_tags {
         if let Some(pos) = set.rules.iter().position(|r| r.1.is_none()) {
@@ -594,8 +655,11 @@ fn share_range(model: &Model, pop: PopId, bound: &TExpr, out: &mut Vec<Diagnosti
 /// `not x`, `x != c`, `x not in [...]` or `x < c` over a value that can be missing, with no
 /// `??` or `is present` guard: for a missing value the condition is missing, so the rule quietly
 /// does not fire, while the text reads as if it would.
-fn missing_value_traps(model: &Model, out: &mut Vec<Diagnostic>) {
-    for item in &model.items {
+fn missing_value_traps(model: &Model, clean: &[bool], out: &mut Vec<Diagnostic>) {
+    for (id, item) in model.items.iter().enumerate() {
+        if !clean.get(id).copied().unwrap_or(false) {
+            continue;
+        }
         // A rule set that tests `x is missing` / `x is present` anywhere has thought about a
         // missing `x`: its other rules are not traps.
         let mut handled = BTreeSet::new();

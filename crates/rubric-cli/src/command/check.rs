@@ -12,12 +12,36 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// `human` for people, `json` for tools: an array of
-    /// {file, severity, code, message, help, line, column, end_line, end_column}
+    /// {file, severity, code, message, help, line, column, end_line, end_column, fixes}
     #[arg(long, value_enum, default_value = "human")]
     error_format: ErrorFormat,
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     deny_warnings: bool,
+    /// Apply every safe fix (full-width input, thousands separators, units, `=` for `==`, …),
+    /// rewrite the files and say what changed; then report what is left
+    #[arg(long)]
+    fix: bool,
+}
+
+/// The most rounds of fixes on one file: a fix can reveal another (a repaired syntax error lets
+/// the checker see the declaration), and each round takes every fix that does not clash.
+const FIX_ROUNDS: usize = 8;
+
+/// `src` with every safe fix applied, round after round until nothing changes, and how many
+/// problems were fixed.
+fn fix_all(mut src: String) -> (String, usize) {
+    let mut fixed = 0;
+    for _ in 0..FIX_ROUNDS {
+        let (_, checked) = rubric_check::check_source(&src);
+        let (out, n) = rubric_syntax::fix::apply(&src, &checked.diagnostics);
+        if n == 0 || out == src {
+            break;
+        }
+        fixed += n;
+        src = out;
+    }
+    (src, fixed)
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -40,6 +64,21 @@ pub fn main(args: Args) -> ExitCode {
                 unreadable += 1;
                 continue;
             }
+        };
+        let src = if args.fix {
+            let (fixed_src, fixed) = fix_all(src.clone());
+            if fixed > 0 && fixed_src != src {
+                if let Err(e) = std::fs::write(path, &fixed_src) {
+                    errln!("error: cannot write `{shown}`: {e}");
+                    unreadable += 1;
+                    continue;
+                }
+                let problems = if fixed == 1 { "problem" } else { "problems" };
+                errln!("fixed {fixed} {problems} in {shown}");
+            }
+            fixed_src
+        } else {
+            src
         };
         let (_, checked) = rubric_check::check_source(&src);
         for d in &checked.diagnostics {

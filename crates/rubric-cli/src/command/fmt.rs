@@ -99,7 +99,7 @@ pub fn main(args: Args) -> ExitCode {
     if args.check {
         if changed > 0 {
             errln!("{} of {} would be reformatted", files_word(changed), n);
-        } else if failed == 0 {
+        } else if failed == 0 && n > 0 {
             errln!("{} already formatted", files_word(n));
         }
     } else if stdin.is_empty() {

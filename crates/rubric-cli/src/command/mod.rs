@@ -3,6 +3,9 @@ pub mod explain;
 pub mod fmt;
 pub mod lsp;
 pub mod run;
+pub(crate) mod run_events;
+mod run_output;
+mod run_rejects;
 pub mod sql;
 pub mod test;
 

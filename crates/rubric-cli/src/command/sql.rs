@@ -23,9 +23,15 @@ pub struct Args {
     /// The SQL engine to write for
     #[arg(long, value_enum)]
     dialect: DialectArg,
-    /// The table to read: one column per input field, named by its column header
+    /// The table to read: one column per input field, named by its column header [required
+    /// unless the scheme reads events and `input` holds only the key: then the customers are
+    /// the distinct keys of the events]
     #[arg(long, value_name = "T")]
-    table: String,
+    table: Option<String>,
+    /// The table of an `events` block (repeat per block); each block becomes a `GROUP BY`
+    /// subquery, `LEFT JOIN`ed to the customers
+    #[arg(long, value_name = "NAME=TABLE")]
+    events: Vec<String>,
     /// The evaluation date (default: the scheme's `as_of`, else the engine's current date)
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
@@ -80,21 +86,44 @@ pub fn main(args: Args) -> ExitCode {
         DialectArg::Postgres => Dialect::Postgres,
         DialectArg::Spark => Dialect::Spark,
     };
+    let model = &checked.model;
+    let mut events = Vec::new();
+    for spec in &args.events {
+        let block = super::run_events::split(spec, "TABLE")
+            .and_then(|(name, table)| Ok((super::run_events::block_named(model, &name)?, table)));
+        match block {
+            Ok(b) => events.push(b),
+            Err(e) => {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let table = match (&args.table, model.events.is_empty()) {
+        (Some(t), _) => t.clone(),
+        (None, false) if model.fields.iter().all(|f| f.is_key) => String::new(),
+        (None, _) => {
+            errln!("error: --table is required: the table of customers to grade");
+            errln!("  = help: pass --table T, one column per input field");
+            return ExitCode::from(2);
+        }
+    };
     if args.create_table {
         outln!(
             "{};",
-            rubric_sql::create_table(&checked.model, &args.table, dialect, args.decimal_places)
+            rubric_sql::create_table(model, &table, dialect, args.decimal_places)
         );
         return ExitCode::SUCCESS;
     }
     let opts = Options {
         dialect,
-        table: args.table,
+        table,
         as_of,
         all: args.all,
         decimal_places: args.decimal_places,
+        events,
     };
-    match rubric_sql::compile(&checked.model, &opts) {
+    match rubric_sql::compile(model, &opts) {
         Ok(sql) => {
             out!("{sql}");
             ExitCode::SUCCESS

@@ -8,15 +8,17 @@
 //! sides, and the rule trace of every grade, points, score or let it reads.
 
 use super::explain::text;
-use crate::console::{err, errln, outln};
+use crate::console::{err, errln, out, outln};
 use crate::render;
 use rubric_check::hir::{ItemId, Model, TExpr, TExprKind, TestCase};
 use rubric_check::visit;
-use rubric_eval::{literal_value, Evaluation, InputRow, Plan, Value};
+use rubric_eval::{Evaluation, InputRow, Plan, Value};
 use rubric_syntax::span::line_col;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[path = "test_report.rs"]
+mod report;
 #[path = "test_snapshot.rs"]
 mod snapshot;
 
@@ -31,15 +33,39 @@ pub struct Args {
     /// Write new and changed dataset snapshots (never when the environment has CI=true)
     #[arg(long)]
     update: bool,
+    /// How results are written to stdout: `human` as the tests run; `json`, `junit` (JUnit XML)
+    /// or `github` (workflow annotations) once at the end, with the `N passed, N failed` line on
+    /// stderr
+    #[arg(long, value_enum, default_value = "human")]
+    format: report::Format,
 }
 
-/// Counts and exit status of a whole run.
+/// Counts and exit status of a whole run, and every case for the reports.
 #[derive(Default)]
 pub(crate) struct Tally {
     pub passed: usize,
     pub failed: usize,
     /// A scheme did not check, or a file could not be read.
     pub broken: bool,
+    pub format: report::Format,
+    pub cases: Vec<report::Case>,
+}
+
+impl Tally {
+    /// Whether results are printed for people as the tests run.
+    pub fn human(&self) -> bool {
+        self.format == report::Format::Human
+    }
+
+    /// Counts a case and keeps it for the report.
+    pub fn record(&mut self, case: report::Case) {
+        if case.failure.is_some() {
+            self.failed += 1;
+        } else {
+            self.passed += 1;
+        }
+        self.cases.push(case);
+    }
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -69,7 +95,10 @@ pub fn main(args: Args) -> ExitCode {
     let whole: Vec<PathBuf> = tomls.iter().filter_map(|t| t.canonicalize().ok()).collect();
     beside_tomls.retain(|(t, _)| !t.canonicalize().is_ok_and(|c| whole.contains(&c)));
     let color = render::color_stderr();
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        format: args.format,
+        ..Tally::default()
+    };
     for path in &schemes {
         run_scheme(path, args.filter.as_deref(), color, &mut tally);
     }
@@ -92,7 +121,15 @@ pub fn main(args: Args) -> ExitCode {
     if tally.passed + tally.failed == 0 && !tally.broken {
         errln!("note: no tests found");
     }
-    outln!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.human() {
+        outln!("{} passed, {} failed", tally.passed, tally.failed);
+    } else {
+        out!(
+            "{}",
+            report::render(tally.format, &tally.cases, tally.broken)
+        );
+        errln!("{} passed, {} failed", tally.passed, tally.failed);
+    }
     if tally.broken {
         ExitCode::from(2)
     } else if tally.failed > 0 {
@@ -160,21 +197,38 @@ fn run_scheme(path: &Path, filter: Option<&str>, color: bool, tally: &mut Tally)
     if tests.is_empty() {
         return;
     }
-    outln!("{shown}");
+    if tally.human() {
+        outln!("{shown}");
+    }
     for t in tests {
-        match run_test(&model, &src, &shown, t) {
-            Ok(()) => {
-                outln!("  ok    {}", t.name);
-                tally.passed += 1;
-            }
-            Err(lines) => {
-                outln!("  FAIL  {}", t.name);
-                for l in lines {
-                    outln!("    {l}");
+        let result = run_test(&model, &src, &shown, t);
+        if tally.human() {
+            match &result {
+                Ok(()) => outln!("  ok    {}", t.name),
+                Err(lines) => {
+                    outln!("  FAIL  {}", t.name);
+                    for l in lines {
+                        outln!("    {l}");
+                    }
                 }
-                tally.failed += 1;
             }
         }
+        // a failure is reported at its first failing line (`file:line: …`), else the test's
+        let line = result
+            .as_ref()
+            .err()
+            .and_then(|lines| lines.first())
+            .and_then(|l| l.strip_prefix(&format!("{shown}:")))
+            .and_then(|rest| rest.split(':').next()?.parse().ok())
+            .unwrap_or_else(|| line_col(&src, t.span.start).0);
+        tally.record(report::Case {
+            kind: "test",
+            suite: shown.clone(),
+            name: t.name.clone(),
+            file: shown.clone(),
+            line: Some(line),
+            failure: result.err(),
+        });
     }
 }
 
@@ -186,22 +240,22 @@ fn run_test(model: &Model, src: &str, shown: &str, t: &TestCase) -> Result<(), V
             "{shown}:{line}: no evaluation date: add `as_of 2024-06-30` (any date) to the test or to the scheme; tests never use today's date"
         )]);
     };
-    let rows: Vec<InputRow> = t
-        .records
-        .iter()
-        .map(|r| {
-            let mut values = vec![Value::Missing; model.fields.len()];
-            for (f, lit) in &r.values {
-                if let Some(cell) = values.get_mut(*f) {
-                    *cell = literal_value(lit);
-                }
-            }
-            InputRow {
-                line: line_col(src, r.span.start).0 as u64,
+    let events = rubric_eval::events::EventPlan::compile(model, as_of);
+    let mut rows: Vec<InputRow> = Vec::new();
+    for r in &t.records {
+        let line = line_col(src, r.span.start).0;
+        match rubric_eval::events::test_values(model, &events, r) {
+            Ok(values) => rows.push(InputRow {
+                line: line as u64,
                 values,
+            }),
+            Err(reason) => {
+                return Err(vec![format!(
+                    "{shown}:{line}: the customer is not evaluated: {reason}"
+                )])
             }
-        })
-        .collect();
+        }
+    }
     let plan = Plan::compile(model, as_of);
     let ev = plan.evaluate(rows);
     let mut report = Vec::new();

@@ -1,44 +1,16 @@
 //! Dataset snapshots: each `[[snapshot]]` of a `rubric.toml` runs a scheme over sample data and
 //! compares the result (key + outputs, as `rubric run` writes CSV) with a stored CSV.
 //!
-//! ```toml
-//! [[snapshot]]
-//! scheme = "tiers.rubric"          # paths are relative to rubric.toml
-//! data = "customers.csv"           # csv/json/jsonl/xlsx, by extension (or `format = "csv"`)
-//! output = "tiers.snapshot.csv"    # the stored snapshot
-//! as_of = "2024-06-30"             # optional; default: the scheme's as_of
-//! encoding = "gb18030"             # optional, csv only
-//! sheet = "Sheet1"                 # optional, xlsx only
-//! ```
+//! The file is read by `rubric_eval::project`, which the language server shares.
 
 use super::{load_scheme, text, Tally};
 use crate::console::{errln, outln};
 use rubric_check::hir::{ItemKind, Model};
-use rubric_eval::io::{self, OutputColumn, OutputFormat, ReadOptions, RecordWriter};
+use rubric_eval::io::{self, OutputColumn, OutputFormat, RecordWriter};
+use rubric_eval::project::{Project, Snapshot};
 use rubric_eval::{Plan, ValueFormat};
-use rubric_syntax::date::Date;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    #[serde(default)]
-    snapshot: Vec<Entry>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    scheme: String,
-    data: String,
-    output: String,
-    /// `"2024-06-30"` or a bare TOML date.
-    as_of: Option<toml::Value>,
-    encoding: Option<String>,
-    sheet: Option<String>,
-    format: Option<String>,
-}
 
 /// How many changed, added or removed customers are listed by key.
 const LIST_AT_MOST: usize = 20;
@@ -56,28 +28,18 @@ pub(crate) fn run_file(
     tally: &mut Tally,
 ) {
     let shown = toml_path.display().to_string();
-    let config: Config = match std::fs::read_to_string(toml_path) {
+    let config = match Project::read(toml_path) {
+        Ok(c) => c,
         Err(e) => {
-            errln!("error: cannot read `{shown}`: {e}");
+            errln!("error: {e}");
             tally.broken = true;
             return;
         }
-        Ok(s) => match toml::from_str(&s) {
-            Ok(c) => c,
-            Err(e) => {
-                errln!(
-                    "error: `{shown}` is not a valid rubric.toml: {}",
-                    e.message()
-                );
-                tally.broken = true;
-                return;
-            }
-        },
     };
     let dir = toml_path.parent().unwrap_or(Path::new("."));
-    for entry in &config.snapshot {
+    for entry in &config.snapshots {
         if let Some(only) = only_scheme {
-            if dir.join(&entry.scheme).canonicalize().ok().as_deref() != Some(only) {
+            if !entry.is_for(dir, only) {
                 continue;
             }
         }
@@ -86,22 +48,29 @@ pub(crate) fn run_file(
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        outln!("snapshot {name}");
-        match run_entry(dir, entry, &output, update, ci, color) {
-            Ok(lines) => {
-                for l in lines {
-                    outln!("  {l}");
-                }
-                tally.passed += 1;
-            }
+        if tally.human() {
+            outln!("snapshot {name}");
+        }
+        let (lines, failed) = match run_entry(dir, entry, &output, update, ci, color) {
+            Ok(lines) => (lines, false),
             Err((lines, broken)) => {
-                for l in lines {
-                    outln!("  {l}");
-                }
-                tally.failed += 1;
                 tally.broken |= broken;
+                (lines, true)
+            }
+        };
+        if tally.human() {
+            for l in &lines {
+                outln!("  {l}");
             }
         }
+        tally.record(super::report::Case {
+            kind: "snapshot",
+            suite: shown.clone(),
+            name: name.clone(),
+            file: shown.clone(),
+            line: None,
+            failure: failed.then_some(lines),
+        });
     }
 }
 
@@ -117,7 +86,7 @@ fn broken(msg: impl Into<String>) -> Failure {
 
 fn run_entry(
     dir: &Path,
-    entry: &Entry,
+    entry: &Snapshot,
     output: &Path,
     update: bool,
     ci: bool,
@@ -130,32 +99,8 @@ fn run_entry(
             scheme.display()
         )));
     };
-    let as_of = match &entry.as_of {
-        Some(v) => {
-            let s = match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Date::parse(s.trim()).ok_or_else(|| broken(format!("`as_of = {v}` is not a date like \"2024-06-30\"")))?
-        }
-        None => model.as_of.ok_or_else(|| {
-            broken("no evaluation date: add `as_of = \"2024-06-30\"` to the snapshot or `as_of` to the scheme")
-        })?,
-    };
-    let mut options = ReadOptions::default();
-    if let Some(f) = &entry.format {
-        options.format = Some(
-            f.parse()
-                .map_err(|e: io::DataError| broken(e.to_string()))?,
-        );
-    }
-    if let Some(e) = &entry.encoding {
-        options.encoding = Some(io::encoding_for_label(e).map_err(|e| broken(e.to_string()))?);
-    }
-    options.sheet = entry.sheet.clone();
-    let data = dir.join(&entry.data);
-    let (rows, mut rejects) =
-        io::read_all(&data, &options, &model).map_err(|e| broken(e.to_string()))?;
+    let as_of = entry.as_of(model.as_of).map_err(broken)?;
+    let (rows, mut rejects) = entry.read(dir, &model, as_of).map_err(broken)?;
     let plan = Plan::compile(&model, as_of);
     let ev = plan.evaluate(rows);
     rejects.extend(ev.rejects().iter().cloned());

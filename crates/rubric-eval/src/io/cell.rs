@@ -1,12 +1,15 @@
-//! Cell parsing (LANGUAGE.md §6), from bytes, without allocating.
+//! Cell parsing (LANGUAGE.md §6 and §9), from bytes; the plain forms without allocating.
 //!
 //! - int and decimal: a plain number with an optional leading `-`: digits, at most one `.`, no
-//!   thousands separators, no exponent (JSON numbers may carry one). An int cell must be whole:
-//!   `3` and `3.0` are 3, `1.5` is rejected.
+//!   exponent (JSON numbers may carry one); else one of the forms Excel shows
+//!   (`12,345.67`, `¥8,800`, `8000元`, full-width digits, `20%` in a decimal field: see
+//!   `cell_forms.rs`). An int cell must be whole: `3` and `3.0` are 3, `1.5` is rejected.
 //! - bool: `true/false`, `1/0`, `yes/no`, `是/否`, case-insensitive.
-//! - date: `2024-05-16` or `2024/05/16`.
+//! - date: `2024-05-16` or `2024/05/16`; else one of the forms Excel shows (`2024-5-6`,
+//!   `2024.5.6`, `2024年5月6日`, `20240506`, …: see `cell_forms.rs`).
 //! - Surrounding spaces and tabs are trimmed; a cell of only spaces is empty.
 
+use super::cell_forms;
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
 
@@ -20,23 +23,72 @@ pub(crate) enum CellError {
     TooPrecise,
     NotBool,
     NotDate,
+    /// `20%` in an int field.
+    PercentInInt,
+    /// `5/6/2024`: the day and the month cannot be told apart.
+    AmbiguousDate,
+    /// A date of year 0.
+    NoYear,
+    NoMonth {
+        month: u32,
+    },
+    NoDay {
+        year: i32,
+        month: u32,
+        day: u32,
+    },
 }
+
+/// The date forms a reason names.
+const DATE_FORMS: &str = "2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516";
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 impl CellError {
     /// The reason after "`field`: `cell` ".
-    pub(crate) fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> String {
         match self {
-            CellError::NotNumber => "is not a number",
+            CellError::NotNumber => "is not a number".into(),
             CellError::ThousandsSeparator => {
-                "is not a number (thousands separators are not allowed)"
+                "is not a number (thousands separators go between groups of three digits: 12,345.67)"
+                    .into()
             }
-            CellError::NotWhole => "is not a whole number",
-            CellError::TooLarge => "is too large for a number (at most 38 digits)",
-            CellError::TooPrecise => "has more than 38 decimal places",
+            CellError::NotWhole => "is not a whole number".into(),
+            CellError::TooLarge => "is too large for a number (at most 38 digits)".into(),
+            CellError::TooPrecise => "has more than 38 decimal places".into(),
             CellError::NotBool => {
-                "is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)"
+                "is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)".into()
             }
-            CellError::NotDate => "is not a date (expected 2024-05-16 or 2024/05/16)",
+            CellError::NotDate => format!("is not a date (write {DATE_FORMS})"),
+            CellError::PercentInInt => {
+                "is a percentage, and the field is an int (declare it decimal)".into()
+            }
+            CellError::AmbiguousDate => format!(
+                "is ambiguous: the day and the month cannot be told apart (write the year first: {DATE_FORMS})"
+            ),
+            CellError::NoYear => "has no year 0 (years are 1 to 9999)".into(),
+            CellError::NoMonth { month } => format!("has no month {month} (months are 1 to 12)"),
+            CellError::NoDay { year, month, day } => {
+                let name = MONTHS
+                    .get((month as usize).wrapping_sub(1))
+                    .copied()
+                    .unwrap_or("the month");
+                let days = rubric_syntax::date::days_in_month(year, month);
+                format!("has no day {day} ({name} {year} has {days} days)")
+            }
         }
     }
 }
@@ -59,8 +111,22 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 const MAX_MANTISSA: u128 = rubric_syntax::decimal::LIMIT - 1;
 const MAX_SCALE: u32 = rubric_syntax::decimal::MAX_SCALE;
 
-/// Parses a trimmed, non-empty plain number. `allow_exponent` accepts `1e3`, `1.5E-2` (JSON).
+/// Parses a trimmed, non-empty number cell of a decimal field: a plain number, else one of the
+/// forms Excel shows (`cell_forms.rs`). `allow_exponent` accepts `1e3`, `1.5E-2` (JSON).
 pub(crate) fn parse_decimal(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellError> {
+    parse_number(b, allow_exponent, true)
+}
+
+/// [`parse_decimal`]; `percent`: whether `20%` is a number (decimal fields, not int ones).
+fn parse_number(b: &[u8], allow_exponent: bool, percent: bool) -> Result<Decimal, CellError> {
+    match parse_decimal_plain(b, allow_exponent) {
+        Err(CellError::NotNumber | CellError::ThousandsSeparator) => cell_forms::number(b, percent),
+        r => r,
+    }
+}
+
+/// Parses a trimmed, non-empty plain number. `allow_exponent` accepts `1e3`, `1.5E-2` (JSON).
+pub(crate) fn parse_decimal_plain(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellError> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
@@ -224,7 +290,7 @@ pub(crate) fn parse_int(b: &[u8], allow_exponent: bool) -> Result<Decimal, CellE
         }
         return Ok(Decimal::from(if neg { -v } else { v }));
     }
-    let d = parse_decimal(b, allow_exponent)?;
+    let d = parse_number(b, allow_exponent, false)?;
     if d.fract().is_zero() {
         Ok(d.trunc())
     } else {
@@ -245,9 +311,13 @@ pub(crate) fn parse_bool(b: &[u8]) -> Result<bool, CellError> {
     }
 }
 
-/// Parses a trimmed `2024-05-16` or `2024/05/16` cell.
+/// Parses a trimmed date cell: `2024-05-16` or `2024/05/16`, else one of the forms Excel shows
+/// (`cell_forms.rs`).
 pub(crate) fn parse_date(b: &[u8]) -> Result<Date, CellError> {
-    Date::parse_bytes(b).ok_or(CellError::NotDate)
+    match Date::parse_bytes(b) {
+        Some(d) => Ok(d),
+        None => cell_forms::date(b),
+    }
 }
 
 #[cfg(test)]
@@ -288,16 +358,16 @@ mod tests {
 
     #[test]
     fn decimals_reject_what_is_not_plain() {
-        assert_eq!(num("1,234"), Err(CellError::ThousandsSeparator));
-        assert_eq!(num("1,234.5"), Err(CellError::ThousandsSeparator));
+        assert_eq!(num("1,23"), Err(CellError::ThousandsSeparator));
+        assert_eq!(num("12.345,6"), Err(CellError::ThousandsSeparator));
         assert_eq!(num("+5"), Err(CellError::NotNumber));
         assert_eq!(num("1e3"), Err(CellError::NotNumber));
         assert_eq!(num("1.2.3"), Err(CellError::NotNumber));
         assert_eq!(num("-"), Err(CellError::NotNumber));
         assert_eq!(num("."), Err(CellError::NotNumber));
         assert_eq!(num("--1"), Err(CellError::NotNumber));
-        assert_eq!(num("12%"), Err(CellError::NotNumber));
-        assert_eq!(num("¥12"), Err(CellError::NotNumber));
+        assert_eq!(num("12%%"), Err(CellError::NotNumber));
+        assert_eq!(num("€12"), Err(CellError::NotNumber));
         assert_eq!(
             num("100000000000000000000000000000000000000"),
             Err(CellError::TooLarge)
@@ -356,7 +426,7 @@ mod tests {
         assert_eq!(i("00017"), Ok("17".into()));
         assert_eq!(i("3.0"), Ok("3".into()));
         assert_eq!(i("1.5"), Err(CellError::NotWhole));
-        assert_eq!(i("1,000"), Err(CellError::ThousandsSeparator));
+        assert_eq!(i("1,00"), Err(CellError::ThousandsSeparator));
         assert_eq!(
             i("12345678901234567890123"),
             Ok("12345678901234567890123".into())
@@ -382,14 +452,8 @@ mod tests {
     fn dates_with_dash_or_slash() {
         assert_eq!(parse_date(b"2024-05-16").unwrap().to_string(), "2024-05-16");
         assert_eq!(parse_date(b"2024/05/16").unwrap().to_string(), "2024-05-16");
-        for bad in [
-            "2024-5-16",
-            "2024-02-30",
-            "2024/05-16",
-            "16/05/2024",
-            "2024-05-16T00:00",
-            "\u{ff}\u{fe}",
-        ] {
+        assert_eq!(parse_date(b"16/05/2024"), Err(CellError::AmbiguousDate));
+        for bad in ["2024/05-16", "2024-05-16T00:00", "\u{ff}\u{fe}"] {
             assert_eq!(parse_date(bad.as_bytes()), Err(CellError::NotDate), "{bad}");
         }
         assert_eq!(parse_date(b"\xff\xfe2024-05-1"), Err(CellError::NotDate));

@@ -158,7 +158,13 @@ impl CsvReader {
                 Some(line) => {
                     slot.line = line;
                     if let Some(reason) = self.broken.take() {
-                        slot.cells = Cells::Broken(reason);
+                        // the line where the quote opened, split as written
+                        let mut row = ByteRow::default();
+                        let first = self.raw.split(|&b| b == b'\n' || b == b'\r').next();
+                        for cell in first.unwrap_or_default().split(|&b| b == self.delimiter) {
+                            row.push_field(cell);
+                        }
+                        slot.cells = Cells::BrokenLine { reason, row };
                     }
                     n += 1;
                 }

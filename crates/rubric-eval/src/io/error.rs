@@ -21,7 +21,7 @@ pub enum DataError {
 
     #[error("cannot tell the data format of `{path}` from its extension")]
     #[diagnostic(help(
-        "name the file .csv, .json, .jsonl or .xlsx, or pass --format csv|json|jsonl|xlsx"
+        "name the file .csv, .json, .jsonl or .xlsx, or give its format: --input-format csv|json|jsonl|xlsx (in rubric.toml: `format = \"csv\"`)"
     ))]
     UnknownFormat { path: String },
 
@@ -30,8 +30,17 @@ pub enum DataError {
     UnknownFormatName { name: String },
 
     #[error("unknown output format `{name}`")]
-    #[diagnostic(help("the output formats are csv, json and jsonl"))]
+    #[diagnostic(help("the output formats are csv, json, jsonl and xlsx"))]
     UnknownOutputFormatName { name: String },
+
+    #[error("rubric cannot write `{path}`: it does not know the extension `.{ext}`")]
+    #[diagnostic(help(
+        "name the output .csv, .json, .jsonl or .xlsx, or pass --format csv|json|jsonl|xlsx"
+    ))]
+    UnknownOutputExtension { path: String, ext: String },
+
+    #[error("cannot write the workbook `{path}`: {message}")]
+    XlsxWrite { path: String, message: String },
 
     #[error("unknown encoding `{name}`")]
     #[diagnostic(help("use utf-8 (the default) or gb18030 (excel exports from chinese windows)"))]

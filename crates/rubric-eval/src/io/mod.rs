@@ -28,8 +28,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL)
-//! and [`RejectWriter`].
+//! [`read_all`] does all three for small inputs. Writers: [`RecordWriter`] (CSV, JSON, JSONL),
+//! [`XlsxBook`] (a workbook) and [`RejectWriter`] (a [`RejectTable`]: each reject with its
+//! original cells, read again by [`OriginalRows::read`]; the workbook's `拒绝` sheet lays out the
+//! same table).
 //!
 //! # Reading rules (LANGUAGE.md §6, and the choices where it is silent)
 //!
@@ -46,10 +48,15 @@
 //!   unless they are empty.
 //! - Cells: surrounding spaces and tabs are trimmed for numbers, bools and dates; a cell of
 //!   only spaces is empty; text is kept exactly otherwise. Empty → missing for an optional
-//!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no thousands
-//!   separators, no exponent (except in JSON numbers), at most 38 decimal places and 38
-//!   significant digits. An int must be whole (`3.0` is 3; `1.5` is rejected). Bools: `true/false`,
-//!   `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16` or `2024/05/16`.
+//!   field, else the row is rejected. Numbers: `-?digits[.digits]`, no `+`, no exponent (except
+//!   in JSON numbers), at most 38 decimal places and 38 significant digits, or a form Excel
+//!   shows (LANGUAGE.md §9: `12,345.67`, `¥8,800`, `8000元`, full width, `20%` in a decimal
+//!   field; see `cell_forms.rs`). An int must be whole (`3.0` is 3; `1.5` is rejected). Bools:
+//!   `true/false`, `1/0`, `yes/no`, `是/否`, any case. Dates: `2024-05-16`, `2024/05/16`, or a
+//!   form Excel shows (`2024-5-6`, `2024.5.6`, `2024年5月6日`, `20240506`); `5/6/2024` is
+//!   ambiguous and rejected, and a date that does not exist says so.
+//! - A row whose key cell is `合计`, `总计`, `小计` or `Total` (or, with an empty key, whose
+//!   first non-empty cell is) is rejected as a `totals row`.
 //! - JSON: numbers keep their exact text; a JSON bool fits a bool or text field, a number a
 //!   numeric, bool (1/0) or text field, a string any field (parsed as a CSV cell would be);
 //!   `null` or an absent key is empty; a list or object as a cell rejects the row. An array
@@ -64,23 +71,38 @@
 //!   a rejected row does not claim its key.
 
 mod cell;
+mod cell_forms;
 mod csv_reader;
 mod error;
+mod events;
+mod joined;
 mod json_reader;
 mod keys;
 mod parser;
 mod record;
+mod rejects;
 #[cfg(test)]
 mod tests;
 mod write;
 mod xlsx_reader;
+mod xlsx_write;
 
 pub use error::DataError;
+pub use events::{
+    events_model, orphan_rejects, read_all_joined, read_events, EventsFile, EventsRead,
+    NO_SUCH_CUSTOMER,
+};
+pub use joined::Claims;
 pub use keys::KeyTracker;
-pub use parser::RowParser;
+pub use parser::{RowParser, TOTALS_ROW};
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
-pub use write::{ColumnKind, OutputColumn, OutputFormat, RecordWriter, RejectWriter};
+pub use rejects::{OriginalRows, RejectTable, RejectWriter};
+pub use write::{ColumnKind, EncodeWriter, OutputColumn, OutputFormat, RecordWriter, RowSink};
+pub use xlsx_write::{
+    text_width, GradeColumn, Summary, SummaryRow, SummaryTable, XlsxBook, XlsxColumn,
+    MAX_DATA_ROWS, REJECT_SHEET, RESULT_SHEET, SUMMARY_SHEET,
+};
 
 use crate::value::{InputRow, Reject};
 use encoding_rs::Encoding;
@@ -173,6 +195,7 @@ enum Inner {
     Csv(Box<csv_reader::CsvReader>),
     Json(json_reader::JsonReader),
     Xlsx(xlsx_reader::XlsxReader),
+    Joined(Box<joined::Joined>),
 }
 
 impl Reader {
@@ -301,6 +324,7 @@ impl Reader {
             Inner::Csv(r) => r.header(),
             Inner::Json(r) => r.header(),
             Inner::Xlsx(r) => r.header(),
+            Inner::Joined(r) => r.header(),
         }
     }
 
@@ -310,6 +334,7 @@ impl Reader {
             Inner::Csv(r) => r.header_line(),
             Inner::Json(_) => 0,
             Inner::Xlsx(r) => r.header_line(),
+            Inner::Joined(r) => r.header_line(),
         }
     }
 
@@ -340,6 +365,7 @@ impl Reader {
             Inner::Csv(r) => r.fill(out, max),
             Inner::Json(r) => r.fill(out, max),
             Inner::Xlsx(r) => r.fill(out, max),
+            Inner::Joined(r) => r.fill(out, max),
         }
     }
 
@@ -361,6 +387,10 @@ impl Reader {
                 r.fill(&mut batch.records, max)
             }
             Inner::Xlsx(r) => {
+                batch.clear();
+                r.fill(&mut batch.records, max)
+            }
+            Inner::Joined(r) => {
                 batch.clear();
                 r.fill(&mut batch.records, max)
             }

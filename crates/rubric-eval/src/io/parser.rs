@@ -1,6 +1,7 @@
 //! Raw record → input row: column lookup and cell parsing, shareable across threads.
 
 use super::cell::{self, CellError};
+use super::cell_forms::is_totals;
 use super::error::{similar_names, DataError};
 use super::json_reader::object_cells;
 use super::record::{Batch, ByteCells, Cells, RawCell, RawRecord, Rec};
@@ -28,6 +29,9 @@ pub struct RowParser {
 }
 
 const NO_FIELD: u32 = u32::MAX;
+
+/// The reason of a rejected totals row.
+pub const TOTALS_ROW: &str = "totals row";
 
 /// What [`RowParser::parse_lines`] hands each record to: its line, and its cells and wide
 /// numbers (see [`RowParser::parse_cells`]) or its reject.
@@ -177,6 +181,7 @@ impl RowParser {
     pub(crate) fn parse_rec(&self, rec: Rec<'_>, values: &mut Vec<Value>) -> Result<(), Reject> {
         values.clear();
         if let Some(r) = rec.bytes() {
+            self.check_totals(rec, r)?;
             self.check_len(rec, r)?;
             for f in &self.fields {
                 let v = match f.col.and_then(|c| r.get(c)) {
@@ -200,6 +205,15 @@ impl RowParser {
                 reason: reason.clone(),
                 key: None,
             }),
+            Cells::BrokenLine { reason, .. } => Err(Reject {
+                line: raw.line,
+                column: None,
+                reason: reason.clone(),
+                key: self
+                    .key_col()
+                    .and_then(|k| rec.cell_text(k))
+                    .map(|k| k.trim().to_string()),
+            }),
             // (handled above)
             Cells::Bytes(_) => Ok(()),
             Cells::Typed(cells) => self.parse_typed_cells(raw.line, cells, values),
@@ -212,6 +226,74 @@ impl RowParser {
                     key: None,
                 }),
             },
+        }
+    }
+
+    /// The column of the key, when the file has one.
+    fn key_col(&self) -> Option<usize> {
+        self.key
+            .and_then(|k| self.fields.get(k))
+            .and_then(|f| f.col)
+    }
+
+    /// A totals row (LANGUAGE.md §9) is rejected: its key cell is `合计`, `总计`, `小计` or
+    /// `Total`, or, when the key cell is empty, its first non-empty cell is.
+    fn check_totals(&self, rec: Rec<'_>, r: ByteCells<'_>) -> Result<(), Reject> {
+        let Some(k) = self.key_col() else {
+            return Ok(());
+        };
+        let key = r.get(k).unwrap_or(&[]);
+        let word = if cell::trim(key).is_empty() {
+            r.iter().find(|c| !cell::trim(c).is_empty()).unwrap_or(&[])
+        } else {
+            key
+        };
+        if is_totals(word) {
+            return Err(self.totals_reject(rec.line(), rec.cell_text(k).map(|t| t.into_owned())));
+        }
+        Ok(())
+    }
+
+    /// [`RowParser::check_totals`] for typed cells (JSON, XLSX).
+    fn check_totals_typed(&self, line: u64, cells: &[RawCell]) -> Result<(), Reject> {
+        let Some(k) = self.key_col() else {
+            return Ok(());
+        };
+        let key = cells.get(k).map(RawCell::text);
+        let word = if key.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            cells
+                .iter()
+                .map(RawCell::text)
+                .find(|t| !t.trim().is_empty())
+        } else {
+            key.clone()
+        };
+        if word.is_some_and(|w| is_totals(w.as_bytes())) {
+            return Err(self.totals_reject(line, key.map(|t| t.into_owned())));
+        }
+        Ok(())
+    }
+
+    fn totals_reject(&self, line: u64, key: Option<String>) -> Reject {
+        Reject {
+            line,
+            column: self
+                .key
+                .and_then(|k| self.fields.get(k))
+                .map(|f| f.column.clone()),
+            reason: TOTALS_ROW.into(),
+            key: key.filter(|k| !k.trim().is_empty()),
+        }
+    }
+
+    /// Whether a line [`RowParser::parse_lines`] parsed may be a totals row: its key is a
+    /// totals word or missing (then [`RowParser::check_totals`] decides).
+    #[inline]
+    fn maybe_totals(&self, cells: &[Cell<'_>]) -> bool {
+        match self.key.and_then(|k| cells.get(k)) {
+            Some(Cell::Text(t)) => is_totals(t.as_bytes()),
+            Some(Cell::Missing) => true,
+            _ => false,
         }
     }
 
@@ -244,6 +326,7 @@ impl RowParser {
         let Some(r) = rec.bytes() else {
             return Ok(());
         };
+        self.check_totals(rec, r)?;
         self.check_len(rec, r)?;
         for f in &self.fields {
             let cell = match f.col.and_then(|c| r.get(c)) {
@@ -311,7 +394,7 @@ impl RowParser {
             if is_delimiter {
                 continue;
             }
-            if ok && col >= self.header_len {
+            if ok && col >= self.header_len && !self.maybe_totals(&cells) {
                 row(line, Ok((&cells, &wide)));
             } else {
                 let mut ends = Vec::new();
@@ -336,6 +419,7 @@ impl RowParser {
         cells: &[RawCell],
         values: &mut Vec<Value>,
     ) -> Result<(), Reject> {
+        self.check_totals_typed(line, cells)?;
         for f in &self.fields {
             let v = match f.col {
                 None => Ok(Value::Missing),
@@ -534,10 +618,8 @@ fn parse_typed(f: &FieldSpec, c: &RawCell) -> Result<Value, String> {
         RawCell::Absent => Err(format!("`{}`: the record has no `{}`", f.name, f.column)),
         RawCell::Empty => empty(f),
         RawCell::Text(s) => parse_bytes(f, s.as_bytes(), Origin::Text),
-        RawCell::Number(s) => match f.kind {
-            Kind::Date => Err(bad(f, s.as_bytes(), CellError::NotDate)),
-            _ => parse_bytes(f, s.as_bytes(), Origin::Number),
-        },
+        // (a date field reads a number cell as its digits: `20240506`)
+        RawCell::Number(s) => parse_bytes(f, s.as_bytes(), Origin::Number),
         RawCell::Bool(b) => match f.kind {
             Kind::Bool => Ok(Value::Bool(*b)),
             Kind::Text => Ok(Value::Text(Arc::from(if *b { "true" } else { "false" }))),

@@ -26,6 +26,10 @@ pub(crate) enum Cells {
     /// A record that could not be read at all (e.g. a JSON line that is not an object); the
     /// reason, lowercase.
     Broken(String),
+    /// A CSV line that cannot be a record (an unterminated quote opens in it): the reason, and
+    /// the line's cells split at the delimiter with quotes kept as written, for the rejects
+    /// file's original cells.
+    BrokenLine { reason: String, row: ByteRow },
 }
 
 /// One cell of a JSON object or a spreadsheet, before it is checked against the field's type.
@@ -82,7 +86,7 @@ impl RawRecord {
         match &self.cells {
             Cells::Bytes(r) => r.len(),
             Cells::Typed(c) => c.len(),
-            Cells::Json(_) | Cells::Broken(_) => 0,
+            Cells::Json(_) | Cells::Broken(_) | Cells::BrokenLine { .. } => 0,
         }
     }
 
@@ -227,6 +231,7 @@ impl<'a> Rec<'a> {
             Rec::Raw(r) => match &r.cells {
                 Cells::Bytes(row) => row.cells().get(i).map(String::from_utf8_lossy),
                 Cells::Typed(c) => c.get(i).map(RawCell::text),
+                Cells::BrokenLine { row, .. } => row.cells().get(i).map(String::from_utf8_lossy),
                 Cells::Json(_) | Cells::Broken(_) => None,
             },
             Rec::Line { cells, .. } => cells.get(i).map(String::from_utf8_lossy),

@@ -149,12 +149,12 @@ fn csv_cell_rules() {
     assert_eq!(
         reasons,
         vec![
-            "`revenue`: `1,234` is not a number (thousands separators are not allowed)",
+            "`revenue`: `1,23` is not a number (thousands separators go between groups of three digits: 12,345.67)",
             "`revenue`: empty required cell",
             "`orders`: `1.5` is not a whole number",
             "duplicate key `00017` (first on line 2)",
             "`vip`: `maybe` is not a yes/no value (expected true/false, 1/0, yes/no or 是/否)",
-            "`last_order`: `2024-02-30` is not a date (expected 2024-05-16 or 2024/05/16)",
+            "`last_order`: `2024-02-30` has no day 30 (February 2024 has 29 days)",
             "the record has 6 cells but the header has 7",
         ]
     );
@@ -541,14 +541,14 @@ fn every_bool_spelling_and_both_date_separators() {
     );
     assert_eq!(
         rejects[1].reason,
-        "`d`: `16/05/2024` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `16/05/2024` is ambiguous: the day and the month cannot be told apart (write the year first: 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
 }
 
 #[test]
 fn numbers_are_plain() {
     let model = scheme_with("id text key\nx decimal?\nn int?");
-    let src = "id,x,n\n1,-12.50,-7\n2,1 234,1\n3,1e3,1\n4,+5,1\n5,\" 42 \",\" 8 \"\n6,,\n7,¥5,1\n8,5,1,000\n";
+    let src = "id,x,n\n1,-12.50,-7\n2,1 234,1\n3,1e3,1\n4,+5,1\n5,\" 42 \",\" 8 \"\n6,,\n7,€5,1\n8,5,1,000\n";
     let (rows, rejects) = csv(src, &model);
     assert_eq!(rows[0].values[1..], [num("-12.50"), num("-7")]);
     assert_eq!(rows[1].values[1..], [num("42"), num("8")]);
@@ -560,7 +560,7 @@ fn numbers_are_plain() {
             "`x`: `1 234` is not a number",
             "`x`: `1e3` is not a number",
             "`x`: `+5` is not a number",
-            "`x`: `¥5` is not a number",
+            "`x`: `€5` is not a number",
             "the record has 4 cells but the header has 3",
         ]
     );
@@ -958,7 +958,7 @@ fn customers_workbook() -> Vec<u8> {
         vec![Empty, Empty, Empty, Empty, Empty, Empty],
         vec![N("21"), N("1E+21"), N("1.5"), B(false), N("45432"), Empty],
         vec![Shared(2), N("5"), N("1"), Empty, Empty, Empty],
-        vec![S("00022"), S("1,234"), N("2"), Empty, Empty, Empty],
+        vec![S("00022"), S("1,23"), N("2"), Empty, Empty, Empty],
     ];
     let other = vec![
         vec![S("id"), S("营业额"), S("orders")],
@@ -980,6 +980,28 @@ fn xlsx_first_sheet() {
         &model,
     );
     insta::assert_snapshot!(render(&model, &rows, &rejects));
+    // Rejects carry the sheet's cells as text.
+    let reader = Reader::from_bytes(
+        customers_workbook(),
+        "book.xlsx",
+        Format::Xlsx,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
+    let t = RejectTable::new(&rejects, &originals);
+    assert_eq!(
+        t.rows[0][..5],
+        [
+            "7",
+            "营业额",
+            "00020",
+            "`revenue`: the excel error #N/A cannot be a cell",
+            "book.xlsx"
+        ]
+    );
+    assert_eq!(t.rows[0][5..7], ["00020", "the excel error #N/A"]);
     // Lines are sheet rows: the header is on row 3.
     assert_eq!(rows[0].line, 4);
     assert_eq!(
@@ -1013,7 +1035,7 @@ fn xlsx_first_sheet() {
             (10, "duplicate key `00017` (first on line 4)"),
             (
                 11,
-                "`revenue`: `1,234` is not a number (thousands separators are not allowed)"
+                "`revenue`: `1,23` is not a number (thousands separators go between groups of three digits: 12,345.67)"
             ),
         ]
     );
@@ -1247,14 +1269,67 @@ fn rejects_file() {
         &model,
     )
     .unwrap();
+    let path = fixtures().join("customers.csv");
+    let reader = Reader::open(&path, &ReadOptions::default(), &model).unwrap();
+    let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
     let mut w = RejectWriter::new(Vec::new(), "rejects.csv").unwrap();
-    for r in &rejects {
-        w.write(r).unwrap();
-    }
+    w.write_table(&RejectTable::new(&rejects, &originals))
+        .unwrap();
     assert_eq!(w.rows(), 7);
     let out = String::from_utf8(w.finish().unwrap()).unwrap();
+    let out = out.replace(&*path.to_string_lossy(), "customers.csv");
     insta::assert_snapshot!(out);
-    assert!(out.starts_with("line,column,key,reason\n8,营业额,00021,"));
+    // the original cells as read, under their headers, after the reject's own columns
+    assert!(out.starts_with(
+        "line,column,key,reason,file,id,营业额,orders,vip,last_order,region,notes\n8,营业额,00021,"
+    ));
+    assert!(out.contains(",customers.csv,00021,\"1,23\",1,true,2024-01-01,west,"));
+    // a short record keeps the cells it has
+    assert!(out.contains(
+        "14,,00026,the record has 6 cells but the header has 7,customers.csv,00026,10,3,0,2024-02-29,west,\n"
+    ));
+}
+
+/// Rejects of JSON, JSONL and XLSX inputs carry their original values as text, and a long CSV
+/// record its extra cells.
+#[test]
+fn rejects_carry_original_cells_of_every_format() {
+    let model = scheme_with("id text key\nx decimal\nd date?");
+    let table = |bytes: &[u8], format: Format| {
+        let (_, rejects) = read(bytes, format, &ReadOptions::default(), &model);
+        let reader = Reader::from_bytes(
+            bytes.to_vec(),
+            "in",
+            format,
+            &ReadOptions::default(),
+            &model,
+        )
+        .unwrap();
+        let originals = OriginalRows::read(reader, rejects.iter().map(|r| r.line)).unwrap();
+        RejectTable::new(&rejects, &originals)
+    };
+    let t = table(
+        b"[\n{\"id\": \"a\", \"x\": 1.50},\n{\"id\": \"b\", \"x\": true},\n{\"id\": \"c\", \"x\": 2, \"d\": \"2024-02-30\"},\n{\"id\": \"a\", \"x\": 3.0}\n]",
+        Format::Json,
+    );
+    assert_eq!(
+        t.header,
+        ["line", "column", "key", "reason", "file", "id", "x", "d"]
+    );
+    assert_eq!(t.rows[0][4..], ["in", "b", "true", ""]);
+    assert_eq!(t.rows[1][4..], ["in", "c", "2", "2024-02-30"]);
+    assert_eq!(
+        t.rows[2][..4],
+        ["5", "id", "a", "duplicate key `a` (first on line 2)"]
+    );
+    assert_eq!(t.rows[2][5..], ["a", "3.0", ""]);
+    let t = table(b"{\"id\":\"c\",\"x\":\"1,23\"}\nnot json\n", Format::Jsonl);
+    assert_eq!(t.rows[0][5..], ["c", "1,23", ""]);
+    assert_eq!(t.rows[1][5..], ["", "", ""]);
+    let t = table(b"id,x,d\nk,1,,extra,\nm,1,2024-5-6\n", Format::Csv);
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(t.header[5..], ["id", "x", "d", ""]);
+    assert_eq!(t.rows[0][5..], ["k", "1", "", "extra"]);
 }
 
 // ---- garbage ------------------------------------------------------------------------------
@@ -1558,11 +1633,11 @@ fn reasons_stay_on_one_line() {
     assert_eq!(rejects[0].line, 2);
     assert_eq!(
         rejects[0].reason,
-        "`d`: `2024\\n05\\t16` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `2024\\n05\\t16` is not a date (write 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
     assert_eq!(
         rejects[1].reason,
-        "`d`: `\\u{1}x` is not a date (expected 2024-05-16 or 2024/05/16)"
+        "`d`: `\\u{1}x` is not a date (write 2024-05-16, 2024-5-16, 2024/5/16, 2024.5.16, 2024年5月16日 or 20240516)"
     );
 }
 
@@ -1657,7 +1732,9 @@ fn records_by_csv_core(text: &[u8]) -> Vec<LineCells> {
                 record::Cells::Bytes(row) => {
                     out.push((rec.line, row.iter().map(<[u8]>::to_vec).collect()))
                 }
-                record::Cells::Broken(_) => out.push((rec.line, vec![BROKEN.to_vec()])),
+                record::Cells::Broken(_) | record::Cells::BrokenLine { .. } => {
+                    out.push((rec.line, vec![BROKEN.to_vec()]))
+                }
                 _ => panic!("a csv record of bytes"),
             }
         }
@@ -1911,6 +1988,35 @@ fn block_cells_are_the_parsed_values() {
         "客户".as_bytes(),
         b"2147483648",
         b"-2147483648",
+        // the forms Excel shows (LANGUAGE.md §9)
+        b"12,345.67",
+        b"1,234",
+        b"1,23",
+        b"12.345,6",
+        "¥8,800".as_bytes(),
+        "￥52,000.50".as_bytes(),
+        b"$1,000",
+        "¥-5".as_bytes(),
+        "-¥5".as_bytes(),
+        "8000元".as_bytes(),
+        "８８００".as_bytes(),
+        "１２，３４５．６７".as_bytes(),
+        b"20%",
+        b"-2.5%",
+        "１００％".as_bytes(),
+        b"99,999,999,999,999,999,999.5",
+        b"2024-5-6",
+        b"2024/5/6",
+        b"2024.5.6",
+        "2024年5月6日".as_bytes(),
+        b"20240506",
+        b"5/6/2024",
+        b"06/05/2024",
+        b"2024-02-30",
+        b"2024-13-01",
+        "２０２４－０５－１６".as_bytes(),
+        "合计".as_bytes(),
+        b"Total",
     ];
     let show_cell = |c: &table::Cell<'_>, wide: &[Decimal]| -> Value {
         match *c {
@@ -2077,6 +2183,22 @@ fn lines_parsed_in_one_pass_equal_split_then_parsed() {
         "a b",
         "-",
         " 4 ",
+        "\"1,234.5\"",
+        "\"1,23\"",
+        "¥88",
+        "￥-1.5",
+        "8000元",
+        "１２，３４５．６",
+        "20%",
+        "3%",
+        "2024-5-6",
+        "2024.12.31",
+        "2024年5月6日",
+        "20240506",
+        "5/6/2024",
+        "2024-02-30",
+        "合计",
+        " total ",
     ];
     let mut noise = Noise(0xD1B5_4A32_D192_ED03);
     let mut compared = 0;
@@ -2110,4 +2232,84 @@ fn lines_parsed_in_one_pass_equal_split_then_parsed() {
         }
     }
     assert!(compared > 3000, "only {compared} records compared");
+}
+
+/// A totals row (LANGUAGE.md §9) is rejected as such, in every format, and also when its key cell is empty and its first cell says `合计`.
+#[test]
+fn totals_rows_are_rejected() {
+    let model = scheme_with("id text key\nname text?\nx decimal");
+    let (rows, rejects) = csv(
+        "id,name,x\nc1,a,1\n合计,,1\nc2,b,2\n,合 计,3\nTOTAL:,,4\nc3,合计,5\n总计,,not a number\n",
+        &model,
+    );
+    let kept: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    assert_eq!(kept, [2, 4, 7]);
+    let got: Vec<(u64, Option<&str>, Option<&str>, &str)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.column.as_deref(),
+                r.key.as_deref(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, Some("id"), Some("合计"), "totals row"),
+            (5, Some("id"), None, "totals row"),
+            (6, Some("id"), Some("TOTAL:"), "totals row"),
+            (8, Some("id"), Some("总计"), "totals row"),
+        ]
+    );
+    let (rows, rejects) = read(
+        b"{\"id\":\"c1\",\"x\":1}\n{\"id\":\"Total\",\"x\":3}\n",
+        Format::Jsonl,
+        &ReadOptions::default(),
+        &model,
+    );
+    assert_eq!((rows.len(), rejects[0].line), (1, 2));
+    assert_eq!(rejects[0].reason, "totals row");
+}
+
+/// Reading the rejected rows again finds every one of them across batches, plain lines and
+/// quoted records alike, and stops after the last.
+#[test]
+fn original_rows_are_found_across_batches() {
+    let model = scheme_with("id text key\nx decimal");
+    let mut text = String::from("id,x\n");
+    for i in 0..20_000 {
+        if i == 15_000 {
+            text.push_str("\"q\nuoted\",bad\n");
+        } else if i % 7_000 == 3 {
+            text.push_str(&format!("k{i},bad\n"));
+        } else {
+            text.push_str(&format!("k{i},{i}\n"));
+        }
+    }
+    let (_, rejects) = csv(&text, &model);
+    let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [5, 7005, 14005, 15002]);
+    let reader = Reader::from_bytes(
+        text.into_bytes(),
+        "in",
+        Format::Csv,
+        &ReadOptions::default(),
+        &model,
+    )
+    .unwrap();
+    let originals = OriginalRows::read(reader, lines.iter().copied()).unwrap();
+    let t = RejectTable::new(&rejects, &originals);
+    let cells: Vec<&[String]> = t.rows.iter().map(|r| &r[5..]).collect();
+    assert_eq!(
+        cells,
+        [
+            &["k3".to_string(), "bad".into()][..],
+            &["k7003".to_string(), "bad".into()][..],
+            &["k14003".to_string(), "bad".into()][..],
+            &["q\nuoted".to_string(), "bad".into()][..],
+        ]
+    );
 }

@@ -1,9 +1,9 @@
 //! Output writers: records to CSV (RFC 4180 quoting), JSON (an array of objects, one per line)
-//! or JSON Lines; rejects to CSV. Cells arrive already formatted as text, with a type hint per
+//! or JSON Lines (rejects: `rejects.rs`). Cells arrive already formatted as text, with a type hint per
 //! column so that JSON gets numbers, booleans, lists and nulls. Same input, same bytes.
+//! Workbooks (`.xlsx`) are written by [`super::xlsx_write`], which takes the same cells.
 
 use super::error::DataError;
-use crate::value::Reject;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -14,17 +14,34 @@ pub enum OutputFormat {
     Csv,
     Json,
     Jsonl,
+    /// An Excel workbook, written by [`super::XlsxBook`], never as a byte stream.
+    Xlsx,
 }
 
 impl OutputFormat {
-    /// By the file's extension: `.csv`, `.json`, `.jsonl`/`.ndjson`.
+    /// By the file's extension: `.csv`, `.json`, `.jsonl`/`.ndjson`, `.xlsx`.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Some(OutputFormat::Csv),
             "json" => Some(OutputFormat::Json),
             "jsonl" | "ndjson" => Some(OutputFormat::Jsonl),
+            "xlsx" => Some(OutputFormat::Xlsx),
             _ => None,
+        }
+    }
+
+    /// The format to write `path` in: by its extension; CSV when it has none (`/dev/stdout`).
+    /// An extension Rubric cannot write (`.txt`, `.xls`) is an error, never a silent CSV.
+    pub fn for_path(path: &Path) -> Result<OutputFormat, DataError> {
+        match path.extension() {
+            None => Ok(OutputFormat::Csv),
+            Some(ext) => {
+                OutputFormat::from_path(path).ok_or_else(|| DataError::UnknownOutputExtension {
+                    path: path.display().to_string(),
+                    ext: ext.to_string_lossy().into_owned(),
+                })
+            }
         }
     }
 
@@ -33,6 +50,7 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Json => "json",
             OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -50,6 +68,7 @@ impl FromStr for OutputFormat {
             "csv" => Ok(OutputFormat::Csv),
             "json" => Ok(OutputFormat::Json),
             "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
+            "xlsx" | "excel" => Ok(OutputFormat::Xlsx),
             _ => Err(DataError::UnknownOutputFormatName { name: s.into() }),
         }
     }
@@ -85,6 +104,24 @@ impl OutputColumn {
             name: name.into(),
             kind,
         }
+    }
+}
+
+/// Where output rows go, cell by cell: a [`RecordWriter`] (CSV, JSON, JSONL) or a workbook
+/// ([`super::XlsxBook`]).
+pub trait RowSink {
+    /// Writes the next cell of the current row (`None`: missing).
+    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError>;
+    /// Ends the current row.
+    fn end_row(&mut self) -> Result<(), DataError>;
+}
+
+impl<W: Write> RowSink for RecordWriter<W> {
+    fn cell(&mut self, value: Option<&str>) -> Result<(), DataError> {
+        RecordWriter::cell(self, value)
+    }
+    fn end_row(&mut self) -> Result<(), DataError> {
+        RecordWriter::end_row(self)
     }
 }
 
@@ -131,6 +168,12 @@ impl<W: Write> RecordWriter<W> {
                 out: BufWriter::with_capacity(1 << 16, out),
                 lines: true,
             },
+            OutputFormat::Xlsx => {
+                return Err(DataError::XlsxWrite {
+                    path: name.into(),
+                    message: "a workbook is written by the workbook writer, not as a stream".into(),
+                })
+            }
         };
         let keys = columns
             .iter()
@@ -249,7 +292,7 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(crate) fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
@@ -264,7 +307,7 @@ fn csv_io(e: csv::Error) -> io::Error {
     }
 }
 
-fn csv_err(name: &str, e: csv::Error) -> DataError {
+pub(crate) fn csv_err(name: &str, e: csv::Error) -> DataError {
     DataError::Write {
         path: name.into(),
         source: csv_io(e),
@@ -355,48 +398,88 @@ fn is_json_number(s: &str) -> bool {
     i == b.len()
 }
 
-/// Writes rejects as CSV: `line,column,key,reason`.
-pub struct RejectWriter<W: Write> {
-    w: csv::Writer<W>,
-    name: String,
-    rows: u64,
+/// A byte stream of UTF-8 text written in another encoding (`--encoding gb18030` on CSV
+/// output). A character split across two writes is held until its last byte arrives;
+/// characters the encoding cannot hold (none for GB18030) become numeric character references.
+pub struct EncodeWriter<W: Write> {
+    out: W,
+    encoder: encoding_rs::Encoder,
+    /// The start of a UTF-8 character whose other bytes have not arrived yet.
+    pending: Vec<u8>,
+    buf: Vec<u8>,
 }
 
-impl<W: Write> RejectWriter<W> {
-    /// Starts the file with its header. `name` names the output in errors.
-    pub fn new(out: W, name: &str) -> Result<Self, DataError> {
-        let mut w = csv_writer(out);
-        w.write_record(["line", "column", "key", "reason"])
-            .map_err(|e| csv_err(name, e))?;
-        Ok(RejectWriter {
-            w,
-            name: name.into(),
-            rows: 0,
-        })
+impl<W: Write> EncodeWriter<W> {
+    pub fn new(out: W, encoding: &'static encoding_rs::Encoding) -> EncodeWriter<W> {
+        EncodeWriter {
+            out,
+            encoder: encoding.new_encoder(),
+            pending: Vec::new(),
+            buf: Vec::new(),
+        }
     }
 
-    pub fn write(&mut self, r: &Reject) -> Result<(), DataError> {
-        let line = r.line.to_string();
-        let rec = [
-            line.as_str(),
-            r.column.as_deref().unwrap_or(""),
-            r.key.as_deref().unwrap_or(""),
-            &r.reason,
-        ];
-        self.rows += 1;
-        self.w.write_record(rec).map_err(|e| csv_err(&self.name, e))
+    fn encode(&mut self, text: &str, last: bool) -> io::Result<()> {
+        let mut text = text;
+        loop {
+            self.buf.clear();
+            self.buf.reserve(
+                self.encoder
+                    .max_buffer_length_from_utf8_if_no_unmappables(text.len())
+                    .unwrap_or(text.len() * 4)
+                    .max(16),
+            );
+            let (result, read, _) = self
+                .encoder
+                .encode_from_utf8_to_vec(text, &mut self.buf, last);
+            self.out.write_all(&self.buf)?;
+            text = text.get(read..).unwrap_or("");
+            if result == encoding_rs::CoderResult::InputEmpty {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<W: Write> Write for EncodeWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut data = std::mem::take(&mut self.pending);
+        data.extend_from_slice(bytes);
+        let (text, rest) = match std::str::from_utf8(&data) {
+            Ok(t) => (t, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (a, b) = data.split_at(e.valid_up_to());
+                (std::str::from_utf8(a).unwrap_or(""), b)
+            }
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the output is not valid utf-8",
+                ))
+            }
+        };
+        let rest = rest.to_vec();
+        self.encode(text, false)?;
+        self.pending = rest;
+        Ok(bytes.len())
     }
 
-    /// The number of rejects written.
-    pub fn rows(&self) -> u64 {
-        self.rows
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
+}
 
-    pub fn finish(self) -> Result<W, DataError> {
-        let name = self.name;
-        self.w.into_inner().map_err(|e| DataError::Write {
-            path: name,
-            source: io::Error::other(e.error().to_string()),
-        })
+impl<W: Write> EncodeWriter<W> {
+    /// Ends the text (a character left incomplete is an error) and returns the writer, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        if !self.pending.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the output ends inside a utf-8 character",
+            ));
+        }
+        self.encode("", true)?;
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
