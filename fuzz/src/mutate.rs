@@ -149,7 +149,7 @@ fn one(rng: &mut Rng, v: &mut Vec<u8>, other: &[u8], dict: &[&str]) {
                 if rng.one_in(2) {
                     v[i] ^= 1 << rng.below(8);
                 } else {
-                    v[i] = rng.next() as u8;
+                    v[i] = rng.next_u64() as u8;
                 }
             }
         }
