@@ -208,7 +208,13 @@ impl<'s> Printer<'s> {
             .get(self.line_of(pos))
             .copied()
             .unwrap_or(0);
-        if !self.src.get(ls..pos).unwrap_or("").trim().is_empty() {
+        if !self
+            .src
+            .get(ls..pos)
+            .unwrap_or("")
+            .trim_matches(rubric_syntax::is_layout)
+            .is_empty()
+        {
             return false;
         }
         let mut newlines = 0;
@@ -218,7 +224,7 @@ impl<'s> Printer<'s> {
                 if newlines >= 2 {
                     return true;
                 }
-            } else if !ch.is_whitespace() {
+            } else if !rubric_syntax::is_layout(ch) {
                 break;
             }
         }
@@ -227,7 +233,11 @@ impl<'s> Printer<'s> {
 
     /// Where the keyword `kw` right before `pos` starts (or `pos` when it is not there).
     fn keyword_before(&self, pos: usize, kw: &str) -> usize {
-        let before = self.src.get(..pos).unwrap_or("").trim_end();
+        let before = self
+            .src
+            .get(..pos)
+            .unwrap_or("")
+            .trim_end_matches(rubric_syntax::is_layout);
         if before.ends_with(kw) {
             before.len() - kw.len()
         } else {

@@ -268,7 +268,11 @@ fn split_chunks(src: &str) -> Vec<std::ops::Range<usize>> {
         if at_line_start {
             at_line_start = false;
             let rest = &src[line_start..];
-            let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            // layout as the grammar skips it: a stray byte order mark before `let` counts
+            let indent = rest.len()
+                - rest
+                    .trim_start_matches(|c| c != '\n' && crate::is_layout(c))
+                    .len();
             let word: String = rest[indent..]
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -464,11 +468,12 @@ fn expectation_rank(e: &str) -> (u8, String) {
     (class, e.to_string())
 }
 
-/// The length of `text` without its trailing whitespace and `//` comments.
+/// The length of `text` without its trailing layout ([`crate::is_layout`], what the grammar
+/// skips) and `//` comments.
 fn trim_trivia_end(text: &str) -> usize {
     let mut end = text.len();
     loop {
-        let t = text[..end].trim_end();
+        let t = text[..end].trim_end_matches(crate::is_layout);
         end = t.len();
         let line_start = t.rfind('\n').map_or(0, |i| i + 1);
         match comment_start(&t[line_start..]) {
@@ -758,7 +763,10 @@ impl<'s> Lower<'s> {
     fn doc_before(&self, start: usize) -> Option<String> {
         let before = &self.orig[..crate::span::clamp_to_char_boundary(self.orig, start)];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        if !before[line_start..].trim().is_empty() {
+        if !before[line_start..]
+            .trim_matches(crate::is_layout)
+            .is_empty()
+        {
             return None;
         }
         let mut lines: Vec<&str> = Vec::new();
@@ -767,7 +775,7 @@ impl<'s> Lower<'s> {
             let body = text.strip_suffix('\n').unwrap_or(text);
             let body = body.strip_suffix('\r').unwrap_or(body);
             let ls = body.rfind('\n').map_or(0, |i| i + 1);
-            let line = body[ls..].trim();
+            let line = body[ls..].trim_matches(crate::is_layout);
             match line.strip_prefix("///") {
                 Some(doc) if !doc.starts_with('/') => {
                     lines.push(doc.strip_prefix(' ').unwrap_or(doc));
@@ -1517,5 +1525,14 @@ mod tests {
         let parsed = parse("/// first\n/// second\nlet a = 1\n");
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_eq!(parsed.file.decls[0].doc.as_deref(), Some("first\nsecond"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_layout_around_doc_comments() {
+        // the grammar skips U+FEFF like a space, so the doc comments do too
+        let parsed = parse("/// one\n\u{feff}let a = 1\n\u{feff}/// two\nlet b = 2\n/// none\n\u{feff}\nlet c = 3\n");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let docs: Vec<_> = parsed.file.decls.iter().map(|d| d.doc.as_deref()).collect();
+        assert_eq!(docs, vec![Some("one"), Some("two"), None]);
     }
 }
