@@ -238,3 +238,51 @@ fn sql_joins_one_group_by_per_events_block() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("did you mean `orders`?"), "{err}");
 }
+
+#[test]
+fn explain_shows_each_aggregate_and_the_events_it_counted() {
+    let (code, out, err) = rubric(&[
+        "explain",
+        &format!("{EX}/rfm.rubric"),
+        "--data",
+        &format!("{EX}/customers.csv"),
+        "--events",
+        &format!("orders={EX}/orders.csv"),
+        "--key",
+        "C0004",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("max(orders.order_date)"),
+        "max(orders.order_date) 1998-05-20 (4 events)"
+    );
+    assert_eq!(
+        line("sum(orders.amount) "),
+        "sum(orders.amount) 79.9 (3 events)"
+    );
+    assert_eq!(
+        line("count(orders where"),
+        "count(orders where orders.amount > 0) 3 (3 events)"
+    );
+    // a customer without orders: the empty aggregates, none counted
+    let (code, out, err) = rubric(&[
+        "explain",
+        &format!("{EX}/rfm.rubric"),
+        "--data",
+        &format!("{EX}/customers.csv"),
+        "--events",
+        &format!("orders={EX}/orders.csv"),
+        "--key",
+        "C0060",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(0 events)"), "{out}");
+}

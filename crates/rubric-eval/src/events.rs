@@ -147,8 +147,14 @@ enum Acc {
     Sum(Option<Decimal>, u64),
     Min(Value),
     Max(Value),
-    Distinct(HashSet<Value>),
+    /// Few values (most customers): a list searched in order.
+    Distinct(Vec<Value>),
+    /// Many values.
+    DistinctMany(HashSet<Value>),
 }
+
+/// Past this many distinct values a customer's `count_distinct` keeps a hash set.
+const SMALL_SET: usize = 32;
 
 impl Acc {
     fn new(func: AggFunc) -> Acc {
@@ -157,7 +163,7 @@ impl Acc {
             AggFunc::Sum | AggFunc::Avg => Acc::Sum(Some(Decimal::ZERO), 0),
             AggFunc::Min => Acc::Min(Value::Missing),
             AggFunc::Max => Acc::Max(Value::Missing),
-            AggFunc::CountDistinct => Acc::Distinct(HashSet::new()),
+            AggFunc::CountDistinct => Acc::Distinct(Vec::new()),
         }
     }
 
@@ -182,7 +188,19 @@ impl Acc {
                     *m = v;
                 }
             }
-            Acc::Distinct(set) => {
+            Acc::Distinct(list) => {
+                let v = normal(v);
+                if !list.contains(&v) {
+                    if list.len() < SMALL_SET {
+                        list.push(v);
+                    } else {
+                        let mut set: HashSet<Value> = list.drain(..).collect();
+                        set.insert(v);
+                        *self = Acc::DistinctMany(set);
+                    }
+                }
+            }
+            Acc::DistinctMany(set) => {
                 set.insert(normal(v));
             }
         }
@@ -199,7 +217,8 @@ impl Acc {
                 None => Value::Missing,
             },
             (Acc::Min(v) | Acc::Max(v), _) => v.clone(),
-            (Acc::Distinct(set), _) => Value::Num(Decimal::from(set.len())),
+            (Acc::Distinct(list), _) => Value::Num(Decimal::from(list.len())),
+            (Acc::DistinctMany(set), _) => Value::Num(Decimal::from(set.len())),
         })
     }
 }
@@ -221,12 +240,15 @@ pub struct EventOverflow {
 /// Every customer's accumulators, in the order their keys were first seen.
 #[derive(Clone, Debug, Default)]
 pub struct Totals {
-    index: HashMap<Arc<str>, usize>,
+    index: HashMap<Arc<str>, usize, crate::hash::KeyHash>,
     keys: Vec<Arc<str>>,
     /// Per customer: the events block and line of their first event.
     first: Vec<(EventsId, u64)>,
     /// Customer-major: `accs[c * naggs + a]`.
     accs: Vec<Acc>,
+    /// Per customer and aggregate (as `accs`): the events it counted (its filter held and, but
+    /// for `count`, its value was present).
+    counted: Vec<u64>,
     naggs: usize,
 }
 
@@ -248,6 +270,7 @@ impl Totals {
         self.keys.push(key);
         self.first.push((events, line));
         self.accs.extend(plan.aggs.iter().map(|a| Acc::new(a.func)));
+        self.counted.extend(plan.aggs.iter().map(|_| 0));
         c
     }
 
@@ -292,7 +315,11 @@ impl Totals {
         let c = self.slot(plan, key, events, line);
         for (&a, v) in aggs.iter().zip(values) {
             if let Some(v) = v {
-                self.accs[c * self.naggs + a].add(v);
+                let at = c * self.naggs + a;
+                if !v.is_missing() || plan.aggs[a].func == AggFunc::Count {
+                    self.counted[at] += 1;
+                }
+                self.accs[at].add(v);
             }
         }
         Ok(())
@@ -310,6 +337,13 @@ impl Totals {
             .iter()
             .map(|k| &**k)
             .zip(self.first.iter().copied())
+    }
+
+    /// How many events aggregate `a` counted for customer `c` (0 without events).
+    pub fn counted(&self, c: Option<usize>, a: AggId) -> u64 {
+        c.and_then(|c| self.counted.get(c * self.naggs + a))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The index of customer `key`, if it has events.

@@ -12,6 +12,7 @@
 
 mod eval;
 pub mod events;
+mod hash;
 pub mod io;
 mod plan;
 mod pop;

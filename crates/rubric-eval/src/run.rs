@@ -18,6 +18,7 @@
 //!   argument leaves the row out of the population too (and, at stage 1, it claims no key).
 
 use crate::eval;
+use crate::hash::hash_bytes;
 use crate::io::{
     Batch, ColumnKind, DataError, OutputColumn, OutputFormat, Reader, Rec, RecordWriter, RowParser,
     RowSink,
@@ -2085,29 +2086,6 @@ pub(crate) fn csv_cell(out: &mut Vec<u8>, cell: &[u8], alone: bool) {
         out.push(b);
     }
     out.push(b'"');
-}
-
-/// A fast 64-bit hash of a key (multiply-rotate over 8-byte words, then a murmur3 finaliser).
-fn hash_bytes(b: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h: u64 = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 /// Duplicate keys, in input order: the second and later rows with a key are rejected with

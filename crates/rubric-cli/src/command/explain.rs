@@ -22,9 +22,13 @@ pub struct Args {
     /// The scheme file (`.rubric`)
     #[arg(value_name = "SCHEME")]
     scheme: PathBuf,
-    /// The customer data: csv, json, jsonl or xlsx (by extension, or --input-format)
+    /// The customer data: csv, json, jsonl or xlsx (by extension, or --input-format) [required
+    /// unless the scheme reads events and `input` holds only the key]
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    data: Option<PathBuf>,
+    /// The file of an `events` block (repeat per block)
+    #[arg(long, value_name = "NAME=FILE")]
+    events: Vec<String>,
     /// The key of the customer to explain
     #[arg(long, value_name = "K")]
     key: String,
@@ -81,13 +85,42 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     options.sheet = args.sheet.clone();
-    let (rows, read_rejects) = match io::read_all(&args.data, &options, &model) {
+    let files = match super::run_events::parse(&model, &args.events, &[], &options) {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    if args.data.is_none() && (model.events.is_empty() || model.fields.iter().any(|f| !f.is_key)) {
+        return usage("--data is required: the customers\n  = help: pass --data FILE");
+    }
+    let events_files: Vec<io::EventsFile<'_>> = files
+        .iter()
+        .map(|f| io::EventsFile {
+            block: f.block,
+            path: &f.path,
+            options: f.options(),
+        })
+        .collect();
+    let data = args.data.as_deref().map(|d| (d, &options));
+    let read = if model.events.is_empty() {
+        let Some((d, o)) = data else {
+            return usage("--data is required");
+        };
+        io::read_all(d, o, &model).map(|(rows, rejects)| (rows, rejects, None))
+    } else {
+        io::read_joined(data, &events_files, &model, as_of)
+            .map(|r| (r.rows, r.rejects, Some((r.plan, r.totals))))
+    };
+    let (rows, read_rejects, totals) = match read {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
     let plan = Plan::compile(&model, as_of);
     let ev = plan.evaluate(rows);
-    let data_shown = args.data.display().to_string();
+    let data_shown = match (&args.data, files.first()) {
+        (Some(d), _) => d.display().to_string(),
+        (None, Some(f)) => f.shown(),
+        (None, None) => String::new(),
+    };
     let Some(row) = ev.row_of_key(&args.key) else {
         let rejected = read_rejects
             .iter()
@@ -164,6 +197,35 @@ pub fn main(args: Args) -> ExitCode {
             let v = input.values.get(k).cloned().unwrap_or(Value::Missing);
             let shown = text::value(&v, &f.ty, &model, f.ty == rubric_check::hir::Ty::Decimal);
             out.push(format!("  {}  {shown}", text::pad(&labels[k], width)));
+        }
+    }
+
+    // each aggregate over events, with how many of the customer's events it counted
+    if let Some((_, totals)) = &totals {
+        let c = totals.index_of(&args.key);
+        let texts: Vec<String> = (0..model.aggs.len())
+            .map(|a| rubric_eval::events::agg_text(&model, a))
+            .collect();
+        let width = texts
+            .iter()
+            .map(|t| rubric_fmt::display_width(t))
+            .max()
+            .unwrap_or(0);
+        out.push(String::new());
+        out.push("events".to_string());
+        for (a, t) in texts.iter().enumerate() {
+            let v = ev
+                .input(row)
+                .and_then(|r| r.values.get(model.fields.len() + a))
+                .cloned()
+                .unwrap_or(Value::Missing);
+            let shown = text::value(&v, &model.aggs[a].ty, &model, false);
+            let n = totals.counted(c, a);
+            let events = if n == 1 { "event" } else { "events" };
+            out.push(format!(
+                "  {}  {shown}  ({n} {events})",
+                text::pad(t, width)
+            ));
         }
     }
 

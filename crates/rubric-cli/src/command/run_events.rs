@@ -24,6 +24,9 @@ pub struct EventFile {
 }
 
 impl EventFile {
+    pub fn options(&self) -> &ReadOptions {
+        &self.options
+    }
     pub fn shown(&self) -> String {
         self.path.display().to_string()
     }

@@ -3,8 +3,10 @@
 //! customers are read, the events of keys that are not customers are rejected ("no such
 //! customer") in a second pass over the file, only when there are some.
 
+use super::record::{Batch, Rec};
 use super::{DataError, Reader, RowParser};
 use crate::events::{EventPlan, Totals};
+use crate::table::Cell;
 use crate::value::{Reject, Value};
 use rubric_check::hir::{EventsId, FieldDef, Model};
 use std::collections::HashSet;
@@ -46,6 +48,10 @@ fn fields(model: &Model, block: EventsId) -> Vec<FieldDef> {
 
 /// Parses every record of `reader` (the file of events block `block`) and folds it into
 /// `totals`. A missing required column fails here, naming similar headers.
+///
+/// The reader hands over batches as `rubric run` reads them (runs of plain CSV lines are split
+/// and parsed in one pass into borrowed cells, `RowParser::parse_lines`), and an event's cells
+/// become values only for its own fields: its key is looked up as the text in the line.
 pub fn read_events(
     mut reader: Reader,
     model: &Model,
@@ -57,34 +63,105 @@ pub fn read_events(
     let fields = fields(model, block);
     let parser = RowParser::for_fields(reader.path(), &fields, reader.header())?;
     let mut out = EventsRead::default();
-    let mut batch = Vec::new();
+    let mut batch = Batch::default();
+    let mut event: Vec<Value> = Vec::new();
     let mut values = Vec::new();
-    while reader.fill_batch(&mut batch, 8192)? > 0 {
-        for rec in &batch {
+    while reader.fill(&mut batch, 8192)? > 0 {
+        let mut fold = |line: u64, parsed: Result<Event<'_, '_>, Reject>, out: &mut EventsRead| {
             out.read += 1;
-            if let Err(reject) = parser.parse_into(rec, &mut values) {
+            let result = parsed.and_then(|e| {
+                let key = e.into_values(&mut event, line)?;
+                totals
+                    .add(plan, block, key, line, &event)
+                    .map_err(|e| Reject {
+                        line,
+                        column: None,
+                        reason: format!(
+                            "`{}` is outside the exact decimal range for this event",
+                            crate::events::agg_text(model, e.aggregate)
+                        ),
+                        key: Some(key.to_string()),
+                    })
+            });
+            if let Err(reject) = result {
                 out.rejects.push(reject);
-                continue;
             }
-            let Some(Value::Text(key)) = values.first() else {
-                continue;
-            };
-            let key = key.clone();
-            if let Err(e) = totals.add(plan, block, &key, rec.line, &values[1..]) {
-                out.rejects.push(Reject {
-                    line: rec.line,
-                    column: None,
-                    reason: format!(
-                        "`{}` is outside the exact decimal range for this event",
-                        crate::events::agg_text(model, e.aggregate)
-                    ),
-                    key: Some(key.to_string()),
-                });
+        };
+        if !batch.lines.is_empty() {
+            parser.parse_lines(&batch, &mut |line, parsed| {
+                let parsed = parsed.map(|(cells, wide)| Event::Cells(cells, wide));
+                fold(line, parsed, &mut out);
+            });
+        } else {
+            let (mut cells, mut wide) = (Vec::new(), Vec::new());
+            for rec in batch.records.iter().map(Rec::Raw) {
+                let parsed = if rec.bytes().is_some() {
+                    parser
+                        .parse_cells(rec, &mut cells, &mut wide)
+                        .map(|()| Event::Cells(&cells, &wide))
+                } else {
+                    parser
+                        .parse_rec(rec, &mut values)
+                        .map(|()| Event::Values(&values))
+                };
+                fold(rec.line(), parsed, &mut out);
             }
         }
         progress(out.read);
     }
     Ok(out)
+}
+
+/// One parsed event: the key and the block's fields, as borrowed cells or as values.
+enum Event<'c, 'r> {
+    Cells(&'c [Cell<'r>], &'c [rubric_syntax::Decimal]),
+    Values(&'c [Value]),
+}
+
+impl<'c> Event<'c, '_> {
+    /// The event's key, and its fields as values into `out`.
+    fn into_values(self, out: &mut Vec<Value>, line: u64) -> Result<&'c str, Reject> {
+        out.clear();
+        let bad = |reason: &str| Reject {
+            line,
+            column: None,
+            reason: reason.into(),
+            key: None,
+        };
+        match self {
+            Event::Cells(cells, wide) => {
+                let Some((Cell::Text(key), rest)) = cells.split_first() else {
+                    return Err(bad("the event has no key"));
+                };
+                for c in rest {
+                    out.push(match *c {
+                        Cell::Missing => Value::Missing,
+                        Cell::Num(m, s) => {
+                            match rubric_syntax::Decimal::from_parts(i128::from(m), u32::from(s)) {
+                                Some(d) => Value::Num(d),
+                                None => return Err(bad("a number out of range")),
+                            }
+                        }
+                        Cell::Wide(i) => match wide.get(i as usize) {
+                            Some(d) => Value::Num(*d),
+                            None => return Err(bad("a number out of range")),
+                        },
+                        Cell::Date(d) => Value::Date(rubric_syntax::date::Date(d)),
+                        Cell::Bool(b) => Value::Bool(b),
+                        Cell::Text(t) => Value::Text(std::sync::Arc::from(t)),
+                    });
+                }
+                Ok(key)
+            }
+            Event::Values(values) => {
+                let Some((Value::Text(key), rest)) = values.split_first() else {
+                    return Err(bad("the event has no key"));
+                };
+                out.extend(rest.iter().cloned());
+                Ok(key)
+            }
+        }
+    }
 }
 
 /// The rejects of the events in `reader` whose key is in `orphans` (keys that are not
@@ -130,6 +207,15 @@ pub struct EventsFile<'a> {
     pub options: &'a super::ReadOptions,
 }
 
+/// What [`read_all_joined`] read, with the aggregates' running totals (for `rubric explain`).
+pub struct JoinedRead {
+    pub rows: Vec<crate::InputRow>,
+    /// Customers first, then each events file's (whose lines are their own file's).
+    pub rejects: Vec<Reject>,
+    pub plan: std::sync::Arc<EventPlan>,
+    pub totals: std::sync::Arc<Totals>,
+}
+
 /// Reads a whole customers file (`None`: the customers are the keys of the events) joined with
 /// the aggregates of its events files: the accepted rows (values of the row model, see
 /// [`crate::events::row_model`]) and the rejects of every file (customers first, then events,
@@ -140,6 +226,17 @@ pub fn read_all_joined(
     model: &Model,
     as_of: rubric_syntax::date::Date,
 ) -> Result<(Vec<crate::InputRow>, Vec<Reject>), DataError> {
+    let read = read_joined(data, files, model, as_of)?;
+    Ok((read.rows, read.rejects))
+}
+
+/// [`read_all_joined`], keeping the totals.
+pub fn read_joined(
+    data: Option<(&std::path::Path, &super::ReadOptions)>,
+    files: &[EventsFile<'_>],
+    model: &Model,
+    as_of: rubric_syntax::date::Date,
+) -> Result<JoinedRead, DataError> {
     let plan = EventPlan::compile(model, as_of);
     let mut totals = Totals::new(&plan);
     let mut event_rejects = Vec::new();
@@ -157,14 +254,9 @@ pub fn read_all_joined(
         None => None,
     };
     let totals = std::sync::Arc::new(totals);
+    let plan = std::sync::Arc::new(plan);
     let paths = files.iter().map(|f| f.path.display().to_string()).collect();
-    let (reader, claims) = Reader::joined(
-        base,
-        model,
-        std::sync::Arc::new(plan),
-        totals.clone(),
-        paths,
-    )?;
+    let (reader, claims) = Reader::joined(base, model, plan.clone(), totals.clone(), paths)?;
     let rows_model = crate::events::row_model(model);
     let parser = reader.row_parser(&rows_model)?;
     let (rows, mut rejects) = super::drain(reader, &parser, &rows_model)?;
@@ -182,5 +274,10 @@ pub fn read_all_joined(
             rejects.extend(orphan_rejects(reader, model, &orphans)?);
         }
     }
-    Ok((rows, rejects))
+    Ok(JoinedRead {
+        rows,
+        rejects,
+        plan,
+        totals,
+    })
 }

@@ -1,5 +1,6 @@
 //! Duplicate-key detection: a sequential pass in input order over the accepted rows.
 
+use crate::hash::hash_bytes;
 use crate::value::{InputRow, Reject, Value};
 use hashbrown::HashTable;
 use rubric_check::hir::Model;
@@ -294,36 +295,11 @@ fn stored<'a>(bytes: &'a [u8], ends: &[usize], id: usize) -> &'a [u8] {
     bytes.get(start..end).unwrap_or(&[])
 }
 
-const K: u64 = 0x9E37_79B9_7F4A_7C15;
 const PARTS: usize = 256;
 
 /// The table of a hash: high bits, since a table sees only the low 32.
 fn part(hash: u64) -> usize {
     ((hash >> 40) as usize) % PARTS
-}
-
-/// A fast hash for keys: eight bytes at a time, then murmur3's 64-bit finaliser (the table
-/// takes bits from both ends). The keys come from the user's own file, so flooding resistance
-/// (what the default SipHash pays for) is not needed.
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 fn key_text(v: &Value) -> String {

@@ -89,8 +89,8 @@ mod xlsx_write;
 
 pub use error::DataError;
 pub use events::{
-    events_model, orphan_rejects, read_all_joined, read_events, EventsFile, EventsRead,
-    NO_SUCH_CUSTOMER,
+    events_model, orphan_rejects, read_all_joined, read_events, read_joined, EventsFile,
+    EventsRead, JoinedRead, NO_SUCH_CUSTOMER,
 };
 pub use joined::Claims;
 pub use keys::KeyTracker;
