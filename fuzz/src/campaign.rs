@@ -211,7 +211,20 @@ fn mutate_for(
     let other = DataCase::parse(other).map(|o| o.data).unwrap_or_default();
     let utf8 = !case.gb18030 && std::str::from_utf8(&case.data).is_ok();
     match rng.below(24) {
-        0 => case.options = random_options(rng),
+        0 => {
+            // new options, the same events file (`events=NAME`), if any
+            let events: Vec<String> = case
+                .options
+                .split_whitespace()
+                .filter(|w| w.starts_with("events="))
+                .map(str::to_string)
+                .collect();
+            case.options = random_options(rng);
+            for w in events {
+                case.options.push(' ');
+                case.options.push_str(&w);
+            }
+        }
         1 => {
             let mut d = vec![0xEF, 0xBB, 0xBF];
             d.extend_from_slice(&case.data);

@@ -127,19 +127,72 @@ pub fn seeds(target: Target, root: &Path) -> Vec<Vec<u8>> {
                     schemes.extend(scheme_from_header(&data, &mut rng));
                 }
                 for scheme in schemes {
+                    let mut options = random_options(&mut rng);
+                    // an events file (`orders.csv` beside a scheme with `events orders`)
+                    let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                    if events_blocks(&scheme).iter().any(|b| b == stem) {
+                        options.push_str(&format!(" events={stem}"));
+                    }
                     out.push(
                         DataCase {
                             scheme,
                             format,
                             gb18030,
-                            options: random_options(&mut rng),
+                            options,
                             data: data.clone(),
                         }
                         .to_bytes(),
                     );
                 }
             }
+            out.extend(events_seeds(&files, &mut rng));
             out
         }
     }
+}
+
+/// The names of the `events` blocks of a scheme that checks clean.
+fn events_blocks(scheme: &str) -> Vec<String> {
+    let (_, checked) = rubric_check::check_source(scheme);
+    if checked.has_errors() {
+        return Vec::new();
+    }
+    checked
+        .model
+        .events
+        .iter()
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+/// For every clean scheme with `events` blocks: a generated events file per block (a few
+/// customers' events, cells mostly of the right type), run with `events=NAME`.
+fn events_seeds(files: &[PathBuf], rng: &mut Rng) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for p in files.iter().filter(|p| ext(p) == "rubric") {
+        let Ok(scheme) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        let (_, checked) = rubric_check::check_source(&scheme);
+        if checked.has_errors() || checked.model.events.is_empty() {
+            continue;
+        }
+        for (b, block) in checked.model.events.iter().enumerate() {
+            for _ in 0..4 {
+                let emodel = rubric_eval::io::events_model(&checked.model, b);
+                let csv = crate::targets::fields_csv(&emodel.fields, rng, 40, true);
+                out.push(
+                    DataCase {
+                        scheme: scheme.clone(),
+                        format: Format::Csv,
+                        gb18030: false,
+                        options: format!("{} events={}", random_options(rng), block.name),
+                        data: csv.into_bytes(),
+                    }
+                    .to_bytes(),
+                );
+            }
+        }
+    }
+    out
 }

@@ -205,6 +205,17 @@ fn drive(
             return Ok(None);
         }
     };
+    drive_reader(plan, model, src, reader, s)
+}
+
+/// [`drive`] over an opened reader (a file's, or the customers joined with their events).
+fn drive_reader(
+    plan: &Plan,
+    model: &Model,
+    src: &str,
+    reader: Reader,
+    s: &RunSettings,
+) -> Result<Option<(u64, u64, u64)>, String> {
     if let Err(e) = reader.row_parser(model) {
         render_error(&e);
         return Ok(None);
@@ -357,21 +368,36 @@ fn csv_cell(out: &mut String, s: &str) {
 
 /// A CSV of 0 to 12 rows whose cells mostly match the fields' types (and sometimes do not).
 fn rows_csv(model: &Model, rng: &mut Rng) -> String {
+    fields_csv(&model.fields, rng, 13, false)
+}
+
+/// A CSV of the columns of `fields`, fewer than `max_rows` rows; with `repeat_keys` the key
+/// takes one of a few values (the events of a few customers).
+pub fn fields_csv(
+    fields: &[rubric_check::hir::FieldDef],
+    rng: &mut Rng,
+    max_rows: usize,
+    repeat_keys: bool,
+) -> String {
     let mut out = String::new();
-    for (i, f) in model.fields.iter().enumerate() {
+    // aggregates are computed, not read
+    let fields: Vec<_> = fields.iter().filter(|f| f.agg.is_none()).collect();
+    for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         csv_cell(&mut out, &f.column);
     }
     out.push('\n');
-    let n = rng.below(13);
+    let n = rng.below(max_rows);
     for row in 0..n {
-        for (i, f) in model.fields.iter().enumerate() {
+        for (i, f) in fields.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            let cell: String = if f.is_key {
+            let cell: String = if f.is_key && repeat_keys {
+                format!("k{}", rng.below(5))
+            } else if f.is_key {
                 if rng.one_in(8) {
                     "k0".into()
                 } else {
@@ -521,6 +547,9 @@ pub fn data(input: &[u8]) -> Result<(), String> {
     let Some(as_of) = default_as_of(model) else {
         return Ok(());
     };
+    if !model.events.is_empty() {
+        return events(&case, model, value("events"), as_of, &settings, encoding);
+    }
     let plan = Plan::compile(model, as_of);
     let ran = drive(
         &plan,
@@ -562,6 +591,116 @@ pub fn data(input: &[u8]) -> Result<(), String> {
                 return Err(format!("the run read the data, read_all refused it: {e}"));
             }
             render_error(&e);
+        }
+    }
+    Ok(())
+}
+
+/// A scheme with `events` blocks, as `rubric run --events` reads it: with `events=NAME` in the
+/// options the data is the file of that block and the customers are the keys of its events;
+/// without, the data is the customers file, joined with no events. Properties: events read =
+/// used + rejected (each reject on a line of the file), every key of the events is one customer
+/// read, and customers read = written + rejected.
+fn events(
+    case: &DataCase,
+    model: &Model,
+    block_name: Option<&str>,
+    as_of: Date,
+    settings: &RunSettings,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<(), String> {
+    use rubric_eval::events::{row_model, EventPlan, Totals};
+    use std::sync::Arc;
+    let block = block_name.and_then(|n| model.events.iter().position(|e| e.name == n));
+    let options = ReadOptions {
+        format: Some(case.format),
+        encoding,
+        sheet: None,
+    };
+    let eplan = EventPlan::compile(model, as_of);
+    let mut totals = Totals::new(&eplan);
+    let mut base = None;
+    let lines = case.data.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    match block {
+        Some(b) => {
+            let emodel = io::events_model(model, b);
+            let reader = match Reader::from_bytes(
+                case.data.clone(),
+                "events",
+                case.format,
+                &options,
+                &emodel,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    render_error(&e);
+                    return Ok(());
+                }
+            };
+            let read = match io::read_events(reader, model, b, &eplan, &mut totals, &mut |_| {}) {
+                Ok(r) => r,
+                Err(e) => {
+                    render_error(&e);
+                    return Ok(());
+                }
+            };
+            if read.rejects.len() as u64 > read.read {
+                return Err(format!(
+                    "events: {} read, {} rejected",
+                    read.read,
+                    read.rejects.len()
+                ));
+            }
+            if case.format == Format::Csv && !case.gb18030 {
+                if let Some(r) = read.rejects.iter().find(|r| r.line == 0 || r.line > lines) {
+                    return Err(format!(
+                        "an event rejected on line {} of a {lines}-line file: {}",
+                        r.line, r.reason
+                    ));
+                }
+            }
+        }
+        None => {
+            let mut own = model.clone();
+            own.fields.retain(|f| f.agg.is_none());
+            match Reader::from_bytes(case.data.clone(), "customers", case.format, &options, &own) {
+                Ok(r) => base = Some(r),
+                Err(e) => {
+                    render_error(&e);
+                    return Ok(());
+                }
+            }
+        }
+    }
+    let with_base = base.is_some();
+    let customers = totals.customers() as u64;
+    let (reader, claims) = match Reader::joined(
+        base,
+        model,
+        Arc::new(eplan),
+        Arc::new(totals),
+        vec!["events".into()],
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            render_error(&e);
+            return Ok(());
+        }
+    };
+    let rows_model = row_model(model).into_owned();
+    let plan = Plan::compile(&rows_model, as_of);
+    let ran = drive_reader(&plan, &rows_model, &case.scheme, reader, settings)?;
+    if let Some((read, _, _)) = ran {
+        if !with_base && read != customers {
+            return Err(format!(
+                "{customers} customers have events, {read} customers were read"
+            ));
+        }
+        if !with_base && !settings.strict {
+            let claimed = claims.lock().map(|c| c.clone()).unwrap_or_default();
+            if let Some(c) = claimed.iter().position(|c| !c) {
+                return Err(format!("customer {c} of the events was never read"));
+            }
         }
     }
     Ok(())

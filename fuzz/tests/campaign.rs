@@ -114,3 +114,20 @@ fn a_data_case_reads_back_as_written() {
     assert_eq!(back.data, case.data);
     let _ = Target::Data;
 }
+
+/// The `data` target reads events files (`events=NAME`): example 28's `orders.csv` and a
+/// generated file for every block of every clean scheme with `events`, each running cleanly.
+#[test]
+fn events_files_are_seeds_of_the_data_target() {
+    let seeds = rubric_fuzz::seeds::seeds(Target::Data, &repo_root());
+    let events: Vec<_> = seeds
+        .iter()
+        .filter_map(|s| rubric_fuzz::targets::DataCase::parse(s))
+        .filter(|c| c.options.contains("events="))
+        .collect();
+    assert!(events.len() >= 5, "{} events seeds", events.len());
+    for case in &events {
+        let r = Target::Data.run(&case.to_bytes());
+        assert!(r.is_ok(), "{r:?}\n{}", case.options);
+    }
+}
