@@ -302,10 +302,10 @@ impl<'s> Printer<'s> {
         let i =
             (0..self.comments.len()).find(|&i| !self.used[i] && self.comments[i].start >= after)?;
         let between = self.src.get(after..self.comments[i].start)?;
-        if between
-            .chars()
-            .all(|c| matches!(c, ' ' | '\t' | '\r' | ',' | '}' | ']' | ')'))
-        {
+        // layout as the grammar skips it (a stray byte order mark too), but not a line break
+        if between.chars().all(|c| {
+            (rubric_syntax::is_layout(c) && c != '\n') || matches!(c, ',' | '}' | ']' | ')')
+        }) {
             self.used[i] = true;
             Some(self.comments[i].text.clone())
         } else {
