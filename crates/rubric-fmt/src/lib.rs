@@ -123,7 +123,13 @@ fn lex_comments(src: &str) -> Vec<Comment> {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
-                let text = src.get(start..i).unwrap_or("").trim_end().to_string();
+                // trimmed of layout only (a trailing `\u{B}` is part of a doc, as the parser
+                // reads it)
+                let text = src
+                    .get(start..i)
+                    .unwrap_or("")
+                    .trim_end_matches(rubric_syntax::is_layout)
+                    .to_string();
                 out.push(Comment { start, text });
             }
             _ => i += 1,
@@ -1142,7 +1148,7 @@ fn render(lines: &[Line]) -> String {
                 }
                 s.push_str(c);
             }
-            out.push_str(s.trim_end());
+            out.push_str(s.trim_end_matches(rubric_syntax::is_layout));
             out.push('\n');
         }
         prev_blank = false;
