@@ -31,7 +31,8 @@ pub fn mixed_percent(src: &str, file: &File) -> Vec<Diagnostic> {
                         keys.len() - 1
                     }
                 };
-                if text.ends_with('%') {
+                // (a full-width `％` typed with an input method is a percent too)
+                if text.ends_with(['%', '％']) {
                     keys[at].1.push(span);
                 } else {
                     keys[at].2.push((*v, span));

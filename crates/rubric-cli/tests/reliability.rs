@@ -76,6 +76,12 @@ fn a_scheme_that_is_not_utf8_says_so() {
     assert_eq!(code, 2);
     assert!(stderr.contains("is not UTF-8 text"), "{stderr}");
     assert!(stderr.contains("1 file could not be read"), "{stderr}");
+    // an unread file was not checked: no "0 errors" for it
+    assert!(
+        stderr.contains("checked 0 files; 1 file could not be read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0 errors"), "{stderr}");
     let (code, _, stderr) = rubric(&["fmt", "--check", path.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(!stderr.contains("already formatted"), "{stderr}");

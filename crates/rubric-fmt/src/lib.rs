@@ -123,7 +123,13 @@ fn lex_comments(src: &str) -> Vec<Comment> {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
-                let text = src.get(start..i).unwrap_or("").trim_end().to_string();
+                // trimmed of layout only (a trailing `\u{B}` is part of a doc, as the parser
+                // reads it)
+                let text = src
+                    .get(start..i)
+                    .unwrap_or("")
+                    .trim_end_matches(rubric_syntax::is_layout)
+                    .to_string();
                 out.push(Comment { start, text });
             }
             _ => i += 1,
@@ -208,7 +214,13 @@ impl<'s> Printer<'s> {
             .get(self.line_of(pos))
             .copied()
             .unwrap_or(0);
-        if !self.src.get(ls..pos).unwrap_or("").trim().is_empty() {
+        if !self
+            .src
+            .get(ls..pos)
+            .unwrap_or("")
+            .trim_matches(rubric_syntax::is_layout)
+            .is_empty()
+        {
             return false;
         }
         let mut newlines = 0;
@@ -218,7 +230,7 @@ impl<'s> Printer<'s> {
                 if newlines >= 2 {
                     return true;
                 }
-            } else if !ch.is_whitespace() {
+            } else if !rubric_syntax::is_layout(ch) {
                 break;
             }
         }
@@ -227,7 +239,11 @@ impl<'s> Printer<'s> {
 
     /// Where the keyword `kw` right before `pos` starts (or `pos` when it is not there).
     fn keyword_before(&self, pos: usize, kw: &str) -> usize {
-        let before = self.src.get(..pos).unwrap_or("").trim_end();
+        let before = self
+            .src
+            .get(..pos)
+            .unwrap_or("")
+            .trim_end_matches(rubric_syntax::is_layout);
         if before.ends_with(kw) {
             before.len() - kw.len()
         } else {
@@ -292,10 +308,10 @@ impl<'s> Printer<'s> {
         let i =
             (0..self.comments.len()).find(|&i| !self.used[i] && self.comments[i].start >= after)?;
         let between = self.src.get(after..self.comments[i].start)?;
-        if between
-            .chars()
-            .all(|c| matches!(c, ' ' | '\t' | '\r' | ',' | '}' | ']' | ')'))
-        {
+        // layout as the grammar skips it (a stray byte order mark too), but not a line break
+        if between.chars().all(|c| {
+            (rubric_syntax::is_layout(c) && c != '\n') || matches!(c, ',' | '}' | ']' | ')')
+        }) {
             self.used[i] = true;
             Some(self.comments[i].text.clone())
         } else {
@@ -1134,7 +1150,7 @@ fn render(lines: &[Line]) -> String {
                 }
                 s.push_str(c);
             }
-            out.push_str(s.trim_end());
+            out.push_str(s.trim_end_matches(rubric_syntax::is_layout));
             out.push('\n');
         }
         prev_blank = false;

@@ -191,8 +191,11 @@ pub fn tokens(a: &Analysis) -> Vec<Token> {
 pub fn encode(a: &Analysis, tokens: &[Token]) -> Vec<SemanticToken> {
     let mut out = Vec::with_capacity(tokens.len());
     let (mut line, mut col) = (0u32, 0u32);
+    // tokens are sorted, so each position is counted on from the previous token's
+    let mut prev = (0usize, tower_lsp_server::lsp_types::Position::default());
     for t in tokens {
-        let p = a.index.position(&a.text, t.start);
+        let p = a.index.position_after(&a.text, prev.0, prev.1, t.start);
+        prev = (t.start, p);
         let length = utf16_len(a.text.get(t.start..t.end).unwrap_or(""));
         if length == 0 {
             continue;

@@ -22,3 +22,10 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use fix::{Edit, Fix};
 pub use lower::{is_keyword, parse, Parsed, DECL_KEYWORDS, KEYWORDS, MAX_DEPTH};
 pub use span::{Span, Spanned};
+
+/// Whether `c` is layout between tokens: exactly the characters of the grammar's `WHITESPACE`
+/// rule (a byte order mark and the ideographic space among them). `str::trim` is not the same
+/// test: it keeps `\u{FEFF}`, which the parser skips like a space.
+pub fn is_layout(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}' | '\u{3000}')
+}

@@ -85,9 +85,20 @@ pub struct Parsed {
 /// thousands separators and units dropped, each with its diagnostic); every span of the result
 /// points into `src` as typed.
 pub fn parse(src: &str) -> Parsed {
+    parse_with(src, SPLIT_GRADE_AT, RULES_RUN)
+}
+
+/// A `grade` or `tags` declaration longer than this is parsed a run of rules at a time
+/// ([`split_grade`]).
+const SPLIT_GRADE_AT: usize = 256 * 1024;
+/// The bytes of rules in one run of a split grade.
+const RULES_RUN: usize = 32 * 1024;
+
+/// [`parse`], splitting grades longer than `split_at` bytes into runs of about `run` bytes.
+fn parse_with(src: &str, split_at: usize, run: usize) -> Parsed {
     crate::stack::guarded(|| {
         let norm = crate::normalize::normalize(src);
-        let mut parsed = parse_chunks(&norm.text, src, &norm.map);
+        let mut parsed = parse_chunks(&norm.text, src, &norm.map, split_at, run);
         let mut errors = norm.diagnostics;
         errors.append(&mut parsed.errors);
         parsed.errors = errors;
@@ -95,7 +106,7 @@ pub fn parse(src: &str) -> Parsed {
     })
 }
 
-fn parse_chunks(src: &str, orig: &str, map: &SourceMap) -> Parsed {
+fn parse_chunks(src: &str, orig: &str, map: &SourceMap, split_at: usize, run: usize) -> Parsed {
     let mut lower = Lower {
         orig,
         map,
@@ -115,6 +126,24 @@ fn parse_chunks(src: &str, orig: &str, map: &SourceMap) -> Parsed {
             );
             broken.push(broken_decl(text));
             continue;
+        }
+        if text.len() > split_at {
+            if let Some(d) = split_grade(&mut lower, text, range.start, run) {
+                if decl_depth(&d) > MAX_DEPTH {
+                    lower.errors.push(
+                        Diagnostic::error(
+                            "too-deep",
+                            "this declaration is nested too deeply",
+                            d.span(),
+                        )
+                        .with_help("split the expression into several `let`s"),
+                    );
+                    broken.push(broken_decl(text));
+                } else {
+                    decls.push(d);
+                }
+                continue;
+            }
         }
         match RubricParser::parse(Rule::chunk, text) {
             Ok(mut pairs) => {
@@ -155,6 +184,162 @@ fn parse_chunks(src: &str, orig: &str, map: &SourceMap) -> Parsed {
         file: File { decls, broken },
         errors: lower.errors,
     }
+}
+
+/// A chunk that is one big `grade` or `tags` declaration, parsed as its head (`grade name
+/// "label" by … {`) and then runs of about `run` bytes of rules, each run cut at a line outside
+/// every bracket: the same declaration as one parse gives. pest keeps every token of a parse in
+/// one queue, so one parse of a 5.8 MB grade of 100,000 rules held a gigabyte and spent most of
+/// a check growing it. `None` when the chunk is not such a declaration or any part does not
+/// parse: the caller parses it whole, for the usual error.
+fn split_grade(lower: &mut Lower<'_>, text: &str, off: usize, run: usize) -> Option<Decl> {
+    let mark = lower.errors.len();
+    let decl = split_grade_parts(lower, text, off, run);
+    if decl.is_none() {
+        // the whole parse lowers it again
+        lower.errors.truncate(mark);
+    }
+    decl
+}
+
+fn split_grade_parts(lower: &mut Lower<'_>, text: &str, off: usize, run: usize) -> Option<Decl> {
+    let b = text.as_bytes();
+    // the body's `{`: the first one outside strings, comments and brackets
+    let (mut i, mut depth, mut open) = (0usize, 0i64, None);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += usize::from(b[i] == b'\\') + 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'{' if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let open = open?;
+    let end = trim_trivia_end(text);
+    let close = end.checked_sub(1)?;
+    if close <= open || b.get(close) != Some(&b'}') {
+        return None;
+    }
+    // the head with an empty body: the declaration without its rules
+    let head = format!("{}}}", text.get(..=open)?);
+    let mut pairs = RubricParser::parse(Rule::chunk, &head).ok()?;
+    let mut decl_pairs = pairs
+        .next()?
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI);
+    let pair = decl_pairs.next()?;
+    if decl_pairs.next().is_some() || !matches!(pair.as_rule(), Rule::grade_decl | Rule::tags_decl)
+    {
+        return None;
+    }
+    let start = pair.as_span().start();
+    let mut decl = lower.decl(pair, off)?;
+    // the runs, each cut at a line start outside every bracket
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut from = open + 1;
+    while from < close {
+        let mut to = close;
+        let mut depth = 0i64;
+        let mut i = from;
+        while i < close {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < close && b[i] != b'"' && b[i] != b'\n' {
+                        i += usize::from(b[i] == b'\\') + 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < close && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                b'\n' if depth == 0 && i + 1 - from >= run => {
+                    to = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        runs.push((from, to));
+        from = to;
+    }
+    // parsed and lowered on every core, a share of the runs each, put back in order
+    let (orig, map) = (lower.orig, lower.map);
+    let parse_runs = |part: &[(usize, usize)]| -> Option<(Vec<Rule_>, Vec<Diagnostic>)> {
+        let mut own = Lower {
+            orig,
+            map,
+            errors: Vec::new(),
+        };
+        let mut rules = Vec::new();
+        for &(from, to) in part {
+            let piece = text.get(from..to)?;
+            let mut pairs = RubricParser::parse(Rule::grade_rules, piece).ok()?;
+            for p in pairs.next()?.into_inner() {
+                if p.as_rule() == Rule::grade_rule {
+                    rules.push(own.grade_rule(p, off + from)?);
+                }
+            }
+        }
+        Some((rules, own.errors))
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(runs.len().max(1));
+    let per = runs.len().div_ceil(workers).max(1);
+    let parts: Vec<Option<(Vec<Rule_>, Vec<Diagnostic>)>> = if workers == 1 {
+        vec![parse_runs(&runs)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = runs
+                .chunks(per)
+                .map(|part| {
+                    std::thread::Builder::new()
+                        .stack_size(crate::stack::STACK_SIZE)
+                        .spawn_scoped(s, move || parse_runs(part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.ok().and_then(|h| h.join().ok()).flatten())
+                .collect()
+        })
+    };
+    let mut rules = Vec::new();
+    for part in parts {
+        let (mut r, mut errors) = part?;
+        rules.append(&mut r);
+        lower.errors.append(&mut errors);
+    }
+    match &mut decl.kind {
+        DeclKind::Grade(g) if g.rules.is_empty() => g.rules = rules,
+        _ => return None,
+    }
+    // the span as one parse gives it: from the keyword to the closing `}`
+    decl.loc = Loc(lower.map.span(Span::new(off + start, off + close + 1)));
+    Some(decl)
 }
 
 /// How many operands one chain of binary operators may have.
@@ -269,7 +454,11 @@ fn split_chunks(src: &str) -> Vec<std::ops::Range<usize>> {
         if at_line_start {
             at_line_start = false;
             let rest = &src[line_start..];
-            let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            // layout as the grammar skips it: a stray byte order mark before `let` counts
+            let indent = rest.len()
+                - rest
+                    .trim_start_matches(|c| c != '\n' && crate::is_layout(c))
+                    .len();
             let word: String = rest[indent..]
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -465,11 +654,12 @@ fn expectation_rank(e: &str) -> (u8, String) {
     (class, e.to_string())
 }
 
-/// The length of `text` without its trailing whitespace and `//` comments.
+/// The length of `text` without its trailing layout ([`crate::is_layout`], what the grammar
+/// skips) and `//` comments.
 fn trim_trivia_end(text: &str) -> usize {
     let mut end = text.len();
     loop {
-        let t = text[..end].trim_end();
+        let t = text[..end].trim_end_matches(crate::is_layout);
         end = t.len();
         let line_start = t.rfind('\n').map_or(0, |i| i + 1);
         match comment_start(&t[line_start..]) {
@@ -760,7 +950,10 @@ impl<'s> Lower<'s> {
     fn doc_before(&self, start: usize) -> Option<String> {
         let before = &self.orig[..crate::span::clamp_to_char_boundary(self.orig, start)];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        if !before[line_start..].trim().is_empty() {
+        if !before[line_start..]
+            .trim_matches(crate::is_layout)
+            .is_empty()
+        {
             return None;
         }
         let mut lines: Vec<&str> = Vec::new();
@@ -769,7 +962,7 @@ impl<'s> Lower<'s> {
             let body = text.strip_suffix('\n').unwrap_or(text);
             let body = body.strip_suffix('\r').unwrap_or(body);
             let ls = body.rfind('\n').map_or(0, |i| i + 1);
-            let line = body[ls..].trim();
+            let line = body[ls..].trim_matches(crate::is_layout);
             match line.strip_prefix("///") {
                 Some(doc) if !doc.starts_with('/') => {
                     lines.push(doc.strip_prefix(' ').unwrap_or(doc));
@@ -1526,5 +1719,89 @@ mod tests {
         let parsed = parse("/// first\n/// second\nlet a = 1\n");
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_eq!(parsed.file.decls[0].doc.as_deref(), Some("first\nsecond"));
+    }
+
+    /// Every scheme under `examples/` and `tests/fixtures/`, and a big grade of every kind of
+    /// rule: parsed with each grade cut into runs of rules (as a grade over 256 KB is), the
+    /// declarations, spans and diagnostics are those of one parse.
+    #[test]
+    fn a_grade_parsed_a_run_of_rules_at_a_time_is_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut sources = Vec::new();
+        let mut dirs = vec![root.join("examples"), root.join("tests/fixtures")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rubric") {
+                    if let Ok(s) = std::fs::read_to_string(&p) {
+                        sources.push(s);
+                    }
+                }
+            }
+        }
+        assert!(sources.len() > 50, "{} schemes", sources.len());
+        let mut big = String::from(
+            "scheme \"x\"\ninput {\n  id text key\n  n int\n}\n/// doc\ngrade g \"等级\" {\n",
+        );
+        for i in 0..400 {
+            big.push_str(&match i % 5 {
+                0 => format!("  /// rule {i}\n  r{i} \"第{i}档\" when n >= {i} and (n < {i} * 2) {{ owner: \"x\", d: {i}% }}\n"),
+                1 => format!("  r{i} when n in [1, 2,\n    3] // a comment with ( and {{\n"),
+                2 => format!("  r{i} \"a // not a comment\" when n > 1, r{i}b when n < -1,\n"),
+                3 => format!("\n  // between\n  r{i} when between 1 and 2 {{\n    k: \"v\",\n  }}\n"),
+                _ => format!("  r{i} when n == {i}\n"),
+            });
+        }
+        big.push_str("  other otherwise\n} // after\nlet after = 1\n");
+        sources.push(big.clone());
+        // a rule that does not parse: the whole grade is parsed again for the usual error
+        sources.push(big.replace("r17 when", "r17 when when"));
+        let mut split = 0;
+        for src in &sources {
+            let whole = parse_with(src, usize::MAX, RULES_RUN);
+            for run in [1, 200, 4096] {
+                let cut = parse_with(src, 0, run);
+                assert_eq!(
+                    format!("{whole:?}"),
+                    format!("{cut:?}"),
+                    "run {run}:\n{src}"
+                );
+            }
+            split += usize::from(src.contains("grade "));
+        }
+        assert!(split > 20);
+        let parsed = parse_with(&big, 0, 1);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let rules = match &parsed.file.decls[2].kind {
+            DeclKind::Grade(g) => g.rules.len(),
+            _ => 0,
+        };
+        assert_eq!(rules, 481);
+        // the big grade did go the split way, at every run length
+        let norm = crate::normalize::normalize(&big);
+        let chunk = split_chunks(&norm.text)
+            .into_iter()
+            .find(|r| norm.text[r.clone()].contains("grade g"))
+            .unwrap();
+        for run in [1, 200, 4096] {
+            let mut lower = Lower {
+                orig: &big,
+                map: &norm.map,
+                errors: Vec::new(),
+            };
+            let text = &norm.text[chunk.clone()];
+            assert!(split_grade(&mut lower, text, chunk.start, run).is_some());
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_layout_around_doc_comments() {
+        // the grammar skips U+FEFF like a space, so the doc comments do too
+        let parsed = parse("/// one\n\u{feff}let a = 1\n\u{feff}/// two\nlet b = 2\n/// none\n\u{feff}\nlet c = 3\n");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let docs: Vec<_> = parsed.file.decls.iter().map(|d| d.doc.as_deref()).collect();
+        assert_eq!(docs, vec![Some("one"), Some("two"), None]);
     }
 }

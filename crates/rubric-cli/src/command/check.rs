@@ -111,7 +111,9 @@ pub fn main(args: Args) -> ExitCode {
             }
         },
         ErrorFormat::Human => {
-            let n = files.len();
+            // a file that could not be read was not checked: it counts on its own, never as
+            // "0 errors"
+            let n = files.len().saturating_sub(unreadable);
             let checked = if n == 1 {
                 "checked 1 file".to_string()
             } else {
@@ -122,7 +124,11 @@ pub fn main(args: Args) -> ExitCode {
                 1 => "; 1 file could not be read".to_string(),
                 n => format!("; {n} files could not be read"),
             };
-            errln!("{checked}: {}{unread}", render::summary(errors, warnings));
+            if n == 0 && unreadable > 0 {
+                errln!("{checked}{unread}");
+            } else {
+                errln!("{checked}: {}{unread}", render::summary(errors, warnings));
+            }
         }
     }
     if unreadable > 0 {

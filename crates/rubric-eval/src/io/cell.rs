@@ -258,6 +258,9 @@ pub(crate) fn parse_small(b: &[u8]) -> Option<(i64, u8)> {
     for (i, &c) in digits.iter().enumerate() {
         let d = c.wrapping_sub(b'0');
         if d < 10 {
+            if n == 18 {
+                return None; // a 19th digit could overflow `m`
+            }
             m = m * 10 + i64::from(d);
             n += 1;
         } else if c == b'.' && point.is_none() {
@@ -395,6 +398,24 @@ mod tests {
         assert_eq!(e("1e-99"), Err(CellError::TooPrecise));
         assert_eq!(e("1e"), Err(CellError::NotNumber));
         assert_eq!(e("e5"), Err(CellError::NotNumber));
+    }
+
+    /// The fast path takes at most 18 digits; 19 digits (found by the fuzzer: the 19th digit
+    /// overflowed the i64 mantissa, a panic in debug builds) go to the slow path, exactly.
+    #[test]
+    fn nineteen_digits_leave_the_fast_path() {
+        assert_eq!(
+            parse_small(b"999999999999999999"),
+            Some((999_999_999_999_999_999, 0))
+        );
+        for s in [
+            "9999999999999999999",
+            "-9999999999999999999",
+            "99999999999999999.99",
+        ] {
+            assert_eq!(parse_small(s.as_bytes()), None, "{s}");
+            assert_eq!(num(s), Ok(s.to_string()), "{s}");
+        }
     }
 
     #[test]
