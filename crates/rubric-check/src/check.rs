@@ -912,17 +912,7 @@ impl<'a> Checker<'a> {
                     e.span(),
                 );
                 let codes: Vec<String> = gd.codes.iter().map(|c| c.name.clone()).collect();
-                d = match did_you_mean(name, codes.iter().map(String::as_str)) {
-                    Some(s) => d.with_suggestion(s),
-                    None => d.with_help(format!(
-                        "the codes of `{gname}` are {}",
-                        codes
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                };
+                d = suggest_or_list(d, name, &codes, &format!("the codes of `{gname}`"));
                 self.err(d);
                 Some(error_expr(e.span()))
             }
@@ -1148,18 +1138,11 @@ impl<'a> Checker<'a> {
                             format!("`{gname}` has no attribute `{}`", key.node),
                             key.span,
                         );
-                        d = match did_you_mean(&key.node, keys.iter().map(String::as_str)) {
-                            Some(s) => d.with_suggestion(s),
-                            None if keys.is_empty() => {
-                                d.with_help(format!("the rules of `{gname}` carry no attributes"))
-                            }
-                            None => d.with_help(format!(
-                                "the attributes of `{gname}` are {}",
-                                keys.iter()
-                                    .map(|k| format!("`{k}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
+                        d = if keys.is_empty() {
+                            d.with_help(format!("the rules of `{gname}` carry no attributes"))
+                        } else {
+                            let what = format!("the attributes of `{gname}`");
+                            suggest_or_list(d, &key.node, &keys, &what)
                         };
                         self.err(d);
                         error_expr(span)
@@ -2135,6 +2118,27 @@ pub(crate) fn signature(b: Builtin) -> &'static str {
         Builtin::MonthStart => "month_start(date)",
         Builtin::CountTrue => "count_true(condition, …)",
         Builtin::Substr => "substr(text, start, length)",
+    }
+}
+
+/// `d` with a did-you-mean for `name` among `candidates`, else a help that lists them all:
+/// `{what} are `a`, `b``, `what` being e.g. "the codes of `tier`".
+pub(crate) fn suggest_or_list(
+    d: Diagnostic,
+    name: &str,
+    candidates: &[String],
+    what: &str,
+) -> Diagnostic {
+    match did_you_mean(name, candidates.iter().map(String::as_str)) {
+        Some(s) => d.with_suggestion(s),
+        None => d.with_help(format!(
+            "{what} are {}",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

@@ -231,24 +231,9 @@ fn build_case(
         let emodel = io::events_model(model, *b);
         let mut edl = Map::new();
         for d in Dialect::ALL {
-            let cols: Vec<String> = emodel
-                .fields
-                .iter()
-                .map(|f| {
-                    format!(
-                        "  {} {}",
-                        rubric_sql::ident(&f.column, d),
-                        rubric_sql::column_type(f, d, rubric_sql::INPUT_SCALE)
-                    )
-                })
-                .collect();
             edl.insert(
                 d.name().into(),
-                json!(format!(
-                    "CREATE TABLE {} (\n{}\n)",
-                    rubric_sql::table_name(&format!("events_{b}"), d),
-                    cols.join(",\n")
-                )),
+                json!(plain_table(&emodel, &format!("events_{b}"), d)),
             );
         }
         let fields: Vec<_> = emodel
@@ -287,7 +272,7 @@ fn build_case(
                 rubric_sql::INPUT_SCALE
             )),
         );
-        plain.insert(d.name().into(), json!(plain_table(model, d)));
+        plain.insert(d.name().into(), json!(plain_table(model, "input", d)));
         checks.insert(
             d.name().into(),
             json!(rubric_sql::check_queries(model, "input", d)),
@@ -314,8 +299,9 @@ fn build_case(
     })
 }
 
-/// The table of `create_table` without its constraints: every column nullable, no key.
-fn plain_table(model: &Model, d: Dialect) -> String {
+/// The table `name` of `model`'s fields as `create_table` writes it, without its constraints:
+/// every column nullable, no key.
+fn plain_table(model: &Model, name: &str, d: Dialect) -> String {
     let cols: Vec<String> = model
         .fields
         .iter()
@@ -329,7 +315,7 @@ fn plain_table(model: &Model, d: Dialect) -> String {
         .collect();
     format!(
         "CREATE TABLE {} (\n{}\n)",
-        rubric_sql::table_name("input", d),
+        rubric_sql::table_name(name, d),
         cols.join(",\n")
     )
 }

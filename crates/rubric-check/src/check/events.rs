@@ -458,17 +458,7 @@ impl Checker<'_> {
                 .iter()
                 .map(|f| f.name.clone())
                 .collect();
-            d = match did_you_mean(&key.node, names.iter().map(String::as_str)) {
-                Some(s) => d.with_suggestion(s),
-                None => d.with_help(format!(
-                    "the fields of `{ename}` are {}",
-                    names
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
+            d = super::suggest_or_list(d, &key.node, &names, &format!("the fields of `{ename}`"));
             self.err(d);
             return Some(error_expr(span));
         };
