@@ -129,19 +129,7 @@ fn parse_chunks(src: &str, orig: &str, map: &SourceMap, split_at: usize, run: us
         }
         if text.len() > split_at {
             if let Some(d) = split_grade(&mut lower, text, range.start, run) {
-                if decl_depth(&d) > MAX_DEPTH {
-                    lower.errors.push(
-                        Diagnostic::error(
-                            "too-deep",
-                            "this declaration is nested too deeply",
-                            d.span(),
-                        )
-                        .with_help("split the expression into several `let`s"),
-                    );
-                    broken.push(broken_decl(text));
-                } else {
-                    decls.push(d);
-                }
+                keep_decl(&mut lower, d, text, &mut decls, &mut broken);
                 continue;
             }
         }
@@ -153,19 +141,7 @@ fn parse_chunks(src: &str, orig: &str, map: &SourceMap, split_at: usize, run: us
                         continue;
                     }
                     if let Some(d) = lower.decl(pair, range.start) {
-                        if decl_depth(&d) > MAX_DEPTH {
-                            lower.errors.push(
-                                Diagnostic::error(
-                                    "too-deep",
-                                    "this declaration is nested too deeply",
-                                    d.span(),
-                                )
-                                .with_help("split the expression into several `let`s"),
-                            );
-                            broken.push(broken_decl(text));
-                        } else {
-                            decls.push(d);
-                        }
+                        keep_decl(&mut lower, d, text, &mut decls, &mut broken);
                     } else {
                         broken.push(broken_decl(text));
                     }
@@ -426,6 +402,30 @@ fn with_error_detail(text: &str) -> Option<pest::error::Error<Rule>> {
 }
 
 /// The keyword and name of a chunk that failed to parse, read word by word.
+/// A lowered declaration kept, or, nested past [`MAX_DEPTH`], reported (`too-deep`) and kept
+/// as broken text.
+fn keep_decl(
+    lower: &mut Lower<'_>,
+    d: Decl,
+    text: &str,
+    decls: &mut Vec<Decl>,
+    broken: &mut Vec<BrokenDecl>,
+) {
+    if decl_depth(&d) > MAX_DEPTH {
+        lower.errors.push(
+            Diagnostic::error(
+                "too-deep",
+                "this declaration is nested too deeply",
+                d.span(),
+            )
+            .with_help("split the expression into several `let`s"),
+        );
+        broken.push(broken_decl(text));
+    } else {
+        decls.push(d);
+    }
+}
+
 fn broken_decl(text: &str) -> BrokenDecl {
     let mut words = text
         .lines()
