@@ -2,7 +2,7 @@
 //! three-valued logic (a comparison with a missing value is missing, `and`/`or` are Kleene's, a
 //! missing condition does not fire).
 
-use crate::plan::{Node, PItem, Plan};
+use crate::ir::{Node, PItem, Plan};
 use crate::value::Value;
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::{Date, Duration};

@@ -14,6 +14,8 @@ mod eval;
 pub mod events;
 mod hash;
 pub mod io;
+mod ir;
+mod model;
 mod plan;
 mod pop;
 mod population;
@@ -27,9 +29,11 @@ pub mod value;
 mod vector;
 
 pub use eval::Overflow;
-pub use plan::{field_value, literal_value, Plan};
+pub use ir::Plan;
+pub use model::expr_text;
+pub use plan::{field_value, literal_value};
 pub use population::{overflow_reason, Evaluation};
 pub use trace::{
-    expr_text, show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,
+    show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,
 };
 pub use value::{format_decimal, format_value, InputRow, Reject, Value, ValueFormat};

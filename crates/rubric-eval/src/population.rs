@@ -2,7 +2,7 @@
 //! file small enough to hold. (`rubric run` streams instead; see [`crate::run`].)
 
 use crate::eval::{self, Env, Lookup, Overflow};
-use crate::plan::{Node, Plan};
+use crate::ir::{Node, Plan};
 use crate::pop;
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{ItemId, Model, TExpr};

@@ -2,11 +2,12 @@
 //! it (for `rubric test` failures, `rubric explain` and `rubric run --explain`).
 
 use crate::eval::{self, truth, Env};
-use crate::plan::{for_each_child, Node, Plan};
+use crate::ir::{Node, Plan};
+use crate::model::expr_text;
+use crate::plan::for_each_child;
 use crate::population::Evaluation;
 use crate::value::{format_decimal, Value, ValueFormat};
 use rubric_check::hir::{ItemId, ItemKind, Model, TExpr, TExprKind, Ty};
-use rubric_syntax::ast::{Literal, UnOp};
 use rubric_syntax::{Decimal, Span};
 
 /// The outcome of one rule or bonus condition.
@@ -544,141 +545,4 @@ fn leaves(plan: &Plan, model: &Model, e: &TExpr) -> Vec<LeafPlan> {
         out.push(leaf(plan, model, f));
     }
     out
-}
-
-/// An expression written back as text (for leaf names and score terms).
-pub fn expr_text(model: &Model, e: &TExpr) -> String {
-    let t = |x: &TExpr| {
-        let s = expr_text(model, x);
-        if matches!(
-            x.kind,
-            TExprKind::Arith(..)
-                | TExprKind::Cmp(..)
-                | TExprKind::And(..)
-                | TExprKind::Or(..)
-                | TExprKind::Coalesce(..)
-        ) {
-            format!("({s})")
-        } else {
-            s
-        }
-    };
-    match &e.kind {
-        TExprKind::Lit(l) => match l {
-            Literal::Int(d) | Literal::Decimal(d) => format_decimal(*d),
-            Literal::Text(s) => format!("{s:?}"),
-            Literal::Bool(b) => b.to_string(),
-            Literal::Date(d) => d.to_string(),
-            Literal::Duration(d) => d.to_string(),
-        },
-        TExprKind::Field(f) => model.fields.get(*f).map_or("?".into(), |f| f.name.clone()),
-        TExprKind::Item(i) => model.items.get(*i).map_or("?".into(), |i| i.name.clone()),
-        TExprKind::Code { grade, code } => model
-            .grade(*grade)
-            .and_then(|g| g.codes.get(*code))
-            .map_or("?".into(), |c| c.name.clone()),
-        TExprKind::Today => "today".into(),
-        TExprKind::Subject => "it".into(),
-        TExprKind::Agg(a) => crate::events::agg_text(model, *a),
-        TExprKind::EventField { events, field } => model
-            .events
-            .get(*events)
-            .and_then(|e| Some(format!("{}.{}", e.name, e.fields.get(*field)?.name)))
-            .unwrap_or_else(|| "?".into()),
-        TExprKind::List(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| expr_text(model, i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        TExprKind::Unary(UnOp::Neg, x) => format!("-{}", t(x)),
-        TExprKind::Unary(UnOp::Not, x) => format!("not {}", t(x)),
-        TExprKind::Arith(op, a, b) => {
-            let o = match op {
-                rubric_check::hir::ArithOp::Add => "+",
-                rubric_check::hir::ArithOp::Sub => "-",
-                rubric_check::hir::ArithOp::Mul => "*",
-                rubric_check::hir::ArithOp::Div => "/",
-            };
-            format!("{} {o} {}", t(a), t(b))
-        }
-        TExprKind::Cmp(op, a, b) => format!("{} {} {}", t(a), op.as_str(), t(b)),
-        TExprKind::And(a, b) => format!("{} and {}", t(a), t(b)),
-        TExprKind::Or(a, b) => format!("{} or {}", t(a), t(b)),
-        TExprKind::In {
-            value,
-            list,
-            negated,
-        } => {
-            format!(
-                "{} {}in {}",
-                t(value),
-                if *negated { "not " } else { "" },
-                expr_text(model, list)
-            )
-        }
-        TExprKind::Has { tags, code } => {
-            let g = match &tags.ty {
-                Ty::Tags(g) => model
-                    .grade(*g)
-                    .and_then(|g| g.codes.get(*code))
-                    .map(|c| c.name.clone()),
-                _ => None,
-            };
-            format!("{} has {}", t(tags), g.unwrap_or_else(|| "?".into()))
-        }
-        TExprKind::Between { value, lo, hi } => {
-            format!("{} between {} and {}", t(value), t(lo), t(hi))
-        }
-        TExprKind::Within { date, duration } => format!("{} within {}", t(date), t(duration)),
-        TExprKind::WithinNext { date, duration } => {
-            format!("{} within next {}", t(date), t(duration))
-        }
-        TExprKind::Missing => "missing".into(),
-        TExprKind::IsMissing { expr, present } => {
-            format!(
-                "{} is {}",
-                t(expr),
-                if *present { "present" } else { "missing" }
-            )
-        }
-        TExprKind::Coalesce(a, b) => format!("{} ?? {}", t(a), t(b)),
-        TExprKind::If(c, a, b) => format!("if {} then {} else {}", t(c), t(a), t(b)),
-        TExprKind::Call(f, args) => {
-            format!(
-                "{}({})",
-                f.name(),
-                args.iter()
-                    .map(|a| expr_text(model, a))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        TExprKind::Pop(p) => match model.pops.get(*p) {
-            Some(def) => {
-                let arg = def
-                    .arg
-                    .as_ref()
-                    .map(|a| expr_text(model, a))
-                    .unwrap_or_default();
-                let within = def
-                    .within
-                    .as_ref()
-                    .map(|w| format!(" within {}", expr_text(model, w)))
-                    .unwrap_or_default();
-                format!("{}({arg}){within}", def.func.name())
-            }
-            None => "?".into(),
-        },
-        TExprKind::Attr { value, grade, attr } => {
-            let key = model
-                .grade(*grade)
-                .and_then(|g| g.attr_keys.get(*attr))
-                .map_or("?".into(), |k| k.0.clone());
-            format!("{}.{key}", t(value))
-        }
-        TExprKind::Index { value, key } => format!("{}[{}]", t(value), expr_text(model, key)),
-    }
 }

@@ -27,6 +27,9 @@ impl Value {
     }
 }
 
+/// The reason of a rejected totals row.
+pub const TOTALS_ROW: &str = "totals row";
+
 /// One accepted input record: a value per input field, indexed by `FieldId`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputRow {
@@ -52,7 +55,7 @@ impl Reject {
     /// Whether the row was a totals row (`合计`, LANGUAGE.md §9): a row of sums, not a bad
     /// customer, so `--strict` and `--max-rejects` let it pass.
     pub fn is_totals_row(&self) -> bool {
-        self.reason == crate::io::TOTALS_ROW
+        self.reason == TOTALS_ROW
     }
 }
 
@@ -250,6 +253,28 @@ pub fn format_decimal(d: Decimal) -> String {
     let mut s = String::new();
     write_decimal(d, &mut s);
     s
+}
+
+/// Writes one CSV cell as the data layer's writer does (RFC 4180, quotes only where needed:
+/// around a cell holding `,` `"` CR or LF, with `"` doubled; an empty cell alone in its row is
+/// `""`).
+pub(crate) fn csv_cell(out: &mut Vec<u8>, cell: &[u8], alone: bool) {
+    let quote = cell
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+        || (alone && cell.is_empty());
+    if !quote {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    for &b in cell {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@
 //! checks it on every example and on generated rows).
 
 use crate::eval::{self, Overflow};
-use crate::plan::{Node, PItem, Plan};
-use crate::run::csv_cell;
+use crate::ir::{Node, PItem, Plan};
+use crate::value::csv_cell;
 use crate::value::{write_parts, write_parts_bytes, Value, ValueFormat};
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::Date;

@@ -5,7 +5,7 @@
 //! inline (no pointer to chase per event), the customer's accumulators sit side by side with
 //! their counts, and `count_distinct` over dates, flags and small numbers compares 64-bit codes.
 
-use super::EventPlan;
+use super::plan::EventPlan;
 use crate::eval::{self, Env};
 use crate::hash::KeyHash;
 use crate::value::Value;

@@ -18,7 +18,7 @@
 //!   anywhere ignored: `合　计`, a trailing colon allowed: `合计：`) marks a row of sums, not a
 //!   customer.
 
-use super::cell::{self, CellError};
+use super::cell_plain::{self as cell, CellError};
 use rubric_syntax::date::{days_in_month, Date};
 use rubric_syntax::Decimal;
 use std::borrow::Cow;
@@ -255,6 +255,7 @@ fn split_once<'a>(s: &'a [u8], sep: &str) -> Option<(&'a [u8], &'a [u8])> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::io::cell;
 
     fn num(s: &str) -> Result<String, CellError> {
         cell::parse_decimal(s.as_bytes(), false).map(|d| d.to_string())

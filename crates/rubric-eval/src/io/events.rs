@@ -202,7 +202,7 @@ impl<'m> Fold<'m> {
                     column: None,
                     reason: format!(
                         "`{}` is outside the exact decimal range for this event",
-                        crate::events::agg_text(model, e.aggregate)
+                        crate::model::agg_text(model, e.aggregate)
                     ),
                     key: Some(key.to_string()),
                 })
@@ -401,7 +401,7 @@ pub fn read_joined(
     let plan = std::sync::Arc::new(plan);
     let paths = files.iter().map(|f| f.path.display().to_string()).collect();
     let (reader, claims) = Reader::joined(base, model, plan.clone(), totals.clone(), paths)?;
-    let rows_model = crate::events::row_model(model);
+    let rows_model = crate::model::row_model(model);
     let parser = reader.row_parser(&rows_model)?;
     let (rows, mut rejects) = super::drain(reader, &parser)?;
     let claimed = claims.lock().map(|c| c.clone()).unwrap_or_default();

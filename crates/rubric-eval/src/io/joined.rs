@@ -6,7 +6,8 @@
 use super::json_reader::object_cells;
 use super::record::{Cells, RawCell, RawRecord};
 use super::{Format, Reader, RowParser};
-use crate::events::{agg_text, cell_text, EventPlan, Totals};
+use crate::events::{cell_text, EventPlan, Totals};
+use crate::model::agg_text;
 use crate::value::Value;
 use rubric_check::hir::{FieldDef, Model};
 use std::collections::HashMap;

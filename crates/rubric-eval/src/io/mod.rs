@@ -72,6 +72,7 @@
 
 mod cell;
 mod cell_forms;
+mod cell_plain;
 mod csv_reader;
 mod error;
 mod events;
@@ -87,6 +88,7 @@ mod write;
 mod xlsx_reader;
 mod xlsx_write;
 
+pub use crate::value::TOTALS_ROW;
 pub use error::{DataError, MissingColumnOf};
 pub use events::{
     events_model, orphan_rejects, read_all_joined, read_events, read_joined, EventsFile,
@@ -94,7 +96,7 @@ pub use events::{
 };
 pub use joined::Claims;
 pub use keys::KeyTracker;
-pub use parser::{RowParser, TOTALS_ROW};
+pub use parser::RowParser;
 pub(crate) use record::{Batch, Rec};
 pub use record::{RawCell, RawRecord};
 pub use rejects::{OriginalRows, RejectTable, RejectWriter};

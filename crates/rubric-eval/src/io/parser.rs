@@ -6,6 +6,7 @@ use super::error::{similar_names, DataError};
 use super::json_reader::object_cells;
 use super::record::{Batch, ByteCells, Cells, RawCell, RawRecord, Rec};
 use crate::table::Cell;
+use crate::value::TOTALS_ROW;
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{FieldCodes, FieldDef, Model, Ty};
 use rubric_syntax::date::Date;
@@ -29,9 +30,6 @@ pub struct RowParser {
 }
 
 const NO_FIELD: u32 = u32::MAX;
-
-/// The reason of a rejected totals row.
-pub const TOTALS_ROW: &str = "totals row";
 
 /// What [`RowParser::parse_lines`] hands each record to: its line, and its cells and wide
 /// numbers (see [`RowParser::parse_cells`]) or its reject.
