@@ -3,6 +3,7 @@
 //! missing condition does not fire).
 
 use crate::ir::{Node, PItem, Plan};
+use crate::rules::{self, Rule};
 use crate::value::Value;
 use rubric_check::hir::{ArithOp, Builtin, CmpOp};
 use rubric_syntax::date::{Date, Duration};
@@ -10,10 +11,7 @@ use rubric_syntax::Decimal;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// An arithmetic result outside the exact decimal range (or a date outside years 1–9999): the
-/// row is rejected, never silently wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Overflow;
+pub(crate) use crate::rules::Overflow;
 
 type R = Result<Value, Overflow>;
 
@@ -566,37 +564,28 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                 subject: subject.as_ref(),
                 ..*env
             };
-            for (cond, value) in rules {
-                let fires = match cond {
-                    None => true,
-                    Some(c) => self::cond(c, &env)? == Some(true),
-                };
-                if fires {
-                    return Ok(Value::Num(*value));
-                }
-            }
-            Ok(MISSING)
+            let fired = rules::first_match(rules.iter().map(|(c, _)| c.as_ref()), |c| {
+                self::cond(c, &env)
+            })?;
+            Ok(fired
+                .and_then(|k| rules.get(k))
+                .map_or(MISSING, |(_, v)| Value::Num(*v)))
         }
         PItem::Score { terms, bonuses } => {
-            let mut sum = Decimal::ZERO;
-            for t in terms {
-                let Value::Num(x) = eval(&t.expr, env)? else {
-                    return Ok(MISSING);
+            let parts = terms.iter().map(|t| {
+                let x = match eval(&t.expr, env)? {
+                    Value::Num(x) => Some(x),
+                    _ => None,
                 };
-                let mut part = x.checked_mul(t.weight).ok_or(Overflow)?;
-                if let Some((factor, cond)) = &t.bonus {
-                    if self::cond(cond, env)? == Some(true) {
-                        part = part.checked_mul(*factor).ok_or(Overflow)?;
-                    }
-                }
-                sum = sum.checked_add(part).ok_or(Overflow)?;
-            }
-            for (factor, cond) in bonuses {
-                if self::cond(cond, env)? == Some(true) {
-                    sum = sum.checked_mul(*factor).ok_or(Overflow)?;
-                }
-            }
-            Ok(Value::Num(sum))
+                rules::term(x, t.weight, || match &t.bonus {
+                    Some((factor, c)) => rules::bonus(*factor, self::cond(c, env)),
+                    None => Ok(None),
+                })
+            });
+            let whole = bonuses
+                .iter()
+                .map(|(factor, c)| rules::bonus(*factor, self::cond(c, env)));
+            Ok(rules::score(parts, whole)?.map_or(MISSING, Value::Num))
         }
         PItem::Grade { by, conds, tags } => {
             let subject = match by {
@@ -608,30 +597,21 @@ pub(crate) fn eval_item(plan: &Plan, item: usize, env: &mut Env<'_>) -> R {
                 ..*env
             };
             if *tags {
-                let mut bits = 0u64;
-                let mut otherwise = 0u64;
-                for (i, cond) in conds.iter().enumerate().take(64) {
-                    match cond {
-                        None => otherwise |= 1 << i,
-                        Some(c) => {
-                            if self::cond(c, &env)? == Some(true) {
-                                bits |= 1 << i;
-                            }
-                        }
-                    }
-                }
-                Ok(Value::Tags(if bits == 0 { otherwise } else { bits }))
-            } else {
-                for (i, cond) in conds.iter().enumerate() {
-                    let fires = match cond {
-                        None => true,
-                        Some(c) => self::cond(c, &env)? == Some(true),
+                let mut set = rules::Tags::default();
+                for (k, cond) in conds.iter().enumerate().take(rules::MAX_TAGS) {
+                    let rule = match cond {
+                        None => Rule::Otherwise,
+                        Some(c) => Rule::of(self::cond(c, &env)),
                     };
-                    if fires {
-                        return Ok(Value::Code(u16::try_from(i).unwrap_or(u16::MAX)));
-                    }
+                    set.add(k, rule)?;
                 }
-                Ok(MISSING)
+                Ok(Value::Tags(set.bits()))
+            } else {
+                let fired =
+                    rules::first_match(conds.iter().map(Option::as_ref), |c| self::cond(c, &env))?;
+                Ok(fired.map_or(MISSING, |k| {
+                    Value::Code(u16::try_from(k).unwrap_or(u16::MAX))
+                }))
             }
         }
     }

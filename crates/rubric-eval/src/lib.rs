@@ -20,6 +20,7 @@ mod plan;
 mod pop;
 mod population;
 pub mod project;
+mod rules;
 pub mod run;
 mod table;
 #[cfg(test)]
@@ -28,11 +29,11 @@ mod trace;
 pub mod value;
 mod vector;
 
-pub use eval::Overflow;
 pub use ir::Plan;
 pub use model::expr_text;
 pub use plan::{field_value, literal_value};
 pub use population::{overflow_reason, Evaluation};
+pub use rules::Overflow;
 pub use trace::{
     show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,
 };

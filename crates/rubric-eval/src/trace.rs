@@ -1,11 +1,12 @@
 //! Why a customer got a value: each rule in order with its outcome and the values that decided
 //! it (for `rubric test` failures, `rubric explain` and `rubric run --explain`).
 
-use crate::eval::{self, truth, Env};
+use crate::eval::{self, Env};
 use crate::ir::{Node, Plan};
 use crate::model::expr_text;
 use crate::plan::for_each_child;
 use crate::population::Evaluation;
+use crate::rules::{self, Rule, Tags};
 use crate::value::{format_decimal, Value, ValueFormat};
 use rubric_check::hir::{ItemId, ItemKind, Model, TExpr, TExprKind, Ty};
 use rubric_syntax::{Decimal, Span};
@@ -36,6 +37,15 @@ impl Outcome {
     /// Whether the rule gave the value.
     pub fn fired(self) -> bool {
         matches!(self, Outcome::True | Outcome::Otherwise)
+    }
+    /// How a rule that was reached came out.
+    pub(crate) fn of(rule: Rule) -> Outcome {
+        match rule {
+            Rule::Otherwise => Outcome::Otherwise,
+            Rule::Cond(Some(true)) => Outcome::True,
+            Rule::Cond(Some(false)) => Outcome::False,
+            Rule::Cond(None) | Rule::Overflow => Outcome::Missing,
+        }
     }
 }
 
@@ -374,15 +384,10 @@ impl Explainer {
             ty: l.ty.clone(),
             span: l.span,
         };
-        let outcome = |c: &CondPlan, env: &Env<'_>| match eval::eval(&c.node, env)
-            .ok()
-            .as_ref()
-            .and_then(truth)
-        {
-            Some(true) => Outcome::True,
-            Some(false) => Outcome::False,
-            None => Outcome::Missing,
-        };
+        // (a row whose evaluation overflowed is rejected, never explained: an overflow here
+        // reads as missing)
+        let rule = |c: &CondPlan, env: &Env<'_>| Rule::of(eval::cond(&c.node, env));
+        let outcome = |c: &CondPlan, env: &Env<'_>| Outcome::of(rule(c, env));
         let detail = match self.items.get(item) {
             None => TraceDetail::Let { leaves: Vec::new() },
             Some(ItemExplain::Let(ls)) => TraceDetail::Let {
@@ -398,36 +403,47 @@ impl Explainer {
                     subject: subject.as_ref().map(|s| &s.value),
                     ..base
                 };
-                let mut done = false;
-                let mut any = false;
+                // decided by the rules' own definitions: first match or tags
+                let mut pick = rules::OPEN;
+                let mut tags = Tags::default();
                 let mut out = Vec::with_capacity(rules.len());
                 for (index, (label, cond, span)) in rules.iter().enumerate() {
-                    let (o, leaves, span, is_otherwise) = match cond {
-                        _ if done => (Outcome::NotReached, Vec::new(), *span, cond.is_none()),
-                        None => (Outcome::Otherwise, Vec::new(), *span, true),
+                    let k = u32::try_from(index).unwrap_or(rules::OVERFLOWED);
+                    let (r, leaves, span) = match cond {
+                        _ if *first_match && pick != rules::OPEN => {
+                            out.push(RuleTrace {
+                                index,
+                                label: label.clone(),
+                                outcome: Outcome::NotReached,
+                                leaves: Vec::new(),
+                                span: *span,
+                                is_otherwise: cond.is_none(),
+                            });
+                            continue;
+                        }
+                        None => (Rule::Otherwise, Vec::new(), *span),
                         Some(c) => (
-                            outcome(c, &env),
+                            rule(c, &env),
                             c.leaves.iter().map(|l| read(l, &env)).collect(),
                             c.span,
-                            false,
                         ),
                     };
-                    if o == Outcome::True {
-                        any = true;
-                    }
-                    if *first_match && o.fired() {
-                        done = true;
+                    if *first_match {
+                        pick = rules::first_match_step(pick, k, r);
+                    } else if index < rules::MAX_TAGS {
+                        // (an overflow is not explained; see above)
+                        let _ = tags.add(index, r);
                     }
                     out.push(RuleTrace {
                         index,
                         label: label.clone(),
-                        outcome: o,
+                        outcome: Outcome::of(r),
                         leaves,
                         span,
-                        is_otherwise,
+                        is_otherwise: cond.is_none(),
                     });
                 }
-                if !*first_match && any {
+                if !*first_match && tags.any() {
                     // tags: `otherwise` only fires when no other tag matched
                     for r in &mut out {
                         if r.outcome == Outcome::Otherwise {
@@ -451,17 +467,19 @@ impl Explainer {
                             leaves: c.leaves.iter().map(|l| read(l, &base)).collect(),
                             span: c.span,
                         });
-                        let contribution = match &v.value {
-                            Value::Num(x) => {
-                                let mut c = x.checked_mul(*weight);
-                                if let Some(b) = &bonus {
-                                    if b.outcome == Outcome::True {
-                                        c = c.and_then(|c| c.checked_mul(b.factor));
-                                    }
-                                }
-                                c.map_or(Value::Missing, Value::Num)
-                            }
-                            _ => Value::Missing,
+                        // the part the score adds, by the score's own definition
+                        let x = match &v.value {
+                            Value::Num(x) => Some(*x),
+                            _ => None,
+                        };
+                        let holds = bonus
+                            .as_ref()
+                            .map(|b| (b.factor, b.outcome == Outcome::True));
+                        let part =
+                            rules::term(x, *weight, || Ok(holds.and_then(|(f, h)| h.then_some(f))));
+                        let contribution = match part {
+                            Ok(Some(p)) => Value::Num(p),
+                            Ok(None) | Err(_) => Value::Missing,
                         };
                         TermTrace {
                             value: v.value,
