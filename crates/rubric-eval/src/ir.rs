@@ -1,7 +1,7 @@
 //! The compiled plan's data: expressions as index-addressed nodes, items, population slots and
 //! stages. [`Plan::compile`](crate::Plan::compile) builds it; the engines read it.
 
-use crate::value::Value;
+use crate::value::{Reject, Value};
 use rubric_check::hir::{ArithOp, Builtin, CmpOp, FieldId, ItemId, PopFunc};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
@@ -135,4 +135,22 @@ pub struct Plan {
     pub(crate) stage_items: Vec<Vec<ItemId>>,
     /// Per item: for a grade, its attribute tables (attribute → value per code).
     pub(crate) attrs: Vec<Vec<Arc<[Value]>>>,
+}
+
+/// The reason given for a row whose evaluation overflowed in `item`.
+pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
+    let name = plan.item_names.get(item).map_or("?", String::as_str);
+    format!("evaluation overflow in `{name}`")
+}
+
+impl Plan {
+    /// The reject of the row on `line` whose evaluation overflowed in `item`.
+    pub(crate) fn overflow_reject(&self, line: u64, key: Option<&str>, item: ItemId) -> Reject {
+        Reject {
+            line,
+            column: None,
+            reason: overflow_reason(self, item),
+            key: key.map(String::from),
+        }
+    }
 }

@@ -16,12 +16,15 @@ mod hash;
 pub mod io;
 mod ir;
 mod model;
+mod par;
 mod plan;
 mod pop;
 mod population;
+mod profile;
 pub mod project;
 mod rules;
 pub mod run;
+mod stages;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -29,10 +32,11 @@ mod trace;
 pub mod value;
 mod vector;
 
+pub use ir::overflow_reason;
 pub use ir::Plan;
 pub use model::expr_text;
 pub use plan::{field_value, literal_value};
-pub use population::{overflow_reason, Evaluation};
+pub use population::Evaluation;
 pub use rules::Overflow;
 pub use trace::{
     show, BonusTrace, Explainer, Leaf, Outcome, RuleTrace, TermTrace, Trace, TraceDetail,

@@ -561,17 +561,10 @@ pub(crate) fn compute(
     args: &[Value],
     parts: Option<&[Value]>,
 ) -> Vec<Vec<Value>> {
-    compute_tables(funcs, Args::Values(args), parts, cores())
+    compute_tables(funcs, Args::Values(args), parts, crate::par::cores())
         .into_iter()
         .map(|t| (0..args.len()).map(|r| t.get(r)).collect())
         .collect()
-}
-
-/// The cores to sort and divide on, read once (`available_parallelism` reads the cgroup's
-/// files on every call).
-pub(crate) fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Sorts on two threads when `threads` allows: the halves are sorted on their own threads, then

@@ -2,7 +2,7 @@
 //! file small enough to hold. (`rubric run` streams instead; see [`crate::run`].)
 
 use crate::eval::{self, Env, Lookup, Overflow};
-use crate::ir::{Node, Plan};
+use crate::ir::{overflow_reason, Node, Plan};
 use crate::pop;
 use crate::value::{InputRow, Reject, Value};
 use rubric_check::hir::{ItemId, Model, TExpr};
@@ -23,12 +23,6 @@ pub struct Evaluation<'p> {
     /// The rows that were part of a population stage but overflowed later (rejected, and not
     /// graded), in input order.
     overflowed: Vec<InputRow>,
-}
-
-/// The reason given for a row whose evaluation overflowed in `item`.
-pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
-    let name = plan.item_names.get(item).map_or("?", String::as_str);
-    format!("evaluation overflow in `{name}`")
 }
 
 impl Plan {

@@ -63,7 +63,7 @@ pub fn read_events(
 ) -> Result<EventsRead, DataError> {
     let fields = fields(model, block);
     let parser = RowParser::for_fields(reader.path(), &fields, reader.header())?;
-    let workers = crate::pop::cores().clamp(1, MAX_WORKERS);
+    let workers = crate::par::cores().clamp(1, MAX_WORKERS);
     if workers == 1 {
         let mut out = EventsRead::default();
         let mut fold = Fold::new(model, block, plan, Totals::new(plan), None);

@@ -3,21 +3,15 @@
 use super::options::{Columns, Measure};
 use crate::io::RowParser;
 use crate::ir::Plan;
-use crate::population::overflow_reason;
 use crate::table::Keep;
 use crate::trace::Explainer;
-use crate::value::{Reject, Value};
+use crate::value::Value;
 use rubric_check::hir::{ItemId, Model};
 use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Records per batch.
 pub(super) const BATCH: usize = 8192;
-pub(super) const NONE: u32 = u32::MAX;
-/// No key (a key's hash is never this: see `stage_block`). Zero, so that the column of hashes
-/// is allocated zeroed and its pages are first touched by the workers that fill it, in
-/// parallel.
-pub(super) const NO_HASH: u64 = 0;
 
 /// Everything a worker needs, shared by reference.
 pub(super) struct Ctx<'a> {
@@ -33,16 +27,6 @@ pub(super) struct Ctx<'a> {
     pub(super) csv: bool,
     /// How each input field is kept in a block.
     pub(super) keep: Arc<[Keep]>,
-}
-
-/// The reject of the row on `line` whose evaluation overflowed in `item`.
-pub(super) fn overflow_reject(plan: &Plan, line: u64, key: Option<&str>, item: ItemId) -> Reject {
-    Reject {
-        line,
-        column: None,
-        reason: overflow_reason(plan, item),
-        key: key.map(String::from),
-    }
 }
 
 /// A parsed row's key as text (`None`: it has none).

@@ -1,12 +1,13 @@
 //! The final pass: every item of a row or block evaluated and its output cells formatted.
 
-use super::ctx::{key_of, overflow_reject, Ctx, NONE};
-use super::held::{parse_into_block, pop_row, Held, HeldBlock, PlainBlock};
+use super::ctx::{key_of, Ctx};
+use super::held::{parse_into_block, PlainBlock};
 use super::keys::RowKey;
 use super::options::Measure;
 use super::tally::{push_ok, BatchOut, Done, Tally};
 use crate::eval;
 use crate::io::Batch;
+use crate::stages::{pop_row, Held, HeldBlock, NONE};
 use crate::table::Block;
 use crate::trace::RowView;
 use crate::value::csv_cell;
@@ -49,7 +50,7 @@ pub(super) fn final_batch(ctx: &Ctx<'_>, batch: &mut Batch) -> BatchOut {
         let line = block.line(r);
         if let Some(item) = frame.overflow(r) {
             // a row without a key is named by an empty one
-            let reject = overflow_reject(plan, line, Some(key.unwrap_or("")), item);
+            let reject = plan.overflow_reject(line, Some(key.unwrap_or("")), item);
             out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }
@@ -75,8 +76,7 @@ pub(super) fn final_batch_rows(ctx: &Ctx<'_>, batch: &Batch) -> BatchOut {
         let key = key_of(plan, &values);
         if let Err(item) = eval::eval_row(plan, &values, &[], &mut scratch, None) {
             // a row without a key is named by an empty one
-            let reject =
-                overflow_reject(plan, rec.line(), Some(key.as_deref().unwrap_or("")), item);
+            let reject = plan.overflow_reject(rec.line(), Some(key.as_deref().unwrap_or("")), item);
             out.rows.push(Done::Rejected(Box::new(reject)));
             return;
         }
@@ -111,7 +111,7 @@ pub(super) fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchO
             }
             let key = plan.key.and_then(|k| block.text(k, r));
             if let Some(item) = frame.overflow(r) {
-                let reject = overflow_reject(plan, block.line(r), key, item);
+                let reject = plan.overflow_reject(block.line(r), key, item);
                 out.rows.push(Done::Rejected(Box::new(reject)));
                 continue;
             }
@@ -132,7 +132,7 @@ pub(super) fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchO
         pop_row(&held.pops, p as usize, &mut prow);
         let key = plan.key.and_then(|k| block.text(k, r));
         if let Err(item) = eval::eval_row(plan, &values, &prow, &mut scratch, None) {
-            let reject = overflow_reject(plan, block.line(r), key, item);
+            let reject = plan.overflow_reject(block.line(r), key, item);
             out.rows.push(Done::Rejected(Box::new(reject)));
             continue;
         }

@@ -10,45 +10,6 @@ use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Condvar, Mutex};
 
-/// Maps `work` over `0..n` on `threads` workers; the results in index order.
-pub(super) fn par_map<T: Send>(
-    n: usize,
-    threads: usize,
-    work: &(dyn Fn(usize) -> T + Sync),
-) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let mut parts: Vec<Vec<(usize, T)>> = Vec::new();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    rubric_syntax::stack::guarded(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, AtomicOrdering::Relaxed);
-                            if i >= n {
-                                break;
-                            }
-                            mine.push((i, work(i)));
-                        }
-                        mine
-                    })
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(mine) => parts.push(mine),
-                // a bug, not a result to drop: it goes on to the caller
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
-    all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, t)| t).collect()
-}
-
 /// Maps `work` over blocks `0..n` on `threads` workers and hands the results to `sink` in
 /// block order, a few blocks ahead at most. The outputs' buffers are reused (fresh memory costs
 /// a page fault per page). Stops at the first error of the sink.

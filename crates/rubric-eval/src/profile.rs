@@ -5,7 +5,7 @@ use std::time::Instant;
 
 /// With `RUBRIC_PHASES=1` in the environment, prints the time since the run started at the end
 /// of each phase to stderr (for profiling; see BENCHMARKS.md).
-pub(super) fn phase(name: &str) {
+pub(crate) fn phase(name: &str) {
     static START: OnceLock<(Instant, bool)> = OnceLock::new();
     let (t0, on) =
         START.get_or_init(|| (Instant::now(), std::env::var_os("RUBRIC_PHASES").is_some()));
