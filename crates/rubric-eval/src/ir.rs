@@ -2,7 +2,7 @@
 //! stages. [`Plan::compile`](crate::Plan::compile) builds it; the engines read it.
 
 use crate::value::{Reject, Value};
-use rubric_check::hir::{ArithOp, Builtin, CmpOp, FieldId, ItemId, PopFunc};
+use rubric_check::hir::{ArithOp, Builtin, CmpOp, FieldId, ItemId, PopFunc, Ty};
 use rubric_syntax::date::Date;
 use rubric_syntax::Decimal;
 use std::sync::Arc;
@@ -125,6 +125,8 @@ pub struct Plan {
     pub(crate) item_level: Vec<u32>,
     pub(crate) item_names: Vec<String>,
     pub(crate) field_names: Vec<String>,
+    /// Per field, its type (how a block keeps it).
+    pub(crate) field_tys: Vec<Ty>,
     /// `PopId` → slot.
     pub(crate) pop_slot: Vec<usize>,
     pub(crate) slots: Vec<PopSlot>,
@@ -144,6 +146,16 @@ pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
 }
 
 impl Plan {
+    /// An item whose value needs population group `g` (for overflow messages).
+    pub(crate) fn first_user_of(&self, g: usize) -> ItemId {
+        let level = self.groups.get(g).map_or(1, |gr| gr.level);
+        self.order
+            .iter()
+            .copied()
+            .find(|i| self.item_level.get(*i).is_some_and(|l| *l >= level))
+            .unwrap_or(0)
+    }
+
     /// The reject of the row on `line` whose evaluation overflowed in `item`.
     pub(crate) fn overflow_reject(&self, line: u64, key: Option<&str>, item: ItemId) -> Reject {
         Reject {

@@ -140,6 +140,7 @@ impl Plan {
             item_level,
             item_names: model.items.iter().map(|i| i.name.clone()).collect(),
             field_names: model.fields.iter().map(|f| f.name.clone()).collect(),
+            field_tys: model.fields.iter().map(|f| f.ty.clone()).collect(),
             pop_slot,
             slots: c.slots,
             groups: c.groups,

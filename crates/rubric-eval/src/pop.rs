@@ -555,7 +555,8 @@ fn fill_groups<T: TryFrom<i128> + Send>(
     fits.into_inner()
 }
 
-/// [`compute_tables`], one value per row.
+/// [`compute_tables`], one value per row (the unit tests' form).
+#[cfg(test)]
 pub(crate) fn compute(
     funcs: &[PopFunc],
     args: &[Value],

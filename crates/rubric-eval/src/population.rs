@@ -2,11 +2,14 @@
 //! file small enough to hold. (`rubric run` streams instead; see [`crate::run`].)
 
 use crate::eval::{self, Env, Lookup, Overflow};
-use crate::ir::{overflow_reason, Node, Plan};
-use crate::pop;
+use crate::ir::{Node, Plan};
+use crate::stages::{self, Held, Left};
+use crate::table::{Block, Keep};
 use crate::value::{InputRow, Reject, Value};
-use rubric_check::hir::{ItemId, Model, TExpr};
+use rubric_check::hir::{ItemId, Model, TExpr, Ty};
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
 
 /// Every item of every accepted customer, after the population functions.
 #[derive(Debug)]
@@ -26,79 +29,119 @@ pub struct Evaluation<'p> {
 }
 
 impl Plan {
-    /// Evaluates a population held in memory, as `rubric run` does (the differential test
-    /// `crates/rubric-cli/tests/differential.rs` holds them to it). Rows with a duplicate key
+    /// Evaluates a population held in memory, as `rubric run` does: the population functions
+    /// are staged by the same code ([`crate::stages`]), and the differential test
+    /// `crates/rubric-cli/tests/differential.rs` holds the rest to it. Rows with a duplicate key
     /// (after the first) are rejected; so are rows whose evaluation overflows, which leave the
-    /// population from the stage where they overflowed on (see [`Plan::evaluate_rows`]).
+    /// population from the stage where they overflowed on.
     pub fn evaluate(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
         rubric_syntax::stack::guarded(|| self.evaluate_here(rows))
     }
 
     fn evaluate_here(&self, rows: Vec<InputRow>) -> Evaluation<'_> {
-        let mut rejects = Vec::new();
-        let mut keys = self.key.map(|k| {
-            let column = self.field_names.get(k).cloned().unwrap_or_default();
-            crate::io::KeyTracker::for_field(k, column)
-        });
-        // A row that overflows before it enters the population (its first stage, or with no
-        // population function its whole evaluation) is rejected and claims no key, as in
-        // `rubric run`: a later row with its key is graded.
-        let mut scratch = Vec::with_capacity(self.items.len());
-        let mut stage = Vec::new();
-        let no_pops = vec![Value::Missing; self.slots.len()];
-        let rows: Vec<InputRow> = rows
-            .into_iter()
-            .filter(|r| {
-                let entry = if self.max_level == 0 {
-                    eval::eval_row(self, &r.values, &no_pops, &mut scratch, None)
-                } else {
-                    self.stage_args(1, r, &no_pops, &mut scratch, &mut stage)
-                };
-                if let Err(item) = entry {
-                    rejects.push(Reject {
-                        line: r.line,
-                        column: None,
-                        reason: overflow_reason(self, item),
-                        key: Some(self.key_text(&r.values)),
-                    });
-                    return false;
-                }
-                // (one key check for every engine: the data layer's, as `rubric run` words it)
-                match keys.as_mut().map_or(Ok(()), |k| k.check(r)) {
-                    Ok(()) => true,
-                    Err(reject) => {
-                        rejects.push(reject);
-                        false
-                    }
-                }
-            })
-            .collect();
-        let (items, pops, bad) = self.evaluate_rows(&rows);
-        // the rows that overflowed are rejected; the others are the population graded
         let (ni, ns) = (self.items.len(), self.slots.len());
+        let mut rejects = Vec::new();
+        // per row: why it left the population (it is rejected and not graded)
+        let mut left: Vec<Option<Left>> = vec![None; rows.len()];
+        let mut pops: Option<Held> = None;
+        if self.max_level == 0 {
+            // No population: each row on its own, as a streaming run. A row that overflows is
+            // rejected before it claims its key: a later row with that key is graded.
+            let mut keys = self.key.map(|k| {
+                let column = self.field_names.get(k).cloned().unwrap_or_default();
+                crate::io::KeyTracker::for_field(k, column)
+            });
+            let mut scratch = Vec::with_capacity(ni);
+            for (i, r) in rows.iter().enumerate() {
+                let why = match eval::eval_row(self, &r.values, &[], &mut scratch, None) {
+                    Err(item) => Some((
+                        Left::Overflow { level: 1 },
+                        self.overflow_reject(r.line, Some(&self.key_text(&r.values)), item),
+                    )),
+                    Ok(()) => match keys.as_mut().map_or(Ok(()), |k| k.check(r)) {
+                        Ok(()) => None,
+                        Err(reject) => Some((Left::RepeatedKey, reject)),
+                    },
+                };
+                if let Some((why, reject)) = why {
+                    left[i] = Some(why);
+                    rejects.push(reject);
+                }
+            }
+        } else {
+            // The population stages, by the very code that stages a held `rubric run`.
+            let keep: Arc<[Keep]> = vec![Keep::Read; self.field_tys.len()].into();
+            let tys: Vec<&Ty> = self.field_tys.iter().collect();
+            let mut block = Block::with_types(&tys, &keep, rows.len());
+            for r in &rows {
+                block.push(r.line, &r.values);
+            }
+            block.compact();
+            let mut held = Held {
+                blocks: vec![block],
+                starts: vec![0],
+                state: Vec::new(),
+                pops: Vec::new(),
+            };
+            let key_column = self.key.and_then(|k| self.field_names.get(k));
+            let staged = stages::stage_all(
+                self,
+                &mut held,
+                1,
+                true,
+                key_column.map(String::as_str),
+                &mut |i, why, reject| -> Result<(), Infallible> {
+                    if let Some(slot) = left.get_mut(i) {
+                        *slot = Some(why);
+                    }
+                    rejects.push(reject);
+                    Ok(())
+                },
+            );
+            match staged {
+                Ok(()) => pops = Some(held),
+                Err(never) => match never {},
+            }
+        }
+        // Every row still in the population is graded; one that overflows now was counted by
+        // every stage.
         let mut kept = Vec::with_capacity(rows.len());
         let mut overflowed = Vec::new();
-        let (mut kept_items, mut kept_pops) = (Vec::new(), Vec::new());
+        let (mut items, mut kept_pops) = (Vec::new(), Vec::new());
+        let mut scratch = Vec::with_capacity(ni);
+        let mut prow = Vec::with_capacity(ns);
         for (i, r) in rows.into_iter().enumerate() {
-            match bad.get(&i) {
-                Some(item) => {
-                    rejects.push(Reject {
-                        line: r.line,
-                        column: None,
-                        reason: overflow_reason(self, *item),
-                        key: Some(self.key_text(&r.values)),
-                    });
+            match left[i] {
+                Some(Left::Overflow { level }) if level > 1 => {
                     overflowed.push(r);
+                    continue;
                 }
-                None => {
-                    kept_items.extend_from_slice(items.get(i * ni..(i + 1) * ni).unwrap_or(&[]));
-                    kept_pops.extend_from_slice(pops.get(i * ns..(i + 1) * ns).unwrap_or(&[]));
+                Some(_) => continue,
+                None => {}
+            }
+            match &pops {
+                Some(held) => stages::pop_row(&held.pops, held.pop_index(i) as usize, &mut prow),
+                None => prow.clear(),
+            }
+            match eval::eval_row(self, &r.values, &prow, &mut scratch, None) {
+                Ok(()) => {
+                    items.extend_from_slice(&scratch);
+                    kept_pops.extend(prow.iter().cloned());
                     kept.push(r);
+                }
+                Err(item) => {
+                    rejects.push(self.overflow_reject(
+                        r.line,
+                        Some(&self.key_text(&r.values)),
+                        item,
+                    ));
+                    if self.max_level > 0 {
+                        overflowed.push(r);
+                    }
                 }
             }
         }
-        let rows = kept;
-        let keys: Vec<String> = rows.iter().map(|r| self.key_text(&r.values)).collect();
+        let keys: Vec<String> = kept.iter().map(|r| self.key_text(&r.values)).collect();
         let by_key = keys
             .iter()
             .enumerate()
@@ -107,10 +150,10 @@ impl Plan {
         rejects.sort_by_key(|r| r.line);
         Evaluation {
             plan: self,
-            rows,
+            rows: kept,
             keys,
             by_key,
-            items: kept_items,
+            items,
             pops: kept_pops,
             rejects,
             overflowed,
@@ -123,128 +166,6 @@ impl Plan {
             Some(Value::Num(d)) => crate::value::format_decimal(*d),
             _ => String::new(),
         }
-    }
-
-    /// Items and population values of every row, and the rows that overflowed (with the first
-    /// item that did). The populations are staged as `rubric run` stages them (LANGUAGE.md §4's
-    /// levels): a row that overflows before a stage's population function is computed (in an
-    /// item the argument needs, or in the argument itself) is not part of that stage's
-    /// population nor of any later one, while the earlier stages counted it; a row that
-    /// overflows after the last stage was counted by every stage. Nothing is computed again.
-    #[allow(clippy::type_complexity)]
-    fn evaluate_rows(&self, rows: &[InputRow]) -> (Vec<Value>, Vec<Value>, HashMap<usize, ItemId>) {
-        let (ni, ns) = (self.items.len(), self.slots.len());
-        let n = rows.len();
-        let mut pops = vec![Value::Missing; n * ns];
-        let mut scratch = Vec::with_capacity(ni);
-        let mut bad: HashMap<usize, ItemId> = HashMap::new();
-        for level in 1..=self.max_level {
-            let groups: Vec<usize> = (0..self.groups.len())
-                .filter(|g| self.groups[*g].level == level)
-                .collect();
-            // the rows in this stage's population, and their arguments per group
-            let mut members: Vec<usize> = Vec::with_capacity(n);
-            let mut args: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
-            let mut parts: Vec<Vec<Value>> = vec![Vec::with_capacity(n); groups.len()];
-            let mut row_args: Vec<(Value, Value)> = Vec::with_capacity(groups.len());
-            for (r, row) in rows.iter().enumerate() {
-                if bad.contains_key(&r) {
-                    continue;
-                }
-                let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
-                if let Err(item) = self.stage_args(level, row, prow, &mut scratch, &mut row_args) {
-                    bad.insert(r, item);
-                    continue;
-                }
-                members.push(r);
-                for (k, (a, p)) in row_args.drain(..).enumerate() {
-                    args[k].push(a);
-                    parts[k].push(p);
-                }
-            }
-            for (k, &g) in groups.iter().enumerate() {
-                let group = &self.groups[g];
-                let funcs: Vec<_> = group.slots.iter().map(|s| self.slots[*s].func).collect();
-                let within = group.within.as_ref().map(|_| parts[k].as_slice());
-                let cols = pop::compute(&funcs, &args[k], within);
-                for (col, &slot) in cols.into_iter().zip(&group.slots) {
-                    for (m, v) in col.into_iter().enumerate() {
-                        if let Some(cell) = members.get(m).and_then(|r| pops.get_mut(r * ns + slot))
-                        {
-                            *cell = v;
-                        }
-                    }
-                }
-            }
-        }
-        let mut items = Vec::with_capacity(n * ni);
-        for (r, row) in rows.iter().enumerate() {
-            let prow = pops.get(r * ns..(r + 1) * ns).unwrap_or(&[]);
-            let result = if bad.contains_key(&r) {
-                Err(0)
-            } else {
-                eval::eval_row(self, &row.values, prow, &mut scratch, None)
-            };
-            match result {
-                Ok(()) => items.extend(scratch.iter().cloned()),
-                Err(item) => {
-                    bad.entry(r).or_insert(item);
-                    items.extend(std::iter::repeat_n(Value::Missing, ni));
-                }
-            }
-        }
-        (items, pops, bad)
-    }
-
-    /// A row's items up to stage `level` and the arguments (and `within` values) of that
-    /// stage's population functions, in group order, into `out`; or the first item that
-    /// overflowed (for an argument, the first item that needs the function).
-    fn stage_args(
-        &self,
-        level: u32,
-        row: &InputRow,
-        prow: &[Value],
-        scratch: &mut Vec<Value>,
-        out: &mut Vec<(Value, Value)>,
-    ) -> Result<(), ItemId> {
-        out.clear();
-        eval::eval_row(self, &row.values, prow, scratch, Some(level))?;
-        let env = Env {
-            fields: &row.values,
-            items: scratch,
-            pops: prow,
-            subject: None,
-            as_of: self.as_of,
-            lookup: None,
-        };
-        for (g, group) in self.groups.iter().enumerate() {
-            if group.level != level {
-                continue;
-            }
-            let a = match &group.arg {
-                Some(node) => eval::eval(node, &env),
-                None => Ok(Value::Missing),
-            };
-            let p = match &group.within {
-                Some(node) => eval::eval(node, &env),
-                None => Ok(Value::Missing),
-            };
-            match (a, p) {
-                (Ok(a), Ok(p)) => out.push((a, p)),
-                _ => return Err(self.first_user_of(g)),
-            }
-        }
-        Ok(())
-    }
-
-    /// An item whose value needs population group `g` (for overflow messages).
-    pub(crate) fn first_user_of(&self, g: usize) -> ItemId {
-        let level = self.groups.get(g).map_or(1, |gr| gr.level);
-        self.order
-            .iter()
-            .copied()
-            .find(|i| self.item_level.get(*i).is_some_and(|l| *l >= level))
-            .unwrap_or(0)
     }
 }
 

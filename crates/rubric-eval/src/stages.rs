@@ -9,6 +9,7 @@
 //! input order keeps the key). Then the stage's functions are computed ([`crate::pop`]).
 
 use crate::hash::hash_bytes;
+use crate::io::repeated_key;
 use crate::ir::Plan;
 use crate::par::par_map;
 use crate::pop::{self, PopTable};
@@ -526,15 +527,7 @@ pub(crate) fn duplicates(
                 .map(|y| held_index(order[y]))
                 .find(|&cy| key(cy).0 == kx)
             {
-                out.push((
-                    cx,
-                    Reject {
-                        line,
-                        column: column.map(String::from),
-                        reason: format!("duplicate key `{kx}` (first on line {})", key(first).1),
-                        key: Some(kx.to_string()),
-                    },
-                ));
+                out.push((cx, repeated_key(line, column, kx.to_string(), key(first).1)));
             }
         }
         s = e;

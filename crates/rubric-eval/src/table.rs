@@ -167,10 +167,16 @@ impl Block {
     /// An empty block with room for `rows` rows (sized once: growing columns by doubling
     /// touches twice the memory).
     pub fn new(fields: &[FieldDef], keep: &Arc<[Keep]>, rows: usize) -> Block {
-        let cols = fields
+        let tys: Vec<&Ty> = fields.iter().map(|f| &f.ty).collect();
+        Block::with_types(&tys, keep, rows)
+    }
+
+    /// [`Block::new`] for fields of types `tys`.
+    pub fn with_types(tys: &[&Ty], keep: &Arc<[Keep]>, rows: usize) -> Block {
+        let cols = tys
             .iter()
             .zip(keep.iter())
-            .map(|(f, k)| match (k, &f.ty) {
+            .map(|(ty, k)| match (k, ty) {
                 (Keep::Drop, _) => Col::Dropped,
                 (_, Ty::Int) => Col::Int(Vec::with_capacity(rows)),
                 (_, Ty::Decimal) => Col::Small {

@@ -232,13 +232,8 @@ impl KeyTracker {
     }
 
     fn duplicate_text(&self, key: String, line: u64, first: u64) -> Reject {
-        let column = self.key.as_ref().map(|(_, c)| c.clone());
-        Reject {
-            line,
-            column,
-            reason: format!("duplicate key `{key}` (first on line {first})"),
-            key: Some(key),
-        }
+        let column = self.key.as_ref().map(|(_, c)| c.as_str());
+        repeated_key(line, column, key, first)
     }
 
     /// The first line of `key`, or `None` after remembering `line` as its first.
@@ -312,6 +307,18 @@ fn key_text(v: &Value) -> String {
         Value::Duration(d) => d.to_string(),
         Value::Code(c) => c.to_string(),
         Value::Tags(t) => t.to_string(),
+    }
+}
+
+/// The reject of a row whose key an earlier row (on line `first`) has: one wording for every
+/// engine that finds repeated keys (this tracker, a streaming run's key table, a held run's
+/// sorted key hashes). The first row with a key keeps it.
+pub(crate) fn repeated_key(line: u64, column: Option<&str>, key: String, first: u64) -> Reject {
+    Reject {
+        line,
+        column: column.map(String::from),
+        reason: format!("duplicate key `{key}` (first on line {first})"),
+        key: Some(key),
     }
 }
 

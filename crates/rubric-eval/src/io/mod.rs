@@ -95,6 +95,7 @@ pub use events::{
     EventsRead, JoinedRead, NO_SUCH_CUSTOMER,
 };
 pub use joined::Claims;
+pub(crate) use keys::repeated_key;
 pub use keys::KeyTracker;
 pub use parser::RowParser;
 pub(crate) use record::{Batch, Rec};

@@ -1,6 +1,7 @@
 //! Repeated keys of a streaming run, found in input order.
 
 use crate::hash::hash_bytes;
+use crate::io::repeated_key;
 use crate::value::Reject;
 use rubric_check::hir::Model;
 
@@ -155,12 +156,7 @@ impl Keys {
             p = (p + 1) & mask;
         };
         let key = String::from_utf8_lossy(key).into_owned();
-        Err(Reject {
-            line: row.line,
-            column: self.column.clone(),
-            reason: format!("duplicate key `{key}` (first on line {first})"),
-            key: Some(key),
-        })
+        Err(repeated_key(row.line, self.column.as_deref(), key, first))
     }
 }
 
