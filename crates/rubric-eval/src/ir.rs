@@ -141,14 +141,14 @@ pub struct Plan {
 
 /// The reason given for a row whose evaluation overflowed in `item`.
 pub fn overflow_reason(plan: &Plan, item: ItemId) -> String {
-    let name = plan.item_names.get(item).map_or("?", String::as_str);
+    let name = &plan.item_names[item];
     format!("evaluation overflow in `{name}`")
 }
 
 impl Plan {
     /// An item whose value needs population group `g` (for overflow messages).
     pub(crate) fn first_user_of(&self, g: usize) -> ItemId {
-        let level = self.groups.get(g).map_or(1, |gr| gr.level);
+        let level = self.groups[g].level;
         self.order
             .iter()
             .copied()

@@ -114,7 +114,7 @@ impl Plan {
                         .for_each(|n| node_items(n, &mut stack));
                 }
                 while let Some(i) = stack.pop() {
-                    if needed.get(i).copied().unwrap_or(true) {
+                    if needed[i] {
                         continue;
                     }
                     needed[i] = true;
@@ -124,11 +124,7 @@ impl Plan {
                             .for_each(|n| node_items(n, &mut stack));
                     }
                 }
-                order
-                    .iter()
-                    .copied()
-                    .filter(|i| needed.get(*i).copied().unwrap_or(false))
-                    .collect()
+                order.iter().copied().filter(|&i| needed[i]).collect()
             })
             .collect();
         Plan {
@@ -327,7 +323,7 @@ impl Compiler<'_> {
         if self.pop_level.get(p).copied().flatten().is_none() {
             self.pop(p);
         }
-        self.pop_level.get(p).copied().flatten().unwrap_or(1)
+        self.pop_level[p].unwrap_or(1)
     }
 
     fn item_lvl(&mut self, i: ItemId) -> u32 {

@@ -108,7 +108,7 @@ impl PopTable {
             if r == NONE {
                 NONE
             } else {
-                self.index.get(r as usize).copied().unwrap_or(NONE)
+                self.index[r as usize]
             }
         };
         match &self.values {
@@ -160,7 +160,7 @@ impl Args<'_> {
     #[inline]
     fn get(&self, r: usize) -> Cow<'_, Value> {
         match self {
-            Args::Values(v) => v.get(r).map_or(Cow::Owned(Value::Missing), Cow::Borrowed),
+            Args::Values(v) => Cow::Borrowed(&v[r]),
             Args::Nums { m, s } => Cow::Owned(
                 match (m.get(r), s.get(r)) {
                     (Some(&m), Some(&s)) if s != NO_SCALE => {
@@ -228,7 +228,8 @@ pub(crate) fn compute_tables(
         }
         nparts = ids.len().max(1);
     }
-    let part_of = |pid: &[u32], r: usize| pid.get(r).copied().unwrap_or(0);
+    // (no `within`: no partition ids, every row in partition 0)
+    let part_of = |pid: &[u32], r: usize| if pid.is_empty() { 0 } else { pid[r] };
     let want_minmax = funcs
         .iter()
         .any(|f| matches!(f, PopFunc::MinOf | PopFunc::MaxOf));
@@ -619,7 +620,8 @@ fn sort_scaled<K: Copy + Ord + Send>(
         .iter()
         .map(|&r| {
             let k = scaled(args.parts(r as usize), scale).unwrap_or(0);
-            (pid.get(r as usize).copied().unwrap_or(0), key(k), r)
+            let p = if pid.is_empty() { 0 } else { pid[r as usize] };
+            (p, key(k), r)
         })
         .collect();
     drop(idx);
@@ -643,7 +645,8 @@ impl<K: Copy + Into<i128>> SortedRows for [(u32, K, u32)] {
 
     #[inline]
     fn at(&self, i: usize) -> (u32, i128, u32) {
-        self.get(i).map_or((0, 0, 0), |&(p, k, r)| (p, k.into(), r))
+        let (p, k, r) = self[i];
+        (p, k.into(), r)
     }
 }
 
@@ -663,7 +666,7 @@ impl SortedRows for PackedRows {
 
     #[inline]
     fn at(&self, i: usize) -> (u32, i128, u32) {
-        let x = self.v.get(i).copied().unwrap_or(0);
+        let x = self.v[i];
         let key = i128::from(self.max) - i128::from(x >> self.shift);
         (0, key, (x & ((1u64 << self.shift) - 1)) as u32)
     }

@@ -71,7 +71,7 @@ impl ArgCol {
     /// Keeps the rows whose `alive` is true.
     pub(crate) fn retain(&mut self, alive: &[bool]) {
         let keep = |k: &mut usize| {
-            let keep = alive.get(*k).copied().unwrap_or(false);
+            let keep = alive[*k];
             *k += 1;
             keep
         };
@@ -136,7 +136,7 @@ impl Held {
         if self.state.is_empty() {
             u32::try_from(i).unwrap_or(NONE)
         } else {
-            self.state.get(i).copied().unwrap_or(NONE)
+            self.state[i]
         }
     }
 
@@ -173,16 +173,16 @@ pub(crate) fn stage_all<E>(
         let ranges: Vec<(usize, usize)> = if level == 1 {
             (0..held.blocks.len())
                 .map(|b| {
-                    let s = held.starts.get(b).copied().unwrap_or(0);
-                    (s, s + held.blocks.get(b).map_or(0, Block::len))
+                    let s = held.starts[b];
+                    (s, s + held.blocks[b].len())
                 })
                 .collect()
         } else {
             let mut next = 0usize;
             (0..held.blocks.len())
                 .map(|b| {
-                    let s = held.starts.get(b).copied().unwrap_or(0);
-                    let len = held.blocks.get(b).map_or(0, Block::len);
+                    let s = held.starts[b];
+                    let len = held.blocks[b].len();
                     let alive = (s..s + len).filter(|&i| held.pop_index(i) != NONE).count();
                     next += alive;
                     (next - alive, next)
@@ -293,9 +293,7 @@ pub(crate) fn stage_all<E>(
                 leave(i, Left::Overflow { level }, r)?;
             }
             if hashing {
-                order.retain(|&h| {
-                    h != NO_HASH && alive.get(held_index(h)).copied().unwrap_or(false)
-                });
+                order.retain(|&h| h != NO_HASH && alive[held_index(h)]);
                 phase("keys hashed");
                 for (i, r) in duplicates(order, plan, held, key_column, threads) {
                     if let Some(a) = alive.get_mut(i) {
@@ -327,7 +325,7 @@ pub(crate) fn stage_all<E>(
                 for col in parts.iter_mut().filter(|p| !p.is_empty()) {
                     let mut k = 0;
                     col.retain(|_| {
-                        let keep = alive.get(k).copied().unwrap_or(false);
+                        let keep = alive[k];
                         k += 1;
                         keep
                     });
@@ -384,7 +382,7 @@ pub(crate) fn stage_block(
     let Some(block) = held.blocks.get(b) else {
         return (failed, exceptions);
     };
-    let base = held.starts.get(b).copied().unwrap_or(0);
+    let base = held.starts[b];
     let src = HeldBlock { held, block, base };
     let list = plan
         .stage_items

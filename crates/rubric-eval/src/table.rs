@@ -212,10 +212,8 @@ impl Block {
     pub fn line(&self, r: usize) -> u64 {
         match &self.lines {
             Lines::Consecutive { first, .. } => first + r as u64,
-            Lines::Offsets { first, offsets } => {
-                offsets.get(r).map_or(0, |&o| first + u64::from(o))
-            }
-            Lines::Far(lines) => lines.get(r).copied().unwrap_or(0),
+            Lines::Offsets { first, offsets } => first + u64::from(offsets[r]),
+            Lines::Far(lines) => lines[r],
         }
     }
 
@@ -292,7 +290,7 @@ impl Block {
         let Some(Col::Text { bytes, ends, ok }) = self.cols.get(f) else {
             return None;
         };
-        if !ok.is_empty() && !ok.get(r).copied().unwrap_or(false) {
+        if !ok.is_empty() && !ok[r] {
             return None;
         }
         let start = if r == 0 { 0 } else { *ends.get(r - 1)? };
@@ -453,7 +451,7 @@ fn push_cell(c: &mut Col, cell: Cell<'_>, wide: &[Decimal]) {
             );
         }
         (Col::Int(_) | Col::Small { .. } | Col::Fixed { .. } | Col::Wide { .. }, Cell::Wide(i)) => {
-            push_num(c, wide.get(i as usize).copied().unwrap_or(Decimal::ZERO));
+            push_num(c, wide[i as usize]);
         }
         (Col::Int(xs) | Col::Fixed { m: xs, .. }, _) => xs.push(NO_INT),
         (Col::Small { m, scale }, _) => {

@@ -371,7 +371,7 @@ impl Explainer {
             as_of: plan.as_of,
             lookup: lookup.map(|l| l as &dyn eval::Lookup),
         };
-        let value = row.items.get(item).cloned().unwrap_or(Value::Missing);
+        let value = row.items[item].clone();
         let (name, ty) = model
             .items
             .get(item)

@@ -287,7 +287,7 @@ impl Totals {
             as_of: plan.as_of,
             lookup: None,
         };
-        let aggs = plan.by_block.get(events).map_or(&[][..], Vec::as_slice);
+        let aggs = plan.by_block[events].as_slice();
         // compute every value first, so that an overflowing event counts nowhere
         let mut values = std::mem::take(&mut self.scratch);
         values.clear();
@@ -344,7 +344,7 @@ impl Totals {
         // (a customer's first line is no other customer's)
         order.sort_unstable();
         let mut parts = parts;
-        let aggs = plan.by_block.get(block).map_or(&[][..], Vec::as_slice);
+        let aggs = plan.by_block[block].as_slice();
         for (_, p, c) in order {
             let Some(part) = parts.get_mut(p as usize) else {
                 continue;
@@ -415,12 +415,12 @@ impl Totals {
             return "";
         };
         let start = if c == 0 { 0 } else { self.ends[c - 1] };
-        self.keys.get(start..end).unwrap_or("")
+        &self.keys[start..end]
     }
 
     /// Customer `c`'s first event: its block and line.
     pub fn first(&self, c: usize) -> (EventsId, u64) {
-        self.first.get(c).copied().unwrap_or((0, 0))
+        self.first[c]
     }
 
     /// The customers with events by number (see [`Totals::in_order`] for the order of their

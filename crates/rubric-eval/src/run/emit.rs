@@ -97,7 +97,7 @@ pub(super) fn final_block(ctx: &Ctx<'_>, held: &Held, b: usize, out: &mut BatchO
     let Some(block) = held.blocks.get(b) else {
         return;
     };
-    let base = held.starts.get(b).copied().unwrap_or(0);
+    let base = held.starts[b];
     if !ctx.csv {
         out.cells.reserve(block.len() * ctx.columns.columns.len());
     }
@@ -378,7 +378,7 @@ pub(super) fn emit(
             let text = if a == u32::MAX {
                 ""
             } else {
-                out.text.get(a as usize..b as usize).unwrap_or("")
+                &out.text[a as usize..b as usize]
             };
             csv_cell(&mut out.bytes, text.as_bytes(), ncols == 1);
         }

@@ -78,13 +78,9 @@ impl Keys {
 
     /// Distinct key `i`'s bytes.
     pub(super) fn key(&self, i: usize) -> &[u8] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(0)
-        };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        self.arena.get(start as usize..end as usize).unwrap_or(&[])
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let end = self.ends[i];
+        &self.arena[start as usize..end as usize]
     }
 
     /// The slot a key with this hash probes first (read ahead of [`Keys::check`], so that its
@@ -148,7 +144,7 @@ impl Keys {
                 Some(e) if e >> 32 == tag => {
                     let i = ((e & 0xFFFF_FFFF) as usize).saturating_sub(1);
                     if self.key(i) == key {
-                        break self.lines.get(i).copied().unwrap_or(0);
+                        break self.lines[i];
                     }
                 }
                 Some(_) => {}

@@ -266,19 +266,9 @@ pub fn run_to(
                     }
                 }
                 (None, Some(o)) => {
-                    let start = if from == 0 {
-                        0
-                    } else {
-                        out.row_ends.get(from - 1).copied().unwrap_or(0)
-                    };
-                    let end = to
-                        .checked_sub(1)
-                        .and_then(|last| out.row_ends.get(last))
-                        .copied()
-                        .unwrap_or(start)
-                        .max(start);
-                    o.write_all(out.bytes.get(start..end).unwrap_or(&[]))
-                        .map_err(write_err)?;
+                    let start = if from == 0 { 0 } else { out.row_ends[from - 1] };
+                    let end = to.checked_sub(1).map_or(start, |last| out.row_ends[last]);
+                    o.write_all(&out.bytes[start..end]).map_err(write_err)?;
                 }
                 (None, None) => {}
             }
@@ -286,8 +276,7 @@ pub fn run_to(
             if out.tally.is_none() {
                 for i in from..to {
                     let m = out.measures.get(i).copied().flatten();
-                    let codes = (0..ngrades)
-                        .map(|g| out.codes.get(i * ngrades + g).copied().unwrap_or(u64::MAX));
+                    let codes = (0..ngrades).map(|g| out.codes[i * ngrades + g]);
                     tally.count(codes, m);
                 }
             }

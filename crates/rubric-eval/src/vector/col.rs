@@ -193,9 +193,9 @@ pub(super) enum Smalls<'a, T> {
 
 impl<T: Copy> Smalls<'_, T> {
     #[inline]
-    pub(super) fn get(&self, r: usize, none: T) -> T {
+    pub(super) fn get(&self, r: usize) -> T {
         match self {
-            Smalls::Col(v) => v.get(r).copied().unwrap_or(none),
+            Smalls::Col(v) => v[r],
             Smalls::One(v) => *v,
         }
     }
@@ -211,7 +211,7 @@ pub(super) fn compare_smalls<T: Copy + Ord>(
 ) -> Vec<u8> {
     (0..n)
         .map(|r| {
-            let (p, q) = (x.get(r, none), y.get(r, none));
+            let (p, q) = (x.get(r), y.get(r));
             if p == none || q == none {
                 2
             } else {
@@ -242,7 +242,7 @@ impl Col {
                 Some(&c) if c != NO_CODE => Value::Code(c),
                 _ => MISSING,
             },
-            Col::Any(v) => v.get(r).cloned().unwrap_or(MISSING),
+            Col::Any(v) => v[r].clone(),
         }
     }
 
@@ -339,7 +339,7 @@ impl Col {
     #[inline]
     pub(super) fn truth(&self, r: usize) -> u8 {
         match self {
-            Col::Bool(b) => b.get(r).copied().unwrap_or(2),
+            Col::Bool(b) => b[r],
             Col::Const(v) => byte_of(eval::truth(v)),
             Col::Any(v) => byte_of(v.get(r).and_then(eval::truth)),
             _ => 2,
@@ -458,20 +458,11 @@ impl Col {
                 }
                 Col::Num { m: om, s: os }
             }
-            Col::Bool(b) => Col::Bool(
-                idx.map(|i| at(i).and_then(|i| b.get(i).copied()).unwrap_or(2))
-                    .collect(),
-            ),
-            Col::Date(d) => Col::Date(
-                idx.map(|i| at(i).and_then(|i| d.get(i).copied()).unwrap_or(NO_DATE))
-                    .collect(),
-            ),
-            Col::Code(c) => Col::Code(
-                idx.map(|i| at(i).and_then(|i| c.get(i).copied()).unwrap_or(NO_CODE))
-                    .collect(),
-            ),
+            Col::Bool(b) => Col::Bool(idx.map(|i| at(i).map_or(2, |i| b[i])).collect()),
+            Col::Date(d) => Col::Date(idx.map(|i| at(i).map_or(NO_DATE, |i| d[i])).collect()),
+            Col::Code(c) => Col::Code(idx.map(|i| at(i).map_or(NO_CODE, |i| c[i])).collect()),
             Col::Any(v) => Col::Any(
-                idx.map(|i| at(i).and_then(|i| v.get(i).cloned()).unwrap_or(MISSING))
+                idx.map(|i| at(i).map_or(MISSING, |i| v[i].clone()))
                     .collect(),
             ),
         }
@@ -493,9 +484,7 @@ impl Column {
 
     #[inline]
     pub fn is_bad(&self, r: usize) -> bool {
-        self.bad
-            .as_ref()
-            .is_some_and(|b| b.get(r).copied().unwrap_or(false))
+        self.bad.as_ref().is_some_and(|b| b[r])
     }
 }
 

@@ -232,7 +232,7 @@ impl<'a> Frame<'a> {
                     Some(ds) => Column {
                         col: Col::Bool(
                             (0..n)
-                                .map(|r| match ds.get(r, NO_DATE) {
+                                .map(|r| match ds.get(r) {
                                     NO_DATE => 2,
                                     d => u8::from(d >= lo.0 && d <= hi.0),
                                 })
@@ -299,7 +299,7 @@ impl<'a> Frame<'a> {
                 let as_of = i128::from(self.plan.as_of.0);
                 let (mut m, mut s) = (Vec::with_capacity(self.n), Vec::with_capacity(self.n));
                 for r in 0..self.n {
-                    match ds.get(r, NO_DATE) {
+                    match ds.get(r) {
                         NO_DATE => {
                             m.push(0);
                             s.push(NO_SCALE);
@@ -554,7 +554,7 @@ impl<'a> Frame<'a> {
                     if cond.is_bad(r) {
                         return Err(Overflow);
                     }
-                    let t = truths.and_then(|t| t.get(r)).copied().unwrap_or(2);
+                    let t = truths.map_or(2, |t| t[r]);
                     Ok(rules::fires(bool_of(t)).then_some(factor))
                 };
                 let mut out = NumBuilder::new(n, None);
