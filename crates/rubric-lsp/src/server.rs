@@ -459,7 +459,12 @@ impl LanguageServer for Backend {
             }
         };
         if let Some((why, newly)) = broken {
-            self.client.log_message(MessageType::ERROR, &why).await;
+            let logged = if newly {
+                why.clone()
+            } else {
+                format!("the edits of version {version} are not applied, the document being out of sync: {why}")
+            };
+            self.client.log_message(MessageType::ERROR, logged).await;
             if newly {
                 self.client.show_message(MessageType::ERROR, &why).await;
                 let whole = Range::new(Position::new(0, 0), Position::new(0, 0));
