@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end test of `rubric lsp` in headless Neovim: diagnostics, completion, hover, rename.
+# End-to-end test of `rubric lsp` in headless Neovim: diagnostics, completion, hover, rename, signature
+# help, and the syntax file's numbers.
 #
 #   RUBRIC_BIN=target/debug/rubric editors/neovim/e2e.sh
 #

@@ -778,17 +778,24 @@ pub fn lsp(input: &[u8]) -> Result<(), String> {
                 _ => rng.pick(&dict).copied().unwrap_or("(").to_string(),
             };
             let index = rubric_lsp::position::LineIndex::new(&text);
-            let span = index.span(&text, r);
-            if span.start > span.end
-                || span.end > text.len()
-                || !text.is_char_boundary(span.start)
-                || !text.is_char_boundary(span.end)
-            {
-                return Err(format!(
-                    "LineIndex::span({r:?}) gave {span:?}, not a range of the text"
-                ));
+            // the lenient conversion (request ranges) and the strict one (edits) both give a
+            // range of the text, or the strict one refuses the edit and the text stays
+            let lenient = index.span(&text, r);
+            let strict = index.edit_span(&text, r);
+            for span in std::iter::once(lenient).chain(strict.as_ref().ok().copied()) {
+                if span.start > span.end
+                    || span.end > text.len()
+                    || !text.is_char_boundary(span.start)
+                    || !text.is_char_boundary(span.end)
+                {
+                    return Err(format!(
+                        "LineIndex gave {span:?} for {r:?}, not a range of the text"
+                    ));
+                }
             }
-            text.replace_range(span.range(), &new_text);
+            if let Ok(span) = strict {
+                text.replace_range(span.range(), &new_text);
+            }
         }
         let a = rubric_lsp::analysis::Analysis::new(text.clone());
         let _ = rubric_lsp::diagnostics::to_lsp(&a, &uri);

@@ -1725,11 +1725,7 @@ impl<'a> Checker<'a> {
         let (deps, pops) = self.frames.pop().unwrap_or_default();
         let expected_args = usize::from(pf != PopFunc::Count);
         if targs.len() != expected_args {
-            let sig = if pf == PopFunc::Count {
-                "count()".to_string()
-            } else {
-                format!("{}(x)", pf.name())
-            };
+            let sig = pf.signature().call();
             self.err(
                 Diagnostic::error(
                     "wrong-arguments",
@@ -2099,26 +2095,9 @@ fn contains_index(e: &TExpr) -> bool {
     found
 }
 
-pub(crate) fn signature(b: Builtin) -> &'static str {
-    match b {
-        Builtin::DaysSince => "days_since(date)",
-        Builtin::MonthsSince => "months_since(date)",
-        Builtin::YearsSince => "years_since(date)",
-        Builtin::Year => "year(date)",
-        Builtin::StartsWith => "starts_with(text, prefix)",
-        Builtin::EndsWith => "ends_with(text, suffix)",
-        Builtin::Contains => "contains(text, part)",
-        Builtin::Lower => "lower(text)",
-        Builtin::Upper => "upper(text)",
-        Builtin::Len => "len(text)",
-        Builtin::Min => "min(a, b)",
-        Builtin::Max => "max(a, b)",
-        Builtin::Abs => "abs(x)",
-        Builtin::Round => "round(x, digits)",
-        Builtin::MonthStart => "month_start(date)",
-        Builtin::CountTrue => "count_true(condition, …)",
-        Builtin::Substr => "substr(text, start, length)",
-    }
+/// How to call a built-in, for a `call it as …` help.
+pub(crate) fn signature(b: Builtin) -> String {
+    b.signature().call()
 }
 
 /// `d` with a did-you-mean for `name` among `candidates`, else a help that lists them all:

@@ -11,6 +11,7 @@ pub mod fixes;
 pub mod hir;
 mod lints;
 pub mod project;
+pub mod signature;
 pub mod visit;
 
 pub use check::{check, literal_ty, unify, Checked};

@@ -341,7 +341,7 @@ fn function(name: &str, d: &functions::FunctionDoc, population: bool, i: usize) 
     CompletionItem {
         label: name.to_string(),
         kind: Some(CompletionItemKind::FUNCTION),
-        detail: Some(d.signature.to_string()),
+        detail: Some(d.signature.label()),
         documentation: Some(Documentation::MarkupContent(MarkupContent {
             kind: MarkupKind::Markdown,
             value: functions::markdown(d, population),

@@ -11,7 +11,7 @@
 //! - [`position`]: the one place where byte offsets become UTF-16 LSP positions and back.
 //! - one module per feature: [`diagnostics`], [`completion`], [`hover`], [`definition`],
 //!   [`references`] (also document highlights), [`rename`], [`symbols`], [`folding`],
-//!   [`formatting`], [`semantic_tokens`], [`code_action`], [`code_lens`].
+//!   [`formatting`], [`semantic_tokens`], [`code_action`], [`code_lens`], [`signature_help`].
 //! - [`transport`]: drops malformed JSON-RPC frames before they reach `tower-lsp-server`, whose
 //!   reader would otherwise stop for good.
 //!
@@ -30,9 +30,9 @@
 //! # rubric.toml next to it); absolute paths in the snapshot become `<fixtures>`
 //! file = "lens/tiers.rubric"
 //! [[step]]
-//! request = "hover"          # hover | completion | definition | references | prepareRename |
-//!                            # rename | documentSymbol | foldingRange | semanticTokens |
-//!                            # codeAction | formatting | codeLens | raw
+//! request = "hover"          # hover | completion | signatureHelp | definition | references |
+//!                            # prepareRename | rename | documentSymbol | foldingRange |
+//!                            # semanticTokens | codeAction | formatting | codeLens | raw
 //! at = "rev|enue"            # the cursor: the first occurrence of the text without `|`, at `|`
 //! nth = 1                    # optional: the nth occurrence instead (1-based)
 //! new_name = "营收"           # rename only
@@ -40,6 +40,14 @@
 //! uri = "file:///other.rubric" # optional: ask about another document (one never opened)
 //! [[step]]
 //! change = '''…'''           # a full-text didChange (next version); its diagnostics are recorded
+//! [[step]]
+//! edit = "营收"               # an incremental didChange (next version): replaces `at`…`until`
+//! at = "营|业额"              # (or inserts at `at`); its diagnostics are recorded and must equal
+//! until = "业"                # those of the whole new text opened as a document of its own
+//! [[step]]
+//! edits = [{ range = [7, 0, 7, 0], text = "x" }]  # ranged edits sent as they are, for edits
+//! text = '''…'''             # that do not fit; optional: the text they make (compared as above)
+//! diagnostics = false        # optional: the server publishes nothing for this version
 //! [[step]]
 //! open = '''…'''             # didOpen (version 1), when the fixture has no `document`
 //! [[step]]
@@ -69,6 +77,7 @@ pub mod references;
 pub mod rename;
 pub mod semantic_tokens;
 pub mod server;
+pub mod signature_help;
 pub mod symbols;
 pub mod transport;
 

@@ -177,6 +177,59 @@ impl LineIndex {
         Span::new(a.min(b), a.max(b))
     }
 
+    /// The byte span a `didChange` edit replaces, checked strictly, since applying an edit at a
+    /// guessed place would corrupt the document: a line past the last one, a column inside a
+    /// surrogate pair (half an emoji or `𝒳`), or a start after the end is an error that says
+    /// which. A column past the end of its line is the line's end, before its `\n` or `\r\n`, as
+    /// the protocol says.
+    pub fn edit_span(&self, text: &str, range: Range) -> Result<Span, String> {
+        let start = self.edit_offset(text, range.start)?;
+        let end = self.edit_offset(text, range.end)?;
+        if start > end {
+            return Err(format!(
+                "its start {} is after its end {}",
+                show(range.start),
+                show(range.end)
+            ));
+        }
+        Ok(Span::new(start, end))
+    }
+
+    fn edit_offset(&self, text: &str, pos: Position) -> Result<usize, String> {
+        let line = pos.line as usize;
+        let Some(&start) = self.starts.get(line) else {
+            return Err(format!(
+                "{} is past the end of the document, which has {} line{}",
+                show(pos),
+                self.starts.len(),
+                if self.starts.len() == 1 { "" } else { "s" }
+            ));
+        };
+        let (mut end, newline) = match self.starts.get(line + 1) {
+            Some(&next) => (next.saturating_sub(1), true),
+            None => (self.len, false),
+        };
+        // the line's end is before its `\r\n` (a `\r` that ends the text is the line's own)
+        if newline && text.get(..end).is_some_and(|t| t.ends_with('\r')) {
+            end -= 1;
+        }
+        let want = pos.character as usize;
+        let mut units = 0usize;
+        for (i, c) in text.get(start..end).unwrap_or("").char_indices() {
+            if units == want {
+                return Ok(start + i);
+            }
+            units += c.len_utf16();
+            if units > want {
+                return Err(format!(
+                    "{} falls inside the character {c:?} (2 UTF-16 units)",
+                    show(pos)
+                ));
+            }
+        }
+        Ok(end)
+    }
+
     /// The number of lines (a text ending in a newline has an empty last line).
     pub fn line_count(&self) -> usize {
         self.starts.len()
@@ -186,6 +239,11 @@ impl LineIndex {
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.starts.get(line).copied()
     }
+}
+
+/// A position in the protocol's own terms (both counted from 0, the character in UTF-16 units).
+fn show(p: Position) -> String {
+    format!("line {} character {}", p.line, p.character)
 }
 
 /// UTF-16 length of a piece of text.

@@ -5,7 +5,7 @@ use crate::analysis::{Analysis, Shared};
 use crate::code_lens::Distribution;
 use crate::{
     code_action, code_lens, completion, definition, diagnostics, folding, formatting, hover,
-    references, rename, semantic_tokens, symbols,
+    references, rename, semantic_tokens, signature_help, symbols,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,6 +32,10 @@ struct Doc {
     last_good: Option<Shared>,
     /// The grades' distribution over the sample data, computed on open and on save.
     lens: Option<Distribution>,
+    /// Why the server's copy of the text can no longer be trusted: an incremental edit could not
+    /// be applied. Ranged edits are then refused, and requests answer `ContentModified`, until a
+    /// full-text change (or `didOpen`) gives the text again.
+    out_of_sync: Option<String>,
 }
 
 pub struct Backend {
@@ -61,6 +65,50 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 
 fn unknown(uri: &Uri) -> Error {
     Error::invalid_params(format!("the document `{}` is not open", uri.as_str()))
+}
+
+fn out_of_sync(why: &str) -> Error {
+    Error {
+        code: ErrorCode::ContentModified,
+        message: why.to_string().into(),
+        data: None,
+    }
+}
+
+/// Applies one `didChange` notification's edits, in order, to `text`. A full-text change
+/// replaces it (and makes it trustworthy again); a ranged edit that does not fit the text is
+/// not applied, and every ranged edit after it is refused: the reason is returned.
+fn apply_changes(
+    text: &mut String,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    mut broken: Option<String>,
+    uri: &Uri,
+    version: i32,
+) -> Option<String> {
+    for (i, change) in changes.into_iter().enumerate() {
+        match change.range {
+            None => {
+                *text = change.text;
+                broken = None;
+            }
+            Some(_) if broken.is_some() => {}
+            Some(range) => {
+                let index = crate::position::LineIndex::new(text);
+                match index.edit_span(text, range) {
+                    Ok(span) => text.replace_range(span.range(), &change.text),
+                    Err(why) => {
+                        broken = Some(format!(
+                            "edit {} of version {version} of {} does not fit the document: {why}; \
+                             the server no longer knows the document's text, so close and reopen it",
+                            i + 1,
+                            uri.as_str()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    broken
 }
 
 impl Backend {
@@ -100,6 +148,9 @@ impl Backend {
         let (generation, version, text) = {
             let docs = self.docs();
             let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
+            if let Some(why) = &doc.out_of_sync {
+                return Err(out_of_sync(why));
+            }
             if let Some((v, a)) = &doc.current {
                 if *v == doc.version {
                     return Ok((a.clone(), doc.last_good.clone()));
@@ -202,6 +253,7 @@ impl Backend {
     fn open_files(&self) -> Vec<(std::path::PathBuf, Arc<String>)> {
         self.docs()
             .iter()
+            .filter(|(_, d)| d.out_of_sync.is_none())
             .filter_map(|(u, d)| file_path(u).map(|p| (p, d.text.clone())))
             .collect()
     }
@@ -287,7 +339,7 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(
                     TextDocumentSyncOptions {
                         open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::FULL),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
@@ -296,6 +348,12 @@ impl LanguageServer for Backend {
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![".".into(), "[".into()]),
                     ..CompletionOptions::default()
+                }),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    // the full-width `（` and `，` are what a Chinese input method types
+                    trigger_characters: Some(["(", ",", "（", "，"].map(String::from).to_vec()),
+                    retrigger_characters: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
                 }),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
@@ -357,6 +415,7 @@ impl LanguageServer for Backend {
                 gate: Arc::default(),
                 publish_gate: Arc::default(),
                 published: None,
+                out_of_sync: None,
             },
         );
         self.refresh(doc.uri.clone()).await;
@@ -367,7 +426,7 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        {
+        let broken = {
             let mut docs = self.docs();
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
@@ -376,18 +435,52 @@ impl LanguageServer for Backend {
                 return; // an older edit arriving late
             }
             let mut text = doc.text.as_ref().clone();
-            for change in params.content_changes {
-                match change.range {
-                    None => text = change.text,
-                    Some(range) => {
-                        let index = crate::position::LineIndex::new(&text);
-                        let span = index.span(&text, range);
-                        text.replace_range(span.range(), &change.text);
-                    }
+            let was = doc.out_of_sync.take();
+            let broken = apply_changes(
+                &mut text,
+                params.content_changes,
+                was.clone(),
+                &uri,
+                version,
+            );
+            doc.version = version;
+            match broken {
+                None => {
+                    doc.text = Arc::new(text);
+                    None
+                }
+                Some(why) => {
+                    // nothing is analysed or published from a text the client does not have
+                    doc.out_of_sync = Some(why.clone());
+                    doc.current = None;
+                    doc.published = Some(version);
+                    Some((why, was.is_none()))
                 }
             }
-            doc.text = Arc::new(text);
-            doc.version = version;
+        };
+        if let Some((why, newly)) = broken {
+            let logged = if newly {
+                why.clone()
+            } else {
+                format!("the edits of version {version} are not applied, the document being out of sync: {why}")
+            };
+            self.client.log_message(MessageType::ERROR, logged).await;
+            if newly {
+                self.client.show_message(MessageType::ERROR, &why).await;
+                let whole = Range::new(Position::new(0, 0), Position::new(0, 0));
+                let d = Diagnostic {
+                    range: whole,
+                    severity: Some(DiagnosticSeverity::ERROR),
+                    code: Some(NumberOrString::String("out-of-sync".into())),
+                    source: Some("rubric".into()),
+                    message: why,
+                    ..Diagnostic::default()
+                };
+                self.client
+                    .publish_diagnostics(uri, vec![d], Some(version))
+                    .await;
+            }
+            return;
         }
         self.refresh(uri.clone()).await;
         self.refresh_users(&uri).await;
@@ -421,6 +514,9 @@ impl LanguageServer for Backend {
         let snapshot = {
             let docs = self.docs();
             let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
+            if let Some(why) = &doc.out_of_sync {
+                return Err(out_of_sync(why));
+            }
             doc.current
                 .as_ref()
                 .map(|(_, a)| (doc.text.clone(), a.clone(), doc.last_good.clone()))
@@ -440,6 +536,25 @@ impl LanguageServer for Backend {
                 .chain(last_good.as_deref().map(|l| &l.model))
                 .collect();
             Some(completion::completion(&text, &models, offset))
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let p = params.text_document_position_params;
+        let uri = &p.text_document.uri;
+        // the text as it is now: a call being typed seldom parses
+        let text = {
+            let docs = self.docs();
+            let doc = docs.get(uri).ok_or_else(|| unknown(uri))?;
+            if let Some(why) = &doc.out_of_sync {
+                return Err(out_of_sync(why));
+            }
+            doc.text.clone()
+        };
+        blocking(move || {
+            let index = crate::position::LineIndex::new(&text);
+            signature_help::signature_help(&text, index.offset(&text, p.position))
         })
         .await
     }

@@ -37,6 +37,19 @@ struct Step {
     until: Option<String>,
     new_name: Option<String>,
     change: Option<String>,
+    /// An incremental didChange (next version): this text replaces the range from `at` to the end
+    /// of `until` (or is inserted at `at`). The diagnostics are recorded, and must equal those of
+    /// the whole new text opened as a document of its own.
+    edit: Option<String>,
+    /// Incremental didChange edits sent as they are, `[start line, start character, end line,
+    /// end character]` with the text (for edits that do not fit the document); the fixture's
+    /// document is not changed, and what the server publishes for the version is recorded.
+    edits: Option<Vec<RawEdit>>,
+    /// `edits` only: whether the server publishes diagnostics for the version (default true).
+    diagnostics: Option<bool>,
+    /// `edits` only: the text the edits make; the diagnostics must then equal those of this text
+    /// opened as a document of its own.
+    text: Option<String>,
     /// Opens the document with this text (version 1), for fixtures with `initialize = false`.
     open: Option<String>,
     /// `save = true`: didSave; waits for the server to ask the client to refresh its lenses.
@@ -46,6 +59,15 @@ struct Step {
     params: Option<toml::Value>,
     /// A document other than the fixture's (for requests about unknown documents).
     uri: Option<String>,
+}
+
+/// An incremental edit: start and end as `(line, character)`, and the new text.
+type Edit = ((u32, u32), (u32, u32), String);
+
+#[derive(serde::Deserialize)]
+struct RawEdit {
+    range: [u32; 4],
+    text: String,
 }
 
 /// The client end of a JSON-RPC connection to an in-process server.
@@ -152,11 +174,18 @@ impl Client {
         }
     }
 
-    /// Waits for the diagnostics published for `version`.
+    /// Waits for the diagnostics published for `version` of the document.
     pub async fn diagnostics(&mut self, version: i64) -> Value {
+        let uri = self.uri.clone();
+        self.diagnostics_of(&uri, version).await
+    }
+
+    /// Waits for the diagnostics published for `version` of the document `uri`.
+    pub async fn diagnostics_of(&mut self, uri: &str, version: i64) -> Value {
         let matches = |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["version"] == json!(version)
+                && m["params"]["uri"] == json!(uri)
         };
         if let Some(i) = self.buffered.iter().position(matches) {
             return self.buffered.remove(i).unwrap()["params"].clone();
@@ -197,6 +226,40 @@ impl Client {
         .await;
     }
 
+    /// Sends ranged didChange edits: `(start, end, text)`, positions as `(line, character)`.
+    pub async fn edit(&mut self, version: i64, edits: &[Edit]) {
+        let changes: Vec<Value> = edits
+            .iter()
+            .map(|(a, b, text)| {
+                json!({"range": {"start": {"line": a.0, "character": a.1}, "end": {"line": b.0, "character": b.1}}, "text": text})
+            })
+            .collect();
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": self.uri, "version": version}, "contentChanges": changes}),
+        )
+        .await;
+    }
+
+    /// The diagnostics of `text` opened as a document of its own, with the fixture's URI in
+    /// place of its own (to compare with the fixture document's).
+    pub async fn diagnostics_of_whole(&mut self, text: &str) -> Value {
+        let other = "file:///fixture/whole.rubric";
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": other, "languageId": "rubric", "version": 1, "text": text}}),
+        )
+        .await;
+        let d = self.diagnostics_of(other, 1).await;
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": other}}),
+        )
+        .await;
+        let d = d["diagnostics"].to_string().replace(other, &self.uri);
+        serde_json::from_str(&d).unwrap()
+    }
+
     /// Sends didSave and waits until the server asks for a CodeLens refresh.
     pub async fn save(&mut self) {
         let uri = self.uri.clone();
@@ -212,6 +275,15 @@ impl Client {
             self.buffered.push_back(msg);
         }
     }
+}
+
+/// The LSP position of a byte offset, counted here independently of the server's code: lines end
+/// at `\n`, the character is the UTF-16 units from the line's start.
+fn utf16_position(doc: &str, offset: usize) -> (u32, u32) {
+    let before = &doc[..offset];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, before[start..].encode_utf16().count() as u32)
 }
 
 /// Finds the cursor written as `te|xt` in the document.
@@ -338,6 +410,35 @@ fn render_tokens(out: &mut String, title: &str, v: &Value, doc: &str) {
     out.push('\n');
 }
 
+/// Signature help as a user sees it: each signature (`*` the active one), the text of its
+/// active parameter (cut from the label by its UTF-16 offsets), and its documentation.
+fn render_signatures(out: &mut String, title: &str, v: &Value) {
+    writeln!(out, "## {title}").unwrap();
+    let Some(sigs) = v["result"]["signatures"].as_array() else {
+        writeln!(out, "{}\n", serde_json::to_string_pretty(v).unwrap()).unwrap();
+        return;
+    };
+    let active = v["result"]["activeSignature"].as_u64();
+    for (i, s) in sigs.iter().enumerate() {
+        let label = s["label"].as_str().unwrap_or("?");
+        let mark = if active == Some(i as u64) { "*" } else { " " };
+        let units: Vec<u16> = label.encode_utf16().collect();
+        let param = s["activeParameter"]
+            .as_u64()
+            .and_then(|p| s["parameters"].get(p as usize))
+            .map(|p| {
+                let [a, b] = [0, 1].map(|k| p["label"][k].as_u64().unwrap() as usize);
+                String::from_utf16(&units[a..b]).unwrap()
+            });
+        writeln!(out, "{mark} {label}").unwrap();
+        writeln!(out, "    active parameter: {param:?}").unwrap();
+        for line in s["documentation"]["value"].as_str().unwrap_or("").lines() {
+            writeln!(out, "    | {line}").unwrap();
+        }
+    }
+    out.push('\n');
+}
+
 fn fixtures_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/lsp")
@@ -395,6 +496,85 @@ async fn run(mut fixture: Fixture) -> String {
             );
             continue;
         }
+        if let Some(new) = step.edit {
+            let at = step.at.as_deref().expect("an edit has `at`");
+            let a = cursor(&doc, at, step.nth.unwrap_or(1));
+            let b = match &step.until {
+                Some(u) => {
+                    a + doc[a..]
+                        .find(u.as_str())
+                        .expect("`until` occurs after the cursor")
+                        + u.len()
+                }
+                None => a,
+            };
+            let (start, end) = (utf16_position(&doc, a), utf16_position(&doc, b));
+            version += 1;
+            c.edit(version, &[(start, end, new.clone())]).await;
+            let old = doc[a..b].to_string();
+            doc.replace_range(a..b, &new);
+            let diags = c.diagnostics(version).await;
+            let whole = c.diagnostics_of_whole(&doc).await;
+            assert_eq!(
+                diags["diagnostics"], whole,
+                "after the edit at {at:?}, the diagnostics are those of the whole text"
+            );
+            render(
+                &mut out,
+                &format!(
+                    "edit {}:{}-{}:{} {old:?} ⇒ {new:?} (version {version}): diagnostics, equal to those of the whole text",
+                    start.0, start.1, end.0, end.1
+                ),
+                &diags,
+                &doc,
+            );
+            continue;
+        }
+        if let Some(edits) = step.edits {
+            version += 1;
+            let edits: Vec<_> = edits
+                .into_iter()
+                .map(|e| ((e.range[0], e.range[1]), (e.range[2], e.range[3]), e.text))
+                .collect();
+            c.edit(version, &edits).await;
+            writeln!(out, "## edits {edits:?} (version {version})\n").unwrap();
+            let given = step.text.is_some();
+            if let Some(t) = step.text {
+                doc = t;
+            }
+            if step.diagnostics.unwrap_or(true) {
+                let diags = c.diagnostics(version).await;
+                if given {
+                    let whole = c.diagnostics_of_whole(&doc).await;
+                    assert_eq!(diags["diagnostics"], whole, "the edits make the given text");
+                }
+                render(&mut out, "diagnostics", &diags, &doc);
+            }
+            // what the server told the user meanwhile
+            let shown: Vec<Value> = c
+                .buffered
+                .iter()
+                .filter(|m| m["method"] == "window/showMessage")
+                .map(|m| m["params"].clone())
+                .collect();
+            c.buffered.retain(|m| m["method"] != "window/showMessage");
+            for m in shown {
+                render(&mut out, "window/showMessage", &m, &doc);
+            }
+            let r = c
+                .request(
+                    "textDocument/documentSymbol",
+                    json!({"textDocument": {"uri": c.uri}}),
+                )
+                .await;
+            render(
+                &mut out,
+                "documentSymbol: its error, if any",
+                &r["error"],
+                &doc,
+            );
+            continue;
+        }
         let kind = step.request.as_deref().unwrap_or("raw");
         let ix = LineIndex::new(&doc);
         let uri = step.uri.clone().unwrap_or_else(|| c.uri.clone());
@@ -419,6 +599,10 @@ async fn run(mut fixture: Fixture) -> String {
             ),
             "completion" => (
                 "textDocument/completion",
+                json!({"textDocument": td, "position": position}),
+            ),
+            "signatureHelp" => (
+                "textDocument/signatureHelp",
                 json!({"textDocument": td, "position": position}),
             ),
             "definition" => (
@@ -487,6 +671,7 @@ async fn run(mut fixture: Fixture) -> String {
         match kind {
             "completion" => render_completion(&mut out, &title, &response),
             "semanticTokens" => render_tokens(&mut out, &title, &response, &doc),
+            "signatureHelp" => render_signatures(&mut out, &title, &response),
             _ => render(&mut out, &title, &response, &doc),
         }
     }
@@ -679,5 +864,112 @@ fn a_scheme_is_rechecked_when_a_file_it_uses_changes() {
         .await
         .expect("the scheme's diagnostics are published again");
         assert_eq!(again["diagnostics"], json!([]), "{again}");
+    });
+}
+
+/// A scheme typed into the editor edit by edit, as an operator with a Chinese IME does: pinyin
+/// composed and then replaced by its characters, full-width punctuation, emoji (surrogate pairs),
+/// CRLF line ends, backspaces. Edits go out in bursts without waiting; after each burst the
+/// diagnostics equal those of the whole text opened as a document of its own, and at the end the
+/// document is the scheme, with the diagnostics of the scheme.
+#[test]
+fn typing_a_scheme_edit_by_edit_gives_the_diagnostics_of_the_whole_text() {
+    let scheme = "input {\r\n  id      text     key\r\n  营业额  decimal  \"营业额😀（元）\"\r\n  城市    text\r\n}\nlet 大客户 = 营业额 ＞＝ ５万 and 城市 == \"上海😀🎉\"\nlet 𝒳 = 营业额 * 2\ngrade 等级 {\n  金 when 大客户 and 𝒳 > 1 { 折扣: 88%, 备注: \"👍 好\" }\n  银 otherwise { 折扣: 95%, 备注: \"普通\" }\n}\n";
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        c.open("").await;
+        c.diagnostics(1).await;
+        let mut doc = String::new();
+        let mut version = 1;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rand = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        // what is typed at once: a character, or a line end (`\r\n` is one keystroke)
+        let chars: Vec<String> = scheme
+            .split_inclusive("\r\n")
+            .flat_map(|piece| {
+                let body = piece.strip_suffix("\r\n");
+                body.unwrap_or(piece)
+                    .chars()
+                    .map(String::from)
+                    .chain(body.map(|_| "\r\n".to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut i = 0;
+        let mut burst = 0;
+        let mut last = Value::Null;
+        while i < chars.len() {
+            let mut edits = Vec::new();
+            let end = doc.len();
+            let at = utf16_position(&doc, end);
+            match rand(6) {
+                // IME composition: pinyin typed, then replaced by the next character
+                0 if !chars[i].is_ascii() => {
+                    edits.push((at, at, "ying".to_string()));
+                    let after = utf16_position(&format!("{doc}ying"), end + 4);
+                    edits.push((at, after, chars[i].clone()));
+                    doc.push_str(&chars[i]);
+                    i += 1;
+                }
+                // a typo, then backspace
+                1 => {
+                    let typo = ['😀', '营', 'x', '（'][rand(4) as usize];
+                    edits.push((at, at, typo.to_string()));
+                    let after = utf16_position(&format!("{doc}{typo}"), end + typo.len_utf8());
+                    edits.push((at, after, String::new()));
+                }
+                // one to three characters typed at once
+                _ => {
+                    let n = (1 + rand(3) as usize).min(chars.len() - i);
+                    let typed: String = chars[i..i + n].concat();
+                    edits.push((at, at, typed.clone()));
+                    doc.push_str(&typed);
+                    i += n;
+                }
+            }
+            for e in edits {
+                version += 1;
+                c.edit(version, &[e]).await;
+            }
+            burst += 1;
+            if burst % 8 == 0 || i == chars.len() {
+                let d = c.diagnostics(version).await;
+                let whole = c.diagnostics_of_whole(&doc).await;
+                assert_eq!(d["diagnostics"], whole, "version {version}, after {doc:?}");
+                last = d;
+            }
+        }
+        assert_eq!(doc, scheme);
+        // the scheme as typed: only `full-width` warnings, on `＞＝` and `５`
+        let d = last;
+        let codes: Vec<&str> = d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert_eq!(codes, ["full-width", "full-width"], "{d}");
+        // and edits with several changes in one notification, applied in order
+        version += 1;
+        let line = 5; // `let 大客户 = 营业额 ＞＝ ５万 …`
+        let ge = "let 大客户 = 营业额 ".encode_utf16().count() as u32;
+        c.edit(
+            version,
+            &[
+                ((line, ge), (line, ge + 2), ">=".to_string()),
+                ((line, ge + 3), (line, ge + 4), "5".to_string()),
+            ],
+        )
+        .await;
+        let d = c.diagnostics(version).await;
+        assert_eq!(d["diagnostics"], json!([]), "{d}");
+        let ascii = scheme.replace("＞＝ ５万", ">= 5万");
+        assert_eq!(c.diagnostics_of_whole(&ascii).await, json!([]));
     });
 }

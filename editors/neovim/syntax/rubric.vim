@@ -18,9 +18,12 @@ syn match rubricOperatorWord '\(\<within\s\+\)\@<=next\>'
 syn match rubricFunction '\<\(total\|mean\|min_of\|max_of\|count\|rank\|top_share\|cumulative_share\)\ze\s*('
 syn match rubricBuiltin  '\<\(days_since\|months_since\|years_since\|year\|starts_with\|ends_with\|contains\|lower\|upper\|len\|min\|max\|abs\|round\|count_true\|substr\)\ze\s*('
 
-syn match rubricNumber   '\<\d[0-9_]*\(\.\d[0-9_]*\)\=\>'
-syn match rubricPercent  '\<\d[0-9_]*\(\.\d[0-9_]*\)\=%'
-syn match rubricDuration '\<\d[0-9_]*\(d\|w\|mo\|y\)\>'
+" Digits are ASCII or full-width (`５０００` reads as 5000); `5万` and `1.5亿` are numbers. A number
+" starts where no word character is before it (`营业额5万` is one name) and no ASCII letter follows it;
+" in `50万元` only `50` is one (the unit word is an error).
+syn match rubricNumber   '\k\@<![0-9０-９][0-9０-９_]*\%(\.[0-9０-９][0-9０-９_]*\)\=\%([万亿]\k\@!\)\=[A-Za-z0-9_]\@!'
+syn match rubricPercent  '\k\@<![0-9０-９][0-9０-９_]*\%(\.[0-9０-９][0-9０-９_]*\)\=[%％]'
+syn match rubricDuration '\k\@<![0-9０-９][0-9０-９_]*\(d\|w\|mo\|y\)\>'
 syn match rubricDate     '\<\d\{4}-\d\{2}-\d\{2}\>'
 
 syn match rubricEscape contained '\\["\\nt]'

@@ -437,7 +437,75 @@ else
   end
 end
 
--- 6. the server shuts down when asked
+-- 6. signature help inside a call, from Neovim's own request (the edits above were sent as
+-- incremental changes)
+do
+  lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local l, c = find('cumulative_share')
+  if not l then
+    fail('signature help', 'no `cumulative_share` in the fixture')
+  else
+    local result, err = request('textDocument/signatureHelp', {
+      textDocument = { uri = uri },
+      position = position(l, c + #'cumulative_share('),
+    })
+    local sig = result and result.signatures and result.signatures[(result.activeSignature or 0) + 1]
+    if not sig then
+      fail('signature help', 'no signature: ' .. tostring(err or vim.inspect(result)))
+    elseif sig.label ~= 'cumulative_share(x: number) -> decimal' then
+      fail('signature help', 'unexpected signature ' .. vim.inspect(sig.label))
+    else
+      pass('signature help', sig.label)
+    end
+  end
+end
+
+-- 7. syntax: numbers with 万/亿 and full-width digits are numbers; names with digits are not
+do
+  local text = {
+    'let a = 5万 + 1.5亿 + ５０００ + ５万 + 50% + ５０％ + 30d + ３０d',
+    'let b = 50万元 + 营业额5万 + x5 + 12abc',
+  }
+  local expect = {
+    { 1, '5万', 0, 'rubricNumber' },
+    { 1, '5万', #'5', 'rubricNumber' },
+    { 1, '1.5亿', #'1.5', 'rubricNumber' },
+    { 1, '５０００', 0, 'rubricNumber' },
+    { 1, '５０００', #'５００', 'rubricNumber' },
+    { 1, '５万', #'５', 'rubricNumber' },
+    { 1, '50%', #'50', 'rubricPercent' },
+    { 1, '５０％', #'５０', 'rubricPercent' },
+    { 1, '30d', 0, 'rubricDuration' },
+    { 1, '３０d', #'３０', 'rubricDuration' },
+    { 2, '50万元', 0, 'rubricNumber' },
+    { 2, '50万元', #'50', '' },
+    { 2, '营业额5万', #'营业额', '' },
+    { 2, 'x5', 1, '' },
+    { 2, '12abc', 0, '' },
+  }
+  local sbuf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(sbuf, 0, -1, false, text)
+  local win = vim.api.nvim_get_current_win()
+  vim.api.nvim_win_set_buf(win, sbuf)
+  vim.bo[sbuf].syntax = 'rubric'
+  local wrong = {}
+  for _, e in ipairs(expect) do
+    local line, needle, off, want = e[1], e[2], e[3], e[4]
+    local s = text[line]:find(needle, 1, true)
+    local got = vim.fn.synIDattr(vim.fn.synID(line, s + off, 1), 'name')
+    if got ~= want then
+      table.insert(wrong, string.format('%q byte %d: %q, expected %q', needle, off, got, want))
+    end
+  end
+  vim.api.nvim_win_set_buf(win, buf)
+  if #wrong == 0 then
+    pass('syntax: numbers', string.format('%d tokens (万/亿, full-width digits)', #expect))
+  else
+    fail('syntax: numbers', table.concat(wrong, '; '))
+  end
+end
+
+-- 8. the server shuts down when asked
 -- (Neovim sends `shutdown`, then `exit`, and keeps the server's stdin open until the process ends)
 local stop_started = uv.now()
 stop_client(client)
