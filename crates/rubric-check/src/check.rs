@@ -264,7 +264,8 @@ impl<'a> Checker<'a> {
                         format!("two fields read the column `{column}`"),
                         span,
                     )
-                    .with_related(first, "also read here"),
+                    .with_related(first, "also read here")
+                    .with_help("give each field its own column, or remove one of the fields"),
                 );
             }
             let id = self.model.fields.len();
@@ -436,15 +437,18 @@ impl<'a> Checker<'a> {
                     });
                 }
                 if g.is_tags && codes.len() > 64 {
-                    self.err(Diagnostic::error(
-                        "too-many-tags",
-                        format!(
-                            "`{}` has {} tags; at most 64 are supported",
-                            g.name.node,
-                            codes.len()
-                        ),
-                        g.name.span,
-                    ));
+                    self.err(
+                        Diagnostic::error(
+                            "too-many-tags",
+                            format!(
+                                "`{}` has {} tags; at most 64 are supported",
+                                g.name.node,
+                                codes.len()
+                            ),
+                            g.name.span,
+                        )
+                        .with_help("a customer carries at most 64 tags: split the tags in two"),
+                    );
                 }
                 if let ItemKind::Grade(gd) = &mut self.model.items[id].kind {
                     gd.codes = codes;
@@ -638,18 +642,21 @@ impl<'a> Checker<'a> {
         if let Some(first) = g.rules.first() {
             for a in &first.attrs {
                 if attr_keys.iter().any(|(k, _, _)| *k == a.key.node) {
-                    self.err(Diagnostic::error(
-                        "duplicate-attribute",
-                        format!("attribute `{}` is given twice", a.key.node),
-                        a.key.span,
-                    ));
+                    self.err(
+                        Diagnostic::error(
+                            "duplicate-attribute",
+                            format!("attribute `{}` is given twice", a.key.node),
+                            a.key.span,
+                        )
+                        .with_help("give each attribute once per rule"),
+                    );
                     continue;
                 }
                 attr_keys.push((a.key.node.clone(), literal_ty(&a.value.node), a.key.span));
             }
         }
         let mut attr_values: Vec<Vec<Literal>> = Vec::new();
-        for r in &g.rules {
+        for (ri, r) in g.rules.iter().enumerate() {
             let mut values: Vec<Option<Literal>> = vec![None; attr_keys.len()];
             for a in &r.attrs {
                 match attr_keys.iter().position(|(k, _, _)| *k == a.key.node) {
@@ -671,12 +678,16 @@ impl<'a> Checker<'a> {
                                 .with_related(first_span, "first given here"),
                             );
                         }
-                        if values[i].is_some() {
-                            self.err(Diagnostic::error(
-                                "duplicate-attribute",
-                                format!("attribute `{}` is given twice", a.key.node),
-                                a.key.span,
-                            ));
+                        // (the first rule's repeats were reported with its keys above)
+                        if values[i].is_some() && ri > 0 {
+                            self.err(
+                                Diagnostic::error(
+                                    "duplicate-attribute",
+                                    format!("attribute `{}` is given twice", a.key.node),
+                                    a.key.span,
+                                )
+                                .with_help("give each attribute once per rule"),
+                            );
                         }
                         values[i] = Some(a.value.node.clone());
                         self.model.refs.push(Reference {
@@ -2010,11 +2021,14 @@ impl<'a> Checker<'a> {
                 is_definition: false,
             });
             if values.iter().any(|(g, _)| *g == f) {
-                self.err(Diagnostic::error(
-                    "duplicate-field",
-                    format!("`{}` is given twice", name.node),
-                    name.span,
-                ));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-field",
+                        format!("`{}` is given twice", name.node),
+                        name.span,
+                    )
+                    .with_help("give each field once per customer"),
+                );
                 continue;
             }
             if let Some(codes) = self.model.fields[f].codes.clone() {

@@ -90,3 +90,58 @@ fn every_diagnostic_is_collected_not_just_the_first() {
         .collect();
     assert_eq!(lines, vec![7, 9, 12], "one error per broken declaration");
 }
+
+/// Every diagnostic code in docs/diagnostics.md is shown by a fixture: a snapshot of a fixture
+/// (check, parse, LSP, run, …), a test that asserts the code, or a tested example of the docs (```rubric error=CODE```) names
+/// it. A new code without a fixture fails here.
+#[test]
+fn every_documented_code_has_a_fixture() {
+    let root = repo_root();
+    let doc = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
+    let codes: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| l.split('`').nth(1))
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+        .collect();
+    assert!(codes.len() > 60, "read only {} codes", codes.len());
+    let mut seen = String::new();
+    let mut stack = vec![root.join("tests/fixtures"), root.join("docs")];
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        stack.push(krate.unwrap().path().join("tests"));
+    }
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.starts_with(root.join("docs")) {
+                // a docs example shows a code only when it is tested as that code
+                for l in std::fs::read_to_string(&p).unwrap_or_default().lines() {
+                    if l.starts_with("```rubric") {
+                        seen.push_str(l);
+                        seen.push('\n');
+                    }
+                }
+            } else {
+                seen.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+    }
+    // reachable only from the language server with an unsaved document: the unit test
+    // `without_a_file_use_is_an_error_not_silence` in rubric-check/src/project.rs
+    let elsewhere = ["use-unsupported"];
+    let missing: Vec<&&str> = codes
+        .iter()
+        .filter(|c| !elsewhere.contains(c))
+        .filter(|c| {
+            !(seen.contains(&format!("\"{c}\""))
+                || seen.contains(&format!("\n{c}\n"))
+                || seen.contains(&format!("={c}")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
+}

@@ -1154,16 +1154,33 @@ impl<'s> Lower<'s> {
                 Rule::optional_mark => field.optional = true,
                 Rule::key_mark => {
                     if field.key.is_some() {
-                        self.error("duplicate-key-mark", "`key` is written twice".into(), sp);
+                        // the repeat goes, with the space before it
+                        let bytes = self.orig.as_bytes();
+                        let mut start = sp.start;
+                        while start > 0 && matches!(bytes.get(start - 1), Some(b' ' | b'\t')) {
+                            start -= 1;
+                        }
+                        self.errors.push(
+                            Diagnostic::error("duplicate-key-mark", "`key` is written twice", sp)
+                                .with_help("one `key` marks the field")
+                                .with_fix(Fix::safe(
+                                    "remove the second `key`",
+                                    Span::new(start, sp.end),
+                                    "",
+                                )),
+                        );
                     }
                     field.key = Some(Loc(sp));
                 }
                 Rule::string => {
                     if field.header.is_some() {
-                        self.error(
-                            "duplicate-header",
-                            format!("field `{}` has two column headers", field.name.node),
-                            sp,
+                        self.errors.push(
+                            Diagnostic::error(
+                                "duplicate-header",
+                                format!("field `{}` has two column headers", field.name.node),
+                                sp,
+                            )
+                            .with_help("a field reads one column: keep the header the data has"),
                         );
                     }
                     field.header = Some(self.string(p, off));

@@ -566,11 +566,14 @@ impl Checker<'_> {
                 is_definition: false,
             });
             if out.iter().any(|(e, _)| *e == events) {
-                self.err(Diagnostic::error(
-                    "duplicate-field",
-                    format!("`{}` is given twice", ev.name.node),
-                    ev.name.span,
-                ));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-field",
+                        format!("`{}` is given twice", ev.name.node),
+                        ev.name.span,
+                    )
+                    .with_help("give each field once per customer"),
+                );
                 continue;
             }
             let mut rows = Vec::new();
@@ -625,11 +628,14 @@ impl Checker<'_> {
                         ));
                     }
                     if values.iter().any(|(f, _)| *f == field) {
-                        self.err(Diagnostic::error(
-                            "duplicate-field",
-                            format!("`{}` is given twice", name.node),
-                            name.span,
-                        ));
+                        self.err(
+                            Diagnostic::error(
+                                "duplicate-field",
+                                format!("`{}` is given twice", name.node),
+                                name.span,
+                            )
+                            .with_help("give each field once per event"),
+                        );
                         continue;
                     }
                     values.push((field, value.node.clone()));
