@@ -102,6 +102,12 @@ sections="$(readelf -S "$work/from-wheel/rubric" 2>/dev/null || true)"
 check "the binary in the wheel is stripped (no symbol table, no line tables)" \
   bash -c '! grep -q "\.symtab\|\.debug_line" <<<"$1"' _ "$sections"
 
+# mimalloc's C code embeds `__DATE__`, which the compiler takes from SOURCE_DATE_EPOCH
+# (.cargo/config.toml sets it for every build, unless the environment already does)
+stamp="$(LC_ALL=C date -u -d "@${SOURCE_DATE_EPOCH:-315532800}" '+%b %e %Y')"
+today="$(LC_ALL=C date -u '+%b %e %Y')"
+check "the binary's build date is the fixed one ($stamp), not today's" \
+  bash -c 'grep -a -q -F "$2" "$1" && ! grep -a -q -F "$3" "$1"' _ "$work/from-wheel/rubric" "$stamp" "$today"
 check "the binary names no path of this checkout (so where the clone is does not change it)" \
   bash -c '! grep -q -F "$1" "$2"' _ "$root" "$work/from-wheel/rubric"
 
