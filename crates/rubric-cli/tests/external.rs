@@ -3,7 +3,8 @@
 //! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), the
 //! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), the scale
 //! smoke run (check and LSP re-check time at 1,000 and 10,000 rules), the workbooks `rubric run`
-//! writes, opened by openpyxl, and `rubric test`'s JUnit XML, read by junitparser.
+//! writes, opened by openpyxl, `rubric test`'s JUnit XML, read by junitparser, and installing
+//! without Rust (the wheel, the pre-commit hooks, the platform VS Code extension).
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -100,6 +101,18 @@ fn cdnow_orders_graded_from_events_agree_with_duckdb() {
 #[test]
 fn report_pages_draw_offline_in_a_real_browser() {
     let out = run_script("tests/report/run.sh", &[]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}
+
+/// Installing without Rust: the wheel built by maturin (twice, the same bytes), installed by pip
+/// in a venv with no Rust and uninstalled; the pre-commit hooks run by pre-commit on a scratch
+/// repository (a bad scheme fails the commit with its diagnostics); the linux-x64 `.vsix`
+/// carrying the wheel's binary, whose extension finds and runs that bundled server.
+#[test]
+fn wheel_pre_commit_hooks_and_platform_extension_install_without_rust() {
+    let out = run_script("tests/install/run.sh", &[]);
+    assert!(out.contains("install: "), "{out}");
     assert!(out.contains(" passed, 0 failed"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
 }

@@ -20,6 +20,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rubric.server')) void restart(context);
     }),
+    // once trusted, the workspace's own `rubric.server.*` settings count
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
   );
 
   await startClient(context);
@@ -29,14 +31,45 @@ export async function deactivate(): Promise<void> {
   await stopClient();
 }
 
-/** Finds a working `rubric` binary, or tells the user how to get one and returns undefined. */
-async function locateServer(context: vscode.ExtensionContext): Promise<Found | undefined> {
+interface ServerSettings {
+  configured: string | null | undefined;
+  extraArgs: string[];
+  trusted: boolean;
+}
+
+/**
+ * The `rubric.server.*` settings, which choose the program that runs. In an untrusted workspace
+ * (Restricted Mode) only the user's own values and the defaults count, never the workspace's:
+ * package.json declares both settings in `capabilities.untrustedWorkspaces.restrictedConfigurations`,
+ * so VS Code withholds the workspace's values, and this reads the user's values itself as well.
+ */
+function serverSettings(): ServerSettings {
   const config = vscode.workspace.getConfiguration('rubric');
-  const configured = config.get<string | null>('server.path');
+  const trusted = vscode.workspace.isTrusted !== false;
+  if (trusted) {
+    return {
+      configured: config.get<string | null>('server.path'),
+      extraArgs: config.get<string[]>('server.extraArgs') ?? [],
+      trusted,
+    };
+  }
+  const own = <T>(key: string): T | undefined => {
+    const i = config.inspect<T>(key);
+    if (i && (i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined)) {
+      serverLog.appendLine(`the workspace's \`rubric.${key}\` is not used: the workspace is not trusted`);
+    }
+    return i ? (i.globalValue ?? i.defaultValue) : undefined;
+  };
+  return { configured: own<string | null>('server.path'), extraArgs: own<string[]>('server.extraArgs') ?? [], trusted };
+}
+
+/** Finds a working `rubric` binary, or tells the user how to get one and returns undefined. */
+async function locateServer(context: vscode.ExtensionContext, settings = serverSettings()): Promise<Found | undefined> {
   const result = await findServer({
-    configured,
+    configured: settings.configured,
     baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
     extensionDir: context.extensionPath,
+    trusted: settings.trusted,
   });
   if (isFound(result)) {
     serverLog.appendLine(`using ${result.path} (${result.source}): ${result.version}`);
@@ -65,10 +98,10 @@ async function locateServer(context: vscode.ExtensionContext): Promise<Found | u
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
-  const found = await locateServer(context);
+  const settings = serverSettings();
+  const found = await locateServer(context, settings);
   if (!found) return;
-  const extraArgs = vscode.workspace.getConfiguration('rubric').get<string[]>('server.extraArgs') ?? [];
-  const executable = { command: found.path, args: ['lsp', ...extraArgs], transport: TransportKind.stdio };
+  const executable = { command: found.path, args: ['lsp', ...settings.extraArgs], transport: TransportKind.stdio };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -12,6 +12,8 @@ export type Source = 'setting' | 'bundled' | 'PATH';
 export interface Candidate {
   source: Source;
   path: string;
+  /** Why this candidate is not even tried. */
+  refused?: string;
 }
 
 /** A candidate that was tried, with what `--version` said or why it failed. */
@@ -36,6 +38,12 @@ export interface DiscoveryOptions {
   configured?: string | null;
   /** The folder that a relative `rubric.server.path` is resolved against. */
   baseDir?: string;
+  /**
+   * Whether the workspace is trusted (default true). In an untrusted workspace a relative
+   * `rubric.server.path` is refused: resolved against the workspace folder, it would run a binary
+   * that the workspace chose.
+   */
+  trusted?: boolean;
   /** The extension's install folder: the bundled binary is `<dir>/server/rubric[.exe]`. */
   extensionDir: string;
   platform?: NodeJS.Platform;
@@ -45,7 +53,8 @@ export interface DiscoveryOptions {
 }
 
 export const INSTALL_HINT =
-  'install the CLI with `cargo install --path crates/rubric-cli` (run in the Rubric repository) ' +
+  'install the extension built for your platform, which bundles it, or install the CLI ' +
+  '(`pip install` the rubric-cli wheel, or `cargo install --path crates/rubric-cli` in the Rubric repository) ' +
   'or set `rubric.server.path` to the `rubric` binary';
 
 export function binaryName(platform: NodeJS.Platform = process.platform): string {
@@ -92,10 +101,15 @@ export function candidates(opts: DiscoveryOptions): Candidate[] {
   const env = opts.env ?? process.env;
   const out: Candidate[] = [];
   if (opts.configured && opts.configured.trim() !== '') {
-    const p = resolveConfiguredPath(opts.configured, opts.baseDir);
-    // a bare name such as `rubric-nightly` is looked up on PATH, as a shell would
-    const onPath = !p.includes('/') && !p.includes('\\') ? searchPath(p, env, platform) : undefined;
-    out.push({ source: 'setting', path: onPath ?? p });
+    const trusted = opts.trusted ?? true;
+    const p = resolveConfiguredPath(opts.configured, trusted ? opts.baseDir : undefined);
+    if (!trusted && !path.isAbsolute(p) && (p.includes('/') || p.includes('\\'))) {
+      out.push({ source: 'setting', path: p, refused: 'a relative path is not used in an untrusted workspace' });
+    } else {
+      // a bare name such as `rubric-nightly` is looked up on PATH, as a shell would
+      const onPath = !p.includes('/') && !p.includes('\\') ? searchPath(p, env, platform) : undefined;
+      out.push({ source: 'setting', path: onPath ?? p });
+    }
   }
   out.push({ source: 'bundled', path: path.join(opts.extensionDir, 'server', binaryName(platform)) });
   const fromPath = searchPath(binaryName(platform), env, platform);
@@ -127,6 +141,11 @@ export async function findServer(opts: DiscoveryOptions): Promise<Found | NotFou
   const platform = opts.platform ?? process.platform;
   const attempts: Attempt[] = [];
   for (const c of candidates(opts)) {
+    if (c.refused) {
+      const { refused, ...candidate } = c;
+      attempts.push({ ...candidate, ok: false, detail: refused });
+      continue;
+    }
     if (c.source === 'bundled' && !isExecutableFile(c.path, platform)) {
       attempts.push({ ...c, ok: false, detail: 'not bundled' });
       continue;

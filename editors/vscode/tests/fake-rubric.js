@@ -2,7 +2,7 @@
 // A stand-in for the `rubric` binary: `--version`, a minimal `lsp` (initialize, shutdown, exit)
 // and `test DIR`, which prints $FAKE_RUBRIC_TEST_OUTPUT and exits with $FAKE_RUBRIC_TEST_CODE.
 'use strict';
-const [cmd] = process.argv.slice(2);
+const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === '--version') {
   console.log('rubric 0.0.0-fake');
   process.exit(0);
@@ -13,6 +13,12 @@ if (cmd === 'test') {
 }
 if (cmd !== 'lsp') {
   console.error(`error: unknown command \`${cmd}\``);
+  process.exit(2);
+}
+const unexpected = rest.find((a) => a !== '--stdio');
+if (unexpected !== undefined) {
+  // as the real `rubric lsp`, which takes only `--stdio` (the language client adds it)
+  console.error(`error: unexpected argument \`${unexpected}\``);
   process.exit(2);
 }
 let buf = Buffer.alloc(0);

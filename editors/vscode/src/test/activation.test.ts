@@ -33,8 +33,9 @@ const vscode = require('vscode');
 const fake: {
   recorded: Recorded[];
   config: Record<string, unknown>;
+  userConfig: Record<string, unknown>;
   commands: Map<string, () => Promise<void>>;
-  state: { notificationAnswer: () => Promise<unknown>; workspaceFolders: unknown };
+  state: { notificationAnswer: () => Promise<unknown>; workspaceFolders: unknown; isTrusted: boolean };
 } = vscode.__fake;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const extension = require('../extension');
@@ -45,7 +46,9 @@ const context = () => ({ subscriptions: [] as { dispose(): void }[], extensionPa
 function reset(config: Record<string, unknown>) {
   fake.recorded.length = 0;
   for (const k of Object.keys(fake.config)) delete fake.config[k];
+  for (const k of Object.keys(fake.userConfig)) delete fake.userConfig[k];
   Object.assign(fake.config, config);
+  fake.state.isTrusted = true;
   fake.state.notificationAnswer = () => Promise.resolve(undefined);
   fake.state.workspaceFolders = undefined;
 }
@@ -76,6 +79,26 @@ describe('activation', () => {
     const log = output('Rubric Language Server');
     assert.match(log, new RegExp(`using ${fakeRubric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(setting\\): rubric 0\\.0\\.0-fake`));
     assert.match(log, /Received response 'initialize - \(0\)'/);
+    assert.deepEqual(notifications(), []);
+    await within(10_000, extension.deactivate());
+  });
+
+  it('in an untrusted workspace, runs the user\'s server, not the one the workspace settings name', async () => {
+    const marker = path.join(tmp, 'workspace-binary-ran');
+    const planted = path.join(tmp, 'planted', 'rubric');
+    fs.mkdirSync(path.dirname(planted), { recursive: true });
+    fs.writeFileSync(planted, `#!/bin/sh\ntouch '${marker}'\necho 'rubric 6.6.6'\n`);
+    fs.chmodSync(planted, 0o755);
+    reset({ 'rubric.server.path': planted, 'rubric.server.extraArgs': ['--not-an-option'], 'rubric.trace.server': 'messages' });
+    fake.userConfig['rubric.server.path'] = fakeRubric;
+    fake.state.isTrusted = false;
+    await within(10_000, extension.activate(context()));
+    const log = output('Rubric Language Server');
+    assert.match(log, /the workspace's `rubric\.server\.path` is not used: the workspace is not trusted/);
+    assert.match(log, /the workspace's `rubric\.server\.extraArgs` is not used/);
+    assert.match(log, /\(setting\): rubric 0\.0\.0-fake/);
+    assert.match(log, /Received response 'initialize - \(0\)'/);
+    assert.ok(!fs.existsSync(marker), 'the binary the workspace named was run');
     assert.deepEqual(notifications(), []);
     await within(10_000, extension.deactivate());
   });

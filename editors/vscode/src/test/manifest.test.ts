@@ -25,6 +25,13 @@ describe('package.json', () => {
     assert.deepEqual(props['rubric.trace.server'].enum, ['off', 'messages', 'verbose']);
   });
 
+  it('keeps the settings that choose the server to the user in an untrusted workspace', () => {
+    const untrusted = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(untrusted.supported, 'limited');
+    assert.ok(untrusted.description.length > 0);
+    assert.deepEqual([...untrusted.restrictedConfigurations].sort(), ['rubric.server.extraArgs', 'rubric.server.path']);
+  });
+
   it('ties the rubric language to *.rubric, the grammar, the snippets and the icon', () => {
     const lang = contributes.languages.find((l: { id: string }) => l.id === 'rubric');
     assert.deepEqual(lang.extensions, ['.rubric']);

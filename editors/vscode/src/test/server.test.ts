@@ -87,6 +87,21 @@ describe('server discovery', () => {
     assert.equal(r.version, 'rubric 0.1.0 (workspace)');
   });
 
+  it('refuses a relative setting in an untrusted workspace, and uses the next candidate', async () => {
+    const ws = path.join(root, 'ws-untrusted');
+    fakeBinary(path.join(ws, 'bin'), 'rubric', good('from the workspace'));
+    const r = found(
+      await findServer({ configured: 'bin/rubric', baseDir: ws, extensionDir: ext, platform: 'linux', env, trusted: false }),
+    );
+    assert.equal(r.source, 'PATH');
+    assert.deepEqual(r.attempts[0], {
+      source: 'setting',
+      path: 'bin/rubric',
+      ok: false,
+      detail: 'a relative path is not used in an untrusted workspace',
+    });
+  });
+
   it('expands ~ in the setting', () => {
     assert.equal(resolveConfiguredPath('~/bin/rubric'), path.join(os.homedir(), 'bin', 'rubric'));
   });

@@ -70,7 +70,10 @@ function outputChannel(name) {
 }
 
 // notifications resolve to `notificationAnswer` (undefined: dismissed); tests may make them hang
-const state = { notificationAnswer: () => Promise.resolve(undefined), workspaceFolders: undefined };
+// `userConfig` holds the user's settings; `config` the workspace's, which win over them (as VS
+// Code's `get` does); `isTrusted` is the workspace's trust
+const userConfig = {};
+const state = { notificationAnswer: () => Promise.resolve(undefined), workspaceFolders: undefined, isTrusted: true };
 function notify(level) {
   return (message, ...items) => {
     recorded.push({ kind: 'notification', level, message, items: items.filter((i) => typeof i === 'string') });
@@ -111,15 +114,25 @@ const vscode = {
   workspace: {
     getConfiguration: (section) => ({
       get: (key, fallback) => {
-        const v = config[section ? `${section}.${key}` : key];
+        const k = section ? `${section}.${key}` : key;
+        const v = config[k] !== undefined ? config[k] : userConfig[k];
         return v === undefined ? fallback : v;
       },
-      has: (key) => config[section ? `${section}.${key}` : key] !== undefined,
-      inspect: () => undefined,
+      has: (key) => {
+        const k = section ? `${section}.${key}` : key;
+        return config[k] !== undefined || userConfig[k] !== undefined;
+      },
+      inspect: (key) => {
+        const k = section ? `${section}.${key}` : key;
+        return { key: k, defaultValue: undefined, globalValue: userConfig[k], workspaceValue: config[k] };
+      },
       update: () => Promise.resolve(),
     }),
     get workspaceFolders() {
       return state.workspaceFolders;
+    },
+    get isTrusted() {
+      return state.isTrusted;
     },
     getWorkspaceFolder: () => undefined,
     textDocuments: [],
@@ -128,13 +141,13 @@ const vscode = {
     createFileSystemWatcher: () => ({ onDidCreate: noEvent, onDidChange: noEvent, onDidDelete: noEvent, dispose() {} }),
   },
   // test controls, not part of the real API
-  __fake: { recorded, config, commands, state },
+  __fake: { recorded, config, userConfig, commands, state },
 };
 for (const name of [
   'onDidChangeConfiguration', 'onDidOpenTextDocument', 'onDidCloseTextDocument', 'onDidChangeTextDocument',
   'onDidSaveTextDocument', 'onWillSaveTextDocument', 'onDidChangeWorkspaceFolders', 'onDidCreateFiles',
   'onDidRenameFiles', 'onDidDeleteFiles', 'onWillCreateFiles', 'onWillRenameFiles', 'onWillDeleteFiles',
-  'onDidOpenNotebookDocument', 'onDidCloseNotebookDocument', 'onDidChangeNotebookDocument', 'onDidSaveNotebookDocument',
+  'onDidGrantWorkspaceTrust', 'onDidOpenNotebookDocument', 'onDidCloseNotebookDocument', 'onDidChangeNotebookDocument', 'onDidSaveNotebookDocument',
 ]) {
   vscode.workspace[name] = noEvent;
 }
