@@ -249,7 +249,9 @@ class DuckDB:
 
         self.duckdb = duckdb
 
-    def run(self, case: dict):
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
+        """Loads the case's tables, runs the statements `before`, then `sql` (default: the
+        case's query) and returns its rows."""
         con = self.duckdb.connect()
         try:
             con.execute(case["ddl"]["duckdb"])
@@ -257,7 +259,9 @@ class DuckDB:
             for i in range(0, len(rows), 500):
                 con.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
             insert_events(case, "duckdb", con.execute)
-            return con.execute(case["sql"]["duckdb"]).fetchall()
+            for stmt in before:
+                con.execute(stmt)
+            return con.execute(sql or case["sql"]["duckdb"]).fetchall()
         finally:
             con.close()
 
@@ -293,17 +297,19 @@ class Postgres:
             cur.execute(f'CREATE SCHEMA "{self.schema}"')
             cur.execute(f'SET search_path TO "{self.schema}"')
 
-    def run(self, case: dict):
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
         with self.conn.cursor() as cur:
-            cur.execute('DROP TABLE IF EXISTS "input"')
+            # (CASCADE: the views of `--emit view` read these tables)
+            for t in ("input", "wh_input", "rubric_out_table", *(ev["table"] for ev in case.get("events", []))):
+                cur.execute(f'DROP TABLE IF EXISTS "{t}" CASCADE')
             cur.execute(case["ddl"]["postgres"])
             rows = values_rows(case, "postgres")
             for i in range(0, len(rows), 500):
                 cur.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
-            for ev in case.get("events", []):
-                cur.execute(f'DROP TABLE IF EXISTS "{ev["table"]}"')
             insert_events(case, "postgres", cur.execute)
-            cur.execute(case["sql"]["postgres"])
+            for stmt in before:
+                cur.execute(stmt)
+            cur.execute(sql or case["sql"]["postgres"])
             return cur.fetchall()
 
     def load(self, case: dict, path: pathlib.Path, constrained: bool):
@@ -340,15 +346,36 @@ class Spark:
             .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
             .config("spark.sql.ansi.enabled", "true")
             .config("spark.driver.memory", "1g")
+            # the tables of `--emit table` and `--emit view`: the default data source (Spark 4's
+            # default; Spark 3 would make Hive tables), in a directory of this run
+            .config("spark.sql.legacy.createHiveTableByDefault", "false")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="rubric-spark-warehouse-"))
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
 
-    def run(self, case: dict):
-        spark_view(self.spark, "input", case)
-        for ev in case.get("events", []):
-            spark_view(self.spark, ev["table"], ev)
-        return [tuple(r) for r in self.spark.sql(case["sql"]["spark"]).collect()]
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
+        tables = ["input", *(ev["table"] for ev in case.get("events", []))]
+        for t in ("rubric_out_view", "rubric_out_table", *tables):
+            self.spark.catalog.dropTempView(t)
+            kind = {"VIEW": "VIEW", "MANAGED": "TABLE", "EXTERNAL": "TABLE"}
+            for tab in self.spark.catalog.listTables():
+                if tab.name == t and not tab.isTemporary:
+                    self.spark.sql(f"DROP {kind.get(tab.tableType, 'TABLE')} `{t}`")
+        if before:
+            # a view that is kept must read tables that are kept: the case's tables become
+            # tables of the catalog, not temporary views
+            for t, rows in zip(tables, [case, *case.get("events", [])]):
+                spark_view(self.spark, f"{t}__src", rows)
+                self.spark.sql(f"CREATE TABLE `{t}` AS SELECT * FROM `{t}__src`")
+                self.spark.catalog.dropTempView(f"{t}__src")
+        else:
+            spark_view(self.spark, "input", case)
+            for ev in case.get("events", []):
+                spark_view(self.spark, ev["table"], ev)
+        for stmt in before:
+            self.spark.sql(stmt)
+        return [tuple(r) for r in self.spark.sql(sql or case["sql"]["spark"]).collect()]
 
 
     def load(self, case: dict, path: pathlib.Path, constrained: bool):
@@ -420,7 +447,7 @@ OVERFLOW = ("Overflow in multiplication of DECIMAL", "ARITHMETIC_OVERFLOW", "NUM
 notes: list[str] = []
 
 
-def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: dict | None = None) -> None:
+def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: dict | None = None, warehouse: bool = False) -> None:
     if case is None:
         try:
             case = evaluate(case_def)
@@ -460,6 +487,48 @@ def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: d
             counts["failed"] += 1
             if os.environ.get("RUBRIC_SQL_DUMP"):
                 print(sql, file=sys.stderr)
+            continue
+        spark_too = any(n in case_def["name"] for n in WAREHOUSE_SPARK)
+        for label, query, before in variants(case, eng.name, warehouse and (eng.name != "spark" or spark_too)):
+            try:
+                rows = eng.run(case, query, before)
+            except Exception as e:  # noqa: BLE001
+                msg = str(e).strip().splitlines()
+                failures.append(f"ERROR {case_def['name']} [{eng.name}, {label}]: {' / '.join(msg[:3])}")
+                counts["failed"] += 1
+                continue
+            if compare(case_def["name"], f"{eng.name}, {label}", case["columns"], case["expected"], rows, failures):
+                counts["passed"] += 1
+            else:
+                counts["failed"] += 1
+
+
+# The cases whose `--emit`, `--from`, `--column` and `--as-of-expr` variants run in Spark too
+# (DuckDB and PostgreSQL run them for every case of a data file): Chinese headers, population
+# functions; each variant costs Spark a few seconds.
+WAREHOUSE_SPARK = ("01-ibm-value-tiers", "27-pareto")
+
+
+def variants(case: dict, dialect: str, warehouse: bool):
+    """The other ways the case's rows are computed, each (label, query, statements before it):
+    the other plan of whole-population ranks and shares (where it differs), and with `warehouse`
+    the query of `--from`, `--column` and `--as-of-expr` and the three `--emit` modes (the table
+    built twice, to show that it rebuilds; the insert into the emptied table)."""
+    q = '"{}"' if dialect != "spark" else "`{}`"
+    if dialect in case.get("sql_alt", {}):
+        yield "other population plan", case["sql_alt"][dialect], []
+    if not warehouse:
+        return
+    if dialect in case.get("sql_warehouse", {}):
+        yield "--from --column --as-of-expr", case["sql_warehouse"][dialect], [case["wh_setup"][dialect]]
+    modes = case.get("emit", {}).get(dialect, {})
+    if "view" in modes:
+        yield "--emit view", f"SELECT * FROM {q.format('rubric_out_view')}", modes["view"]
+    if "table" in modes:
+        yield "--emit table", f"SELECT * FROM {q.format('rubric_out_table')}", modes["table"] * 2
+    if "table" in modes and "insert" in modes:
+        empty = f"TRUNCATE TABLE {q.format('rubric_out_table')}"
+        yield "--emit insert", f"SELECT * FROM {q.format('rubric_out_table')}", [*modes["table"], empty, *modes["insert"]]
 
 
 def main() -> int:
@@ -502,7 +571,7 @@ def main() -> int:
             continue
         t = time.time()
         before = counts["failed"]
-        run_case(case, fixed, failures, counts)
+        run_case(case, fixed, failures, counts, warehouse=True)
         status = "ok" if counts["failed"] == before else "FAILED"
         print(f"{case['name']}: {status} ({time.time() - t:.1f}s)", flush=True)
 
