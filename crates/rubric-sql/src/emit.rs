@@ -15,7 +15,8 @@ pub enum Emit {
     /// `DROP TABLE IF EXISTS` then `CREATE TABLE … AS` in PostgreSQL and Spark (a Spark table
     /// of the session's default format; `REPLACE TABLE` needs a v2 catalog).
     Table(String),
-    /// `INSERT INTO name (columns)` the query's rows, into a table that has the output columns.
+    /// `INSERT INTO name (columns)` the query's rows, into a table that has the output columns
+    /// (by position when two output columns differ only in case).
     Insert(String),
     /// Not SQL: the dbt `schema.yml` of the model `name` ([`crate::dbt_schema`]).
     DbtSchema(String),
@@ -80,11 +81,17 @@ pub fn emit(model: &Model, opts: &Options, what: &Emit) -> Result<Vec<String>, E
         }
         Emit::Insert(name) => {
             let t = table_name(name, d);
-            let cols: Vec<String> = output_columns(model, opts.all)
-                .iter()
-                .map(|c| ident(c, d))
-                .collect();
-            let cols = cols.join(", ");
+            let names = output_columns(model, opts.all);
+            // by name, unless two differ only in case (one column to DuckDB and Spark): then
+            // by position
+            let mut seen = std::collections::HashSet::new();
+            let distinct = names.iter().all(|n| seen.insert(n.to_lowercase()));
+            let cols = if distinct {
+                let cols: Vec<String> = names.iter().map(|c| ident(c, d)).collect();
+                format!(" ({})", cols.join(", "))
+            } else {
+                String::new()
+            };
             match d {
                 // Spark reads `INSERT … WITH` as a query without a target: the CTEs come first
                 Dialect::Spark => {
@@ -92,9 +99,9 @@ pub fn emit(model: &Model, opts: &Options, what: &Emit) -> Result<Vec<String>, E
                         return Err(Error::Unsupported("the query has no final SELECT".into()));
                     };
                     let (ctes, last) = body.split_at(select);
-                    vec![format!("{comments}{ctes}\nINSERT INTO {t} ({cols}){last}")]
+                    vec![format!("{comments}{ctes}\nINSERT INTO {t}{cols}{last}")]
                 }
-                _ => vec![format!("{comments}INSERT INTO {t} ({cols})\n{body}")],
+                _ => vec![format!("{comments}INSERT INTO {t}{cols}\n{body}")],
             }
         }
     })
