@@ -149,12 +149,25 @@ fn emit_modes_and_warehouse_flags() {
         out.contains("FROM {{ ref('customers') }} AS \"rubric_input\""),
         "{out}"
     );
-    assert!(
-        out.contains("CAST(('{{ ds }}') AS DATE)") && !out.contains("DATE '"),
-        "{out}"
-    );
     assert!(out.contains("CAST(\"rev\" AS NUMERIC)"), "{out}");
     assert!(out.trim_end().ends_with(';'), "{out}");
+    // the date is the expression's wherever the query reads today (pareto reads none)
+    let (code, out, err) = rubric(&[
+        "sql",
+        "tests/fixtures/sql/dates.rubric",
+        "--dialect",
+        "spark",
+        "--table",
+        "t",
+        "--as-of-expr",
+        "'{{ ds }}'",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("CAST(('{{ ds }}') AS DATE)"), "{out}");
+    assert!(
+        !out.contains("DATE '2024-03-31'"),
+        "the scheme's as_of must yield: {out}"
+    );
 
     for (mode, want) in [
         ("view", "CREATE OR REPLACE VIEW \"v\" AS\n"),
