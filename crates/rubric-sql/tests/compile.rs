@@ -348,15 +348,16 @@ fn the_histogram_plan_reads_distinct_values() {
         let w = compile(&m, &o).unwrap();
         assert!(w.contains("RANK()") && !w.contains("LEFT JOIN"), "{w}");
     }
-    // auto: the histogram for Spark only
+    // auto: the histogram for Spark and DuckDB, the window for PostgreSQL
     let auto = |d| Options {
         all: true,
         ..Options::new(d, "t")
     };
-    let spark = compile(&m, &auto(Dialect::Spark)).unwrap();
-    assert!(spark.contains("LEFT JOIN"));
-    let duck = compile(&m, &auto(Dialect::DuckDb)).unwrap();
-    assert!(duck.contains("RANK()"));
+    for d in [Dialect::Spark, Dialect::DuckDb] {
+        assert!(compile(&m, &auto(d)).unwrap().contains("LEFT JOIN"));
+    }
+    let pg = compile(&m, &auto(Dialect::Postgres)).unwrap();
+    assert!(pg.contains("RANK()"));
 }
 
 #[test]

@@ -8,36 +8,56 @@ WITH
     CAST("毛利(元)" AS DECIMAL(38,6)) AS "profit"
   FROM {{ ref('customers') }} AS "rubric_input"
   ),
+  "__hist1" AS (
+  SELECT "__hist1_value", CAST(SUM("__hist1_rows") OVER (ORDER BY "__hist1_value" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS DECIMAL(38,0)) AS "__hist1_running"
+  FROM (
+    SELECT "profit" AS "__hist1_value", COUNT(*) AS "__hist1_rows"
+    FROM "rubric_0"
+    WHERE "profit" IS NOT NULL
+    GROUP BY "profit"
+  ) AS "h"
+  ),
+  "__hist7" AS (
+  SELECT "__hist7_value", CAST(SUM("__hist7_sum") OVER (ORDER BY "__hist7_value" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS DECIMAL(38,6)) AS "__hist7_running"
+  FROM (
+    SELECT "revenue" AS "__hist7_value", COUNT(*) AS "__hist7_rows", SUM("revenue") AS "__hist7_sum"
+    FROM "rubric_0"
+    WHERE "revenue" IS NOT NULL
+    GROUP BY "revenue"
+  ) AS "h"
+  ),
   "rubric_1" AS (
   SELECT
     *,
-    CAST(COUNT(*) OVER (PARTITION BY ("profit" IS NULL) ORDER BY "profit" DESC) AS DECIMAL(38,0)) AS "__num1",
-    CAST(COUNT("profit") OVER () AS DECIMAL(38,0)) AS "__den2",
-    CAST(SUM("revenue") OVER (PARTITION BY ("revenue" IS NULL) ORDER BY "revenue" DESC) AS DECIMAL(38,6)) AS "__num6",
-    CAST(SUM("revenue") OVER () AS DECIMAL(38,6)) AS "__den7"
+    "__hist1"."__hist1_running" AS "__num2",
+    CAST(COUNT("profit") OVER () AS DECIMAL(38,0)) AS "__den3",
+    "__hist7"."__hist7_running" AS "__num8",
+    CAST(SUM("revenue") OVER () AS DECIMAL(38,6)) AS "__den9"
   FROM "rubric_0"
+  LEFT JOIN "__hist1" ON "profit" = "__hist1"."__hist1_value"
+  LEFT JOIN "__hist7" ON "revenue" = "__hist7"."__hist7_value"
   ),
   "rubric_2" AS (
   SELECT
     *,
-    (CAST("__num1" AS HUGEINT) * CAST('10000000000000000' AS HUGEINT)) AS "__num3",
-    NULLIF(CAST("__den2" AS HUGEINT), 0) AS "__den4",
-    (CAST("__num6" * CAST('1000000' AS HUGEINT) AS HUGEINT) * CAST('10000000000000000' AS HUGEINT)) AS "__num8",
-    NULLIF(CAST("__den7" * CAST('1000000' AS HUGEINT) AS HUGEINT), 0) AS "__den9"
+    (CAST("__num2" AS HUGEINT) * CAST('10000000000000000' AS HUGEINT)) AS "__num4",
+    NULLIF(CAST("__den3" AS HUGEINT), 0) AS "__den5",
+    (CAST("__num8" * CAST('1000000' AS HUGEINT) AS HUGEINT) * CAST('10000000000000000' AS HUGEINT)) AS "__num10",
+    NULLIF(CAST("__den9" * CAST('1000000' AS HUGEINT) AS HUGEINT), 0) AS "__den11"
   FROM "rubric_1"
   ),
   "rubric_3" AS (
   SELECT
     *,
-    CASE WHEN "profit" IS NULL THEN NULL ELSE (CAST(("__num3" // "__den4" + CASE WHEN 2 * abs("__num3" % "__den4") >= abs("__den4") THEN CASE WHEN ("__num3" < 0) = ("__den4" < 0) THEN 1 ELSE -1 END ELSE 0 END) AS DECIMAL(38,0)) * CAST(0.0000000000000001 AS DECIMAL(38,16))) END AS "__pop5",
-    CASE WHEN "revenue" IS NULL THEN NULL ELSE (CAST(("__num8" // "__den9" + CASE WHEN 2 * abs("__num8" % "__den9") >= abs("__den9") THEN CASE WHEN ("__num8" < 0) = ("__den9" < 0) THEN 1 ELSE -1 END ELSE 0 END) AS DECIMAL(38,0)) * CAST(0.0000000000000001 AS DECIMAL(38,16))) END AS "__pop10"
+    CASE WHEN "profit" IS NULL THEN NULL ELSE (CAST(("__num4" // "__den5" + CASE WHEN 2 * abs("__num4" % "__den5") >= abs("__den5") THEN CASE WHEN ("__num4" < 0) = ("__den5" < 0) THEN 1 ELSE -1 END ELSE 0 END) AS DECIMAL(38,0)) * CAST(0.0000000000000001 AS DECIMAL(38,16))) END AS "__pop6",
+    CASE WHEN "revenue" IS NULL THEN NULL ELSE (CAST(("__num10" // "__den11" + CASE WHEN 2 * abs("__num10" % "__den11") >= abs("__den11") THEN CASE WHEN ("__num10" < 0) = ("__den11" < 0) THEN 1 ELSE -1 END ELSE 0 END) AS DECIMAL(38,0)) * CAST(0.0000000000000001 AS DECIMAL(38,16))) END AS "__pop12"
   FROM "rubric_2"
   ),
   "rubric_4" AS (
   SELECT
     *,
-    "__pop5" AS "profit_rank_share",
-    "__pop10" AS "revenue_cum"
+    "__pop6" AS "profit_rank_share",
+    "__pop12" AS "revenue_cum"
   FROM "rubric_3"
   ),
   "rubric_5" AS (

@@ -61,7 +61,7 @@ pub struct Args {
     emit: Vec<String>,
     /// How whole-population `rank`, `top_share` and `cumulative_share` are computed: `window`
     /// (a window over every row), `histogram` (a window over the distinct values, joined back;
-    /// spreads over a cluster) or `auto` (histogram for Spark, window for DuckDB and PostgreSQL)
+    /// spreads over a cluster) or `auto` (histogram for Spark and DuckDB, window for PostgreSQL)
     #[arg(long, value_name = "PLAN", default_value = "auto")]
     population_plan: String,
     /// Also output every let and points, as `rubric run --all`
