@@ -140,6 +140,7 @@ pub fn main(args: Args) -> ExitCode {
             args.population_plan,
             PopPlan::NAMES.join(", ")
         );
+        errln!("  = help: leave it out for `auto`, the measured faster plan of each dialect");
         return ExitCode::from(2);
     };
     if args
@@ -166,6 +167,7 @@ pub fn main(args: Args) -> ExitCode {
     };
     if args.create_table && (args.from.is_some() || emit != Emit::Select) {
         errln!("error: `--create-table` prints the table the query reads: it takes `--table`, not `--from` or `--emit`");
+        errln!("  = help: print the table with `--create-table --table T`, then the query in a second call");
         return ExitCode::from(2);
     }
     if args.decimal_places > rubric_sql::MAX_INPUT_SCALE {
