@@ -220,6 +220,34 @@ fn emit_modes_and_warehouse_flags() {
         assert_eq!((code, out.as_str()), (2, ""), "{bad:?}: {err}");
         assert!(err.starts_with("error: "), "{bad:?}: {err}");
     }
+    // an events block read from a raw relation, the customers' key mapped
+    let (code, out, err) = rubric(&[
+        "sql",
+        "examples/28-orders-rfm/rfm.rubric",
+        "--dialect",
+        "duckdb",
+        "--from",
+        "{{ ref('customers') }}",
+        "--events-from",
+        "orders={{ ref('orders') }}",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("FROM {{ ref('orders') }} AS \"rubric_events_0\""),
+        "{out}"
+    );
+    let (code, _, err) = rubric(&[
+        "sql",
+        "examples/28-orders-rfm/rfm.rubric",
+        "--dialect",
+        "duckdb",
+        "--table",
+        "t",
+        "--events-from",
+        "orders",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not NAME=SQL"), "{err}");
     // --table and --from, --as-of and --as-of-expr exclude each other
     let (code, _, _) = rubric(&[
         "sql",

@@ -312,6 +312,12 @@ fn build_case(
         );
         let wo = Options {
             from: Some(format!("(SELECT * FROM {wh})")),
+            // the events as raw relations too (`--events-from`)
+            events: Vec::new(),
+            events_from: tables
+                .iter()
+                .map(|(b, t)| (*b, format!("(SELECT * FROM {})", rubric_sql::ident(t, d))))
+                .collect(),
             as_of: None,
             as_of_expr: Some(format!("'{date}'")),
             columns: model

@@ -84,6 +84,7 @@ impl Gen<'_> {
         table: Option<String>,
         customers_key: Option<String>,
         events: &[(EventsId, String)],
+        raw: &[(EventsId, String)],
     ) -> Result<String, Error> {
         let d = self.d;
         let Some(key) = self.m.key.and_then(|k| self.m.fields.get(k)) else {
@@ -91,11 +92,21 @@ impl Gen<'_> {
         };
         let key_col = ident(&key.column, d);
         let customers_key = customers_key.unwrap_or_else(|| key_col.clone());
+        // a raw relation (`--events-from`) is written as it is, and wins over a quoted name
         let table_of = |b: EventsId| {
-            events
-                .iter()
-                .find(|(e, _)| *e == b)
-                .map(|(_, t)| table_name(t, d))
+            let raw = raw.iter().find(|(e, _)| *e == b).map(|(_, t)| {
+                format!(
+                    "{} AS {}",
+                    t.trim(),
+                    ident(&format!("rubric_events_{b}"), d)
+                )
+            });
+            raw.or_else(|| {
+                events
+                    .iter()
+                    .find(|(e, _)| *e == b)
+                    .map(|(_, t)| table_name(t, d))
+            })
         };
         for (b, e) in self.m.events.iter().enumerate() {
             if table_of(b).is_none() {

@@ -90,6 +90,9 @@ pub struct Options {
     /// The table of each `events` block, as written. With events, an empty `table` means the
     /// customers are the distinct keys of the events.
     pub events: Vec<(rubric_check::hir::EventsId, String)>,
+    /// A raw relation for an `events` block (a dbt `ref`), written as it is; it wins over the
+    /// block's entry in `events`.
+    pub events_from: Vec<(rubric_check::hir::EventsId, String)>,
     /// A relation to read instead of `table`, written into the query as it is (a dbt `ref`, a
     /// subquery): `FROM <from> AS "rubric_input"`.
     pub from: Option<String>,
@@ -114,6 +117,7 @@ impl Options {
             all: false,
             decimal_places: INPUT_SCALE,
             events: Vec::new(),
+            events_from: Vec::new(),
             from: None,
             as_of_expr: None,
             columns: Vec::new(),
@@ -383,7 +387,7 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         }
     } else {
         let key_col = model.key.and_then(|k| columns.get(k)).map(|c| ident(c, d));
-        g.events_from(relation, key_col, &opts.events)?
+        g.events_from(relation, key_col, &opts.events, &opts.events_from)?
     };
     for &id in &model.order {
         g.item(id)?;

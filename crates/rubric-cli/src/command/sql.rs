@@ -46,6 +46,10 @@ pub struct Args {
     /// subquery, `LEFT JOIN`ed to the customers
     #[arg(long, value_name = "NAME=TABLE")]
     events: Vec<String>,
+    /// A raw relation for an `events` block, written as it is (not quoted), as `--from` is for the
+    /// customers: `--events-from "orders={{ ref('orders') }}"` (repeat per block)
+    #[arg(long, value_name = "NAME=SQL")]
+    events_from: Vec<String>,
     /// The evaluation date (default: the scheme's `as_of`, else the engine's current date)
     #[arg(long, value_name = "DATE", conflicts_with = "as_of_expr")]
     as_of: Option<String>,
@@ -204,6 +208,18 @@ pub fn main(args: Args) -> ExitCode {
             }
         }
     }
+    let mut events_from = Vec::new();
+    for spec in &args.events_from {
+        let block = super::run_events::split(spec, "SQL")
+            .and_then(|(name, sql)| Ok((super::run_events::block_named(model, &name)?, sql)));
+        match block {
+            Ok(b) => events_from.push(b),
+            Err(e) => {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let table = match (&args.table, model.events.is_empty()) {
         (Some(t), _) => t.clone(),
         (None, _) if args.from.is_some() || matches!(emit, Emit::DbtSchema(_)) => String::new(),
@@ -228,6 +244,7 @@ pub fn main(args: Args) -> ExitCode {
         all: args.all,
         decimal_places: args.decimal_places,
         events,
+        events_from,
         from: args.from.clone(),
         as_of_expr: args.as_of_expr.clone(),
         columns,
