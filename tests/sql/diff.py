@@ -11,6 +11,12 @@ arguments), every `test` block of every scheme under `examples/` and `tests/fixt
 `given` records as the population, its `as_of` as the date), plus `--random N` generated schemes
 with generated data (on the engines `--random-engines` names).
 
+Each case also runs the other `--population-plan` where the scheme has a whole-population
+`rank`, `top_share` or `cumulative_share`, and each case of a data file runs the warehouse
+variants (`variants`): `--from`/`--column`/`--events-from`/`--as-of-expr` against renamed
+columns, and `--emit view`, `table` (twice) and `insert`, read back from what they made (in
+Spark for the cases named in `WAREHOUSE_SPARK`).
+
 Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
 dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. Every cell must be
 equal: there is no tolerance and no excused cell (a quotient is rounded to 16 places on both
