@@ -343,8 +343,13 @@ class Spark:
     name = "spark"
 
     def __init__(self):
+        import atexit
+        import shutil
+
         from pyspark.sql import SparkSession
 
+        self.warehouse = tempfile.mkdtemp(prefix="rubric-spark-warehouse-")
+        atexit.register(shutil.rmtree, self.warehouse, True)
         self.spark = (
             SparkSession.builder.master("local[2]")
             .appName("rubric-sql-diff")
@@ -357,7 +362,7 @@ class Spark:
             # the tables of `--emit table` and `--emit view`: the default data source (Spark 4's
             # default; Spark 3 would make Hive tables), in a directory of this run
             .config("spark.sql.legacy.createHiveTableByDefault", "false")
-            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="rubric-spark-warehouse-"))
+            .config("spark.sql.warehouse.dir", self.warehouse)
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
