@@ -11,6 +11,12 @@ arguments), every `test` block of every scheme under `examples/` and `tests/fixt
 `given` records as the population, its `as_of` as the date), plus `--random N` generated schemes
 with generated data (on the engines `--random-engines` names).
 
+Each case also runs the other `--population-plan` where the scheme has a whole-population
+`rank`, `top_share` or `cumulative_share`, and each case of a data file runs the warehouse
+variants (`variants`): `--from`/`--column`/`--events-from`/`--as-of-expr` against renamed
+columns, and `--emit view`, `table` (twice) and `insert`, read back from what they made (in
+Spark for the cases named in `WAREHOUSE_SPARK`).
+
 Cells are compared as `rubric run` prints them: decimals normalised (no trailing zeros),
 dates ISO, bools `true`/`false`, missing as the empty cell, tags `;`-joined. Every cell must be
 equal: there is no tolerance and no excused cell (a quotient is rounded to 16 places on both
@@ -249,7 +255,9 @@ class DuckDB:
 
         self.duckdb = duckdb
 
-    def run(self, case: dict):
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
+        """Loads the case's tables, runs the statements `before`, then `sql` (default: the
+        case's query) and returns its rows."""
         con = self.duckdb.connect()
         try:
             con.execute(case["ddl"]["duckdb"])
@@ -257,7 +265,9 @@ class DuckDB:
             for i in range(0, len(rows), 500):
                 con.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
             insert_events(case, "duckdb", con.execute)
-            return con.execute(case["sql"]["duckdb"]).fetchall()
+            for stmt in before:
+                con.execute(stmt)
+            return con.execute(sql or case["sql"]["duckdb"]).fetchall()
         finally:
             con.close()
 
@@ -285,7 +295,9 @@ class Postgres:
     def __init__(self, dsn: str):
         import psycopg
 
-        self.conn = psycopg.connect(dsn, autocommit=True)
+        # (no prepared statements: `SELECT * FROM "rubric_out_table"` reads a table of other
+        # column types in each case, which a cached plan refuses)
+        self.conn = psycopg.connect(dsn, autocommit=True, prepare_threshold=None)
         # A schema of its own, so that two runs against one server do not meet.
         self.schema = f"rubric_diff_{os.getpid()}"
         with self.conn.cursor() as cur:
@@ -293,17 +305,19 @@ class Postgres:
             cur.execute(f'CREATE SCHEMA "{self.schema}"')
             cur.execute(f'SET search_path TO "{self.schema}"')
 
-    def run(self, case: dict):
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
         with self.conn.cursor() as cur:
-            cur.execute('DROP TABLE IF EXISTS "input"')
+            # (CASCADE: the views of `--emit view` read these tables)
+            for t in ("input", "wh_input", "rubric_out_table", *(ev["table"] for ev in case.get("events", []))):
+                cur.execute(f'DROP TABLE IF EXISTS "{t}" CASCADE')
             cur.execute(case["ddl"]["postgres"])
             rows = values_rows(case, "postgres")
             for i in range(0, len(rows), 500):
                 cur.execute('INSERT INTO "input" VALUES ' + ",\n".join(rows[i : i + 500]))
-            for ev in case.get("events", []):
-                cur.execute(f'DROP TABLE IF EXISTS "{ev["table"]}"')
             insert_events(case, "postgres", cur.execute)
-            cur.execute(case["sql"]["postgres"])
+            for stmt in before:
+                cur.execute(stmt)
+            cur.execute(sql or case["sql"]["postgres"])
             return cur.fetchall()
 
     def load(self, case: dict, path: pathlib.Path, constrained: bool):
@@ -329,8 +343,13 @@ class Spark:
     name = "spark"
 
     def __init__(self):
+        import atexit
+        import shutil
+
         from pyspark.sql import SparkSession
 
+        self.warehouse = tempfile.mkdtemp(prefix="rubric-spark-warehouse-")
+        atexit.register(shutil.rmtree, self.warehouse, True)
         self.spark = (
             SparkSession.builder.master("local[2]")
             .appName("rubric-sql-diff")
@@ -340,15 +359,36 @@ class Spark:
             .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
             .config("spark.sql.ansi.enabled", "true")
             .config("spark.driver.memory", "1g")
+            # the tables of `--emit table` and `--emit view`: the default data source (Spark 4's
+            # default; Spark 3 would make Hive tables), in a directory of this run
+            .config("spark.sql.legacy.createHiveTableByDefault", "false")
+            .config("spark.sql.warehouse.dir", self.warehouse)
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
 
-    def run(self, case: dict):
-        spark_view(self.spark, "input", case)
-        for ev in case.get("events", []):
-            spark_view(self.spark, ev["table"], ev)
-        return [tuple(r) for r in self.spark.sql(case["sql"]["spark"]).collect()]
+    def run(self, case: dict, sql: str | None = None, before: list[str] = ()):
+        tables = ["input", *(ev["table"] for ev in case.get("events", []))]
+        for t in ("rubric_out_view", "rubric_out_table", *tables):
+            self.spark.catalog.dropTempView(t)
+            kind = {"VIEW": "VIEW", "MANAGED": "TABLE", "EXTERNAL": "TABLE"}
+            for tab in self.spark.catalog.listTables():
+                if tab.name == t and not tab.isTemporary:
+                    self.spark.sql(f"DROP {kind.get(tab.tableType, 'TABLE')} `{t}`")
+        if before:
+            # a view that is kept must read tables that are kept: the case's tables become
+            # tables of the catalog, not temporary views
+            for t, rows in zip(tables, [case, *case.get("events", [])]):
+                spark_view(self.spark, f"{t}__src", rows)
+                self.spark.sql(f"CREATE TABLE `{t}` AS SELECT * FROM `{t}__src`")
+                self.spark.catalog.dropTempView(f"{t}__src")
+        else:
+            spark_view(self.spark, "input", case)
+            for ev in case.get("events", []):
+                spark_view(self.spark, ev["table"], ev)
+        for stmt in before:
+            self.spark.sql(stmt)
+        return [tuple(r) for r in self.spark.sql(sql or case["sql"]["spark"]).collect()]
 
 
     def load(self, case: dict, path: pathlib.Path, constrained: bool):
@@ -420,7 +460,7 @@ OVERFLOW = ("Overflow in multiplication of DECIMAL", "ARITHMETIC_OVERFLOW", "NUM
 notes: list[str] = []
 
 
-def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: dict | None = None) -> None:
+def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: dict | None = None, warehouse: bool = False) -> None:
     if case is None:
         try:
             case = evaluate(case_def)
@@ -460,6 +500,51 @@ def run_case(case_def: dict, engines, failures: list[str], counts: dict, case: d
             counts["failed"] += 1
             if os.environ.get("RUBRIC_SQL_DUMP"):
                 print(sql, file=sys.stderr)
+            continue
+        spark_too = any(n in case_def["name"] for n in WAREHOUSE_SPARK)
+        wide = warehouse and (eng.name != "spark" or spark_too)
+        for label, query, before in variants(case, eng.name, wide, alt_spark=warehouse):
+            try:
+                rows = eng.run(case, query, before)
+            except Exception as e:  # noqa: BLE001
+                msg = str(e).strip().splitlines()
+                failures.append(f"ERROR {case_def['name']} [{eng.name}, {label}]: {' / '.join(msg[:3])}")
+                counts["failed"] += 1
+                continue
+            if compare(case_def["name"], f"{eng.name}, {label}", case["columns"], case["expected"], rows, failures):
+                counts["passed"] += 1
+            else:
+                counts["failed"] += 1
+
+
+# The cases whose `--emit`, `--from`, `--column` and `--as-of-expr` variants run in Spark too
+# (DuckDB and PostgreSQL run them for every case of a data file): Chinese headers, population
+# functions; each variant costs Spark a few seconds.
+WAREHOUSE_SPARK = ("01-ibm-value-tiers", "27-pareto")
+
+
+def variants(case: dict, dialect: str, warehouse: bool, alt_spark: bool = False):
+    """The other ways the case's rows are computed, each (label, query, statements before it):
+    the other plan of whole-population ranks and shares (where it differs), and with `warehouse`
+    the query of `--from`, `--column` and `--as-of-expr` and the three `--emit` modes (the table
+    built twice, to show that it rebuilds; the insert into the emptied table)."""
+    q = '"{}"' if dialect != "spark" else "`{}`"
+    # (Spark's default is the histogram plan, run in every case; its window plan, the form
+    # proven before the histogram existed, runs for the cases of a data file only)
+    if dialect in case.get("sql_alt", {}) and (alt_spark or dialect != "spark"):
+        yield "other population plan", case["sql_alt"][dialect], []
+    if not warehouse:
+        return
+    if dialect in case.get("sql_warehouse", {}):
+        yield "--from --column --as-of-expr", case["sql_warehouse"][dialect], [case["wh_setup"][dialect]]
+    modes = case.get("emit", {}).get(dialect, {})
+    if "view" in modes:
+        yield "--emit view", f"SELECT * FROM {q.format('rubric_out_view')}", modes["view"]
+    if "table" in modes:
+        yield "--emit table", f"SELECT * FROM {q.format('rubric_out_table')}", modes["table"] * 2
+    if "table" in modes and "insert" in modes:
+        empty = f"TRUNCATE TABLE {q.format('rubric_out_table')}"
+        yield "--emit insert", f"SELECT * FROM {q.format('rubric_out_table')}", [*modes["table"], empty, *modes["insert"]]
 
 
 def main() -> int:
@@ -502,7 +587,7 @@ def main() -> int:
             continue
         t = time.time()
         before = counts["failed"]
-        run_case(case, fixed, failures, counts)
+        run_case(case, fixed, failures, counts, warehouse=True)
         status = "ok" if counts["failed"] == before else "FAILED"
         print(f"{case['name']}: {status} ({time.time() - t:.1f}s)", flush=True)
 

@@ -51,6 +51,9 @@ const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    the scheme, the da
 /// `rubric diff`'s exit codes: 1 is an answer (customers moved), not a problem.
 const DIFF_EXIT_CODES: &str = "OLD and NEW may be `git:REV:path` (e.g. git:HEAD:tiers.rubric). --out moved.csv also writes\nmoved.matrix.csv; with --out, the terminal lists the first 20 movers and the file all of them.\n\nExit codes:\n  0    no customer moved\n  1    some customers moved\n  2    usage or I/O error, or a scheme with errors\n  101  an internal error: a bug in Rubric";
 
+/// `rubric sql`'s examples and exit codes.
+const SQL_EXIT_CODES: &str = "Examples:\n  rubric sql tiers.rubric --dialect duckdb --table customers --emit view tiers\n  rubric sql tiers.rubric --dialect postgres --table crm.customers --as-of-expr \"'{{ ds }}'\" --emit insert mart.tiers\n  rubric sql tiers.rubric --dialect duckdb --from \"{{ ref('customers') }}\" --column revenue=rev_usd\n  rubric sql tiers.rubric --dialect duckdb --emit dbt-schema tiers     # the model's schema.yml\nSee docs/warehouse.md.\n\nExit codes:\n  0    the SQL (or schema.yml) was printed\n  1    the scheme has errors, or a construct the query cannot compute exactly (shown at its span)\n  2    usage or I/O error (a bad flag, an unknown field in --column, a file that cannot be read)\n  101  an internal error: a bug in Rubric";
+
 /// `rubric report`'s exit codes.
 const REPORT_EXIT_CODES: &str = "The page is self-contained (Apache ECharts inlined, no network) and the same input gives the\nsame bytes.\n\nExit codes:\n  0    the page was written\n  1    the page was written, but the run rejected rows (listed on the page)\n  2    usage or I/O error, or a scheme with errors\n  101  an internal error: a bug in Rubric";
 
@@ -86,7 +89,7 @@ enum Command {
     #[command(after_help = REPORT_EXIT_CODES)]
     Report(command::report::Args),
     /// Compile a scheme to one SQL SELECT for DuckDB, PostgreSQL or Spark
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SQL_EXIT_CODES)]
     Sql(command::sql::Args),
     /// Serve the Language Server Protocol on stdio
     #[command(after_help = EXIT_CODES)]

@@ -3,8 +3,9 @@
 //! (VS Code extension build and grammar tests, Neovim end to end against `rubric lsp`), the
 //! benchmark's smoke run (rubric, DuckDB, Polars and the Rust baseline must agree), the scale
 //! smoke run (check and LSP re-check time at 1,000 and 10,000 rules), the workbooks `rubric run`
-//! writes, opened by openpyxl, `rubric test`'s JUnit XML, read by junitparser, and installing
-//! without Rust (the wheel, the pre-commit hooks, the platform VS Code extension).
+//! writes, opened by openpyxl, `rubric test`'s JUnit XML, read by junitparser, installing
+//! without Rust (the wheel, the pre-commit hooks, the platform VS Code extension), and the dbt
+//! example project built by dbt-duckdb.
 //!
 //! Each script installs what it needs (Debian packages, a Python venv, npm packages) and prints
 //! its own progress; `.ci/install` installs the system packages up front.
@@ -115,4 +116,17 @@ fn wheel_pre_commit_hooks_and_platform_extension_install_without_rust() {
     assert!(out.contains("install: "), "{out}");
     assert!(out.contains(" passed, 0 failed"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
+}
+
+/// The dbt example of docs/warehouse.md, by real dbt-duckdb: its model and schema tests are what
+/// `rubric sql` writes now, `dbt build` passes, the model's rows are `rubric run`'s, and the
+/// generated tests fail on a foreign grade code and a repeated key.
+#[test]
+fn dbt_example_builds_and_its_generated_tests_hold() {
+    let out = run_script("integrations/dbt/run.sh", &[]);
+    assert!(
+        out.contains("the dbt model's 300 rows are rubric run's"),
+        "{out}"
+    );
+    assert!(out.contains("dbt test fails on a foreign code"), "{out}");
 }

@@ -16,7 +16,7 @@
 use rubric_check::hir::Model;
 use rubric_eval::io::{self, ReadOptions};
 use rubric_eval::{format_value, InputRow, Plan, Reject, Value};
-use rubric_sql::{Dialect, Options};
+use rubric_sql::{Dialect, Emit, Options, PopPlan};
 use rubric_syntax::date::Date;
 use serde_json::{json, Map};
 use std::process::ExitCode;
@@ -223,6 +223,8 @@ fn build_case(
     let mut ddl = Map::new();
     let mut plain = Map::new();
     let mut checks = Map::new();
+    let (mut alt, mut wh_setup, mut warehouse, mut emit) =
+        (Map::new(), Map::new(), Map::new(), Map::new());
     let tables: Vec<(usize, String)> = (0..model.events.len())
         .map(|b| (b, format!("events_{b}")))
         .collect();
@@ -258,11 +260,88 @@ fn build_case(
             all: true,
             decimal_places: rubric_sql::INPUT_SCALE,
             events: tables.clone(),
+            ..Options::new(Dialect::DuckDb, "")
         };
-        match rubric_sql::compile(model, &o) {
+        let compiled = rubric_sql::compile(model, &o);
+        match &compiled {
             Ok(s) => sql.insert(d.name().into(), json!(s)),
             Err(e) => sql.insert(d.name().into(), json!(format!("ERROR: {e}"))),
         };
+        // the other plan of whole-population ranks and shares, where it differs
+        let other = match PopPlan::Auto.resolve(d) {
+            PopPlan::Histogram => PopPlan::Window,
+            _ => PopPlan::Histogram,
+        };
+        if let Ok(s) = rubric_sql::compile(
+            model,
+            &Options {
+                plan: other,
+                ..o.clone()
+            },
+        ) {
+            if compiled.as_ref().is_ok_and(|c| *c != s) {
+                alt.insert(d.name().into(), json!(s));
+            }
+        }
+        // the warehouse options: a raw relation whose columns are c0, c1, … and a date expression
+        let renamed: Vec<String> = model
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                format!(
+                    "{} AS {}",
+                    rubric_sql::ident(&f.column, d),
+                    rubric_sql::ident(&format!("c{i}"), d)
+                )
+            })
+            .collect();
+        let wh = rubric_sql::ident("wh_input", d);
+        let view = if d == Dialect::Spark {
+            "OR REPLACE TEMPORARY VIEW"
+        } else {
+            "TABLE"
+        };
+        wh_setup.insert(
+            d.name().into(),
+            json!(format!(
+                "CREATE {view} {wh} AS SELECT {} FROM {}",
+                renamed.join(", "),
+                rubric_sql::ident("input", d)
+            )),
+        );
+        let wo = Options {
+            from: Some(format!("(SELECT * FROM {wh})")),
+            // the events as raw relations too (`--events-from`)
+            events: Vec::new(),
+            events_from: tables
+                .iter()
+                .map(|(b, t)| (*b, format!("(SELECT * FROM {})", rubric_sql::ident(t, d))))
+                .collect(),
+            as_of: None,
+            as_of_expr: Some(format!("'{date}'")),
+            columns: model
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name.clone(), format!("c{i}")))
+                .collect(),
+            ..o.clone()
+        };
+        if let Ok(s) = rubric_sql::compile(model, &wo) {
+            warehouse.insert(d.name().into(), json!(s));
+        }
+        let mut modes = Map::new();
+        for (mode, what) in [
+            ("view", Emit::View("rubric_out_view".into())),
+            ("table", Emit::Table("rubric_out_table".into())),
+            ("insert", Emit::Insert("rubric_out_table".into())),
+        ] {
+            if let Ok(stmts) = rubric_sql::emit(model, &o, &what) {
+                modes.insert(mode.into(), json!(stmts));
+            }
+        }
+        emit.insert(d.name().into(), json!(modes));
         ddl.insert(
             d.name().into(),
             json!(rubric_sql::create_table(
@@ -292,6 +371,14 @@ fn build_case(
         // rows graded by no engine of 38-digit decimals (PostgreSQL's NUMERIC grades them)
         "overflowed": ev.overflowed().len(),
         "sql": sql,
+        // the same query with the other plan of whole-population ranks and shares
+        "sql_alt": alt,
+        // the query of --from (a subquery of wh_input), --column (its columns c0, c1, …) and
+        // --as-of-expr, and the statement that makes wh_input of input
+        "sql_warehouse": warehouse,
+        "wh_setup": wh_setup,
+        // the statements of --emit view / table / insert
+        "emit": emit,
         "ddl": ddl,
         "plain_ddl": plain,
         "checks": checks,

@@ -77,22 +77,36 @@ impl Gen<'_> {
 
     /// The stage-0 `FROM` of a scheme with events, and the stage-0 columns of its aggregates
     /// (set in `self.aggs`). `table` is the customers table; `None` takes the distinct keys of
-    /// the events.
+    /// the events. `table` is written as given (already quoted, or the raw `--from`), and
+    /// `customers_key` is the customers' key column (its header unless `--column` maps it).
     pub(super) fn events_from(
         &mut self,
-        table: Option<&str>,
+        table: Option<String>,
+        customers_key: Option<String>,
         events: &[(EventsId, String)],
+        raw: &[(EventsId, String)],
     ) -> Result<String, Error> {
         let d = self.d;
         let Some(key) = self.m.key.and_then(|k| self.m.fields.get(k)) else {
             return err("the scheme has no `key` field");
         };
         let key_col = ident(&key.column, d);
+        let customers_key = customers_key.unwrap_or_else(|| key_col.clone());
+        // a raw relation (`--events-from`) is written as it is, and wins over a quoted name
         let table_of = |b: EventsId| {
-            events
-                .iter()
-                .find(|(e, _)| *e == b)
-                .map(|(_, t)| table_name(t, d))
+            let raw = raw.iter().find(|(e, _)| *e == b).map(|(_, t)| {
+                format!(
+                    "{} AS {}",
+                    t.trim(),
+                    ident(&format!("rubric_events_{b}"), d)
+                )
+            });
+            raw.or_else(|| {
+                events
+                    .iter()
+                    .find(|(e, _)| *e == b)
+                    .map(|(_, t)| table_name(t, d))
+            })
         };
         for (b, e) in self.m.events.iter().enumerate() {
             if table_of(b).is_none() {
@@ -103,7 +117,7 @@ impl Gen<'_> {
             }
         }
         let customers = match table {
-            Some(t) => format!("{} AS {}", table_name(t, d), ident(CUSTOMERS, d)),
+            Some(t) => format!("{t} AS {}", ident(CUSTOMERS, d)),
             None => {
                 let keys: Vec<String> = (0..self.m.events.len())
                     .filter_map(table_of)
@@ -179,7 +193,7 @@ impl Gen<'_> {
             let mut select = vec![format!("{key_col} AS {}", ident(KEY, d))];
             select.extend(list.iter().cloned());
             from.push_str(&format!(
-                "\n  LEFT JOIN (\n    SELECT {}\n    FROM {t}\n    GROUP BY {key_col}\n  ) AS {alias} ON {}.{key_col} = {alias}.{}",
+                "\n  LEFT JOIN (\n    SELECT {}\n    FROM {t}\n    GROUP BY {key_col}\n  ) AS {alias} ON {}.{customers_key} = {alias}.{}",
                 select.join(",\n      "),
                 ident(CUSTOMERS, d),
                 ident(KEY, d),

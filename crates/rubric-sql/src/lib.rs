@@ -27,7 +27,14 @@ use std::fmt;
 
 /// The smaller v2 additions (`within next`, `count_true`, `substr`), kept in their own file.
 mod additions;
+mod dbt;
+mod emit;
 mod events;
+mod histogram;
+
+pub use dbt::dbt_schema;
+pub use emit::{emit, Emit};
+pub use histogram::PopPlan;
 
 /// The scale decimal input fields are read with, unless [`Options::decimal_places`] says otherwise.
 pub const INPUT_SCALE: u32 = 6;
@@ -83,6 +90,21 @@ pub struct Options {
     /// The table of each `events` block, as written. With events, an empty `table` means the
     /// customers are the distinct keys of the events.
     pub events: Vec<(rubric_check::hir::EventsId, String)>,
+    /// A raw relation for an `events` block (a dbt `ref`), written as it is; it wins over the
+    /// block's entry in `events`.
+    pub events_from: Vec<(rubric_check::hir::EventsId, String)>,
+    /// A relation to read instead of `table`, written into the query as it is (a dbt `ref`, a
+    /// subquery): `FROM <from> AS "rubric_input"`.
+    pub from: Option<String>,
+    /// A SQL date expression for the evaluation date (a dbt `var`, an Airflow `{{ ds }}`,
+    /// `CURRENT_DATE`), written into the query as `CAST((<expr>) AS DATE)`; it overrides `as_of`
+    /// and the scheme's `as_of`.
+    pub as_of_expr: Option<String>,
+    /// The warehouse column of input fields whose column is not named by the scheme's header:
+    /// (field name or column header, warehouse column).
+    pub columns: Vec<(String, String)>,
+    /// How `rank`, `top_share` and `cumulative_share` over the whole population are computed.
+    pub plan: PopPlan,
 }
 
 impl Options {
@@ -95,7 +117,32 @@ impl Options {
             all: false,
             decimal_places: INPUT_SCALE,
             events: Vec::new(),
+            events_from: Vec::new(),
+            from: None,
+            as_of_expr: None,
+            columns: Vec::new(),
+            plan: PopPlan::Auto,
         }
+    }
+
+    /// The warehouse column of each input field: its header, unless [`Options::columns`] maps it.
+    pub fn field_columns(&self, model: &Model) -> Result<Vec<String>, Error> {
+        let mut cols: Vec<String> = model.fields.iter().map(|f| f.column.clone()).collect();
+        for (field, col) in &self.columns {
+            let Some(i) = model
+                .fields
+                .iter()
+                .position(|f| f.name == *field)
+                .or_else(|| model.fields.iter().position(|f| f.column == *field))
+            else {
+                return err(format!("the scheme has no input field `{field}`"));
+            };
+            if col.is_empty() {
+                return err(format!("the column of `{field}` is empty"));
+            }
+            cols[i] = col.clone();
+        }
+        Ok(cols)
     }
 }
 
@@ -276,11 +323,16 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         .key
         .and_then(|k| model.fields.get(k))
         .ok_or_else(|| Error::Unsupported("the scheme has no `key` field".into()))?;
-    let as_of = opts.as_of.or(model.as_of);
-    let today = match as_of {
-        Some(date) => format!("DATE '{date}'"),
-        None => "CURRENT_DATE".into(),
+    let as_of = match opts.as_of_expr {
+        Some(_) => None,
+        None => opts.as_of.or(model.as_of),
     };
+    let today = match (as_of, &opts.as_of_expr) {
+        (_, Some(e)) => format!("CAST(({e}) AS DATE)"),
+        (Some(date), None) => format!("DATE '{date}'"),
+        (None, None) => "CURRENT_DATE".into(),
+    };
+    let columns = opts.field_columns(model)?;
     let mut g = Gen {
         m: model,
         d,
@@ -295,6 +347,9 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         item_cols: Vec::new(),
         event_block: None,
         aggs: Vec::new(),
+        plan: opts.plan.resolve(d),
+        helpers: vec![Vec::new()],
+        joins: vec![Vec::new()],
     };
     let mut seen = std::collections::HashSet::new();
     let mut internal = |name: &str| {
@@ -309,7 +364,7 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
     g.field_cols = model.fields.iter().map(|f| internal(&f.name)).collect();
     g.item_cols = model.items.iter().map(|i| internal(&i.name)).collect();
     for (fi, f) in model.fields.iter().enumerate() {
-        let src = ident(&f.column, d);
+        let src = ident(&columns[fi], d);
         let sql = match f.ty {
             Ty::Int => format!("CAST({src} AS {})", g.dec(0)),
             Ty::Decimal => format!("CAST({src} AS {})", g.dec(g.places)),
@@ -317,11 +372,22 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         };
         g.stages[0].push((g.field_cols[fi].clone(), sql));
     }
+    // (a raw `--from` is aliased: a subquery must be, in PostgreSQL before 16)
+    let relation = match &opts.from {
+        Some(raw) => Some(raw.trim().to_string()),
+        None => Some(opts.table.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| table_name(t, d)),
+    };
     let from = if model.events.is_empty() {
-        table_name(&opts.table, d)
+        match (relation, &opts.from) {
+            (Some(r), Some(_)) => format!("{r} AS {}", ident("rubric_input", d)),
+            (Some(r), None) => r,
+            (None, _) => return err("no table to read: name the customers' table"),
+        }
     } else {
-        let table = Some(opts.table.as_str()).filter(|t| !t.trim().is_empty());
-        g.events_from(table, &opts.events)?
+        let key_col = model.key.and_then(|k| columns.get(k)).map(|c| ident(c, d));
+        g.events_from(relation, key_col, &opts.events, &opts.events_from)?
     };
     for &id in &model.order {
         g.item(id)?;
@@ -332,9 +398,14 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
         .as_deref()
         .map(|n| format!(" {n:?}"))
         .unwrap_or_default();
-    match as_of {
-        Some(date) => sql.push_str(&format!("-- rubric sql{scheme} for {d}, as of {date}\n")),
-        None => sql.push_str(&format!(
+    match (as_of, &opts.as_of_expr) {
+        (_, Some(_)) => sql.push_str(&format!(
+            "-- rubric sql{scheme} for {d}, as of the date `--as-of-expr` gives\n"
+        )),
+        (Some(date), None) => {
+            sql.push_str(&format!("-- rubric sql{scheme} for {d}, as of {date}\n"))
+        }
+        (None, None) => sql.push_str(&format!(
             "-- rubric sql{scheme} for {d}, as of the current date\n"
         )),
     }
@@ -347,6 +418,9 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
     let last = g.stages.len() - 1;
     sql.push_str("WITH\n");
     for (i, stage) in g.stages.iter().enumerate() {
+        for (name, body) in g.helpers.get(i).into_iter().flatten() {
+            sql.push_str(&format!("  {} AS (\n{body}\n  ),\n", ident(name, d)));
+        }
         let cols: Vec<String> = stage
             .iter()
             .map(|(name, e)| format!("    {e} AS {}", ident(name, d)))
@@ -359,8 +433,9 @@ fn compile_here(model: &Model, opts: &Options) -> Result<String, Error> {
                 from
             ));
         } else {
+            let joins: String = g.joins.get(i).into_iter().flatten().cloned().collect();
             sql.push_str(&format!(
-                "  {} AS (\n  SELECT\n    *,\n{}\n  FROM {}\n  )",
+                "  {} AS (\n  SELECT\n    *,\n{}\n  FROM {}{joins}\n  )",
                 stage_name(i, d),
                 cols.join(",\n"),
                 stage_name(i - 1, d)
@@ -483,6 +558,12 @@ struct Gen<'m> {
     event_block: Option<rubric_check::hir::EventsId>,
     /// The stage-0 column of each aggregate over events.
     aggs: Vec<E>,
+    /// The plan of whole-population ranks and shares (never `Auto`).
+    plan: PopPlan,
+    /// Common table expressions written just before stage i (they read stage i - 1), and the
+    /// joins of stage i's `FROM` (see `histogram.rs`).
+    helpers: Vec<Vec<(String, String)>>,
+    joins: Vec<Vec<String>>,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
@@ -503,6 +584,8 @@ impl Gen<'_> {
         let stage = stage.max(1);
         while self.stages.len() <= stage {
             self.stages.push(Vec::new());
+            self.helpers.push(Vec::new());
+            self.joins.push(Vec::new());
         }
         self.stages[stage].push((name.clone(), sql));
         E::new(ident(&name, self.d), scale, stage + 1)
@@ -754,7 +837,7 @@ impl Gen<'_> {
                 Diagnostic::error(
                     "sql-too-many-places",
                     format!(
-                        "this product can have {scale} decimal places ({} × {}), more than the \
+                        "this product can have {scale} decimal places ({} + {}), more than the \
                          {MAX_SCALE} a warehouse decimal holds",
                         a.scale, b.scale
                     ),
@@ -1185,6 +1268,7 @@ impl Gen<'_> {
         // PARTITION BY in a single task, so there it is a scalar subquery, computed once.
         let prev = stage_name(ready.max(1) - 1, self.d);
         let spark_global = self.d == Dialect::Spark && w.is_none();
+        let histogram = w.is_none() && self.plan == PopPlan::Histogram;
         let over_all = |agg: String| {
             if spark_global {
                 format!("(SELECT {agg} FROM {prev})")
@@ -1224,13 +1308,13 @@ impl Gen<'_> {
                         self.place(ready, name, guard(win), x.scale)
                     }
                     PopFunc::Rank => {
+                        let r = if histogram {
+                            self.histogram(f, x, ready)
+                        } else {
+                            format!("CAST(RANK() OVER ({ordered}) AS {dec0})")
+                        };
                         let name = self.fresh("pop");
-                        self.place(
-                            ready,
-                            name,
-                            guard(format!("CAST(RANK() OVER ({ordered}) AS {dec0})")),
-                            0,
-                        )
+                        self.place(ready, name, guard(r), 0)
                     }
                     PopFunc::Mean | PopFunc::TopShare | PopFunc::CumulativeShare => {
                         let (num, den, ns) = match f {
@@ -1243,16 +1327,25 @@ impl Gen<'_> {
                                 format!("CAST({} AS {dec0})", over_all(format!("COUNT({xs})"))),
                                 x.scale,
                             ),
+                            PopFunc::TopShare if histogram => (
+                                self.histogram(f, x, ready),
+                                format!("CAST({} AS {dec0})", over_all(format!("COUNT({xs})"))),
+                                0,
+                            ),
                             PopFunc::TopShare => (
                                 format!("CAST(COUNT(*) OVER ({ordered}) AS {dec0})"),
                                 format!("CAST({} AS {dec0})", over_all(format!("COUNT({xs})"))),
                                 0,
                             ),
                             _ => (
-                                format!(
-                                    "CAST(SUM({xs}) OVER ({ordered}) AS {})",
-                                    self.dec(x.scale)
-                                ),
+                                if histogram {
+                                    self.histogram(f, x, ready)
+                                } else {
+                                    format!(
+                                        "CAST(SUM({xs}) OVER ({ordered}) AS {})",
+                                        self.dec(x.scale)
+                                    )
+                                },
                                 format!(
                                     "CAST({} AS {})",
                                     over_all(format!("SUM({xs})")),

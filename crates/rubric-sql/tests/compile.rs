@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rubric_check::hir::Model;
-use rubric_sql::{compile, create_table, output_columns, Dialect, Options};
+use rubric_sql::{compile, create_table, emit, output_columns, Dialect, Emit, Options, PopPlan};
 use rubric_syntax::date::Date;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,7 @@ fn sql(src: &str, dialect: Dialect, all: bool) -> String {
         all,
         decimal_places: rubric_sql::INPUT_SCALE,
         events: Vec::new(),
+        ..Options::new(Dialect::DuckDb, "")
     };
     compile(&model(src), &opts).unwrap()
 }
@@ -104,6 +105,7 @@ fn as_of_option_overrides_the_scheme() {
             all: true,
             decimal_places: rubric_sql::INPUT_SCALE,
             events: Vec::new(),
+            ..Options::new(Dialect::DuckDb, "")
         };
         let q = compile(&m, &opts).unwrap();
         assert!(q.contains("DATE '2025-01-31'"), "{q}");
@@ -181,6 +183,7 @@ fn every_scheme_in_the_repository_compiles_for_every_dialect() {
                 events: (0..checked.model.events.len())
                     .map(|e| (e, checked.model.events[e].name.clone()))
                     .collect(),
+                ..Options::new(d, "t")
             };
             // the one scheme written to be refused: a product of 48 places
             if f.ends_with("tests/fixtures/sql/too_many_places.rubric") {
@@ -273,4 +276,94 @@ let due    = d + (window ?? 7d)
         spark.contains("WHEN '3mo' THEN add_months(`d`, 3) WHEN '7d' THEN date_add(`d`, 7) END"),
         "{spark}"
     );
+}
+
+#[test]
+fn warehouse_options_reach_the_query() {
+    let m = model(TIERS);
+    let mut o = Options::new(Dialect::Postgres, "ignored");
+    o.from = Some("{{ ref('customers') }}".into());
+    o.as_of_expr = Some("'{{ ds }}'".into());
+    o.columns = vec![
+        ("revenue".into(), "rev_usd".into()),
+        ("客户编号".into(), "cust_id".into()),
+    ];
+    let q = compile(&m, &o).unwrap();
+    assert!(
+        q.contains("FROM {{ ref('customers') }} AS \"rubric_input\""),
+        "{q}"
+    );
+    assert!(q.contains("CAST(('{{ ds }}') AS DATE)"), "{q}");
+    assert!(
+        !q.contains("DATE '2024-06-30'"),
+        "the scheme's as_of must yield: {q}"
+    );
+    assert!(q.contains("\"rev_usd\""), "{q}");
+    assert!(q.contains("\"cust_id\" AS \"id\""), "{q}");
+    assert!(!q.contains("\"ignored\""), "{q}");
+    o.columns = vec![("no_such".into(), "x".into())];
+    assert!(compile(&m, &o).is_err());
+}
+
+#[test]
+fn every_emit_mode_wraps_the_query() {
+    let m = model(TIERS);
+    for d in Dialect::ALL {
+        let o = Options::new(d, "crm.customers");
+        let q = compile(&m, &o).unwrap();
+        let body = &q[q.find("WITH").unwrap()..];
+        let view = emit(&m, &o, &Emit::View("mart.tiers".into())).unwrap();
+        assert_eq!(view.len(), 1);
+        assert!(view[0].contains("CREATE OR REPLACE VIEW"), "{}", view[0]);
+        assert!(view[0].ends_with(body.trim_end()));
+        let table = emit(&m, &o, &Emit::Table("mart.tiers".into())).unwrap();
+        match d {
+            Dialect::DuckDb => assert!(table[0].contains("CREATE OR REPLACE TABLE")),
+            _ => {
+                assert!(table[0].contains("DROP TABLE IF EXISTS"));
+                assert!(table[1].starts_with("CREATE TABLE"));
+            }
+        }
+        let insert = emit(&m, &o, &Emit::Insert("mart.tiers".into())).unwrap();
+        assert!(insert[0].contains("INSERT INTO"), "{}", insert[0]);
+    }
+    assert!(Emit::parse("view", None).is_err());
+    assert!(Emit::parse("select", Some("x")).is_err());
+    assert!(Emit::parse("merge", Some("x")).is_err());
+}
+
+#[test]
+fn the_histogram_plan_reads_distinct_values() {
+    let src = "scheme \"s\"\ninput {\n  id text key\n  x decimal\n}\nlet r = rank(x)\nlet t = top_share(x)\nlet c = cumulative_share(x)\ngrade g by t {\n  a when <= 50%\n  b otherwise\n}\n";
+    let m = model(src);
+    for d in Dialect::ALL {
+        let mut o = Options::new(d, "t");
+        o.all = true;
+        o.plan = PopPlan::Histogram;
+        let q = compile(&m, &o).unwrap();
+        assert!(q.contains("GROUP BY"), "{q}");
+        assert!(q.contains("LEFT JOIN"), "{q}");
+        assert!(!q.contains("RANK()"), "{q}");
+        o.plan = PopPlan::Window;
+        let w = compile(&m, &o).unwrap();
+        assert!(w.contains("RANK()") && !w.contains("LEFT JOIN"), "{w}");
+    }
+    // auto: the histogram for Spark and DuckDB, the window for PostgreSQL
+    let auto = |d| Options {
+        all: true,
+        ..Options::new(d, "t")
+    };
+    for d in [Dialect::Spark, Dialect::DuckDb] {
+        assert!(compile(&m, &auto(d)).unwrap().contains("LEFT JOIN"));
+    }
+    let pg = compile(&m, &auto(Dialect::Postgres)).unwrap();
+    assert!(pg.contains("RANK()"));
+}
+
+#[test]
+fn the_dbt_schema_tests_the_key_and_every_grade() {
+    let m = model(TIERS);
+    let y = rubric_sql::dbt_schema(&m, "tiers", false);
+    assert!(y.contains("- name: \"客户编号\"\n        quote: true\n        data_tests:\n          - unique\n          - not_null"), "{y}");
+    assert!(y.contains("accepted_values"), "{y}");
 }

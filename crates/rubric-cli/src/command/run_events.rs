@@ -131,9 +131,14 @@ pub fn split(spec: &str, what: &str) -> Result<(String, String), String> {
             Ok((n.trim().to_string(), f.trim().to_string()))
         }
         _ => Err(format!(
-            "`{spec}` is not NAME={what}\n  = help: write the events block's name, `=`, and the {}, as in `--events orders={}`",
+            "`{spec}` is not NAME={what}\n  = help: write the events block's name, `=`, and the {}, as in `--events{} orders={}`",
             what.to_lowercase(),
-            if what == "TABLE" { "orders_table" } else { "orders.csv" }
+            if what == "SQL" { "-from" } else { "" },
+            match what {
+                "TABLE" => "orders_table",
+                "SQL" => "{{ ref('orders') }}",
+                _ => "orders.csv",
+            }
         )),
     }
 }
