@@ -76,3 +76,296 @@ fn an_unknown_key_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(show(&out));
 }
+
+// ---- distances, one grade per rule shape (tests/fixtures/explain/shapes.rubric) ----
+//
+// Every suggested change is checked by running the scheme again with it: the grade moves to
+// the better code; with one step less (0.01 for money, 1 for a count, a day for a date) it
+// does not.
+
+const SHAPES: &str = "tests/fixtures/explain/shapes.rubric";
+const SHAPES_DATA: &str = "tests/fixtures/explain/shapes.csv";
+
+fn explain_shapes(data: &Path, key: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .args(["explain", SHAPES, "--data"])
+        .arg(data)
+        .args(["--key", key])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The lines of one item's section (`grade NAME = …` up to the blank line).
+fn section(stdout: &str, grade: &str) -> Vec<String> {
+    let head = format!("grade {grade} = ");
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(&head))
+        .take_while(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn grade_of(stdout: &str, grade: &str) -> String {
+    let head = format!("grade {grade} = ");
+    section(stdout, grade)
+        .first()
+        .and_then(|l| l.strip_prefix(&head))
+        .unwrap_or_else(|| panic!("no grade {grade} in\n{stdout}"))
+        .to_string()
+}
+
+/// The `next better` lines of a grade.
+fn next_better(stdout: &str, grade: &str) -> Vec<String> {
+    section(stdout, grade)
+        .into_iter()
+        .skip_while(|l| !l.contains("next better:"))
+        .collect()
+}
+
+/// A suggested change: (column, value then, the value one step less).
+#[derive(Debug)]
+struct Change {
+    column: String,
+    then: String,
+    less: String,
+}
+
+fn changes(lines: &[String]) -> Vec<Change> {
+    lines
+        .iter()
+        .filter(|l| l.contains(" needs ") && l.contains("(now "))
+        .map(|l| {
+            let l = l.trim();
+            let l = l.strip_prefix("next better: ").unwrap_or(l);
+            let l = l.strip_prefix("or ").unwrap_or(l);
+            let (column, rest) = l.split_once(" needs ").unwrap();
+            let up = rest.starts_with('+');
+            let then = rest.split_once(", then ").unwrap().1;
+            let then = then.split_once(')').unwrap().0.replace(',', "");
+            let less = one_step_back(&then, up);
+            Change {
+                column: column.to_string(),
+                then,
+                less,
+            }
+        })
+        .collect()
+}
+
+/// The value one step nearer the customer's own: 0.01 for `1.00`, 1 for `12`, a day for a date.
+fn one_step_back(v: &str, up: bool) -> String {
+    if v.len() == 10 && v.as_bytes()[4] == b'-' {
+        let (y, m, d): (i32, u32, u32) = (
+            v[0..4].parse().unwrap(),
+            v[5..7].parse().unwrap(),
+            v[8..10].parse().unwrap(),
+        );
+        let days_in = |m: u32| match m {
+            2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        // (the fixtures' dates never cross a year boundary on one step)
+        let (m, d) = match (up, d) {
+            (true, 1) => (m - 1, days_in(m - 1)),
+            (true, d) => (m, d - 1),
+            (false, d) if d == days_in(m) => (m + 1, 1),
+            (false, d) => (m, d + 1),
+        };
+        return format!("{y:04}-{m:02}-{d:02}");
+    }
+    let places = v.split_once('.').map_or(0, |(_, f)| f.len());
+    let scale = 10_i64.pow(places as u32);
+    let units: i64 = v.replace('.', "").parse().unwrap();
+    let units = if up { units - 1 } else { units + 1 };
+    if places == 0 {
+        units.to_string()
+    } else {
+        let sign = if units < 0 { "-" } else { "" };
+        let a = units.abs();
+        format!("{sign}{}.{:0places$}", a / scale, a % scale)
+    }
+}
+
+/// The shapes data with `key`'s columns set to new values, in a file of its own.
+fn with_changes(key: &str, set: &[(&str, &str)], name: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(SHAPES_DATA)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = vec![header.join(",")];
+    for l in lines {
+        let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+        if cells[0] == key {
+            for (column, value) in set {
+                let k = header.iter().position(|h| h == column).unwrap();
+                cells[k] = value.to_string();
+            }
+        }
+        out.push(cells.join(","));
+    }
+    let dir = std::env::temp_dir().join(format!("rubric-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    path
+}
+
+/// Checks every alternative change of a grade: with it the grade becomes `better`, with one step
+/// less it stays `now`. Returns the changes.
+fn check_each(key: &str, grade: &str, now: &str, better: &str) -> Vec<Change> {
+    let stdout = explain_shapes(&root().join(SHAPES_DATA), key);
+    assert_eq!(grade_of(&stdout, grade), now, "{stdout}");
+    let lines = next_better(&stdout, grade);
+    let found = changes(&lines);
+    assert!(!found.is_empty(), "no change suggested:\n{stdout}");
+    for (k, c) in found.iter().enumerate() {
+        let moved = with_changes(key, &[(&c.column, &c.then)], &format!("{grade}-{key}-{k}"));
+        assert_eq!(
+            grade_of(&explain_shapes(&moved, key), grade),
+            better,
+            "{c:?} should reach {better}"
+        );
+        let less = with_changes(
+            key,
+            &[(&c.column, &c.less)],
+            &format!("{grade}-{key}-{k}-less"),
+        );
+        assert_eq!(
+            grade_of(&explain_shapes(&less, key), grade),
+            now,
+            "{c:?}: one step less should not move the grade"
+        );
+    }
+    found
+}
+
+#[test]
+fn single_comparison_distance_in_the_fields_unit() {
+    let found = check_each("c02", "single", "basic", "gold");
+    let stdout = explain_shapes(&root().join(SHAPES_DATA), "c02");
+    assert_eq!(
+        next_better(&stdout, "single"),
+        ["  next better: 消费 needs +2,000.00 to reach gold (now 8,000.00, then 10,000.00)"]
+    );
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn and_lists_every_failing_part_and_they_reach_it_together() {
+    let stdout = explain_shapes(&root().join(SHAPES_DATA), "c01");
+    assert_eq!(grade_of(&stdout, "both"), "normal");
+    let lines = next_better(&stdout, "both");
+    assert_eq!(
+        lines,
+        [
+            "  next better: diamond needs all of these:",
+            "    消费 needs +1,500.00 (now 48,500.00, then 50,000.00)",
+            "    到店次数 needs +2 (now 10, then 12)",
+        ],
+        "{stdout}"
+    );
+    let found = changes(&lines);
+    let all: Vec<(&str, &str)> = found
+        .iter()
+        .map(|c| (c.column.as_str(), c.then.as_str()))
+        .collect();
+    let moved = with_changes("c01", &all, "both-all");
+    assert_eq!(grade_of(&explain_shapes(&moved, "c01"), "both"), "diamond");
+    // each part one step short keeps the grade
+    for (k, short) in found.iter().enumerate() {
+        let set: Vec<(&str, &str)> = found
+            .iter()
+            .map(|c| {
+                let v = if c.column == short.column {
+                    &c.less
+                } else {
+                    &c.then
+                };
+                (c.column.as_str(), v.as_str())
+            })
+            .collect();
+        let less = with_changes("c01", &set, &format!("both-less-{k}"));
+        assert_eq!(
+            grade_of(&explain_shapes(&less, "c01"), "both"),
+            "normal",
+            "{short:?}"
+        );
+    }
+}
+
+#[test]
+fn or_gives_the_cheapest_part_first() {
+    let found = check_each("c02", "either", "std", "vip");
+    // 到店次数 25 → 30 is a smaller change (20%) than 消费 8,000 → 20,000 (150%)
+    assert_eq!(found[0].column, "到店次数");
+    assert_eq!(found[0].then, "30");
+    assert_eq!(found.len(), 2);
+}
+
+#[test]
+fn a_score_band_moves_with_one_input() {
+    // c07: spend_pts 0, visit_pts 0 → loyalty 0, C; B needs 20 points
+    let found = check_each("c07", "band", "C", "B");
+    assert!(
+        found
+            .iter()
+            .any(|c| c.column == "消费" && c.then == "20000.00"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.column == "到店次数" && c.then == "20"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn population_functions_give_an_amount_with_everyone_else_unchanged() {
+    for (grade, key, now, better) in [
+        ("pareto", "c04", "B", "A"),
+        ("head", "c01", "rest", "top"),
+        ("ranked", "c03", "later", "first"),
+        ("above", "c08", "low", "high"),
+        ("regional", "c02", "other", "leader"),
+    ] {
+        let found = check_each(key, grade, now, better);
+        assert!(
+            found.iter().all(|c| c.column == "消费"),
+            "{grade}: {found:?}"
+        );
+        let stdout = explain_shapes(&root().join(SHAPES_DATA), key);
+        assert!(
+            next_better(&stdout, grade)[0].ends_with(", with everyone else unchanged"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_date_moves_by_days_and_a_missing_value_is_named() {
+    let found = check_each("c08", "recent", "lapsed", "recent");
+    assert_eq!(found[0].column, "最近购买");
+    let stdout = explain_shapes(&root().join(SHAPES_DATA), "c05");
+    assert_eq!(
+        next_better(&stdout, "recent"),
+        ["  next better: recent cannot be reached while 最近购买 is missing"],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shares_print_as_percents_and_attributes_as_written() {
+    let stdout = explain_shapes(Path::new(SHAPES_DATA), "c04");
+    assert!(
+        stdout.contains("attributes: discount = 92%, quota = 2万"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(stdout);
+}

@@ -10,12 +10,16 @@ use crate::render;
 use rubric_check::hir::ItemKind;
 use rubric_eval::io::{self, ReadOptions};
 use rubric_eval::{literal_value, Plan, Value};
+use rubric_syntax::ast::Literal;
 use rubric_syntax::date::Date;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[path = "explain_text.rs"]
 pub(crate) mod text;
+
+#[path = "explain_distance.rs"]
+mod distance;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -117,6 +121,8 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return usage(e),
     };
     let plan = Plan::compile(&model, as_of);
+    // kept to evaluate again with one value of the customer changed (the distance)
+    let all_rows = rows.clone();
     let ev = plan.evaluate(rows);
     let data_shown = match (&args.data, files.first()) {
         (Some(d), _) => d.display().to_string(),
@@ -152,6 +158,12 @@ pub fn main(args: Args) -> ExitCode {
 
     let mut out: Vec<String> = Vec::new();
     let line = ev.input(row).map_or(0, |r| r.line);
+    // the customer's place among the rows read
+    let customer_at = ev.input(row).and_then(|input| {
+        all_rows
+            .iter()
+            .position(|r| r.line == input.line && r.values == input.values)
+    });
     out.push(format!("customer {} ({data_shown}, line {line})", args.key));
     let scheme_name = model
         .name
@@ -253,15 +265,21 @@ pub fn main(args: Args) -> ExitCode {
         out.extend(text::trace_lines(&model, &src, &trace, "  "));
         if let (ItemKind::Grade(g), Value::Code(c)) = (&item.kind, &trace.value) {
             if let Some(code) = g.codes.get(usize::from(*c)) {
+                // numbers as written (`92%`, `2万`), texts and the rest as values
+                let written = text::attrs_as_written(&src, code.rule_span);
                 let attrs: Vec<String> = g
                     .attr_keys
                     .iter()
                     .zip(&code.attrs)
                     .map(|((k, ty), lit)| {
-                        format!(
-                            "{k} = {}",
-                            text::value(&literal_value(lit), ty, &model, false)
-                        )
+                        let as_written = written
+                            .iter()
+                            .find(|(wk, _)| wk == k)
+                            .map(|(_, v)| v.clone())
+                            .filter(|_| matches!(lit, Literal::Int(_) | Literal::Decimal(_)));
+                        let shown = as_written
+                            .unwrap_or_else(|| text::value(&literal_value(lit), ty, &model, false));
+                        format!("{k} = {shown}")
                     })
                     .collect();
                 if !attrs.is_empty() {
@@ -269,8 +287,15 @@ pub fn main(args: Args) -> ExitCode {
                 }
             }
         }
-        if let Some(d) = text::distance_to_better(&model, &ev, &src, row, &trace) {
-            out.push(format!("  next better: {d}"));
+        if let Some(at) = customer_at {
+            let probe = distance::Probe {
+                plan: &plan,
+                model: &model,
+                rows: &all_rows,
+                at,
+                key: &args.key,
+            };
+            out.extend(distance::next_better(&probe, &trace, "  "));
         }
     }
     for l in out {
