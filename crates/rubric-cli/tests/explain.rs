@@ -333,6 +333,8 @@ fn population_functions_give_an_amount_with_everyone_else_unchanged() {
         ("head", "c01", "rest", "top"),
         ("ranked", "c03", "later", "first"),
         ("above", "c08", "low", "high"),
+        ("portion", "c04", "small", "big"),
+        ("best", "c04", "follower", "leader"),
         ("regional", "c02", "other", "leader"),
     ] {
         let found = check_each(key, grade, now, better);

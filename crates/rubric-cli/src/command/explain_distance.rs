@@ -102,7 +102,7 @@ impl Probe<'_> {
     }
 
     /// Other customers' values of an input, distinct and sorted: all of them when there are
-    /// few, else the smallest, the largest and 62 evenly spaced between.
+    /// few, else the smallest, the largest and 14 evenly spaced between.
     fn landmarks(&self, index: usize) -> Vec<Value> {
         let mut nums: Vec<Decimal> = Vec::new();
         let mut dates: Vec<i32> = Vec::new();
@@ -154,9 +154,9 @@ impl Probe<'_> {
     }
 }
 
-/// At most 64 of sorted values: the first, the last and evenly spaced ones between.
+/// At most 16 of sorted values: the first, the last and evenly spaced ones between.
 fn sample<T: Copy>(sorted: &[T]) -> Vec<T> {
-    const MOST: usize = 64;
+    const MOST: usize = 16;
     if sorted.len() <= MOST {
         return sorted.to_vec();
     }
@@ -224,11 +224,27 @@ fn steps_to(now: &Value, v: &Value, unit: Decimal, up: bool) -> Option<i64> {
 }
 
 /// The value nearest `now` in one direction at which `ok` holds (and one step nearer it does
-/// not): doubling steps, then halving. Population functions make a grade jump around other
-/// customers' values (and a share can rise again past the largest), so `landmarks`, other
-/// customers' values of the input, are tried as well, nearest first, before the doubling steps
-/// past them. A number going down stops at zero; a date moves at most a hundred years.
+/// not): doubling steps, then halving. Population functions can make a grade hold only between
+/// other customers' values (a share rises again past the largest), which doubling can step
+/// over: when it finds nothing, `landmarks`, other customers' values of the input, are tried
+/// too, nearest first. A number going down stops at zero; a date moves at most a hundred years.
 fn search_dir(
+    now: &Value,
+    ty: &Ty,
+    up: bool,
+    landmarks: &[Value],
+    ok: &dyn Fn(Value) -> bool,
+) -> Option<Value> {
+    search_steps(now, ty, up, &[], ok).or_else(|| {
+        if landmarks.is_empty() {
+            None
+        } else {
+            search_steps(now, ty, up, landmarks, ok)
+        }
+    })
+}
+
+fn search_steps(
     now: &Value,
     ty: &Ty,
     up: bool,
