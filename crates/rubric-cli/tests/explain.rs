@@ -371,3 +371,32 @@ fn shares_print_as_percents_and_attributes_as_written() {
     );
     insta::assert_snapshot!(stdout);
 }
+
+#[test]
+fn a_value_just_past_its_threshold_reads_true_or_false_on_its_face() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .args([
+            "explain",
+            "tests/fixtures/explain/boundary.rubric",
+            "--data",
+            "tests/fixtures/explain/boundary.csv",
+            "--key",
+            "a",
+        ])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // 2,100,000,000,001 of 3,000,000,000,000: a share of 0.70000000000033…, not "70%"
+    assert_eq!(grade_of(&stdout, "abc"), "B");
+    assert!(
+        stdout.contains("by cumulative_share(spend) = ≈70.00000000003%"),
+        "{stdout}"
+    );
+    // a decimal field keeps its digits (it was cut to "0.70")
+    assert_eq!(grade_of(&stdout, "fit"), "loose");
+    assert!(stdout.contains("ratio = 0.7000381"), "{stdout}");
+    assert!(!stdout.contains("= 0.70\n"), "{stdout}");
+}
