@@ -101,7 +101,8 @@ fn explain_shapes(data: &Path, key: &str) -> String {
 
 /// The lines of one item's section (`grade NAME = …` up to the blank line).
 fn section(stdout: &str, grade: &str) -> Vec<String> {
-    let head = format!("grade {grade} = ");
+    // `grade NAME = …` or `grade NAME "label" = …`
+    let head = format!("grade {grade} ");
     stdout
         .lines()
         .skip_while(|l| !l.starts_with(&head))
@@ -111,10 +112,9 @@ fn section(stdout: &str, grade: &str) -> Vec<String> {
 }
 
 fn grade_of(stdout: &str, grade: &str) -> String {
-    let head = format!("grade {grade} = ");
     section(stdout, grade)
         .first()
-        .and_then(|l| l.strip_prefix(&head))
+        .and_then(|l| l.split_once(" = ").map(|(_, v)| v))
         .unwrap_or_else(|| panic!("no grade {grade} in\n{stdout}"))
         .to_string()
 }
@@ -399,4 +399,72 @@ fn a_value_just_past_its_threshold_reads_true_or_false_on_its_face() {
     assert_eq!(grade_of(&stdout, "fit"), "loose");
     assert!(stdout.contains("ratio = 0.7000381"), "{stdout}");
     assert!(!stdout.contains("= 0.70\n"), "{stdout}");
+}
+
+#[test]
+fn an_aggregate_over_events_needs_an_amount_and_one_more_order_of_it_moves_the_grade() {
+    let dir = "examples/28-orders-rfm";
+    let run = |orders: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rubric"))
+            .args(["explain", &format!("{dir}/rfm.rubric"), "--data"])
+            .arg(format!("{dir}/customers.csv"))
+            .arg("--events")
+            .arg(format!("orders={}", orders.display()))
+            .args(["--key", "C0004"])
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let orders = root().join(dir).join("orders.csv");
+    let stdout = run(&orders);
+    assert_eq!(grade_of(&stdout, "abc"), "B \"B类\"");
+    let lines = next_better(&stdout, "abc");
+    assert_eq!(
+        lines,
+        ["  next better: sum(orders.amount) needs +93.73 to reach A \"A类\" (now 79.90, then 173.63), with everyone else unchanged"],
+        "{stdout}"
+    );
+    // one more order of that amount (an old one: the recency stays) reaches A; a cent less not
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let dir_tmp = std::env::temp_dir().join(format!("rubric-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir_tmp).unwrap();
+    for (amount, want) in [("93.73", "A \"A类\""), ("93.72", "B \"B类\"")] {
+        let path = dir_tmp.join(format!("orders-{amount}.csv"));
+        std::fs::write(&path, format!("{text}C0004,1997-01-02,1,{amount}\n")).unwrap();
+        assert_eq!(
+            grade_of(&run(&path), "abc"),
+            want,
+            "one more order of {amount}"
+        );
+    }
+}
+
+#[test]
+fn run_explain_keeps_the_digits_that_decide() {
+    let out_file =
+        std::env::temp_dir().join(format!("rubric-explain-run-{}.csv", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .args([
+            "run",
+            "tests/fixtures/explain/boundary.rubric",
+            "--data",
+            "tests/fixtures/explain/boundary.csv",
+            "--explain",
+            "--out",
+        ])
+        .arg(&out_file)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let graded = std::fs::read_to_string(&out_file).unwrap();
+    // 0.69999999 < 0.7 fired; rounded to `≈0.7000 < 0.7` it read false
+    assert!(
+        graded.contains("below: ratio = 0.69999999 < 0.7"),
+        "{graded}"
+    );
 }
