@@ -9,6 +9,13 @@
 //! value's own decimals for a decimal, a day for a date), at which the grade reaches the better
 //! code while one step less does not. When the better code needs several failing parts of an
 //! `and`, each part gets its own change, and the changes together are checked to reach it.
+//!
+//! The search doubles the step, then halves it: it assumes the grade changes once between the
+//! value now and the one found. Where it changes back and forth (a share rises again past the
+//! largest customer), the change printed still moves the grade and one step less does not, but
+//! a smaller one further away may exist. Every search re-grades the whole population when the
+//! scheme has population functions (about a hundred times per input and direction), the
+//! customer alone otherwise.
 
 use super::text::{code, number};
 use rubric_check::hir::{ItemId, ItemKind, Model, TExpr, TExprKind, Ty};
