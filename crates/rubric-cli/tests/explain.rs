@@ -468,3 +468,58 @@ fn run_explain_keeps_the_digits_that_decide() {
         "{graded}"
     );
 }
+
+#[test]
+fn format_json_holds_the_same_explanation_for_tools() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .args([
+            "explain",
+            SHAPES,
+            "--data",
+            SHAPES_DATA,
+            "--key",
+            "c04",
+            "--format",
+            "json",
+        ])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["customer"], "c04");
+    assert_eq!(doc["customers"], 8);
+    let item = |name: &str| {
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap_or_else(|| panic!("no item {name}"))
+            .clone()
+    };
+    // values exact, as `rubric run` writes them
+    let single = item("single");
+    assert_eq!(single["kind"], "grade");
+    assert_eq!(single["value"], "gold");
+    assert_eq!(single["attributes"][0]["value"], "0.92");
+    assert_eq!(single["rules"][0]["values"][0]["value"], "12000");
+    assert!(single["next_better"].is_null());
+    // `and`: every change, all needed
+    let both = item("both")["next_better"].clone();
+    assert_eq!(both["code"], "diamond");
+    assert_eq!(both["needs"], "all_of");
+    assert_eq!(both["changes"][0]["input"], "消费");
+    assert_eq!(both["changes"][0]["then"], "50000");
+    assert_eq!(both["changes"][1]["change"], "7");
+    // a population function: with everyone else unchanged
+    let pareto = item("pareto")["next_better"].clone();
+    assert_eq!(pareto["needs"], "one_of");
+    assert_eq!(pareto["everyone_else_unchanged"], true);
+    assert_eq!(pareto["changes"][0]["then"], "48500.01");
+    // a date, in days
+    let recent = item("recent")["next_better"].clone();
+    assert_eq!(recent["changes"][0]["then"], "2024-04-01");
+    assert_eq!(recent["changes"][0]["change"], 77);
+}

@@ -38,7 +38,7 @@ type Change = (usize, Value);
 
 /// An input a condition depends on.
 #[derive(Clone, Debug)]
-struct Input {
+pub struct Input {
     index: usize,
     name: String,
     ty: Ty,
@@ -46,7 +46,7 @@ struct Input {
 
 /// The smallest change of one input found by the search.
 #[derive(Clone, Debug)]
-struct Found {
+pub struct Found {
     input: Input,
     now: Value,
     then: Value,
@@ -494,35 +494,24 @@ fn change_text(f: &Found) -> (String, String) {
     }
 }
 
-/// The lines saying how far the customer is from the code just better than the one they got:
-/// `next better: 营业额 needs +123,456.79 to reach gold "黄金级" (now 876,543.21, then
-/// 1,000,000.00)`. None for tags, for the best code, and for a grade that is not first-match.
-pub fn next_better(probe: &Probe<'_>, trace: &Trace, indent: &str) -> Vec<String> {
+/// How far the customer is from the code just better than the one they got. None for tags and
+/// for the best code.
+pub fn next_better(probe: &Probe<'_>, trace: &Trace) -> Option<NextBetter> {
     let model = probe.model;
-    let Some(grade) = model.grade(trace.item) else {
-        return Vec::new();
-    };
+    let grade = model.grade(trace.item)?;
     if grade.is_tags {
-        return Vec::new();
+        return None;
     }
     let TraceDetail::Rules { rules, .. } = &trace.detail else {
-        return Vec::new();
+        return None;
     };
     let fired = rules.iter().position(|r| r.outcome.fired());
     // no rule fired (the value is missing): the better code is the last one
     let better = match fired {
-        Some(f) => match f.checked_sub(1) {
-            Some(b) => b,
-            None => return Vec::new(),
-        },
-        None => match grade.codes.iter().rposition(|c| c.cond.is_some()) {
-            Some(b) => b,
-            None => return Vec::new(),
-        },
+        Some(f) => f.checked_sub(1)?,
+        None => grade.codes.iter().rposition(|c| c.cond.is_some())?,
     };
-    let Some(cond) = grade.codes.get(better).and_then(|c| c.cond.as_ref()) else {
-        return Vec::new();
-    };
+    let cond = grade.codes.get(better).and_then(|c| c.cond.as_ref())?;
     let target = code(model, trace.item, better);
     let item = trace.item;
     // the parts of an `and` that do not hold now (all of a condition on the `by` subject)
@@ -539,12 +528,13 @@ pub fn next_better(probe: &Probe<'_>, trace: &Trace, indent: &str) -> Vec<String
         inputs_of(model, e, grade.by.as_ref(), &mut out, &mut Vec::new(), pop);
         out
     };
-    let assumption = |pop: bool| {
-        if pop {
-            ", with everyone else unchanged"
-        } else {
-            ""
-        }
+    let done = |pop: bool, reach: Reach| {
+        Some(NextBetter {
+            code: better,
+            target: target.clone(),
+            population: pop,
+            reach,
+        })
     };
     let missing_of = |inputs: &[Input]| -> Vec<String> {
         inputs
@@ -562,30 +552,14 @@ pub fn next_better(probe: &Probe<'_>, trace: &Trace, indent: &str) -> Vec<String
             .filter_map(|i| probe.search(i, &|c| probe.reaches(c, item, better)))
             .collect();
         found.sort_by_key(|a| a.cost);
-        let Some(first) = found.first() else {
+        if found.is_empty() {
             let missing = missing_of(&inputs);
             if !missing.is_empty() {
-                return vec![format!(
-                    "{indent}next better: {target} cannot be reached while {} {} missing",
-                    missing.join(", "),
-                    if missing.len() == 1 { "is" } else { "are" }
-                )];
+                return done(pop, Reach::Missing(missing));
             }
-            return vec![format!(
-                "{indent}next better: no change of one number or date reaches {target}{}",
-                assumption(pop)
-            )];
-        };
-        let (head, tail) = change_text(first);
-        let mut out = vec![format!(
-            "{indent}next better: {head} to reach {target} {tail}{}",
-            assumption(pop)
-        )];
-        for f in found.iter().skip(1) {
-            let (head, tail) = change_text(f);
-            out.push(format!("{indent}  or {head} {tail}"));
+            return done(pop, Reach::Unreachable);
         }
-        return out;
+        return done(pop, Reach::OneOf(found));
     }
     // several parts of an `and` fail: the smallest change for each, then all together
     let mut changes: Vec<Found> = Vec::new();
@@ -611,29 +585,127 @@ pub fn next_better(probe: &Probe<'_>, trace: &Trace, indent: &str) -> Vec<String
         }
     }
     if !missing.is_empty() {
-        return vec![format!(
-            "{indent}next better: {target} cannot be reached while {} {} missing",
-            missing.join(", "),
-            if missing.len() == 1 { "is" } else { "are" }
-        )];
+        return done(pop, Reach::Missing(missing));
     }
     let together: Vec<Change> = changes
         .iter()
         .map(|f| (f.input.index, f.then.clone()))
         .collect();
     if stuck || !probe.reaches(&together, item, better) {
-        return vec![format!(
-            "{indent}next better: no change of one number or date per part reaches {target}{}",
-            assumption(pop)
-        )];
+        return done(pop, Reach::Unreachable);
     }
-    let mut out = vec![format!(
-        "{indent}next better: {target} needs all of these{}:",
-        assumption(pop)
-    )];
-    for f in &changes {
-        let (head, tail) = change_text(f);
-        out.push(format!("{indent}  {head} {tail}"));
+    done(pop, Reach::AllOf(changes))
+}
+
+/// How far a customer is from the next better code.
+pub struct NextBetter {
+    /// The better code's index.
+    pub code: usize,
+    /// The code for people: `gold "黄金级"`.
+    pub target: String,
+    /// Whether the condition reads a population function (the answer holds with everyone
+    /// else unchanged).
+    pub population: bool,
+    pub reach: Reach,
+}
+
+pub enum Reach {
+    /// Any one of these changes reaches it (the smallest relative change first).
+    OneOf(Vec<Found>),
+    /// All of these changes together (one per failing part of an `and`).
+    AllOf(Vec<Found>),
+    /// It cannot be reached while these inputs are missing.
+    Missing(Vec<String>),
+    /// No change of one number or date (per part) reaches it.
+    Unreachable,
+}
+
+impl NextBetter {
+    fn assumption(&self) -> &'static str {
+        if self.population {
+            ", with everyone else unchanged"
+        } else {
+            ""
+        }
     }
-    out
+
+    /// `next better: 营业额 needs +123,456.79 to reach gold "黄金级" (now 876,543.21, then
+    /// 1,000,000.00)`, with `or …` lines for the other ways.
+    pub fn lines(&self, indent: &str) -> Vec<String> {
+        let target = &self.target;
+        let assumption = self.assumption();
+        match &self.reach {
+            Reach::OneOf(found) => {
+                let mut out = Vec::new();
+                for (k, f) in found.iter().enumerate() {
+                    let (head, tail) = change_text(f);
+                    out.push(if k == 0 {
+                        format!("{indent}next better: {head} to reach {target} {tail}{assumption}")
+                    } else {
+                        format!("{indent}  or {head} {tail}")
+                    });
+                }
+                out
+            }
+            Reach::AllOf(changes) => {
+                let mut out = vec![format!(
+                    "{indent}next better: {target} needs all of these{assumption}:"
+                )];
+                for f in changes {
+                    let (head, tail) = change_text(f);
+                    out.push(format!("{indent}  {head} {tail}"));
+                }
+                out
+            }
+            Reach::Missing(names) => vec![format!(
+                "{indent}next better: {target} cannot be reached while {} {} missing",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" }
+            )],
+            Reach::Unreachable => vec![format!(
+                "{indent}next better: no change of one number or date reaches {target}{assumption}"
+            )],
+        }
+    }
+
+    /// The JSON form (see docs/language.md, `rubric explain --format json`).
+    pub fn json(&self, model: &Model, grade: ItemId) -> serde_json::Value {
+        let change = |f: &Found| {
+            let exact = |v: &Value| match v {
+                Value::Num(d) => rubric_eval::format_decimal(d.normalize()),
+                _ => rubric_eval::format_value(v, &f.input.ty, model),
+            };
+            let by = match (&f.now, &f.then) {
+                (Value::Num(a), Value::Num(b)) => b
+                    .checked_sub(*a)
+                    .map(|d| serde_json::json!(rubric_eval::format_decimal(d.normalize()))),
+                (Value::Date(a), Value::Date(b)) => Some(serde_json::json!(b.0 - a.0)),
+                _ => None,
+            };
+            serde_json::json!({
+                "input": f.input.name,
+                "now": exact(&f.now),
+                "then": exact(&f.then),
+                "change": by,
+            })
+        };
+        let code = model
+            .grade(grade)
+            .and_then(|g| g.codes.get(self.code))
+            .map(|c| c.name.clone());
+        let (how, changes, missing): (&str, Vec<serde_json::Value>, Vec<String>) = match &self.reach
+        {
+            Reach::OneOf(f) => ("one_of", f.iter().map(change).collect(), Vec::new()),
+            Reach::AllOf(f) => ("all_of", f.iter().map(change).collect(), Vec::new()),
+            Reach::Missing(m) => ("missing", Vec::new(), m.clone()),
+            Reach::Unreachable => ("unreachable", Vec::new(), Vec::new()),
+        };
+        serde_json::json!({
+            "code": code,
+            "needs": how,
+            "changes": changes,
+            "missing": missing,
+            "everyone_else_unchanged": self.population,
+        })
+    }
 }
