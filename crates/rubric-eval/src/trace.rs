@@ -218,12 +218,21 @@ fn starts_with_operator(text: &str) -> bool {
     .any(|p| t.starts_with(p))
 }
 
-/// A value for people: like the output, but `missing` for missing and long fractions shortened
-/// (`≈0.6167`).
+/// A value for people: like the output, but `missing` for missing and a long fraction without
+/// its trailing zeros. It stays exact, so a comparison it decides reads true or false on its
+/// face (`0.7000381 <= 70%` is false; shortened to `0.7` it would read true); only beyond 16
+/// places (a quotient's precision) is it rounded, and marked `≈`.
 pub fn show(v: &Value, ty: &Ty, model: &Model) -> String {
     match v {
         Value::Missing => "missing".into(),
-        Value::Num(d) if d.normalize().scale() > 6 => format!("≈{}", format_decimal(d.round(4))),
+        Value::Num(d) if d.scale() > 6 => {
+            let n = d.normalize();
+            if n.scale() > 16 {
+                format!("≈{}", format_decimal(n.round(16).normalize()))
+            } else {
+                format_decimal(n)
+            }
+        }
         Value::Text(t) => format!("{:?}", t.as_ref()),
         _ => ValueFormat::new(ty, model).format(v),
     }

@@ -10,12 +10,16 @@ use crate::render;
 use rubric_check::hir::ItemKind;
 use rubric_eval::io::{self, ReadOptions};
 use rubric_eval::{literal_value, Plan, Value};
+use rubric_syntax::ast::Literal;
 use rubric_syntax::date::Date;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[path = "explain_text.rs"]
 pub(crate) mod text;
+
+#[path = "explain_distance.rs"]
+mod distance;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,6 +51,15 @@ pub struct Args {
     /// Explain lets and points too
     #[arg(long)]
     all: bool,
+    /// `text` for people, or `json` for tools (one object; see docs/language.md)
+    #[arg(long, value_enum, value_name = "text|json", default_value = "text")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 fn today() -> Date {
@@ -117,6 +130,8 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return usage(e),
     };
     let plan = Plan::compile(&model, as_of);
+    // kept to evaluate again with one value of the customer changed (the distance)
+    let all_rows = rows.clone();
     let ev = plan.evaluate(rows);
     let data_shown = match (&args.data, files.first()) {
         (Some(d), _) => d.display().to_string(),
@@ -151,7 +166,16 @@ pub fn main(args: Args) -> ExitCode {
     };
 
     let mut out: Vec<String> = Vec::new();
+    let mut json_items: Vec<serde_json::Value> = Vec::new();
+    let mut json_input: Vec<serde_json::Value> = Vec::new();
+    let mut json_events: Vec<serde_json::Value> = Vec::new();
     let line = ev.input(row).map_or(0, |r| r.line);
+    // the customer's place among the rows read
+    let customer_at = ev.input(row).and_then(|input| {
+        all_rows
+            .iter()
+            .position(|r| r.line == input.line && r.values == input.values)
+    });
     out.push(format!("customer {} ({data_shown}, line {line})", args.key));
     let scheme_name = model
         .name
@@ -206,6 +230,11 @@ pub fn main(args: Args) -> ExitCode {
             let v = input.values.get(k).cloned().unwrap_or(Value::Missing);
             let shown = text::value(&v, &f.ty, &model, f.ty == rubric_check::hir::Ty::Decimal);
             out.push(format!("  {}  {shown}", text::pad(&labels[k], width)));
+            json_input.push(serde_json::json!({
+                "field": f.name,
+                "column": f.column,
+                "value": exact(&v, &f.ty, &model),
+            }));
         }
     }
 
@@ -235,6 +264,11 @@ pub fn main(args: Args) -> ExitCode {
                 "  {}  {shown}  ({n} {events})",
                 text::pad(t, width)
             ));
+            json_events.push(serde_json::json!({
+                "aggregate": t,
+                "value": exact(&v, &model.aggs[a].ty, &model),
+                "events": n,
+            }));
         }
     }
 
@@ -251,17 +285,29 @@ pub fn main(args: Args) -> ExitCode {
             text::item_value(&model, &trace)
         ));
         out.extend(text::trace_lines(&model, &src, &trace, "  "));
+        let mut json_attrs: Vec<serde_json::Value> = Vec::new();
+        let mut json_next = serde_json::Value::Null;
         if let (ItemKind::Grade(g), Value::Code(c)) = (&item.kind, &trace.value) {
             if let Some(code) = g.codes.get(usize::from(*c)) {
+                // numbers as written (`92%`, `2万`), texts and the rest as values
+                let written = text::attrs_as_written(&src, code.rule_span);
                 let attrs: Vec<String> = g
                     .attr_keys
                     .iter()
                     .zip(&code.attrs)
                     .map(|((k, ty), lit)| {
-                        format!(
-                            "{k} = {}",
-                            text::value(&literal_value(lit), ty, &model, false)
-                        )
+                        let as_written = written
+                            .iter()
+                            .find(|(wk, _)| wk == k)
+                            .map(|(_, v)| v.clone())
+                            .filter(|_| matches!(lit, Literal::Int(_) | Literal::Decimal(_)));
+                        let shown = as_written
+                            .unwrap_or_else(|| text::value(&literal_value(lit), ty, &model, false));
+                        json_attrs.push(serde_json::json!({
+                            "key": k,
+                            "value": exact(&literal_value(lit), ty, &model),
+                        }));
+                        format!("{k} = {shown}")
                     })
                     .collect();
                 if !attrs.is_empty() {
@@ -269,14 +315,133 @@ pub fn main(args: Args) -> ExitCode {
                 }
             }
         }
-        if let Some(d) = text::distance_to_better(&model, &ev, &src, row, &trace) {
-            out.push(format!("  next better: {d}"));
+        if let Some(at) = customer_at {
+            let probe = distance::Probe {
+                plan: &plan,
+                model: &model,
+                rows: &all_rows,
+                at,
+                key: &args.key,
+            };
+            if let Some(nb) = distance::next_better(&probe, &trace) {
+                out.extend(nb.lines("  "));
+                json_next = nb.json(&model, id);
+            }
         }
+        let mut j = trace_json(&model, &src, &trace);
+        j["kind"] = serde_json::json!(item.keyword());
+        j["name"] = serde_json::json!(item.name);
+        j["label"] = serde_json::json!(item.label);
+        j["value"] = exact(&trace.value, &trace.ty, &model);
+        if matches!(item.kind, ItemKind::Grade(_)) {
+            j["attributes"] = serde_json::json!(json_attrs);
+            j["next_better"] = json_next;
+        }
+        json_items.push(j);
+    }
+    if args.format == Format::Json {
+        let doc = serde_json::json!({
+            "customer": args.key,
+            "data": data_shown,
+            "line": line,
+            "scheme": model.name,
+            "scheme_file": args.scheme.display().to_string(),
+            "as_of": as_of.to_string(),
+            "customers": ev.len(),
+            "rejected_rows": rejected,
+            "rejected_events": event_rejects.len(),
+            "input": json_input,
+            "events": json_events,
+            "items": json_items,
+        });
+        match serde_json::to_string_pretty(&doc) {
+            Ok(t) => outln!("{t}"),
+            Err(e) => {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        return ExitCode::SUCCESS;
     }
     for l in out {
         outln!("{l}");
     }
     ExitCode::SUCCESS
+}
+
+/// A value as `rubric run` writes it (a number exact, without trailing zeros); `null` when
+/// missing.
+fn exact(
+    v: &Value,
+    ty: &rubric_check::hir::Ty,
+    model: &rubric_check::hir::Model,
+) -> serde_json::Value {
+    match v {
+        Value::Missing => serde_json::Value::Null,
+        Value::Num(d) => serde_json::json!(rubric_eval::format_decimal(d.normalize())),
+        _ => serde_json::json!(rubric_eval::format_value(v, ty, model)),
+    }
+}
+
+/// The rules, terms or values of a trace, for `--format json`.
+fn trace_json(
+    model: &rubric_check::hir::Model,
+    src: &str,
+    trace: &rubric_eval::Trace,
+) -> serde_json::Value {
+    use rubric_eval::TraceDetail;
+    let leaf = |l: &rubric_eval::Leaf| serde_json::json!({ "name": l.name, "value": exact(&l.value, &l.ty, model) });
+    let bonus = |b: &rubric_eval::BonusTrace| {
+        serde_json::json!({
+            "factor": rubric_eval::format_decimal(b.factor),
+            "when": text::source_text(src, b.span),
+            "outcome": b.outcome.as_str(),
+        })
+    };
+    match &trace.detail {
+        TraceDetail::Rules { subject, rules } => {
+            let cond = |index: usize| match model.items.get(trace.item).map(|i| &i.kind) {
+                Some(ItemKind::Grade(g)) => g.codes.get(index).and_then(|c| c.cond.as_ref()),
+                Some(ItemKind::Points { rules, .. }) => {
+                    rules.get(index).and_then(|r| r.cond.as_ref())
+                }
+                _ => None,
+            };
+            let rules: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "rule": r.label,
+                        "when": cond(r.index).map(|c| text::source_text(src, c.span)),
+                        "outcome": r.outcome.as_str(),
+                        "values": r.leaves.iter().map(leaf).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "by": subject.as_ref().map(leaf), "rules": rules })
+        }
+        TraceDetail::Score { terms, bonuses } => {
+            let terms: Vec<serde_json::Value> = terms
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "term": t.name,
+                        "value": exact(&t.value, &rubric_check::hir::Ty::Decimal, model),
+                        "weight": rubric_eval::format_decimal(t.weight),
+                        "bonus": t.bonus.as_ref().map(bonus),
+                        "contribution": exact(&t.contribution, &rubric_check::hir::Ty::Decimal, model),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "terms": terms,
+                "bonuses": bonuses.iter().map(bonus).collect::<Vec<_>>(),
+            })
+        }
+        TraceDetail::Let { leaves } => {
+            serde_json::json!({ "values": leaves.iter().map(leaf).collect::<Vec<_>>() })
+        }
+    }
 }
 
 fn usage(e: impl std::fmt::Display) -> ExitCode {

@@ -2,32 +2,54 @@
 //! thousands separators, codes with their labels, fields by their column header, and rule
 //! traces (every rule in order, whether it fired, and the values it read).
 
-use rubric_check::hir::{CmpOp, ItemId, ItemKind, Model, TExpr, TExprKind, Ty};
-use rubric_eval::{Evaluation, Leaf, Outcome, Trace, TraceDetail, Value};
+use rubric_check::hir::{ItemId, ItemKind, Model, TExpr, TExprKind, Ty};
+use rubric_eval::{Leaf, Outcome, Trace, TraceDetail, Value};
 use rubric_fmt::display_width;
 use rubric_syntax::ast::Literal;
 use rubric_syntax::Decimal;
 
-/// `1234567.5` → `1,234,567.5`. `fixed2` prints exactly two decimals (money-like fields).
+/// `1234567.5` → `1,234,567.5`, exact. `fixed2` prints at least two decimals (money-like
+/// fields) and never drops a digit. A fraction longer than 8 places is rounded (and marked `≈`);
+/// see [`number_deciding`].
 pub fn number(d: Decimal, fixed2: bool) -> String {
-    let text = if fixed2 {
-        format!("{d:.2}")
-    } else {
-        let n = if d.normalize().scale() > 4 {
-            d.round(4)
-        } else {
-            d
-        };
-        let n = n.normalize();
-        if n.is_zero() {
-            "0".to_string()
-        } else {
-            n.to_string()
+    number_deciding(d, fixed2, &[])
+}
+
+/// [`number`] for a value compared with `thresholds`: a fraction longer than 8 places is
+/// rounded to the fewest places (at least 4) at which it compares with every threshold as the
+/// exact value does, so `≈0.70003810 > 0.7` reads true on its face.
+pub fn number_deciding(d: Decimal, fixed2: bool, thresholds: &[Decimal]) -> String {
+    let n = d.normalize();
+    let (shown, approx) = if n.scale() > 8 {
+        let mut places = 4;
+        let mut r = n.round(places);
+        while places < n.scale() && thresholds.iter().any(|t| r.cmp(t) != n.cmp(t)) {
+            places += 1;
+            r = n.round(places);
         }
+        (r, r != n)
+    } else {
+        (n, false)
     };
+    let text = if shown.is_zero() && !fixed2 {
+        "0".to_string()
+    } else if fixed2 && shown.scale() < 2 {
+        format!("{shown:.2}")
+    } else {
+        shown.to_string()
+    };
+    let grouped = group(&text);
+    if approx {
+        format!("≈{grouped}")
+    } else {
+        grouped
+    }
+}
+
+fn group(text: &str) -> String {
     let (sign, rest) = match text.strip_prefix('-') {
         Some(r) => ("-", r),
-        None => ("", text.as_str()),
+        None => ("", text),
     };
     let (int, frac) = match rest.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -47,11 +69,21 @@ pub fn number(d: Decimal, fixed2: bool) -> String {
     }
 }
 
-/// A share as a percentage: `0.6167` → `61.67%`.
+/// A share as a percentage, exact: `0.6167` → `61.67%`.
 pub fn percent(d: Decimal) -> String {
+    percent_deciding(d, &[])
+}
+
+/// [`percent`] for a share compared with `thresholds` (shares, e.g. 0.7 for `70%`): see
+/// [`number_deciding`].
+pub fn percent_deciding(d: Decimal, thresholds: &[Decimal]) -> String {
+    let scaled: Vec<Decimal> = thresholds
+        .iter()
+        .filter_map(|t| t.checked_mul(Decimal::ONE_HUNDRED))
+        .collect();
     match d.checked_mul(Decimal::ONE_HUNDRED) {
-        Some(p) => format!("{}%", number(p.round(2), false)),
-        None => number(d, false),
+        Some(p) => format!("{}%", number_deciding(p, false, &scaled)),
+        None => number_deciding(d, false, thresholds),
     }
 }
 
@@ -121,12 +153,100 @@ pub fn leaf_name(model: &Model, name: &str) -> String {
     name.to_string()
 }
 
-fn leaf_text(model: &Model, l: &Leaf) -> String {
+fn leaf_text(model: &Model, l: &Leaf, compared: &Compared) -> String {
     format!(
         "{} = {}",
         leaf_name(model, &l.name),
-        value(&l.value, &l.ty, model, is_decimal_field(model, &l.name))
+        compared.show(model, l.span, &l.name, &l.value, &l.ty)
     )
+}
+
+/// What the values a condition reads are compared with: per compared expression (by span),
+/// the numbers written on the other side and whether they are written as percents; the same
+/// for the `by` subject. A value is shown with enough digits to decide each comparison, and as
+/// a percent when it is compared with one (`cumulative_share(revenue) = 61.56%` against `50%`).
+#[derive(Default)]
+pub struct Compared {
+    spans: Vec<(rubric_syntax::Span, Vec<Decimal>, bool)>,
+    subject: (Vec<Decimal>, bool),
+    /// Every number in the condition (for values not compared with one directly).
+    all: Vec<Decimal>,
+}
+
+impl Compared {
+    pub fn of(src: &str, conds: &[&TExpr]) -> Compared {
+        let mut c = Compared::default();
+        let lit = |e: &TExpr| match &e.kind {
+            TExprKind::Lit(Literal::Int(d) | Literal::Decimal(d)) => Some((
+                *d,
+                src.get(e.span.start..e.span.end)
+                    .is_some_and(|t| t.trim_end().ends_with('%')),
+            )),
+            _ => None,
+        };
+        for cond in conds {
+            rubric_check::visit::walk(cond, &mut |e| {
+                if let Some((d, _)) = lit(e) {
+                    c.all.push(d);
+                }
+                let pairs: Vec<(&TExpr, &TExpr)> = match &e.kind {
+                    TExprKind::Cmp(_, a, b) => vec![(a, b), (b, a)],
+                    TExprKind::Between { value, lo, hi } => vec![(value, lo), (value, hi)],
+                    _ => Vec::new(),
+                };
+                for (x, other) in pairs {
+                    let Some((t, pct)) = lit(other) else {
+                        continue;
+                    };
+                    if matches!(x.kind, TExprKind::Subject) {
+                        c.subject.0.push(t);
+                        c.subject.1 |= pct;
+                    } else if let Some(at) = c.spans.iter_mut().find(|s| s.0 == x.span) {
+                        at.1.push(t);
+                        at.2 |= pct;
+                    } else {
+                        c.spans.push((x.span, vec![t], pct));
+                    }
+                }
+            });
+        }
+        c
+    }
+
+    fn show(
+        &self,
+        model: &Model,
+        span: rubric_syntax::Span,
+        name: &str,
+        v: &Value,
+        ty: &Ty,
+    ) -> String {
+        let (ts, pct) = match self.spans.iter().find(|s| s.0 == span) {
+            Some((_, ts, pct)) => (ts.as_slice(), *pct),
+            None => (self.all.as_slice(), false),
+        };
+        self.show_against(model, name, v, ty, ts, pct)
+    }
+
+    fn show_subject(&self, model: &Model, name: &str, v: &Value, ty: &Ty) -> String {
+        self.show_against(model, name, v, ty, &self.subject.0, self.subject.1)
+    }
+
+    fn show_against(
+        &self,
+        model: &Model,
+        name: &str,
+        v: &Value,
+        ty: &Ty,
+        ts: &[Decimal],
+        pct: bool,
+    ) -> String {
+        match v {
+            Value::Num(d) if pct => percent_deciding(*d, ts),
+            Value::Num(d) => number_deciding(*d, is_decimal_field(model, name), ts),
+            _ => value(v, ty, model, is_decimal_field(model, name)),
+        }
+    }
 }
 
 /// Source text with its whitespace (line breaks included) collapsed.
@@ -160,8 +280,22 @@ pub fn trace_lines(model: &Model, src: &str, trace: &Trace, indent: &str) -> Vec
     let mut out = Vec::new();
     match &trace.detail {
         TraceDetail::Rules { subject, rules } => {
+            // the conditions as the model holds them (a rule not reached has none in its trace)
+            let model_cond = |index: usize| match model.items.get(trace.item).map(|i| &i.kind) {
+                Some(ItemKind::Grade(g)) => g.codes.get(index).and_then(|c| c.cond.as_ref()),
+                Some(ItemKind::Points { rules, .. }) => {
+                    rules.get(index).and_then(|r| r.cond.as_ref())
+                }
+                _ => None,
+            };
             if let Some(s) = subject {
-                out.push(format!("{indent}by {}", leaf_text(model, s)));
+                let all: Vec<&TExpr> = rules.iter().filter_map(|r| model_cond(r.index)).collect();
+                let c = Compared::of(src, &all);
+                out.push(format!(
+                    "{indent}by {} = {}",
+                    leaf_name(model, &s.name),
+                    c.show_subject(model, &s.name, &s.value, &s.ty)
+                ));
             }
             let grade = model.grade(trace.item).map(|_| trace.item);
             let labels: Vec<String> = rules
@@ -205,7 +339,7 @@ pub fn trace_lines(model: &Model, src: &str, trace: &Trace, indent: &str) -> Vec
                     ),
                     Outcome::NotReached
                         if r.is_otherwise
-                            && !matches!(model.grade(trace.item), Some(g) if !g.is_tags) =>
+                            && matches!(model.grade(trace.item), Some(g) if g.is_tags) =>
                     {
                         ("·", "not used: another tag matched")
                     }
@@ -217,6 +351,8 @@ pub fn trace_lines(model: &Model, src: &str, trace: &Trace, indent: &str) -> Vec
                     pad(&conds[k], wc)
                 ));
                 if r.outcome != Outcome::NotReached {
+                    let compared =
+                        Compared::of(src, &model_cond(r.index).into_iter().collect::<Vec<_>>());
                     let mut seen: Vec<&str> = Vec::new();
                     let leaves: Vec<String> = r
                         .leaves
@@ -226,7 +362,7 @@ pub fn trace_lines(model: &Model, src: &str, trace: &Trace, indent: &str) -> Vec
                             seen.push(&l.name);
                             new
                         })
-                        .map(|l| leaf_text(model, l))
+                        .map(|l| leaf_text(model, l, &compared))
                         .collect();
                     if !leaves.is_empty() {
                         out.push(format!("{indent}    {}", leaves.join(", ")));
@@ -287,7 +423,7 @@ pub fn trace_lines(model: &Model, src: &str, trace: &Trace, indent: &str) -> Vec
                     seen.push(&l.name);
                     new
                 })
-                .map(|l| leaf_text(model, l))
+                .map(|l| leaf_text(model, l, &Compared::default()))
                 .collect();
             if !parts.is_empty() {
                 out.push(format!("{indent}from {}", parts.join(", ")));
@@ -305,112 +441,49 @@ pub fn pad(s: &str, width: usize) -> String {
     out
 }
 
-/// "营业额 needs +123,456.00 to reach gold "黄金级"": how far one value is from the rule just
-/// above the one that fired, when that rule's condition is a single threshold on one value.
-pub fn distance_to_better(
-    model: &Model,
-    ev: &Evaluation<'_>,
-    src: &str,
-    row: usize,
-    trace: &Trace,
-) -> Option<String> {
-    let grade = model.grade(trace.item)?;
-    if grade.is_tags {
-        return None;
-    }
-    let TraceDetail::Rules { rules, .. } = &trace.detail else {
-        return None;
-    };
-    let fired = rules.iter().position(|r| r.outcome.fired())?;
-    let better = fired.checked_sub(1)?;
-    let cond = grade.codes.get(better)?.cond.as_ref()?;
-    let (subject, op, threshold, lit) = threshold_of(cond)?;
-    // the compared value: the `by` subject or the expression itself
-    let subject_expr = match subject.kind {
-        TExprKind::Subject => grade.by.as_ref()?,
-        _ => subject,
-    };
-    let name = value_name(model, subject_expr)?;
-    let Value::Num(now) = ev.eval_expr(model, subject_expr, row) else {
-        return None;
-    };
-    let as_percent = src
-        .get(lit.span.start..lit.span.end)
-        .is_some_and(|t| t.trim_end().ends_with('%'));
-    let fixed2 = matches!(&subject_expr.kind, TExprKind::Field(f) if model.fields.get(*f).is_some_and(|f| f.ty == Ty::Decimal));
-    let show = |d: Decimal| {
-        if as_percent {
-            percent(d)
-        } else {
-            number(d, fixed2)
+/// The attribute values of a rule as written in the scheme (`discount: 92%` → `92%`), by key,
+/// read from the rule's source text: `{ key: value, … }` after the condition.
+pub fn attrs_as_written(src: &str, rule: rubric_syntax::Span) -> Vec<(String, String)> {
+    let text = src.get(rule.start..rule.end).unwrap_or("");
+    // the last `{` outside a quoted text opens the attributes
+    let mut open = None;
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '{' if !quoted => open = Some(i),
+            _ => {}
         }
+    }
+    let Some(open) = open else {
+        return Vec::new();
     };
-    let signed = |d: Decimal| {
-        if d >= Decimal::ZERO {
-            format!("+{}", show(d))
-        } else {
-            show(d)
+    let body = text.get(open + 1..).unwrap_or("");
+    let body = body.trim_end().strip_suffix('}').unwrap_or(body);
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in body.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(body.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
         }
-    };
-    let delta = threshold.checked_sub(now)?;
-    let need = match op {
-        CmpOp::Ge if delta > Decimal::ZERO => format!("needs {}", signed(delta)),
-        CmpOp::Gt if delta >= Decimal::ZERO => format!("needs more than {}", signed(delta)),
-        CmpOp::Le if delta < Decimal::ZERO => format!("needs {}", signed(delta)),
-        CmpOp::Lt if delta <= Decimal::ZERO => format!("needs more than {}", signed(delta)),
-        _ => return None,
-    };
-    Some(format!(
-        "{name} {need} to reach {} (now {}, the rule needs {} {})",
-        code(model, trace.item, better),
-        show(now),
-        op.as_str(),
-        show(threshold)
-    ))
-}
-
-/// `x OP number` or `number OP x` (flipped), for one value `x`.
-fn threshold_of(e: &TExpr) -> Option<(&TExpr, CmpOp, Decimal, &TExpr)> {
-    let TExprKind::Cmp(op, a, b) = &e.kind else {
-        return None;
-    };
-    let num = |x: &TExpr| match &x.kind {
-        TExprKind::Lit(Literal::Int(d) | Literal::Decimal(d)) => Some(*d),
-        _ => None,
-    };
-    let one_value = |x: &TExpr| {
-        matches!(
-            x.kind,
-            TExprKind::Field(_) | TExprKind::Item(_) | TExprKind::Pop(_) | TExprKind::Subject
-        )
-    };
-    if let (true, Some(t)) = (one_value(a), num(b)) {
-        return Some((a, *op, t, b));
     }
-    if let (Some(t), true) = (num(a), one_value(b)) {
-        let flipped = match op {
-            CmpOp::Lt => CmpOp::Gt,
-            CmpOp::Le => CmpOp::Ge,
-            CmpOp::Gt => CmpOp::Lt,
-            CmpOp::Ge => CmpOp::Le,
-            other => *other,
-        };
-        return Some((b, flipped, t, a));
-    }
-    None
-}
-
-/// What a business reader calls a value: a field by its column header, an item by its label.
-fn value_name(model: &Model, e: &TExpr) -> Option<String> {
-    match &e.kind {
-        TExprKind::Field(f) => model.fields.get(*f).map(|f| f.column.clone()),
-        TExprKind::Item(i) => model
-            .items
-            .get(*i)
-            .map(|i| i.label.clone().unwrap_or_else(|| i.name.clone())),
-        TExprKind::Pop(_) => Some(rubric_eval::expr_text(model, e)),
-        _ => None,
-    }
+    parts.push(body.get(start..).unwrap_or(""));
+    parts
+        .into_iter()
+        .filter_map(|p| {
+            let (k, v) = p.split_once(':')?;
+            Some((
+                k.trim().to_string(),
+                v.split_whitespace().collect::<Vec<_>>().join(" "),
+            ))
+        })
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .collect()
 }
 
 /// Whether an item is a grade (not tags), points, a score or a let (all can be traced).
@@ -437,7 +510,19 @@ mod tests {
         assert_eq!(number("-1234567".parse().unwrap(), false), "-1,234,567");
         assert_eq!(number("999".parse().unwrap(), false), "999");
         assert_eq!(number("81.75".parse().unwrap(), false), "81.75");
-        assert_eq!(number("0.616666666".parse().unwrap(), false), "0.6167");
+        assert_eq!(number("0.616666666".parse().unwrap(), false), "≈0.6167");
+        assert_eq!(number("0.7000381".parse().unwrap(), true), "0.7000381");
+        assert_eq!(number("0.5".parse().unwrap(), true), "0.50");
         assert_eq!(percent("0.6167".parse().unwrap()), "61.67%");
+        assert_eq!(percent("0.61666".parse().unwrap()), "61.666%");
+    }
+
+    #[test]
+    fn a_rounded_value_still_decides_its_comparison() {
+        let d: Decimal = "0.7000000381234".parse().unwrap();
+        let t: Decimal = "0.7".parse().unwrap();
+        assert_eq!(number_deciding(d, false, &[]), "≈0.7000");
+        assert_eq!(number_deciding(d, false, &[t]), "≈0.70000004");
+        assert_eq!(percent_deciding(d, &[t]), "≈70.000004%");
     }
 }
