@@ -431,19 +431,26 @@ impl LanguageServer for Backend {
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
             };
-            if version <= doc.version {
-                return; // an older edit arriving late
-            }
             let mut text = doc.text.as_ref().clone();
             let was = doc.out_of_sync.take();
+            // Versions only grow: edits of an older version came out of order, and applying
+            // them (or dropping them) would leave a text the editor does not have.
+            let stale = (version <= doc.version).then(|| {
+                format!(
+                    "the edits of version {version} of {} arrived after version {}; the server \
+                     no longer knows the document's text, so close and reopen it",
+                    uri.as_str(),
+                    doc.version
+                )
+            });
             let broken = apply_changes(
                 &mut text,
                 params.content_changes,
-                was.clone(),
+                was.clone().or(stale),
                 &uri,
                 version,
             );
-            doc.version = version;
+            doc.version = doc.version.max(version);
             match broken {
                 None => {
                     doc.text = Arc::new(text);
@@ -453,12 +460,12 @@ impl LanguageServer for Backend {
                     // nothing is analysed or published from a text the client does not have
                     doc.out_of_sync = Some(why.clone());
                     doc.current = None;
-                    doc.published = Some(version);
-                    Some((why, was.is_none()))
+                    doc.published = Some(doc.version);
+                    Some((why, was.is_none(), doc.version))
                 }
             }
         };
-        if let Some((why, newly)) = broken {
+        if let Some((why, newly, current)) = broken {
             let logged = if newly {
                 why.clone()
             } else {
@@ -477,7 +484,7 @@ impl LanguageServer for Backend {
                     ..Diagnostic::default()
                 };
                 self.client
-                    .publish_diagnostics(uri, vec![d], Some(version))
+                    .publish_diagnostics(uri, vec![d], Some(current))
                     .await;
             }
             return;

@@ -735,6 +735,58 @@ fn stale_diagnostics_are_not_published_over_newer_edits() {
     });
 }
 
+/// A ranged edit whose version is not newer than the document's came out of order: applying it
+/// or dropping it would leave a text the editor does not have, so the document is out of sync
+/// (an `out-of-sync` error) until the whole text comes again.
+#[test]
+fn an_edit_of_an_old_version_puts_the_document_out_of_sync() {
+    runtime().block_on(async {
+        let mut c = Client::start();
+        c.initialize().await;
+        c.open("input { id text key }\nlet a = 1\n").await;
+        c.edit(2, &[((1, 8), (1, 9), "2".to_string())]).await;
+        let d = c.diagnostics(2).await;
+        let has = |d: &Value, what: &str| {
+            d["diagnostics"]
+                .as_array()
+                .is_some_and(|ds| ds.iter().any(|x| x.to_string().contains(what)))
+        };
+        assert!(!has(&d, "out-of-sync"), "{d}");
+        // version 2 again: late, not newer
+        c.edit(2, &[((1, 8), (1, 9), "nope".to_string())]).await;
+        c.edit(3, &[((1, 8), (1, 9), "3".to_string())]).await;
+        c.change(4, "input { id text key }\nlet a = nope4\n").await;
+        let d = c.diagnostics(4).await;
+        assert_eq!(
+            d["diagnostics"][0]["message"], "unknown name `nope4`",
+            "{d}"
+        );
+        let _ = c.request("shutdown", Value::Null).await;
+        let codes: Vec<String> = c
+            .buffered
+            .iter()
+            .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+            .filter_map(|m| {
+                m["params"]["diagnostics"][0]["code"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect();
+        assert!(codes.iter().any(|c| c == "out-of-sync"), "{codes:?}");
+        let said: Vec<&Value> = c
+            .buffered
+            .iter()
+            .filter(|m| m["method"] == "window/showMessage")
+            .collect();
+        assert!(
+            said.iter().any(|m| m["params"]["message"]
+                .as_str()
+                .is_some_and(|t| t.contains("arrived after version 2"))),
+            "{said:?}"
+        );
+    });
+}
+
 /// Garbage bytes on the wire and invalid messages get errors; the server keeps answering.
 #[test]
 fn garbage_messages_do_not_kill_the_server() {
