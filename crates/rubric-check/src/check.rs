@@ -117,6 +117,18 @@ impl<'a> Checker<'a> {
 
     /// Whether `d` is the first of its kind (`scheme`, `as_of`, `input`); a later one is a
     /// `duplicate-declaration` pointing back at the first.
+    /// A record (a test customer, an event) that gives field `name` twice.
+    fn given_twice(&mut self, name: &ast::Name, per: &str) {
+        self.err(
+            Diagnostic::error(
+                "duplicate-field",
+                format!("`{}` is given twice", name.node),
+                name.span,
+            )
+            .with_help(format!("give each field once per {per}")),
+        );
+    }
+
     fn first_of_kind(&mut self, seen: &mut Option<Span>, d: &ast::Decl, message: &str) -> bool {
         match *seen {
             Some(first) => {

@@ -566,14 +566,7 @@ impl Checker<'_> {
                 is_definition: false,
             });
             if out.iter().any(|(e, _)| *e == events) {
-                self.err(
-                    Diagnostic::error(
-                        "duplicate-field",
-                        format!("`{}` is given twice", ev.name.node),
-                        ev.name.span,
-                    )
-                    .with_help("give each field once per customer"),
-                );
+                self.given_twice(&ev.name, "customer");
                 continue;
             }
             let mut rows = Vec::new();
@@ -628,14 +621,7 @@ impl Checker<'_> {
                         ));
                     }
                     if values.iter().any(|(f, _)| *f == field) {
-                        self.err(
-                            Diagnostic::error(
-                                "duplicate-field",
-                                format!("`{}` is given twice", name.node),
-                                name.span,
-                            )
-                            .with_help("give each field once per event"),
-                        );
+                        self.given_twice(name, "event");
                         continue;
                     }
                     values.push((field, value.node.clone()));

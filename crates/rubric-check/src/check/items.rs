@@ -191,22 +191,15 @@ impl Checker<'_> {
         let mut attr_keys: Vec<(String, Ty, Span)> = Vec::new();
         if let Some(first) = g.rules.first() {
             for a in &first.attrs {
+                // (a repeat is reported with every rule's, below)
                 if attr_keys.iter().any(|(k, _, _)| *k == a.key.node) {
-                    self.err(
-                        Diagnostic::error(
-                            "duplicate-attribute",
-                            format!("attribute `{}` is given twice", a.key.node),
-                            a.key.span,
-                        )
-                        .with_help("give each attribute once per rule"),
-                    );
                     continue;
                 }
                 attr_keys.push((a.key.node.clone(), literal_ty(&a.value.node), a.key.span));
             }
         }
         let mut attr_values: Vec<Vec<Literal>> = Vec::new();
-        for (ri, r) in g.rules.iter().enumerate() {
+        for r in &g.rules {
             let mut values: Vec<Option<Literal>> = vec![None; attr_keys.len()];
             for a in &r.attrs {
                 match attr_keys.iter().position(|(k, _, _)| *k == a.key.node) {
@@ -228,8 +221,7 @@ impl Checker<'_> {
                                 .with_related(first_span, "first given here"),
                             );
                         }
-                        // (the first rule's repeats were reported with its keys above)
-                        if values[i].is_some() && ri > 0 {
+                        if values[i].is_some() {
                             self.err(
                                 Diagnostic::error(
                                     "duplicate-attribute",

@@ -183,14 +183,7 @@ impl Checker<'_> {
                 is_definition: false,
             });
             if values.iter().any(|(g, _)| *g == f) {
-                self.err(
-                    Diagnostic::error(
-                        "duplicate-field",
-                        format!("`{}` is given twice", name.node),
-                        name.span,
-                    )
-                    .with_help("give each field once per customer"),
-                );
+                self.given_twice(name, "customer");
                 continue;
             }
             if let Some(codes) = self.model.fields[f].codes.clone() {
